@@ -1,0 +1,48 @@
+// Package jwtstore keeps stateless sessions in signed JWT cookies: no server-side store, so
+// any replica can verify any request.
+//
+// A [Store] is generic over the caller's claims type. [Store.Save] marshals the claims with
+// encoding/json into a standard compact JWS (HS256, signed through
+// github.com/golang-jwt/jwt/v5, header {"alg":"HS256","kid":...,"typ":"JWT"}) and sets it
+// as an HttpOnly cookie; [Store.Load] verifies and decodes it; [Store.Clear] expires it.
+//
+//	type Session struct {
+//		User string `json:"u"`
+//	}
+//
+//	store, err := jwtstore.New[Session](jwtstore.Options{
+//		Name:    "session",
+//		Purpose: "session",
+//		Keys:    []jwtstore.Key{{Secret: secret}},
+//	})
+//	...
+//	err = store.Save(w, r, Session{User: "ada"}, time.Now().Add(8*time.Hour))
+//	...
+//	sess, err := store.Load(r)
+//	if errors.Is(err, jwtstore.ErrNoSession) {
+//		// logged out: no cookie, invalid, or expired
+//	}
+//
+// # Keys, purposes and rotation
+//
+// Each [Key] secret is expanded with HKDF-SHA256 under a label holding a format version and
+// the store's Purpose, so two stores built from one secret for different purposes (say
+// "session" and "login") never accept each other's tokens; each token also carries
+// aud "jwtstore:"+Purpose, checked on Load. Keys[0] signs; every key of the ring verifies,
+// selected by the kid in the JWT header. To rotate, put the new key first and keep the old
+// one after it until the sessions it signed have expired, then remove it.
+//
+// # Cookies and chunks
+//
+// Cookies are HttpOnly, Secure unless Options.Insecure, SameSite Lax by default, with
+// optional Partitioned, Domain, Path and the "__Host-" name prefix. A browser drops a cookie
+// whose Set-Cookie value exceeds [CookieLimit] bytes; a larger token is split into chunk
+// cookies Name()+".0", Name()+".1", ... where chunk 0's value starts with the chunk count
+// and "~" (for example "3~eyJhbGci..."), so a missing chunk is detected. Save and Clear
+// expire stale cookies left by an earlier save.
+//
+// # Sealing
+//
+// Claims are signed, not encrypted: anyone holding the cookie can read them. A [Sealer]
+// encrypts a bearer credential with AES-256-GCM so it can ride inside the claims unreadable.
+package jwtstore

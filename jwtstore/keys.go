@@ -1,0 +1,184 @@
+package jwtstore
+
+import (
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"sync"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// formatVersion is mixed into every HKDF label. Bumping it changes every derived key and
+// key id, so all cookies and sealed values minted by an older format stop verifying.
+const formatVersion = "v1"
+
+// Key is one secret of a keyring. ID is the kid carried in the JWT header (and in sealed
+// values); when empty it is derived from the secret with HKDF-SHA256 as a short base64url
+// string, so apps configured only with secrets still get stable ids. An ID may use the
+// characters A-Z a-z 0-9 '_' '-' '.' and be at most 64 bytes long.
+//
+// Secret should be at least 32 random bytes; an empty secret is refused.
+type Key struct {
+	ID     string
+	Secret []byte
+}
+
+// KeyID returns the id a Key uses: k.ID when set, otherwise the id derived from k.Secret.
+// It returns "" for a key with an empty secret and no ID.
+func (k Key) KeyID() string {
+	if k.ID != "" {
+		return k.ID
+	}
+	if len(k.Secret) == 0 {
+		return ""
+	}
+	b, err := hkdf.Key(sha256.New, k.Secret, nil, "jwtstore "+formatVersion+" kid", 6)
+	if err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func validKeyID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(b64url[c] || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// signKey is one HS256 key of a Store's ring.
+type signKey struct {
+	kid    string
+	key    []byte // HKDF output, 32 bytes
+	header string // the exact base64url header segment we mint for this kid
+	pool   sync.Pool
+}
+
+// macState is a pooled HMAC plus scratch buffers for one verification.
+type macState struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
+	enc [43]byte // base64url(sum) without padding
+	buf []byte   // signing input copy
+	dec []byte   // decoded payload
+}
+
+const maxPooledBuf = 64 << 10
+
+func (k *signKey) get() *macState {
+	if m, ok := k.pool.Get().(*macState); ok {
+		m.h.Reset()
+		return m
+	}
+	return &macState{h: hmac.New(sha256.New, k.key)}
+}
+
+func (k *signKey) put(m *macState) {
+	if cap(m.buf) > maxPooledBuf || cap(m.dec) > maxPooledBuf {
+		return
+	}
+	k.pool.Put(m)
+}
+
+// ring is the immutable keyring of a Store, shared by its Sub views.
+type ring struct {
+	signer   *signKey
+	byHeader map[string]*signKey
+	byKid    map[string]*signKey
+}
+
+// deriveKey derives a 32-byte subkey of secret for one use and purpose.
+func deriveKey(secret []byte, use, purpose string) ([]byte, error) {
+	return hkdf.Key(sha256.New, secret, nil, "jwtstore "+formatVersion+" "+use+":"+purpose, 32)
+}
+
+// checkKeys validates a keyring and returns the ids in order.
+func checkKeys(keys []Key) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("jwtstore: no keys: Keys[0] signs and is required")
+	}
+	ids := make([]string, len(keys))
+	seen := make(map[string]int, len(keys))
+	for i, k := range keys {
+		if len(k.Secret) == 0 {
+			return nil, fmt.Errorf("jwtstore: key %d (id %q) has an empty secret", i, k.ID)
+		}
+		id := k.KeyID()
+		if !validKeyID(id) {
+			return nil, fmt.Errorf("jwtstore: key %d: id %q must be 1 to 64 of A-Z a-z 0-9 _ - .", i, id)
+		}
+		if j, dup := seen[id]; dup {
+			return nil, fmt.Errorf("jwtstore: keys %d and %d have the same id %q", j, i, id)
+		}
+		seen[id] = i
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+func newRing(keys []Key, purpose string) (*ring, error) {
+	ids, err := checkKeys(keys)
+	if err != nil {
+		return nil, err
+	}
+	r := &ring{
+		byHeader: make(map[string]*signKey, len(keys)),
+		byKid:    make(map[string]*signKey, len(keys)),
+	}
+	for i, k := range keys {
+		key, err := deriveKey(k.Secret, "sign", purpose)
+		if err != nil {
+			return nil, fmt.Errorf("jwtstore: deriving key %q: %w", ids[i], err)
+		}
+		// Let golang-jwt produce the header so the accepted segment is exactly what
+		// Save mints.
+		t := jwt.New(jwt.SigningMethodHS256)
+		t.Header["kid"] = ids[i]
+		ss, err := t.SigningString()
+		if err != nil {
+			return nil, fmt.Errorf("jwtstore: encoding header for key %q: %w", ids[i], err)
+		}
+		sk := &signKey{kid: ids[i], key: key, header: ss[:indexDot(ss)]}
+		r.byHeader[sk.header] = sk
+		r.byKid[sk.kid] = sk
+		if i == 0 {
+			r.signer = sk
+		}
+	}
+	return r, nil
+}
+
+func indexDot(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}
+
+// b64url reports the characters of unpadded base64url.
+var b64url = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['-'], t['_'] = true, true
+	return t
+}()

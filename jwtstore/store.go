@@ -1,0 +1,652 @@
+package jwtstore
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Errors returned by Load and Open. All of them except ErrTooLarge match ErrNoSession with
+// errors.Is, so callers can treat any Load error as "logged out". Errors from Load wrap
+// ErrInvalid or ErrExpired with detail; they never include token bytes.
+var (
+	// ErrNoSession reports that the request carries no session cookie at all.
+	ErrNoSession = errors.New("jwtstore: no session")
+	// ErrInvalid reports a session cookie that is malformed, badly signed, signed by an
+	// unknown key, minted for another purpose, not yet valid (nbf or iat in the future),
+	// duplicated, or made of missing or mixed chunks. It matches ErrNoSession.
+	ErrInvalid = fmt.Errorf("%w: invalid", ErrNoSession)
+	// ErrExpired reports a well-formed, correctly signed session whose exp has passed
+	// (beyond Options.Leeway). It matches ErrNoSession.
+	ErrExpired = fmt.Errorf("%w: expired", ErrNoSession)
+	// ErrTooLarge is returned by Save when the cookies it would write exceed Options.MaxSize.
+	// Nothing is written in that case.
+	ErrTooLarge = errors.New("jwtstore: session too large")
+)
+
+// Defaults used for zero Options fields.
+const (
+	// DefaultMaxAge is the default ceiling on a session's lifetime.
+	DefaultMaxAge = 30 * 24 * time.Hour
+	// DefaultLeeway is the default clock skew allowed on exp, iat and nbf.
+	DefaultLeeway = 30 * time.Second
+	// DefaultMaxSize is the default ceiling on the total bytes of the Set-Cookie values
+	// (name, value and attributes of every cookie) that one Save writes: 32 KiB, about
+	// eight full chunk cookies.
+	DefaultMaxSize = 32 << 10
+	// CookieLimit is the size a browser accepts for one cookie: the length of the
+	// Set-Cookie header value (name, value and attributes). Tokens whose single cookie
+	// would exceed it are split into chunks.
+	CookieLimit = 4096
+	// MaxChunks is the largest number of chunk cookies a Store writes or reads.
+	MaxChunks = 32
+)
+
+const (
+	hostPrefix  = "__Host-"
+	chunkSep    = '~' // separates the chunk count from chunk 0's data; never in a JWT
+	minChunkCap = 1024
+)
+
+// Options configures a Store. Zero fields take the documented defaults.
+type Options struct {
+	// Name is the cookie name. Required; RFC 7230 token characters only. Chunks of a
+	// large session are named Name+".0", Name+".1", and so on.
+	Name string
+	// Purpose names what the cookies are for, e.g. "session" or "login". Required. It is
+	// mixed into the HKDF label of the signing keys and carried in the token's aud
+	// ("jwtstore:"+Purpose), so stores with different purposes never accept each other's
+	// tokens, even when built from one secret. 1 to 128 of A-Z a-z 0-9 _ - . : /.
+	Purpose string
+	// Keys is the keyring. Required. Keys[0] signs; every key verifies, so a retired key
+	// kept at the end of the list still loads the cookies it signed. Empty secrets and
+	// duplicate ids are refused.
+	Keys []Key
+	// Path is the cookie Path. Optional. Default "/".
+	Path string
+	// Domain is the cookie Domain. Optional. Default "" (host-only cookie).
+	Domain string
+	// Insecure drops the Secure attribute, for plain-http development. Optional.
+	// Default false: cookies are Secure.
+	Insecure bool
+	// SameSite is the cookie SameSite attribute. Optional. Default http.SameSiteLaxMode.
+	// http.SameSiteNoneMode with Insecure is refused by New (browsers drop such cookies);
+	// http.SameSiteDefaultMode writes no SameSite attribute.
+	SameSite http.SameSite
+	// Partitioned sets the CHIPS Partitioned attribute. Optional. Refused with Insecure.
+	Partitioned bool
+	// HostPrefix prefixes the cookie name with "__Host-". Optional. New refuses it with
+	// Insecure, a Domain, or a Path other than "/".
+	HostPrefix bool
+	// MaxAge is the ceiling on any session's lifetime: Save clamps a later expiry to
+	// now+MaxAge, and a zero expiry means now+MaxAge. Optional. Default DefaultMaxAge.
+	MaxAge time.Duration
+	// Leeway is the clock skew allowed when checking exp, iat and nbf. Optional. Default
+	// DefaultLeeway. Negative values are refused.
+	Leeway time.Duration
+	// MaxSize is the ceiling on the total bytes of the Set-Cookie header values (names,
+	// values and attributes of every cookie) that one Save writes; Save returns
+	// ErrTooLarge above it. Load rejects tokens longer than MaxSize. Optional. Default
+	// DefaultMaxSize; at most what MaxChunks cookies can carry.
+	MaxSize int
+	// Now is the clock. Optional. Default time.Now.
+	Now func() time.Time
+	// CacheSize bounds a per-process memo of verified tokens (shared with Sub views).
+	// Optional. Default 0: off. See Store.Load.
+	CacheSize int
+}
+
+// Store saves, loads and clears sessions of claims type C as signed JWT cookies. A Store
+// is safe for concurrent use.
+type Store[C any] struct {
+	o        Options // normalized
+	name     string  // effective cookie name
+	aud      string
+	ring     *ring
+	cache    *cache[C]
+	maxToken int // longest token Load accepts
+}
+
+// New validates o, fills defaults and returns a Store.
+func New[C any](o Options) (*Store[C], error) {
+	if o.Name == "" {
+		return nil, errors.New("jwtstore: Options.Name is required")
+	}
+	if !isToken(o.Name) {
+		return nil, fmt.Errorf("jwtstore: Options.Name %q has characters not allowed in a cookie name", o.Name)
+	}
+	if hasPrefixFold(o.Name, hostPrefix) {
+		return nil, fmt.Errorf("jwtstore: Options.Name %q: use HostPrefix instead of writing the prefix", o.Name)
+	}
+	if hasPrefixFold(o.Name, "__Secure-") && o.Insecure {
+		return nil, fmt.Errorf("jwtstore: Options.Name %q needs Secure cookies, refused with Insecure", o.Name)
+	}
+	if !validPurpose(o.Purpose) {
+		return nil, fmt.Errorf("jwtstore: Options.Purpose %q must be 1 to 128 of A-Z a-z 0-9 _ - . : /", o.Purpose)
+	}
+	if o.Path == "" {
+		o.Path = "/"
+	}
+	if o.Path[0] != '/' || !validAttr(o.Path) {
+		return nil, fmt.Errorf("jwtstore: Options.Path %q must start with / and hold no ';' or control characters", o.Path)
+	}
+	if o.SameSite == 0 {
+		o.SameSite = http.SameSiteLaxMode
+	}
+	switch o.SameSite {
+	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode, http.SameSiteNoneMode:
+	default:
+		return nil, fmt.Errorf("jwtstore: Options.SameSite %d is not a known mode", o.SameSite)
+	}
+	if o.SameSite == http.SameSiteNoneMode && o.Insecure {
+		return nil, errors.New("jwtstore: SameSite=None requires Secure cookies, refused with Insecure")
+	}
+	if o.Partitioned && o.Insecure {
+		return nil, errors.New("jwtstore: Partitioned requires Secure cookies, refused with Insecure")
+	}
+	if o.HostPrefix {
+		switch {
+		case o.Insecure:
+			return nil, errors.New("jwtstore: HostPrefix requires Secure cookies, refused with Insecure")
+		case o.Domain != "":
+			return nil, errors.New("jwtstore: HostPrefix forbids a Domain")
+		case o.Path != "/":
+			return nil, errors.New(`jwtstore: HostPrefix requires Path "/"`)
+		}
+	}
+	if o.MaxAge < 0 {
+		return nil, errors.New("jwtstore: Options.MaxAge is negative")
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.MaxAge < time.Second {
+		return nil, errors.New("jwtstore: Options.MaxAge is under one second")
+	}
+	if o.Leeway < 0 {
+		return nil, errors.New("jwtstore: Options.Leeway is negative")
+	}
+	if o.Leeway == 0 {
+		o.Leeway = DefaultLeeway
+	}
+	if o.MaxSize < 0 {
+		return nil, errors.New("jwtstore: Options.MaxSize is negative")
+	}
+	if o.MaxSize == 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.CacheSize < 0 {
+		return nil, errors.New("jwtstore: Options.CacheSize is negative")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	rg, err := newRing(o.Keys, o.Purpose)
+	if err != nil {
+		return nil, err
+	}
+	o.Keys = append([]Key(nil), o.Keys...)
+	s := &Store[C]{o: o, name: o.Name, aud: "jwtstore:" + o.Purpose, ring: rg}
+	if o.HostPrefix {
+		s.name = hostPrefix + o.Name
+	}
+	if err := s.checkLayout(); err != nil {
+		return nil, err
+	}
+	if o.CacheSize > 0 {
+		s.cache = newCache[C](o.CacheSize)
+	}
+	return s, nil
+}
+
+// checkLayout validates the cookie attributes with net/http and sizes the chunks.
+func (s *Store[C]) checkLayout() error {
+	probe := s.cookie(s.name+"."+strconv.Itoa(MaxChunks-1), "", time.Unix(1<<31, 0), 1<<30)
+	if err := probe.Valid(); err != nil {
+		return fmt.Errorf("jwtstore: invalid cookie attributes: %w", err)
+	}
+	overhead := len(probe.String()) + 3 // "NN~"
+	if CookieLimit-overhead < minChunkCap {
+		return fmt.Errorf("jwtstore: cookie name and attributes take %d bytes, too little room under %d", overhead, CookieLimit)
+	}
+	if limit := MaxChunks * CookieLimit; s.o.MaxSize > limit {
+		return fmt.Errorf("jwtstore: Options.MaxSize %d is over %d (%d chunks)", s.o.MaxSize, limit, MaxChunks)
+	}
+	s.maxToken = s.o.MaxSize
+	return nil
+}
+
+// Name returns the effective cookie name, with the "__Host-" prefix when HostPrefix is set.
+func (s *Store[C]) Name() string { return s.name }
+
+// Sub returns a view of s that shares its keys, options and cache but whose cookie is named
+// Name()+"_"+id, for example one login cookie per pending OAuth state. The view's tokens
+// are bound to its name (through aud), so a cookie cannot be moved from one view to
+// another. id must match [A-Za-z0-9_-]{1,64}.
+func (s *Store[C]) Sub(id string) (*Store[C], error) {
+	if len(id) == 0 || len(id) > 64 {
+		return nil, fmt.Errorf("jwtstore: Sub id must be 1 to 64 characters, got %d", len(id))
+	}
+	for i := 0; i < len(id); i++ {
+		if !b64url[id[i]] {
+			return nil, errors.New("jwtstore: Sub id must match [A-Za-z0-9_-]{1,64}")
+		}
+	}
+	v := *s
+	v.name = s.name + "_" + id
+	v.aud = s.aud + "#" + id
+	if err := v.checkLayout(); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// envelope is the JWT claims set: the registered claims plus the caller's claims under "c".
+type envelope[C any] struct {
+	jwt.RegisteredClaims
+	C C `json:"c"`
+}
+
+// Save mints a token holding claims, valid until expires, and sets it on w as one cookie,
+// or as chunk cookies when one cookie would exceed CookieLimit. expires is clamped to
+// now+MaxAge (a zero expires means now+MaxAge) and truncated to the second; an expiry that
+// is not at least one second ahead is an error. Stale cookies of this store present in r
+// (chunks left by a larger session, or the single cookie when writing chunks) are expired;
+// r may be nil. When the cookies would exceed MaxSize, Save writes nothing and returns an
+// error matching ErrTooLarge.
+func (s *Store[C]) Save(w http.ResponseWriter, r *http.Request, claims C, expires time.Time) error {
+	now := s.o.Now()
+	if limit := now.Add(s.o.MaxAge); expires.IsZero() || expires.After(limit) {
+		expires = limit
+	}
+	exp := time.Unix(expires.Unix(), 0)
+	maxAge := int(exp.Unix() - now.Unix())
+	if maxAge < 1 {
+		return fmt.Errorf("jwtstore: expiry %s is not in the future", expires.UTC().Format(time.RFC3339))
+	}
+	env := &envelope[C]{C: claims}
+	env.Issuer = "jwtstore"
+	env.Audience = jwt.ClaimStrings{s.aud}
+	env.ExpiresAt = jwt.NewNumericDate(exp)
+	env.IssuedAt = jwt.NewNumericDate(now)
+	tok, err := s.sign(env)
+	if err != nil {
+		return err
+	}
+	lines, err := s.setCookieLines(tok, exp, maxAge)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	for _, l := range lines {
+		h.Add("Set-Cookie", l)
+	}
+	single := len(lines) == 1
+	s.expireStale(h, r, func(chunk int) bool {
+		if chunk < 0 {
+			return !single
+		}
+		return single || chunk >= len(lines)
+	})
+	return nil
+}
+
+// sign mints the compact JWS for env with the signing key.
+func (s *Store[C]) sign(env *envelope[C]) (string, error) {
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, env)
+	t.Header["kid"] = s.ring.signer.kid
+	tok, err := t.SignedString(s.ring.signer.key)
+	if err != nil {
+		return "", fmt.Errorf("jwtstore: signing: %w", err)
+	}
+	return tok, nil
+}
+
+// setCookieLines returns the Set-Cookie header values carrying tok.
+func (s *Store[C]) setCookieLines(tok string, exp time.Time, maxAge int) ([]string, error) {
+	one := s.cookie(s.name, tok, exp, maxAge).String()
+	if len(one) <= CookieLimit {
+		if len(one) > s.o.MaxSize {
+			return nil, fmt.Errorf("%w: %d bytes over MaxSize %d", ErrTooLarge, len(one), s.o.MaxSize)
+		}
+		return []string{one}, nil
+	}
+	// Room for data in chunk i of n, from the measured attribute overhead.
+	room := func(i, n int) int {
+		c := CookieLimit - len(s.cookie(s.chunkName(i), "", exp, maxAge).String())
+		if i == 0 {
+			c -= len(strconv.Itoa(n)) + 1
+		}
+		return c
+	}
+	n := 2
+	for ; n <= MaxChunks; n++ {
+		total := 0
+		for i := 0; i < n; i++ {
+			total += room(i, n)
+		}
+		if total >= len(tok) {
+			break
+		}
+	}
+	if n > MaxChunks {
+		return nil, fmt.Errorf("%w: token of %d bytes needs more than %d cookies", ErrTooLarge, len(tok), MaxChunks)
+	}
+	lines := make([]string, 0, n)
+	size := 0
+	rest := tok
+	for i := 0; i < n; i++ {
+		part := rest[:min(room(i, n), len(rest))]
+		rest = rest[len(part):]
+		if i == 0 {
+			part = strconv.Itoa(n) + string(chunkSep) + part
+		}
+		l := s.cookie(s.chunkName(i), part, exp, maxAge).String()
+		size += len(l)
+		lines = append(lines, l)
+	}
+	if size > s.o.MaxSize {
+		return nil, fmt.Errorf("%w: %d bytes in %d cookies, over MaxSize %d", ErrTooLarge, size, n, s.o.MaxSize)
+	}
+	return lines, nil
+}
+
+func (s *Store[C]) chunkName(i int) string { return s.name + "." + strconv.Itoa(i) }
+
+// cookie builds a cookie of this store with its attributes.
+func (s *Store[C]) cookie(name, value string, exp time.Time, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:        name,
+		Value:       value,
+		Path:        s.o.Path,
+		Domain:      s.o.Domain,
+		Expires:     exp.UTC(),
+		MaxAge:      maxAge,
+		Secure:      !s.o.Insecure,
+		HttpOnly:    true,
+		SameSite:    s.o.SameSite,
+		Partitioned: s.o.Partitioned,
+	}
+}
+
+// expireStale adds expiring Set-Cookie lines for this store's cookies present in r that
+// stale reports as stale: chunk is -1 for the single cookie, else the chunk index.
+func (s *Store[C]) expireStale(h http.Header, r *http.Request, stale func(chunk int) bool) {
+	if r == nil {
+		return
+	}
+	done := map[int]bool{}
+	eachCookie(r.Header["Cookie"], func(name, _ string) bool {
+		idx, ok := s.match(name)
+		if ok && !done[idx] && stale(idx) {
+			done[idx] = true
+			h.Add("Set-Cookie", s.expired(name))
+		}
+		return true
+	})
+}
+
+func (s *Store[C]) expired(name string) string {
+	return s.cookie(name, "", time.Unix(0, 0), -1).String()
+}
+
+// match reports whether a cookie name is ours: -1 for the single cookie, the index for a
+// chunk (canonical decimal, below 1e6).
+func (s *Store[C]) match(name string) (int, bool) {
+	if len(name) < len(s.name) || name[:len(s.name)] != s.name {
+		return 0, false
+	}
+	if len(name) == len(s.name) {
+		return -1, true
+	}
+	d := name[len(s.name):]
+	if d[0] != '.' {
+		return 0, false
+	}
+	d = d[1:]
+	if len(d) == 0 || len(d) > 6 || (d[0] == '0' && len(d) > 1) {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(d[i]-'0')
+	}
+	return n, true
+}
+
+// Clear expires the session cookie and every chunk of it present in r (the single cookie
+// is expired even when absent). r may be nil.
+func (s *Store[C]) Clear(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Add("Set-Cookie", s.expired(s.name))
+	s.expireStale(h, r, func(chunk int) bool { return chunk >= 0 })
+}
+
+// Load reads the session cookie (or its chunks) from r, verifies it and returns its
+// claims. On any failure it returns the zero C and an error matching ErrNoSession:
+// ErrNoSession itself when there is no cookie, else one wrapping ErrInvalid or ErrExpired.
+//
+// Load accepts only the exact JWT header that Save mints for a kid of the ring
+// ({"alg":"HS256","kid":...,"typ":"JWT"}), checks the HMAC-SHA256 signature in constant
+// time before decoding the payload, then checks aud and iss exactly and exp (required),
+// nbf and iat against Now with Leeway.
+//
+// With CacheSize > 0, a token verified once is remembered (up to CacheSize tokens, evicting
+// an arbitrary one when full) and later Loads of the exact same token only re-check aud and
+// the times. Load then returns the same C value for the same token: slices, maps and
+// pointers inside it are shared between callers, who must treat them as read-only.
+func (s *Store[C]) Load(r *http.Request) (C, error) {
+	c, _, err := s.load(r)
+	return c, err
+}
+
+// Expiry returns the expiry of the valid session in r, or an error as Load.
+func (s *Store[C]) Expiry(r *http.Request) (time.Time, error) {
+	_, exp, err := s.load(r)
+	return exp, err
+}
+
+func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
+	var zero C
+	if r == nil {
+		return zero, time.Time{}, ErrNoSession
+	}
+	tok, err := s.find(r.Header["Cookie"])
+	if err != nil {
+		return zero, time.Time{}, err
+	}
+	now := s.o.Now()
+	if s.cache != nil {
+		if e := s.cache.get(tok); e != nil {
+			if e.aud != s.aud {
+				return zero, time.Time{}, fmt.Errorf("%w: wrong audience", ErrInvalid)
+			}
+			if err := s.checkTimes(now, e.exp, e.nbf, e.iat); err != nil {
+				return zero, time.Time{}, err
+			}
+			return e.c, e.exp, nil
+		}
+	}
+	env, err := s.verify(tok)
+	if err != nil {
+		return zero, time.Time{}, err
+	}
+	if env.ExpiresAt == nil {
+		return zero, time.Time{}, fmt.Errorf("%w: no exp", ErrInvalid)
+	}
+	if env.Issuer != "jwtstore" || len(env.Audience) != 1 || env.Audience[0] != s.aud {
+		return zero, time.Time{}, fmt.Errorf("%w: wrong issuer or audience", ErrInvalid)
+	}
+	var nbf, iat time.Time
+	if env.NotBefore != nil {
+		nbf = env.NotBefore.Time
+	}
+	if env.IssuedAt != nil {
+		iat = env.IssuedAt.Time
+	}
+	exp := env.ExpiresAt.Time
+	if err := s.checkTimes(now, exp, nbf, iat); err != nil {
+		return zero, time.Time{}, err
+	}
+	if s.cache != nil {
+		s.cache.put(strings.Clone(tok), &entry[C]{c: env.C, aud: s.aud, exp: exp, nbf: nbf, iat: iat})
+	}
+	return env.C, exp, nil
+}
+
+func (s *Store[C]) checkTimes(now, exp, nbf, iat time.Time) error {
+	if !now.Before(exp.Add(s.o.Leeway)) {
+		return ErrExpired
+	}
+	early := now.Add(s.o.Leeway)
+	if !nbf.IsZero() && nbf.After(early) {
+		return fmt.Errorf("%w: nbf in the future", ErrInvalid)
+	}
+	if !iat.IsZero() && iat.After(early) {
+		return fmt.Errorf("%w: iat in the future", ErrInvalid)
+	}
+	return nil
+}
+
+// verify checks the header segment and signature of tok and decodes its payload.
+func (s *Store[C]) verify(tok string) (*envelope[C], error) {
+	if len(tok) > s.maxToken {
+		return nil, fmt.Errorf("%w: token too long", ErrInvalid)
+	}
+	i := indexDot(tok)
+	if i < 0 {
+		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
+	}
+	k := s.ring.byHeader[tok[:i]]
+	if k == nil {
+		return nil, fmt.Errorf("%w: unknown header (algorithm or key id)", ErrInvalid)
+	}
+	j := indexDot(tok[i+1:])
+	if j < 0 {
+		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
+	}
+	j += i + 1 // end of the signing input
+	sig := tok[j+1:]
+	if len(sig) != 43 || indexDot(sig) >= 0 {
+		return nil, fmt.Errorf("%w: bad signature length", ErrInvalid)
+	}
+	m := k.get()
+	defer k.put(m)
+	m.buf = append(m.buf[:0], tok[:j]...)
+	m.h.Write(m.buf)
+	m.h.Sum(m.sum[:0])
+	base64.RawURLEncoding.Encode(m.enc[:], m.sum[:])
+	// Constant-time compare of the canonical encoding: a non-canonical encoding of the
+	// right MAC is refused too.
+	var diff byte
+	for x := 0; x < len(m.enc); x++ {
+		diff |= m.enc[x] ^ sig[x]
+	}
+	if diff != 0 {
+		return nil, fmt.Errorf("%w: bad signature", ErrInvalid)
+	}
+	payload := m.buf[i+1 : j]
+	for _, c := range payload {
+		if !b64url[c] {
+			return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
+		}
+	}
+	if n := base64.RawURLEncoding.DecodedLen(len(payload)); cap(m.dec) < n {
+		m.dec = make([]byte, n)
+	}
+	n, err := base64.RawURLEncoding.Strict().Decode(m.dec[:cap(m.dec)], payload)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
+	}
+	env := new(envelope[C])
+	if err := json.Unmarshal(m.dec[:n], env); err != nil {
+		return nil, fmt.Errorf("%w: bad payload JSON", ErrInvalid)
+	}
+	return env, nil
+}
+
+// find returns the token carried by this store's cookie or chunk cookies in the Cookie
+// header lines.
+func (s *Store[C]) find(lines []string) (string, error) {
+	var (
+		single    string
+		hasSingle bool
+		chunks    [MaxChunks]string
+		mask      uint64
+		bad       error
+	)
+	eachCookie(lines, func(name, val string) bool {
+		idx, ok := s.match(name)
+		if !ok {
+			return true
+		}
+		switch {
+		case idx < 0 && hasSingle, idx >= 0 && idx < MaxChunks && mask&(1<<idx) != 0:
+			bad = fmt.Errorf("%w: duplicated cookie", ErrInvalid)
+		case idx >= MaxChunks:
+			bad = fmt.Errorf("%w: chunk index out of range", ErrInvalid)
+		case idx < 0:
+			single, hasSingle = val, true
+			return true
+		default:
+			chunks[idx], mask = val, mask|1<<idx
+			return true
+		}
+		return false
+	})
+	switch {
+	case bad != nil:
+		return "", bad
+	case !hasSingle && mask == 0:
+		return "", ErrNoSession
+	case hasSingle && mask != 0:
+		return "", fmt.Errorf("%w: single cookie and chunks together", ErrInvalid)
+	case hasSingle:
+		if len(single) > CookieLimit {
+			return "", fmt.Errorf("%w: cookie too long", ErrInvalid)
+		}
+		return single, nil
+	}
+	c0 := chunks[0]
+	sep := strings.IndexByte(c0, chunkSep)
+	if mask&1 == 0 || sep < 1 || sep > 2 || c0[0] == '0' {
+		return "", fmt.Errorf("%w: missing or malformed first chunk", ErrInvalid)
+	}
+	n := 0
+	for _, d := range []byte(c0[:sep]) {
+		if d < '0' || d > '9' {
+			return "", fmt.Errorf("%w: malformed first chunk", ErrInvalid)
+		}
+		n = n*10 + int(d-'0')
+	}
+	if n < 2 || n > MaxChunks {
+		return "", fmt.Errorf("%w: bad chunk count", ErrInvalid)
+	}
+	if mask != 1<<n-1 {
+		return "", fmt.Errorf("%w: missing or extra chunks", ErrInvalid)
+	}
+	chunks[0] = c0[sep+1:]
+	size := 0
+	for i := 0; i < n; i++ {
+		size += len(chunks[i])
+	}
+	if size > s.maxToken {
+		return "", fmt.Errorf("%w: token too long", ErrInvalid)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for i := 0; i < n; i++ {
+		b.WriteString(chunks[i])
+	}
+	return b.String(), nil
+}
