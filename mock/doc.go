@@ -1,0 +1,40 @@
+// Package mock is a fake Hugging Face OpenID Connect provider for tests, examples and laptops.
+//
+// A [Provider] is an [net/http.Handler] that serves the same endpoints as huggingface.co,
+// relative to its issuer URL:
+//
+//	/.well-known/openid-configuration  discovery
+//	/oauth/authorize                   authorization code flow (consent is automatic)
+//	/oauth/token                       authorization_code and refresh_token grants
+//	/oauth/userinfo                    the Hugging Face userinfo JSON (with orgs)
+//	/oauth/jwks                        the RS256 public key
+//
+// It is a faithful provider, not a stub: codes are single-use, short-lived and bound to the
+// client, the redirect URI and the PKCE (S256) verifier; refresh tokens rotate; id_tokens are
+// real RS256 JWTs whose keys are published in the JWKS; bad requests get the OAuth 2.0 error
+// responses (never a redirect to an unregistered URI, never a 5xx). [Faults] switch on the
+// failures a relying party must survive, one at a time, and [Provider.Requests] counts requests
+// per endpoint so tests can assert caching.
+//
+// In tests, [NewServer] starts a provider on a loopback port, registers the client
+// [TestClientID]/[TestClientSecret] (any loopback redirect URI) and stops it when the test ends:
+//
+//	srv := mock.NewServer(t, mock.Config{})
+//	conf := &oauth2.Config{
+//		ClientID:     mock.TestClientID,
+//		ClientSecret: mock.TestClientSecret,
+//		Endpoint: oauth2.Endpoint{
+//			AuthURL:  srv.URL + "/oauth/authorize",
+//			TokenURL: srv.URL + "/oauth/token",
+//		},
+//		RedirectURL: "http://127.0.0.1:8080/oauth/huggingface/callback",
+//		Scopes:      []string{"openid", "profile"},
+//	}
+//
+// Programs use [Start]; the command hfmock (go run ./mock/cmd/hfmock) serves one on
+// 127.0.0.1:5556 and prints the environment to run an echohf app in real mode against it.
+//
+// [DefaultUser] is the mocked profile that echohf's mock mode uses when no provider is involved.
+//
+// The package does not import "testing" and only ever listens on loopback addresses.
+package mock
