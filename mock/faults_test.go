@@ -1,0 +1,271 @@
+package mock_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// TestIDTokenFaults shows that go-oidc rejects every faulty id_token, and accepts the
+// same flow once the fault is switched off.
+func TestIDTokenFaults(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		faults mock.Faults
+	}{
+		{"ForeignKey", mock.Faults{ForeignKey: true}},
+		{"UnknownKID", mock.Faults{UnknownKID: true}},
+		{"AlgNone", mock.Faults{AlgNone: true}},
+		{"HS256PublicKey", mock.Faults{HS256PublicKey: true}},
+		{"WrongAudience", mock.Faults{WrongAudience: true}},
+		{"WrongIssuer", mock.Faults{WrongIssuer: true}},
+		{"ExpiredIDToken", mock.Faults{ExpiredIDToken: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, mock.Config{})
+			_, v := verifier(t, srv, mock.TestClientID)
+			conf := oauthConfig(srv, oauth2.AuthStyleInHeader)
+			srv.SetFaults(tt.faults)
+			if srv.Faults() != tt.faults {
+				t.Fatalf("Faults() = %+v; want %+v", srv.Faults(), tt.faults)
+			}
+			tok, _ := login(t, conf)
+			raw := rawIDToken(t, tok)
+			if _, err := v.Verify(context.Background(), raw); err == nil {
+				t.Fatalf("go-oidc accepted the %s id_token", tt.name)
+			} else {
+				t.Logf("go-oidc: %v", err)
+			}
+			h := jwtHeader(t, raw)
+			switch tt.name {
+			case "AlgNone":
+				if h["alg"] != "none" {
+					t.Errorf("alg = %v", h["alg"])
+				}
+			case "HS256PublicKey":
+				if h["alg"] != "HS256" {
+					t.Errorf("alg = %v", h["alg"])
+				}
+			case "ForeignKey", "UnknownKID":
+				if h["kid"] == srv.KeyID() {
+					t.Errorf("kid is the JWKS's")
+				}
+			default:
+				if h["alg"] != "RS256" || h["kid"] != srv.KeyID() {
+					t.Errorf("header %v changed; only the claims should", h)
+				}
+			}
+			// The access token is untouched by id_token faults.
+			getUserinfo(t, srv, tok.AccessToken)
+
+			srv.SetFaults(mock.Faults{})
+			tok, _ = login(t, conf)
+			if _, err := v.Verify(context.Background(), rawIDToken(t, tok)); err != nil {
+				t.Errorf("after clearing the fault: %v", err)
+			}
+		})
+	}
+}
+
+func TestWrongNonce(t *testing.T) {
+	srv := newServer(t, mock.Config{})
+	_, v := verifier(t, srv, mock.TestClientID)
+	srv.SetFaults(mock.Faults{WrongNonce: true})
+	tok, nonce := login(t, oauthConfig(srv, oauth2.AuthStyleInHeader))
+	idt, err := v.Verify(context.Background(), rawIDToken(t, tok))
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if idt.Nonce == nonce || idt.Nonce == "" {
+		t.Errorf("nonce = %q; want a different one than %q", idt.Nonce, nonce)
+	}
+}
+
+func TestDeny(t *testing.T) {
+	srv := newServer(t, mock.Config{})
+	srv.SetFaults(mock.Faults{Deny: true})
+	conf := oauthConfig(srv, oauth2.AuthStyleInHeader)
+	q := authorize(t, conf.AuthCodeURL("the state/+&", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	if q.Get("error") != "access_denied" || q.Get("error_description") == "" || q.Get("state") != "the state/+&" || q.Has("code") {
+		t.Errorf("denied redirect query = %v", q)
+	}
+	if n := srv.Requests(mock.EndpointAuthorize); n != 1 {
+		t.Errorf("Requests(authorize) = %d", n)
+	}
+}
+
+func TestJWKSStatus(t *testing.T) {
+	srv := newServer(t, mock.Config{})
+	srv.SetFaults(mock.Faults{JWKSStatus: http.StatusInternalServerError})
+	_, v := verifier(t, srv, mock.TestClientID)
+	tok, _ := login(t, oauthConfig(srv, oauth2.AuthStyleInHeader))
+	if _, err := v.Verify(context.Background(), rawIDToken(t, tok)); err == nil {
+		t.Fatal("Verify succeeded with the JWKS answering 500")
+	}
+	resp, err := http.Get(srv.URL + "/oauth/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 500 {
+		t.Errorf("JWKS status %d; want 500", resp.StatusCode)
+	}
+	if n := srv.Requests(mock.EndpointJWKS); n < 2 {
+		t.Errorf("Requests(jwks) = %d; want >= 2", n)
+	}
+}
+
+func TestJWKSDelay(t *testing.T) {
+	srv := newServer(t, mock.Config{})
+	srv.SetFaults(mock.Faults{JWKSDelay: 10 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/oauth/jwks", nil)
+	_, err := http.DefaultClient.Do(req)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("slow JWKS: err = %v; want a deadline", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	srv.SetFaults(mock.Faults{JWKSDelay: 50 * time.Millisecond})
+	start = time.Now()
+	resp, err := http.Get(srv.URL + "/oauth/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if d := time.Since(start); resp.StatusCode != 200 || d < 50*time.Millisecond {
+		t.Errorf("JWKS answered %d after %v; want 200 after >= 50ms", resp.StatusCode, d)
+	}
+	if n := srv.Requests(mock.EndpointJWKS); n != 2 {
+		t.Errorf("Requests(jwks) = %d; want 2", n)
+	}
+}
+
+func TestTokenFaults(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		faults     mock.Faults
+		wantStatus int
+		wantCode   string
+	}{
+		{"TokenStatus", mock.Faults{TokenStatus: http.StatusBadGateway}, 502, "server_error"},
+		{"TokenInvalidGrant", mock.Faults{TokenInvalidGrant: true}, 400, "invalid_grant"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, mock.Config{})
+			srv.SetFaults(tt.faults)
+			_, _, err := tryLogin(t, oauthConfig(srv, oauth2.AuthStyleInHeader))
+			re := retrieveError(t, err)
+			if re.Response.StatusCode != tt.wantStatus || re.ErrorCode != tt.wantCode {
+				t.Errorf("exchange: %d %q; want %d %q", re.Response.StatusCode, re.ErrorCode, tt.wantStatus, tt.wantCode)
+			}
+			if n := srv.Requests(mock.EndpointToken); n != 1 {
+				t.Errorf("Requests(token) = %d", n)
+			}
+		})
+	}
+}
+
+func TestUserinfoFaults(t *testing.T) {
+	srv := newServer(t, mock.Config{})
+	tok, _ := login(t, oauthConfig(srv, oauth2.AuthStyleInHeader))
+
+	srv.SetFaults(mock.Faults{UserinfoStatus: 500})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/oauth/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 500 {
+		t.Errorf("userinfo status %d; want 500", resp.StatusCode)
+	}
+
+	srv.SetFaults(mock.Faults{UserinfoSub: "someone-else"})
+	if u := getUserinfo(t, srv, tok.AccessToken); u.Sub != "someone-else" || u.PreferredUsername != mock.DefaultUser().PreferredUsername {
+		t.Errorf("userinfo = %+v; want sub someone-else, the rest unchanged", u)
+	}
+	if n := srv.Requests(mock.EndpointUserinfo); n != 2 {
+		t.Errorf("Requests(userinfo) = %d", n)
+	}
+}
+
+func TestRotateKey(t *testing.T) {
+	srv := newServer(t, mock.Config{})
+	conf := oauthConfig(srv, oauth2.AuthStyleInHeader)
+	oldTok, _ := login(t, conf)
+	oldKID := srv.KeyID()
+	newKID := srv.RotateKey()
+	if newKID == oldKID || srv.KeyID() != newKID {
+		t.Fatalf("RotateKey = %q, KeyID = %q, old %q", newKID, srv.KeyID(), oldKID)
+	}
+	resp, err := http.Get(srv.URL + "/oauth/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	json.NewDecoder(resp.Body).Decode(&set)
+	resp.Body.Close()
+	if len(set.Keys) != 1 || set.Keys[0]["kid"] != newKID || set.Keys[0]["alg"] != "RS256" || set.Keys[0]["use"] != "sig" || set.Keys[0]["kty"] != "RSA" {
+		t.Errorf("JWKS = %v; want only %q", set.Keys, newKID)
+	}
+	_, v := verifier(t, srv, mock.TestClientID)
+	if _, err := v.Verify(context.Background(), rawIDToken(t, oldTok)); err == nil {
+		t.Error("an id_token signed by the dropped key verified")
+	}
+	tok, _ := login(t, conf)
+	raw := rawIDToken(t, tok)
+	if kid := jwtHeader(t, raw)["kid"]; kid != newKID {
+		t.Errorf("new id_token kid %v; want %q", kid, newKID)
+	}
+	if _, err := v.Verify(context.Background(), raw); err != nil {
+		t.Errorf("Verify after rotation: %v", err)
+	}
+}
+
+// TestLoopbackAnyPort checks that the test client may use any loopback port and path, and
+// that a non-loopback host is refused.
+func TestLoopbackAnyPort(t *testing.T) {
+	srv := newServer(t, mock.Config{Clients: []mock.Client{{ID: "exact", Secret: "s", RedirectURIs: []string{"http://localhost/cb", "https://app.example/cb"}}}})
+	for _, tt := range []struct {
+		client, redirect string
+		ok               bool
+	}{
+		{mock.TestClientID, "http://127.0.0.1:1234/oauth/huggingface/callback", true},
+		{mock.TestClientID, "http://localhost:7860/my/router/oauth/huggingface/callback", true},
+		{mock.TestClientID, "http://[::1]:80/x", true},
+		{mock.TestClientID, "http://example.com/cb", false},
+		{mock.TestClientID, "https://127.0.0.1.example.com/cb", false},
+		{"exact", "http://localhost:5555/cb", true},
+		{"exact", "http://localhost/cb", true},
+		{"exact", "http://localhost:5555/other", false},
+		{"exact", "https://app.example/cb", true},
+		{"exact", "https://app.example:8443/cb", false},
+		{"exact", "https://app.example/cb/", false},
+		{"exact", "http://127.0.0.1/cb", false},
+	} {
+		q := url.Values{"client_id": {tt.client}, "redirect_uri": {tt.redirect}, "response_type": {"code"}, "scope": {"openid"}}
+		resp, err := noRedirect.Get(srv.URL + "/oauth/authorize?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.StatusCode == http.StatusFound; got != tt.ok {
+			t.Errorf("%s %s: status %d; want redirect %v", tt.client, tt.redirect, resp.StatusCode, tt.ok)
+		}
+	}
+}
