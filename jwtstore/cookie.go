@@ -24,7 +24,7 @@ func eachCookie(lines []string, fn func(name, val string) bool) {
 			if i := strings.IndexByte(part, '='); i >= 0 {
 				name, val = part[:i], part[i+1:]
 			}
-			name = trimSpace(name)
+			name, val = trimSpace(name), trimSpace(val)
 			if len(val) > 1 && val[0] == '"' && val[len(val)-1] == '"' {
 				val = val[1 : len(val)-1]
 			}

@@ -1,0 +1,87 @@
+package jwtstore
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+type testClaims struct {
+	User string `json:"u"`
+	N    int    `json:"n,omitempty"`
+	Pad  string `json:"p,omitempty"`
+}
+
+var secretA = []byte("0123456789abcdef0123456789abcdef")
+var secretB = []byte("fedcba9876543210fedcba9876543210")
+
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+func testOptions(mut func(*Options)) Options {
+	o := Options{
+		Name:    "session",
+		Purpose: "session",
+		Keys:    []Key{{Secret: secretA}},
+		Now:     func() time.Time { return t0 },
+	}
+	if mut != nil {
+		mut(&o)
+	}
+	return o
+}
+
+func newTestStore(t testing.TB, mut func(*Options)) *Store[testClaims] {
+	t.Helper()
+	s, err := New[testClaims](testOptions(mut))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return s
+}
+
+// save runs Save and returns the recorder.
+func save[C any](t testing.TB, s *Store[C], r *http.Request, c C, exp time.Time) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	if err := s.Save(rec, r, c, exp); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	return rec
+}
+
+// cookieHeader turns the live cookies set on rec into a Cookie header value.
+func cookieHeader(rec *httptest.ResponseRecorder) string {
+	var parts []string
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge > 0 {
+			parts = append(parts, c.Name+"="+c.Value)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func requestWith(header ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, h := range header {
+		r.Header.Add("Cookie", h)
+	}
+	return r
+}
+
+// signRaw signs an arbitrary signing input with the store's signing key.
+func signRaw[C any](s *Store[C], input string) string {
+	m := hmac.New(sha256.New, s.ring.signer.key)
+	m.Write([]byte(input))
+	return input + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

@@ -1,0 +1,794 @@
+package jwtstore
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func TestRoundTrip(t *testing.T) {
+	s := newTestStore(t, nil)
+	want := testClaims{User: "ada", N: 7}
+	rec := save(t, s, nil, want, t0.Add(time.Hour))
+	got, err := s.Load(requestWith(cookieHeader(rec)))
+	if err != nil || got != want {
+		t.Fatalf("Load = %+v, %v; want %+v, nil", got, err, want)
+	}
+	exp, err := s.Expiry(requestWith(cookieHeader(rec)))
+	if err != nil || !exp.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("Expiry = %v, %v; want %v", exp, err, t0.Add(time.Hour))
+	}
+	// The token is a standard JWS golang-jwt can parse with the derived key.
+	tok := rec.Result().Cookies()[0].Value
+	env := &envelope[testClaims]{}
+	if _, err := jwt.ParseWithClaims(tok, env, func(*jwt.Token) (any, error) { return s.ring.signer.key, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return t0 })); err != nil {
+		t.Fatalf("golang-jwt parse: %v", err)
+	}
+	if h, _ := base64Decode(tok[:strings.IndexByte(tok, '.')]); h != `{"alg":"HS256","kid":"`+s.ring.signer.kid+`","typ":"JWT"}` {
+		t.Errorf("header = %s", h)
+	}
+}
+
+func base64Decode(s string) (string, error) {
+	b, err := jwt.NewParser().DecodeSegment(s)
+	return string(b), err
+}
+
+func TestLoadNoCookie(t *testing.T) {
+	s := newTestStore(t, nil)
+	for _, h := range [][]string{nil, {""}, {"other=1; session2=x; sessio=y"}, {"session.x=1", "session.01=2"}} {
+		_, err := s.Load(requestWith(h...))
+		if err != ErrNoSession {
+			t.Errorf("Load(%q) err = %v; want ErrNoSession", h, err)
+		}
+	}
+	if _, err := s.Load(nil); err != ErrNoSession {
+		t.Errorf("Load(nil) err = %v", err)
+	}
+}
+
+// foreign mints a token for s's claims with another signing method and key.
+func foreign(t *testing.T, m jwt.SigningMethod, key any, kid string) string {
+	t.Helper()
+	env := &envelope[testClaims]{C: testClaims{User: "eve"}}
+	env.Issuer = "jwtstore"
+	env.Audience = jwt.ClaimStrings{"jwtstore:session"}
+	env.ExpiresAt = jwt.NewNumericDate(t0.Add(time.Hour))
+	env.IssuedAt = jwt.NewNumericDate(t0)
+	tk := jwt.NewWithClaims(m, env)
+	tk.Header["kid"] = kid
+	s, err := tk.SignedString(key)
+	if err != nil {
+		t.Fatalf("minting %s: %v", m.Alg(), err)
+	}
+	return s
+}
+
+func TestLoadRejects(t *testing.T) {
+	s := newTestStore(t, nil)
+	kid := s.ring.signer.kid
+	good := s.ring.signer.header
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+
+	mint := func(mut func(e *envelope[testClaims])) string {
+		e := &envelope[testClaims]{C: testClaims{User: "ada"}}
+		e.Issuer = "jwtstore"
+		e.Audience = jwt.ClaimStrings{s.aud}
+		e.ExpiresAt = jwt.NewNumericDate(t0.Add(time.Hour))
+		e.IssuedAt = jwt.NewNumericDate(t0)
+		mut(e)
+		tok, err := s.sign(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	validTok := mint(func(*envelope[testClaims]) {})
+	if _, err := s.Load(requestWith("session=" + validTok)); err != nil {
+		t.Fatalf("valid token: %v", err)
+	}
+	parts := strings.Split(validTok, ".")
+	payload := parts[1]
+
+	// Same secret and kid, different purpose: a different HKDF key.
+	login := newTestStore(t, func(o *Options) { o.Purpose = "login" })
+	loginRec := save(t, login, nil, testClaims{User: "ada"}, t0.Add(time.Hour))
+	// Same kid as s but another secret.
+	impostor := newTestStore(t, func(o *Options) { o.Keys = []Key{{ID: kid, Secret: secretB}} })
+	impRec := save(t, impostor, nil, testClaims{User: "ada"}, t0.Add(time.Hour))
+	// Unknown kid.
+	other := newTestStore(t, func(o *Options) { o.Keys = []Key{{Secret: secretB}} })
+	otherRec := save(t, other, nil, testClaims{User: "ada"}, t0.Add(time.Hour))
+
+	nonCanon := func(p string) string {
+		b := []byte(p)
+		b[len(b)-1] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", b[len(b)-1])^1]
+		return string(b)
+	}
+	if len(payload)%4 == 0 {
+		t.Fatalf("test payload length %d has no spare bits", len(payload))
+	}
+	hs := func(m jwt.SigningMethod) string { return foreign(t, m, s.ring.signer.key, kid) }
+
+	tests := []struct {
+		name   string
+		header string
+		want   error
+	}{
+		{"alg none", "session=" + foreign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, kid), ErrInvalid},
+		{"RS256", "session=" + foreign(t, jwt.SigningMethodRS256, rsaKey, kid), ErrInvalid},
+		{"PS256", "session=" + foreign(t, jwt.SigningMethodPS256, rsaKey, kid), ErrInvalid},
+		{"ES256", "session=" + foreign(t, jwt.SigningMethodES256, ecKey, kid), ErrInvalid},
+		{"EdDSA", "session=" + foreign(t, jwt.SigningMethodEdDSA, edKey, kid), ErrInvalid},
+		{"HS384 same key", "session=" + hs(jwt.SigningMethodHS384), ErrInvalid},
+		{"HS512 same key", "session=" + hs(jwt.SigningMethodHS512), ErrInvalid},
+		{"HS256 foreign key same kid", cookieHeader(impRec), ErrInvalid},
+		{"unknown kid", cookieHeader(otherRec), ErrInvalid},
+		{"other purpose, same secret", cookieHeader(loginRec), ErrInvalid},
+		{"wrong aud, same key", "session=" + mint(func(e *envelope[testClaims]) { e.Audience = jwt.ClaimStrings{"jwtstore:login"} }), ErrInvalid},
+		{"two auds", "session=" + mint(func(e *envelope[testClaims]) { e.Audience = append(e.Audience, "x") }), ErrInvalid},
+		{"no aud", "session=" + mint(func(e *envelope[testClaims]) { e.Audience = nil }), ErrInvalid},
+		{"wrong iss", "session=" + mint(func(e *envelope[testClaims]) { e.Issuer = "other" }), ErrInvalid},
+		{"expired", "session=" + mint(func(e *envelope[testClaims]) { e.ExpiresAt = jwt.NewNumericDate(t0.Add(-time.Minute)) }), ErrExpired},
+		{"expired at leeway", "session=" + mint(func(e *envelope[testClaims]) { e.ExpiresAt = jwt.NewNumericDate(t0.Add(-DefaultLeeway)) }), ErrExpired},
+		{"nbf in the future", "session=" + mint(func(e *envelope[testClaims]) { e.NotBefore = jwt.NewNumericDate(t0.Add(time.Minute)) }), ErrInvalid},
+		{"iat in the future", "session=" + mint(func(e *envelope[testClaims]) { e.IssuedAt = jwt.NewNumericDate(t0.Add(time.Minute)) }), ErrInvalid},
+		{"missing exp", "session=" + mint(func(e *envelope[testClaims]) { e.ExpiresAt = nil }), ErrInvalid},
+		{"garbage", "session=%%%not a token%%%", ErrInvalid},
+		{"empty value", "session=", ErrInvalid},
+		{"truncated", "session=" + validTok[:len(validTok)-5], ErrInvalid},
+		{"truncated to header", "session=" + validTok[:len(good)+1], ErrInvalid},
+		{"10 KB", "session=" + strings.Repeat("A", 10<<10), ErrInvalid},
+		{"10 KB after header", "session=" + good + "." + strings.Repeat("A", 10<<10) + "." + parts[2], ErrInvalid},
+		{"two segments", "session=" + good + "." + payload, ErrInvalid},
+		{"four segments", "session=" + validTok + ".x", ErrInvalid},
+		{"four segments signed", "session=" + signRaw(s, good+"."+payload+".x"), ErrInvalid},
+		{"bad signature", "session=" + parts[0] + "." + parts[1] + "." + strings.Repeat("A", 43), ErrInvalid},
+		{"padded signature", "session=" + validTok + "=", ErrInvalid},
+		{"bad base64 payload", "session=" + signRaw(s, good+"."+payload[:8]+"!"+payload[9:]), ErrInvalid},
+		{"padded payload", "session=" + signRaw(s, good+"."+payload+"="), ErrInvalid},
+		{"non-canonical base64", "session=" + signRaw(s, good+"."+nonCanon(payload)), ErrInvalid},
+		{"bad JSON", "session=" + signRaw(s, good+"."+b64(`{"exp":`)), ErrInvalid},
+		{"JSON array", "session=" + signRaw(s, good+"."+b64(`[1,2]`)), ErrInvalid},
+		{"exp wrong type", "session=" + signRaw(s, good+"."+b64(`{"iss":"jwtstore","aud":["jwtstore:session"],"exp":"later","c":{"u":"x"}}`)), ErrInvalid},
+		{"claims wrong type", "session=" + signRaw(s, good+"."+b64(fmt.Sprintf(`{"iss":"jwtstore","aud":["jwtstore:session"],"exp":%d,"c":{"u":5}}`, t0.Unix()+60))), ErrInvalid},
+		{"duplicated cookie", "session=" + validTok + "; session=" + validTok, ErrInvalid},
+		{"base64 with newline", "session=" + signRaw(s, good+"."+payload[:4]+"\n"+payload[4:]), ErrInvalid},
+	}
+	// The hand-built payload with the right types loads, so the two type cases above fail
+	// only on their types.
+	okJSON := signRaw(s, good+"."+b64(fmt.Sprintf(`{"iss":"jwtstore","aud":"jwtstore:session","exp":%d,"c":{"u":"x"}}`, t0.Unix()+60)))
+	if c, err := s.Load(requestWith("session=" + okJSON)); err != nil || c.User != "x" {
+		t.Fatalf("hand-built token: %+v, %v", c, err)
+	}
+	// The non-canonical variant decodes to the same bytes, so only Strict rejects it.
+	if c, err := s.Load(requestWith("session=" + signRaw(s, good+"."+payload))); err != nil || c.User != "ada" {
+		t.Fatalf("re-signed payload: %+v, %v", c, err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, cache := range []int{0, 8} {
+				st := s
+				if cache > 0 {
+					o := s.o
+					o.CacheSize = cache
+					st = newTestStore(t, func(p *Options) { *p = o })
+					// Warm the cache with the valid token.
+					if _, err := st.Load(requestWith("session=" + validTok)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := st.Load(requestWith(tt.header))
+				if !errors.Is(err, tt.want) || !errors.Is(err, ErrNoSession) {
+					t.Fatalf("cache %d: Load err = %v; want %v", cache, err, tt.want)
+				}
+				if tt.want == ErrInvalid && errors.Is(err, ErrExpired) {
+					t.Fatalf("cache %d: Load err = %v; want ErrInvalid", cache, err)
+				}
+				if got != (testClaims{}) {
+					t.Fatalf("cache %d: Load claims = %+v; want zero", cache, got)
+				}
+				if strings.Contains(err.Error(), payload[:20]) {
+					t.Fatalf("error leaks token bytes: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestLeeway(t *testing.T) {
+	c := &clock{now: t0}
+	for _, tt := range []struct {
+		name   string
+		leeway time.Duration
+		skew   time.Duration // clock moved past exp by this
+		want   error
+	}{
+		{"default, within", 0, 20 * time.Second, nil},
+		{"default, beyond", 0, 31 * time.Second, ErrExpired},
+		{"1s, within", time.Second, 0, nil},
+		{"1s, beyond", time.Second, 2 * time.Second, ErrExpired},
+		{"5m, within", 5 * time.Minute, 4 * time.Minute, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestStore(t, func(o *Options) { o.Leeway = tt.leeway; o.Now = c.Now })
+			c.now = t0
+			rec := save(t, s, nil, testClaims{User: "a"}, t0.Add(time.Minute))
+			c.now = t0.Add(time.Minute + tt.skew - time.Nanosecond)
+			_, err := s.Load(requestWith(cookieHeader(rec)))
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Load err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOptionsRoundTrip(t *testing.T) {
+	type check func(t *testing.T, c *http.Cookie, line string)
+	tests := []struct {
+		name  string
+		mut   func(*Options)
+		cname string
+		check check
+	}{
+		{"defaults", nil, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if c.Path != "/" || c.Domain != "" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Partitioned {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"path", func(o *Options) { o.Path = "/app" }, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if c.Path != "/app" {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"domain", func(o *Options) { o.Domain = "example.com" }, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if c.Domain != "example.com" {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"insecure", func(o *Options) { o.Insecure = true }, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if c.Secure || !c.HttpOnly {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"strict", func(o *Options) { o.SameSite = http.SameSiteStrictMode }, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"none", func(o *Options) { o.SameSite = http.SameSiteNoneMode }, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if c.SameSite != http.SameSiteNoneMode || !c.Secure {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"default mode", func(o *Options) { o.SameSite = http.SameSiteDefaultMode }, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if strings.Contains(line, "SameSite") {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"partitioned", func(o *Options) { o.Partitioned = true; o.SameSite = http.SameSiteNoneMode }, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if !c.Partitioned || !strings.Contains(line, "; Partitioned") {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"host prefix", func(o *Options) { o.HostPrefix = true }, "__Host-session", func(t *testing.T, c *http.Cookie, line string) {
+			if !c.Secure || c.Path != "/" || c.Domain != "" {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+		{"max age", func(o *Options) { o.MaxAge = time.Hour }, "session", func(t *testing.T, c *http.Cookie, line string) {
+			if c.MaxAge != 3600 || !c.Expires.Equal(t0.Add(time.Hour)) {
+				t.Errorf("cookie = %q", line)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestStore(t, tt.mut)
+			if s.Name() != tt.cname {
+				t.Errorf("Name() = %q; want %q", s.Name(), tt.cname)
+			}
+			want := testClaims{User: "ada"}
+			rec := save(t, s, nil, want, t0.Add(24*time.Hour))
+			lines := rec.Result().Header.Values("Set-Cookie")
+			cs := rec.Result().Cookies()
+			if len(lines) != 1 || len(cs) != 1 || cs[0].Name != tt.cname {
+				t.Fatalf("Set-Cookie = %q", lines)
+			}
+			tt.check(t, cs[0], lines[0])
+			got, err := s.Load(requestWith(cookieHeader(rec)))
+			if err != nil || got != want {
+				t.Fatalf("Load = %+v, %v", got, err)
+			}
+			exp, _ := s.Expiry(requestWith(cookieHeader(rec)))
+			if limit := t0.Add(s.o.MaxAge); exp.After(limit) {
+				t.Errorf("expiry %v after now+MaxAge %v", exp, limit)
+			}
+			// Clear keeps the attributes.
+			clr := httptest.NewRecorder()
+			s.Clear(clr, nil)
+			cc := clr.Result().Cookies()
+			if len(cc) != 1 || cc[0].MaxAge != -1 || cc[0].Name != tt.cname || cc[0].Path != cs[0].Path ||
+				cc[0].Domain != cs[0].Domain || cc[0].Secure != cs[0].Secure || cc[0].SameSite != cs[0].SameSite ||
+				cc[0].Partitioned != cs[0].Partitioned || !cc[0].HttpOnly {
+				t.Errorf("Clear = %q", clr.Result().Header.Values("Set-Cookie"))
+			}
+		})
+	}
+}
+
+func TestMaxAgeClamp(t *testing.T) {
+	s := newTestStore(t, func(o *Options) { o.MaxAge = 2 * time.Hour })
+	for _, tt := range []struct {
+		in, want time.Time
+	}{
+		{t0.Add(time.Hour), t0.Add(time.Hour)},
+		{t0.Add(5 * time.Hour), t0.Add(2 * time.Hour)},
+		{time.Time{}, t0.Add(2 * time.Hour)},
+		{t0.Add(90*time.Minute + 500*time.Millisecond), t0.Add(90 * time.Minute)},
+	} {
+		rec := save(t, s, nil, testClaims{User: "a"}, tt.in)
+		exp, err := s.Expiry(requestWith(cookieHeader(rec)))
+		if err != nil || !exp.Equal(tt.want) {
+			t.Errorf("Save(exp %v): expiry %v, %v; want %v", tt.in, exp, err, tt.want)
+		}
+		if c := rec.Result().Cookies()[0]; c.MaxAge != int(tt.want.Sub(t0)/time.Second) {
+			t.Errorf("Save(exp %v): Max-Age %d", tt.in, c.MaxAge)
+		}
+	}
+	for _, past := range []time.Time{t0, t0.Add(-time.Hour), t0.Add(999 * time.Millisecond)} {
+		rec := httptest.NewRecorder()
+		if err := s.Save(rec, nil, testClaims{}, past); err == nil || len(rec.Result().Cookies()) != 0 {
+			t.Errorf("Save(exp %v) = %v, %d cookies; want error and none", past, err, len(rec.Result().Cookies()))
+		}
+	}
+}
+
+func TestNewRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		mut  func(*Options)
+	}{
+		{"no keys", func(o *Options) { o.Keys = nil }},
+		{"empty secret", func(o *Options) { o.Keys = []Key{{ID: "a"}} }},
+		{"empty old secret", func(o *Options) { o.Keys = append(o.Keys, Key{ID: "b"}) }},
+		{"duplicate ids", func(o *Options) { o.Keys = []Key{{ID: "a", Secret: secretA}, {ID: "a", Secret: secretB}} }},
+		{"duplicate derived ids", func(o *Options) { o.Keys = []Key{{Secret: secretA}, {Secret: secretA}} }},
+		{"bad id", func(o *Options) { o.Keys = []Key{{ID: "a b", Secret: secretA}} }},
+		{"long id", func(o *Options) { o.Keys = []Key{{ID: strings.Repeat("a", 65), Secret: secretA}} }},
+		{"empty name", func(o *Options) { o.Name = "" }},
+		{"bad name", func(o *Options) { o.Name = "ses sion" }},
+		{"name with ;", func(o *Options) { o.Name = "a;b" }},
+		{"name with =", func(o *Options) { o.Name = "a=b" }},
+		{"name with prefix", func(o *Options) { o.Name = "__Host-session" }},
+		{"__Secure- insecure", func(o *Options) { o.Name = "__Secure-s"; o.Insecure = true }},
+		{"empty purpose", func(o *Options) { o.Purpose = "" }},
+		{"bad purpose", func(o *Options) { o.Purpose = "a b" }},
+		{"SameSite None insecure", func(o *Options) { o.SameSite = http.SameSiteNoneMode; o.Insecure = true }},
+		{"SameSite unknown", func(o *Options) { o.SameSite = 9 }},
+		{"Partitioned insecure", func(o *Options) { o.Partitioned = true; o.Insecure = true }},
+		{"HostPrefix insecure", func(o *Options) { o.HostPrefix = true; o.Insecure = true }},
+		{"HostPrefix domain", func(o *Options) { o.HostPrefix = true; o.Domain = "example.com" }},
+		{"HostPrefix path", func(o *Options) { o.HostPrefix = true; o.Path = "/app" }},
+		{"bad path", func(o *Options) { o.Path = "/a;b" }},
+		{"relative path", func(o *Options) { o.Path = "a" }},
+		{"bad domain", func(o *Options) { o.Domain = "exa mple.com" }},
+		{"negative leeway", func(o *Options) { o.Leeway = -time.Second }},
+		{"negative max age", func(o *Options) { o.MaxAge = -time.Second }},
+		{"negative max size", func(o *Options) { o.MaxSize = -1 }},
+		{"huge max size", func(o *Options) { o.MaxSize = 1 << 20 }},
+		{"negative cache", func(o *Options) { o.CacheSize = -1 }},
+		{"huge domain", func(o *Options) { o.Domain = strings.Repeat("a.", 1600) + "com" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New[testClaims](testOptions(tt.mut))
+			if err == nil || s != nil {
+				t.Fatalf("New = %v, %v; want an error", s, err)
+			}
+			if errors.Is(err, ErrNoSession) {
+				t.Fatalf("config error %v matches ErrNoSession", err)
+			}
+		})
+	}
+	_, err := New[testClaims](testOptions(func(o *Options) { o.Keys = []Key{{ID: "k1"}} }))
+	if err == nil || !strings.Contains(err.Error(), "empty secret") {
+		t.Errorf("empty secret error = %v; want a clear message", err)
+	}
+}
+
+func TestRotation(t *testing.T) {
+	old := Key{ID: "2025", Secret: secretA}
+	nw := Key{ID: "2026", Secret: secretB}
+	s1 := newTestStore(t, func(o *Options) { o.Keys = []Key{old} })
+	s2 := newTestStore(t, func(o *Options) { o.Keys = []Key{nw, old} })
+	s3 := newTestStore(t, func(o *Options) { o.Keys = []Key{nw} })
+	oldCookie := cookieHeader(save(t, s1, nil, testClaims{User: "a"}, t0.Add(time.Hour)))
+	newCookie := cookieHeader(save(t, s2, nil, testClaims{User: "b"}, t0.Add(time.Hour)))
+	for _, tt := range []struct {
+		name   string
+		s      *Store[testClaims]
+		cookie string
+		want   error
+	}{
+		{"old key signs, old loads", s1, oldCookie, nil},
+		{"retired key still in ring", s2, oldCookie, nil},
+		{"new key loads", s2, newCookie, nil},
+		{"new key loads after removal", s3, newCookie, nil},
+		{"removed key", s3, oldCookie, ErrInvalid},
+		{"new key unknown to old ring", s1, newCookie, ErrInvalid},
+	} {
+		_, err := tt.s.Load(requestWith(tt.cookie))
+		if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+			t.Errorf("%s: err = %v; want %v", tt.name, err, tt.want)
+		}
+	}
+	// Derived ids are stable and distinct per secret.
+	if a, b := (Key{Secret: secretA}).KeyID(), (Key{Secret: secretA}).KeyID(); a != b || a == (Key{Secret: secretB}).KeyID() || len(a) != 8 {
+		t.Errorf("derived ids %q %q", a, b)
+	}
+}
+
+func TestSub(t *testing.T) {
+	s := newTestStore(t, func(o *Options) { o.CacheSize = 16 })
+	a, err := s.Sub("state-A_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Sub("B")
+	if a.Name() != "session_state-A_1" {
+		t.Errorf("Name() = %q", a.Name())
+	}
+	rec := save(t, a, nil, testClaims{User: "x"}, t0.Add(time.Minute))
+	hdr := cookieHeader(rec)
+	if !strings.HasPrefix(hdr, "session_state-A_1=") {
+		t.Fatalf("cookie %q", hdr)
+	}
+	if got, err := a.Load(requestWith(hdr)); err != nil || got.User != "x" {
+		t.Fatalf("Sub Load = %+v, %v", got, err)
+	}
+	if _, err := s.Load(requestWith(hdr)); err != ErrNoSession {
+		t.Errorf("base Load of sub cookie: %v; want ErrNoSession", err)
+	}
+	// Moving the value to another view's name fails on aud, with and without the cache hit.
+	moved := "session_B=" + strings.TrimPrefix(hdr, "session_state-A_1=")
+	if _, err := b.Load(requestWith(moved)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("moved cookie: %v; want ErrInvalid", err)
+	}
+	if _, err := s.Load(requestWith("session=" + strings.TrimPrefix(hdr, "session_state-A_1="))); !errors.Is(err, ErrInvalid) {
+		t.Errorf("moved to base: %v; want ErrInvalid", err)
+	}
+	hs := newTestStore(t, func(o *Options) { o.HostPrefix = true })
+	if v, _ := hs.Sub("x"); v.Name() != "__Host-session_x" {
+		t.Errorf("host Sub name %q", v.Name())
+	}
+	for _, id := range []string{"", "a.b", "a b", "a;b", strings.Repeat("a", 65), "é"} {
+		if v, err := s.Sub(id); err == nil || v != nil {
+			t.Errorf("Sub(%q) = %v, nil; want error", id, v)
+		}
+	}
+}
+
+func TestCookieParsing(t *testing.T) {
+	s := newTestStore(t, nil)
+	rec := save(t, s, nil, testClaims{User: "a"}, t0.Add(time.Hour))
+	tok := rec.Result().Cookies()[0].Value
+	for _, h := range [][]string{
+		{"session=" + tok},
+		{"  session=" + tok + "  "},
+		{"a=1;session=" + tok + ";b=2"},
+		{"a=1 ;  session = " + tok + " ; ; b"},
+		{`session="` + tok + `"`},
+		{"a=1", "session=" + tok},
+		{"session=" + tok, "other=2"},
+		{"session.x=1; session_y=2; sessionz=3; session=" + tok},
+	} {
+		if got, err := s.Load(requestWith(h...)); err != nil || got.User != "a" {
+			t.Errorf("Load(%q) = %+v, %v", h, got, err)
+		}
+	}
+	for _, h := range [][]string{
+		{"session=" + tok, "session=" + tok},
+		{`session="` + tok},
+		{"session=" + tok + "; session.0=2~x"},
+	} {
+		if _, err := s.Load(requestWith(h...)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Load(%q) err = %v; want ErrInvalid", h, err)
+		}
+	}
+}
+
+// pad returns a deterministic, incompressible-looking string of n bytes.
+func pad(n int) string {
+	const a = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = a[x%uint32(len(a))]
+	}
+	return string(b)
+}
+
+func TestChunks(t *testing.T) {
+	s := newTestStore(t, nil)
+	want := testClaims{User: "big", Pad: pad(7000)}
+	rec := save(t, s, nil, want, t0.Add(time.Hour))
+	cs := rec.Result().Cookies()
+	lines := rec.Result().Header.Values("Set-Cookie")
+	if len(cs) != 3 {
+		t.Fatalf("got %d cookies; want 3", len(cs))
+	}
+	for i, c := range cs {
+		if c.Name != "session."+strconv.Itoa(i) || len(lines[i]) > CookieLimit {
+			t.Errorf("chunk %d: name %q, %d bytes", i, c.Name, len(lines[i]))
+		}
+	}
+	if !strings.HasPrefix(cs[0].Value, "3~eyJ") {
+		t.Errorf("chunk 0 starts %q", cs[0].Value[:8])
+	}
+	hdr := cookieHeader(rec)
+	if got, err := s.Load(requestWith(hdr)); err != nil || got != want {
+		t.Fatalf("Load chunked: %v", err)
+	}
+	// Order and separate header lines do not matter.
+	if got, err := s.Load(requestWith("session.2="+cs[2].Value, "session.1="+cs[1].Value+"; session.0="+cs[0].Value)); err != nil || got != want {
+		t.Fatalf("Load reordered: %v", err)
+	}
+	other := cookieHeader(save(t, s, nil, testClaims{User: "bigg", Pad: pad(7000)}, t0.Add(time.Hour)))
+	oc := strings.Split(other, "; ")
+	hc := strings.Split(hdr, "; ")
+	bad := []struct {
+		name string
+		hdr  string
+	}{
+		{"missing chunk 1", hc[0] + "; " + hc[2]},
+		{"missing last chunk", hc[0] + "; " + hc[1]},
+		{"missing chunk 0", hc[1] + "; " + hc[2]},
+		{"extra chunk", hdr + "; session.3=AAAA"},
+		{"chunk out of range", hdr + "; session.40=AAAA"},
+		{"duplicated chunk", hdr + "; " + hc[1]},
+		{"duplicated chunk, other value", hdr + "; " + oc[1]},
+		{"chunks from two saves", hc[0] + "; " + oc[1] + "; " + hc[2]},
+		{"chunk 0 from another save", oc[0] + "; " + hc[1] + "; " + hc[2]},
+		{"count too small", "session.0=1~" + strings.TrimPrefix(hc[0], "session.0=3~") + "; " + hc[1] + "; " + hc[2]},
+		{"count too large", "session.0=4~" + strings.TrimPrefix(hc[0], "session.0=3~") + "; " + hc[1] + "; " + hc[2]},
+		{"count zero-padded", "session.0=03~" + strings.TrimPrefix(hc[0], "session.0=3~") + "; " + hc[1] + "; " + hc[2]},
+		{"count not a number", "session.0=x~" + strings.TrimPrefix(hc[0], "session.0=3~") + "; " + hc[1] + "; " + hc[2]},
+		{"no count", "session.0=" + strings.TrimPrefix(hc[0], "session.0=3~") + "; " + hc[1] + "; " + hc[2]},
+		{"single and chunks", hdr + "; session=" + strings.TrimPrefix(hc[1], "session.1=")},
+		{"huge chunks", "session.0=9~" + strings.Repeat("A", 5000) + "; session.1=" + strings.Repeat("A", 5000) + "; session.2=x; session.3=x; session.4=x; session.5=x; session.6=x; session.7=" + strings.Repeat("A", 30000) + "; session.8=x"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := s.Load(requestWith(tt.hdr)); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Load err = %v; want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// findExact searches for claims whose single Set-Cookie line is exactly size bytes.
+func findExact(t *testing.T, s *Store[testClaims], size int) testClaims {
+	t.Helper()
+	for n := 2600; n < 3100; n++ {
+		for _, u := range []string{"a", "ab", "abc"} {
+			c := testClaims{User: u, Pad: pad(n)}
+			rec := save(t, s, nil, c, t0.Add(time.Hour))
+			tok := rec.Result().Cookies()[0].Value
+			if len(rec.Result().Cookies()) > 1 {
+				tok = ""
+				for _, ck := range rec.Result().Cookies() {
+					tok += ck.Value
+				}
+				tok = tok[strings.IndexByte(tok, '~')+1:]
+			}
+			if len(s.cookie(s.name, tok, t0.Add(time.Hour), 3600).String()) == size {
+				return c
+			}
+		}
+	}
+	t.Fatalf("no claims found with a %d-byte cookie", size)
+	return testClaims{}
+}
+
+func TestChunkBoundaries(t *testing.T) {
+	s := newTestStore(t, nil)
+	for _, tt := range []struct {
+		size, cookies int
+	}{{CookieLimit, 1}, {CookieLimit + 1, 2}} {
+		c := findExact(t, s, tt.size)
+		rec := save(t, s, nil, c, t0.Add(time.Hour))
+		lines := rec.Result().Header.Values("Set-Cookie")
+		if len(lines) != tt.cookies {
+			t.Errorf("%d-byte cookie: %d Set-Cookie lines; want %d", tt.size, len(lines), tt.cookies)
+		}
+		if tt.cookies == 1 && len(lines[0]) != CookieLimit {
+			t.Errorf("single line is %d bytes; want %d", len(lines[0]), CookieLimit)
+		}
+		for _, l := range lines {
+			if len(l) > CookieLimit {
+				t.Errorf("line of %d bytes", len(l))
+			}
+		}
+		if got, err := s.Load(requestWith(cookieHeader(rec))); err != nil || got != c {
+			t.Errorf("%d-byte cookie: Load err %v", tt.size, err)
+		}
+	}
+}
+
+func TestStaleCookies(t *testing.T) {
+	s := newTestStore(t, nil)
+	big := save(t, s, nil, testClaims{User: "a", Pad: pad(7000)}, t0.Add(time.Hour))
+	r := requestWith(cookieHeader(big) + "; unrelated=1")
+	expired := func(rec *httptest.ResponseRecorder) (live, dead []string) {
+		for _, c := range rec.Result().Cookies() {
+			if c.MaxAge < 0 {
+				dead = append(dead, c.Name)
+				if c.Path != "/" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+					t.Errorf("expired cookie lost attributes: %+v", c)
+				}
+			} else {
+				live = append(live, c.Name)
+			}
+		}
+		return live, dead
+	}
+	// 3 chunks -> 1 cookie: the three chunks are expired.
+	small := save(t, s, r, testClaims{User: "a"}, t0.Add(time.Hour))
+	live, dead := expired(small)
+	if fmt.Sprint(live) != "[session]" || fmt.Sprint(dead) != "[session.0 session.1 session.2]" {
+		t.Errorf("3->1: live %v, expired %v", live, dead)
+	}
+	for _, l := range small.Result().Header.Values("Set-Cookie") {
+		if strings.HasPrefix(l, "session.") && !strings.Contains(l, "Max-Age=0") {
+			t.Errorf("stale line %q lacks Max-Age=0", l)
+		}
+	}
+	// 1 cookie -> 2 chunks: the single cookie is expired.
+	mid := save(t, s, requestWith(cookieHeader(small)), testClaims{User: "a", Pad: pad(5000)}, t0.Add(time.Hour))
+	live, dead = expired(mid)
+	if fmt.Sprint(live) != "[session.0 session.1]" || fmt.Sprint(dead) != "[session]" {
+		t.Errorf("1->2: live %v, expired %v", live, dead)
+	}
+	// 3 chunks -> 2 chunks: chunk 2 is expired.
+	mid2 := save(t, s, r, testClaims{User: "a", Pad: pad(5000)}, t0.Add(time.Hour))
+	live, dead = expired(mid2)
+	if fmt.Sprint(live) != "[session.0 session.1]" || fmt.Sprint(dead) != "[session.2]" {
+		t.Errorf("3->2: live %v, expired %v", live, dead)
+	}
+	// Clear expires the base name and every chunk present.
+	clr := httptest.NewRecorder()
+	s.Clear(clr, r)
+	live, dead = expired(clr)
+	if len(live) != 0 || fmt.Sprint(dead) != "[session session.0 session.1 session.2]" {
+		t.Errorf("Clear: live %v, expired %v", live, dead)
+	}
+	clr = httptest.NewRecorder()
+	s.Clear(clr, requestWith("other=1"))
+	if _, dead = expired(clr); fmt.Sprint(dead) != "[session]" {
+		t.Errorf("Clear without cookies: expired %v", dead)
+	}
+}
+
+func TestTooLarge(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		maxSize int
+		pad     int
+	}{
+		{"single over MaxSize", 1000, 2000},
+		{"chunks over default MaxSize", 0, 40000},
+		{"chunks over MaxSize", 5000, 6000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestStore(t, func(o *Options) { o.MaxSize = tt.maxSize })
+			rec := httptest.NewRecorder()
+			err := s.Save(rec, requestWith("session.5=x"), testClaims{Pad: pad(tt.pad)}, t0.Add(time.Hour))
+			if !errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNoSession) {
+				t.Fatalf("Save err = %v; want ErrTooLarge", err)
+			}
+			if h := rec.Result().Header.Values("Set-Cookie"); len(h) != 0 {
+				t.Fatalf("Save wrote %q", h)
+			}
+		})
+	}
+	// Just under the default fits.
+	s := newTestStore(t, nil)
+	rec := save(t, s, nil, testClaims{Pad: pad(20000)}, t0.Add(time.Hour))
+	if got, err := s.Load(requestWith(cookieHeader(rec))); err != nil || len(got.Pad) != 20000 {
+		t.Fatalf("20 KB session: %v", err)
+	}
+}
+
+func TestCache(t *testing.T) {
+	c := &clock{now: t0}
+	s := newTestStore(t, func(o *Options) { o.CacheSize = 2; o.Now = c.Now })
+	type P struct{ Name string }
+	ps, err := New[*P](testOptions(func(o *Options) { o.CacheSize = 2 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prec := save(t, ps, nil, &P{Name: "x"}, t0.Add(time.Hour))
+	p1, err1 := ps.Load(requestWith(cookieHeader(prec)))
+	p2, err2 := ps.Load(requestWith(cookieHeader(prec)))
+	if err1 != nil || err2 != nil || p1 != p2 || p1.Name != "x" {
+		t.Fatalf("cached pointer loads: %p %p %v %v", p1, p2, err1, err2)
+	}
+	hdrs := make([]string, 5)
+	for i := range hdrs {
+		hdrs[i] = cookieHeader(save(t, s, nil, testClaims{User: "u", N: i}, t0.Add(time.Minute)))
+		if got, err := s.Load(requestWith(hdrs[i])); err != nil || got.N != i {
+			t.Fatalf("Load %d: %v", i, err)
+		}
+		if n := s.cache.len(); n > 2 {
+			t.Fatalf("cache holds %d entries; bound 2", n)
+		}
+	}
+	// A hit still checks expiry against Now.
+	if _, err := s.Load(requestWith(hdrs[4])); err != nil {
+		t.Fatal(err)
+	}
+	if s.cache.get(strings.TrimPrefix(hdrs[4], "session=")) == nil {
+		t.Fatal("last token not cached")
+	}
+	c.now = t0.Add(2 * time.Minute)
+	if _, err := s.Load(requestWith(hdrs[4])); !errors.Is(err, ErrExpired) {
+		t.Fatalf("cached expired token: %v; want ErrExpired", err)
+	}
+	// A hit also checks nbf/iat when the clock goes back.
+	c.now = t0.Add(-time.Hour)
+	if _, err := s.Load(requestWith(hdrs[4])); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("cached token before iat: %v; want ErrInvalid", err)
+	}
+	// Only exact token strings hit.
+	c.now = t0
+	tok := strings.TrimPrefix(hdrs[4], "session=")
+	if _, err := s.Load(requestWith("session=" + tok[:len(tok)-1] + "A")); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("altered token: %v", err)
+	}
+}
+
+func TestConcurrentLoad(t *testing.T) {
+	s := newTestStore(t, func(o *Options) { o.CacheSize = 4 })
+	var hdrs []string
+	for i := 0; i < 8; i++ {
+		hdrs = append(hdrs, cookieHeader(save(t, s, nil, testClaims{User: "u", N: i}, t0.Add(time.Hour))))
+	}
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var err error
+			for i := 0; i < 200 && err == nil; i++ {
+				n := (i + g) % len(hdrs)
+				var c testClaims
+				if c, err = s.Load(requestWith(hdrs[n])); err == nil && c.N != n {
+					err = fmt.Errorf("got N %d; want %d", c.N, n)
+				}
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
