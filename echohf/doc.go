@@ -1,0 +1,27 @@
+// Package echohf adds "Sign in with Hugging Face" to Echo v4 apps, with no
+// server-side session store: the Go counterpart of huggingface_hub's
+// attach_huggingface_oauth and parse_huggingface_oauth.
+//
+// The whole setup is three lines:
+//
+//	e := echo.New()
+//	echohf.Attach(e)     // GET /oauth/huggingface/{login,callback,logout}
+//	e.Use(echohf.Auth()) // reads the session cookie on every request
+//	e.GET("/", func(c echo.Context) error {
+//		if info := echohf.Info(c); info != nil {
+//			return c.String(200, "Hello, "+info.UserInfo.PreferredUsername+"!")
+//		}
+//		return c.String(200, "Not logged in!")
+//	})
+//
+// In a Space with `hf_oauth: true` (SPACE_ID set), login runs the OpenID
+// Connect flow against Hugging Face: PKCE, state and nonce in a short-lived
+// signed login cookie, code exchange, id_token verified against the
+// provider's cached JWKS, userinfo. The callback then mints a signed JWT
+// session cookie holding the user's info and the sealed access token, so
+// any replica with the same configuration accepts it. Elsewhere, mock mode
+// logs local visitors in as a mocked user with no provider at all.
+//
+// Use New with a Config to configure in code, to get errors instead of
+// panics, or to run several instances (replicas) in one process.
+package echohf

@@ -1,0 +1,400 @@
+package echohf
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/oauth2"
+
+	"github.com/echohf/echohf/jwtstore"
+)
+
+// maxRetries is how many times a callback that lost its login cookie sends
+// the browser back to login before breaking out of the Space's iframe.
+const maxRetries = 2
+
+// maxBreakouts bounds the retries after the break-out, so a browser that
+// refuses every cookie gets an error page instead of a redirect loop.
+const maxBreakouts = 2
+
+// defaultTokenLifetime applies when the provider gives no expires_in, and
+// to mock sessions (the reference's 8 hours).
+const defaultTokenLifetime = 8 * time.Hour
+
+// Query parameters of the login route.
+const (
+	paramTarget    = "_target_url"
+	paramRedirects = "_nb_redirects"
+	paramOrgIDs    = "orgIds"
+)
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// loginTarget is where a login comes back to: _target_url when given,
+// else the current path's query kept on "/", as the reference does.
+func loginTarget(q url.Values) string {
+	if t := q.Get(paramTarget); t != "" {
+		return SanitizeTarget(t)
+	}
+	rest := url.Values{}
+	for k, v := range q {
+		if k != paramRedirects && k != paramOrgIDs {
+			rest[k] = v
+		}
+	}
+	if len(rest) == 0 {
+		return "/"
+	}
+	return SanitizeTarget("/?" + rest.Encode())
+}
+
+// redirects reads the retry counter of the state-mismatch loop.
+func redirects(q url.Values) int {
+	n, err := strconv.Atoi(q.Get(paramRedirects))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return min(n, maxRetries+maxBreakouts+1)
+}
+
+// The OAuth state is "<id>.<retries>.<target>": id is 128 random bits (and
+// names the login cookie), retries and target let a callback whose login
+// cookie was lost send the browser back to login without that cookie, as
+// the reference does with its redirect URI.
+const stateIDLen = 22 // base64url of 16 bytes
+
+func makeState(retries int, target string) (state, id string) {
+	id = randomString(16)
+	return id + "." + strconv.Itoa(retries) + "." + base64.RawURLEncoding.EncodeToString([]byte(target)), id
+}
+
+func parseState(state string) (id string, retries int, target string, ok bool) {
+	id, rest, ok1 := strings.Cut(state, ".")
+	n, t, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || len(id) != stateIDLen || len(t) > 4*maxTargetLen {
+		return "", 0, "", false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return "", 0, "", false
+		}
+	}
+	retries, err := strconv.Atoi(n)
+	if err != nil || retries < 0 || retries > maxRetries+maxBreakouts+1 {
+		return "", 0, "", false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(t)
+	if err != nil {
+		return "", 0, "", false
+	}
+	return id, retries, SanitizeTarget(string(raw)), true
+}
+
+// redirectURL is the callback URL given to the provider.
+func (o *OAuth) redirectURL(r *http.Request) string {
+	switch {
+	case o.cfg.RedirectURL != "":
+		return o.cfg.RedirectURL
+	case o.cfg.SpaceHost != "":
+		return "https://" + o.cfg.SpaceHost + o.prefix + CallbackPath
+	}
+	// Local development only: neither a redirect URL nor a Space host is
+	// configured, so the request's own host is the best guess.
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + o.prefix + CallbackPath
+}
+
+// fail answers a login failure: a clear message for the user, a log line
+// for the operator. Neither carries a secret: err is built by this package
+// from status codes and fixed strings.
+func (o *OAuth) fail(c echo.Context, status int, msg string, err error) error {
+	attrs := []any{"status", status, "path", c.Path()}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	o.cfg.Logger.Warn("echohf: login failed: "+msg, attrs...)
+	return echo.NewHTTPError(status, msg)
+}
+
+func (o *OAuth) login(c echo.Context) error {
+	q := c.QueryParams()
+	target := loginTarget(q)
+	if o.cfg.mode == ModeMock {
+		if !o.mockAllowed(c.Request()) {
+			return o.fail(c, http.StatusForbidden, "Mock login answers only local requests: this app runs in mock mode (SPACE_ID is not set).", nil)
+		}
+		return c.Redirect(http.StatusFound, o.prefix+CallbackPath+"?"+paramTarget+"="+queryEscape(target))
+	}
+	p, err := o.providerFor(c.Request().Context())
+	if err != nil {
+		return o.fail(c, http.StatusServiceUnavailable, "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment.", err)
+	}
+	req, res := c.Request(), c.Response()
+	state, id := makeState(redirects(q), target)
+	pend := pending{
+		State:    state,
+		Nonce:    randomString(16),
+		Verifier: oauth2.GenerateVerifier(),
+		Target:   target,
+		Redirect: o.redirectURL(req),
+		Created:  o.cfg.Now().Unix(),
+	}
+	o.prunePending(res, req)
+	store, err := o.logins.Sub(id)
+	if err == nil {
+		err = store.Save(res, req, pend, o.cfg.Now().Add(loginTTL))
+	}
+	if err != nil {
+		return o.fail(c, http.StatusInternalServerError, "Sign-in could not start.", err)
+	}
+	opts := []oauth2.AuthCodeOption{
+		oauth2.S256ChallengeOption(pend.Verifier),
+		oauth2.SetAuthURLParam("nonce", pend.Nonce),
+		oauth2.SetAuthURLParam("redirect_uri", pend.Redirect),
+	}
+	if ids := o.orgIDs(q); ids != "" {
+		opts = append(opts, oauth2.SetAuthURLParam(paramOrgIDs, ids))
+	}
+	return c.Redirect(http.StatusFound, p.oauth.AuthCodeURL(state, opts...))
+}
+
+// orgIDs joins the configured organization ids and those asked for on
+// the login URL (invalid ones are dropped).
+func (o *OAuth) orgIDs(q url.Values) string {
+	ids := append([]string(nil), o.cfg.OrgIDs...)
+	for _, v := range q[paramOrgIDs] {
+		for _, id := range strings.Split(v, ",") {
+			if validOrgID(id) && len(ids) < 16 {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+// prunePending keeps the number of login cookies below the cap by expiring
+// the oldest (and any that no longer verify), so a new login always has room.
+func (o *OAuth) prunePending(w http.ResponseWriter, r *http.Request) {
+	prefix := o.logins.Name() + "_"
+	type entry struct {
+		store   *jwtstore.Store[pending]
+		created int64
+	}
+	var live []entry
+	for _, ck := range r.Cookies() {
+		id, ok := strings.CutPrefix(ck.Name, prefix)
+		if !ok || strings.Contains(id, ".") {
+			continue
+		}
+		store, err := o.logins.Sub(id)
+		if err != nil {
+			continue
+		}
+		p, err := store.Load(r)
+		if err != nil {
+			store.Clear(w, r)
+			continue
+		}
+		live = append(live, entry{store, p.Created})
+	}
+	if len(live) < o.cfg.MaxPendingLogins {
+		return
+	}
+	sort.Slice(live, func(i, j int) bool { return live[i].created < live[j].created })
+	for _, e := range live[:len(live)-o.cfg.MaxPendingLogins+1] {
+		e.store.Clear(w, r)
+	}
+}
+
+func (o *OAuth) callback(c echo.Context) error {
+	if o.cfg.mode == ModeMock {
+		return o.mockCallback(c)
+	}
+	req, res := c.Request(), c.Response()
+	q := req.URL.Query()
+	state := q.Get("state")
+	id, retries, target, ok := parseState(state)
+	if !ok {
+		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the callback has no valid state. Please sign in again.", nil)
+	}
+	store, err := o.logins.Sub(id)
+	if err != nil {
+		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the callback has no valid state. Please sign in again.", nil)
+	}
+	pend, err := store.Load(req)
+	matched := err == nil && subtle.ConstantTimeCompare([]byte(pend.State), []byte(state)) == 1
+	store.Clear(res, req) // a login cookie is consumed once, whatever happens next
+	if e := q.Get("error"); e != "" {
+		if e == "access_denied" {
+			return o.fail(c, http.StatusForbidden, "Sign-in was cancelled: access to your Hugging Face account was not granted.", errors.New("provider answered access_denied"))
+		}
+		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the provider answered with an error.", fmt.Errorf("provider error %q", safeToken(e)))
+	}
+	if !matched {
+		return o.retryLogin(c, retries, target)
+	}
+	code := q.Get("code")
+	if code == "" {
+		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the callback has no authorization code.", nil)
+	}
+	p, err := o.providerFor(req.Context())
+	if err != nil {
+		return o.fail(c, http.StatusServiceUnavailable, "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment.", err)
+	}
+	info, err := o.complete(req.Context(), p, pend, code)
+	if err != nil {
+		switch {
+		case errors.Is(err, errVerify):
+			return o.fail(c, http.StatusUnauthorized, "Sign-in failed: the identity returned by Hugging Face could not be verified.", err)
+		case errors.Is(err, errGrant):
+			return o.fail(c, http.StatusBadRequest, "Sign-in failed: the authorization code was refused (it may have expired). Please sign in again.", err)
+		default:
+			return o.fail(c, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider did not answer properly. Please try again.", err)
+		}
+	}
+	if err := o.saveSession(res, req, info); err != nil {
+		return o.fail(c, http.StatusInternalServerError, "Sign-in failed: the session could not be stored.", err)
+	}
+	return c.Redirect(http.StatusFound, SanitizeTarget(pend.Target))
+}
+
+// retryLogin follows the reference when a callback arrives without its
+// login cookie (typically third-party cookies blocked in the Space's
+// iframe): back to login with the retry counter bumped, and after
+// maxRetries retries, to the Space's own host, outside the iframe.
+func (o *OAuth) retryLogin(c echo.Context, retries int, target string) error {
+	v := url.Values{paramRedirects: {strconv.Itoa(retries + 1)}}
+	if target != "" && target != "/" {
+		v.Set(paramTarget, target)
+	}
+	u := o.prefix + LoginPath + "?" + v.Encode()
+	if retries >= maxRetries {
+		if o.cfg.SpaceHost == "" || retries >= maxRetries+maxBreakouts {
+			return o.fail(c, http.StatusBadRequest, "Sign-in failed: the browser did not keep the login cookie. Please allow cookies for this site and try again.", errors.New("state mismatch after retries"))
+		}
+		u = "https://" + o.cfg.SpaceHost + u
+	}
+	o.cfg.Logger.Info("echohf: login cookie missing on callback, retrying login", "retries", retries+1)
+	return c.Redirect(http.StatusFound, u)
+}
+
+// errGrant reports a code the token endpoint refused (invalid_grant and
+// other 4xx answers).
+var errGrant = errors.New("echohf: authorization code refused")
+
+// complete exchanges the code, verifies the id_token and fetches userinfo.
+func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, code string) (*OAuthInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
+	defer cancel()
+	cfg := p.oauth
+	cfg.RedirectURL = pend.Redirect
+	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient), code, oauth2.VerifierOption(pend.Verifier))
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 {
+			return nil, fmt.Errorf("%w: token endpoint answered %d %s", errGrant, re.Response.StatusCode, safeToken(re.ErrorCode))
+		}
+		if errors.As(err, &re) && re.Response != nil {
+			return nil, fmt.Errorf("%w: token endpoint answered %d", errProvider, re.Response.StatusCode)
+		}
+		return nil, fmt.Errorf("%w: token endpoint: %s", errProvider, transportError(err))
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	if rawID == "" {
+		return nil, fmt.Errorf("%w: token response has no id_token", errProvider)
+	}
+	claims, err := o.verifyIDToken(ctx, p, rawID, pend.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if err := o.getJSON(ctx, p.UserinfoEndpoint, tok.AccessToken, &body); err != nil {
+		return nil, fmt.Errorf("userinfo: %w", err)
+	}
+	user, err := parseUserInfo(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: userinfo is not a JSON object", errProvider)
+	}
+	if user.Sub != claims.Sub {
+		return nil, fmt.Errorf("%w: userinfo sub is not the id_token's", errVerify)
+	}
+	fromToken, _ := parseUserInfo(claims.JSON)
+	mergeUser(&user, fromToken)
+	expires := tok.Expiry
+	if expires.IsZero() {
+		expires = o.cfg.Now().Add(defaultTokenLifetime)
+	}
+	scope, _ := tok.Extra("scope").(string)
+	if scope == "" {
+		scope = strings.Join(o.cfg.Scopes, " ")
+	}
+	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: pend.State, Scope: scope}, nil
+}
+
+// mergeUser fills the fields userinfo left empty from the id_token's claims.
+func mergeUser(u *OAuthUserInfo, from OAuthUserInfo) {
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&u.Name, from.Name)
+	fill(&u.PreferredUsername, from.PreferredUsername)
+	fill(&u.Picture, from.Picture)
+	fill(&u.Profile, from.Profile)
+	if u.Email == nil {
+		u.Email = from.Email
+	}
+	if u.EmailVerified == nil {
+		u.EmailVerified = from.EmailVerified
+	}
+	if u.Website == nil {
+		u.Website = from.Website
+	}
+}
+
+// saveSession seals the access token and mints the session cookie.
+func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthInfo) error {
+	sealed, err := o.sealer.Seal([]byte(info.AccessToken))
+	if err != nil {
+		return err
+	}
+	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
+	return o.sessions.Save(w, r, s, info.AccessTokenExpiresAt)
+}
+
+func (o *OAuth) logout(c echo.Context) error {
+	o.sessions.Clear(c.Response(), c.Request())
+	return c.Redirect(http.StatusFound, SanitizeTarget(c.QueryParam(paramTarget)))
+}
+
+// safeToken keeps an OAuth error code printable and short for logs.
+func safeToken(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,176 @@
+package echohf
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// OAuthInfo is a logged-in user's OAuth session: the counterpart of
+// huggingface_hub's OAuthInfo. Values returned by Info are shared between
+// requests carrying the same session cookie: treat them as read-only.
+type OAuthInfo struct {
+	// AccessToken is the Hugging Face access token (hf_oauth_…), in clear.
+	// It is never marshaled to JSON, so an OAuthInfo can be sent to a
+	// browser as it is.
+	AccessToken string `json:"-"`
+	// AccessTokenExpiresAt is when the access token, and so the session, expires.
+	AccessTokenExpiresAt time.Time `json:"access_token_expires_at"`
+	// UserInfo is the user's profile and organizations.
+	UserInfo OAuthUserInfo `json:"user_info"`
+	// State is the OAuth state of the login that created the session.
+	State string `json:"state,omitempty"`
+	// Scope is the space-separated list of scopes the user granted.
+	Scope string `json:"scope"`
+}
+
+// OAuthUserInfo is a Hugging Face user as the userinfo endpoint describes
+// them. Optional fields are pointers (or nil slices) so that "absent" is
+// distinguishable from a zero value.
+type OAuthUserInfo struct {
+	// Sub is the user's stable id.
+	Sub string `json:"sub"`
+	// Name is the user's full name.
+	Name string `json:"name"`
+	// PreferredUsername is the user's handle on the Hub.
+	PreferredUsername string `json:"preferred_username"`
+	// EmailVerified tells whether Email is verified; nil without the email scope.
+	EmailVerified *bool `json:"email_verified,omitempty"`
+	// Email is the user's email; nil without the email scope.
+	Email *string `json:"email,omitempty"`
+	// Picture is the URL of the user's avatar.
+	Picture string `json:"picture"`
+	// Profile is the URL of the user's profile page.
+	Profile string `json:"profile"`
+	// Website is the user's website, when they set one.
+	Website *string `json:"website,omitempty"`
+	// IsPro tells whether the user has a PRO subscription.
+	IsPro bool `json:"isPro"`
+	// CanPay tells whether the user has a payment method; nil when unknown.
+	CanPay *bool `json:"canPay,omitempty"`
+	// Orgs are the organizations the user belongs to; nil when unknown.
+	Orgs []OAuthOrgInfo `json:"orgs,omitempty"`
+}
+
+// OAuthOrgInfo is an organization a user belongs to.
+type OAuthOrgInfo struct {
+	// Sub is the organization's stable id.
+	Sub string `json:"sub"`
+	// Name is the organization's full name.
+	Name string `json:"name"`
+	// PreferredUsername is the organization's handle on the Hub.
+	PreferredUsername string `json:"preferred_username"`
+	// Picture is the URL of the organization's avatar.
+	Picture string `json:"picture"`
+	// IsEnterprise tells whether the organization has an Enterprise plan.
+	IsEnterprise bool `json:"isEnterprise"`
+	// CanPay tells whether the organization has a payment method; nil when unknown.
+	CanPay *bool `json:"canPay,omitempty"`
+	// RoleInOrg is the user's role: "read", "contributor", "write" or "admin"; nil when unknown.
+	RoleInOrg *string `json:"roleInOrg,omitempty"`
+	// Plan is the organization's plan; nil when unknown.
+	Plan *string `json:"plan,omitempty"`
+	// SecurityRestrictions lists the organization's restrictions the
+	// session does not satisfy ("ip", "token-policy", "mfa", "sso").
+	SecurityRestrictions []string `json:"securityRestrictions,omitempty"`
+}
+
+// infoKey is the echo.Context key under which Auth stores the *OAuthInfo.
+const infoKey = "echohf.info"
+
+// Info returns the OAuthInfo that Auth found on the request, or nil when the
+// request is logged out (or Auth is not installed). It is the counterpart of
+// parse_huggingface_oauth. The value is shared: do not modify it.
+func Info(c echo.Context) *OAuthInfo {
+	info, _ := c.Get(infoKey).(*OAuthInfo)
+	return info
+}
+
+// parseUserInfo reads a userinfo document leniently: unknown fields are
+// ignored and a field of the wrong type is dropped, so that nothing the
+// provider adds or changes fails a login. Only a document that is not a JSON
+// object is an error.
+func parseUserInfo(raw []byte) (OAuthUserInfo, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return OAuthUserInfo{}, err
+	}
+	u := OAuthUserInfo{
+		Sub:               laxString(m["sub"]),
+		Name:              laxString(m["name"]),
+		PreferredUsername: laxString(m["preferred_username"]),
+		EmailVerified:     laxOptBool(m["email_verified"]),
+		Email:             laxOptString(m["email"]),
+		Picture:           laxString(m["picture"]),
+		Profile:           laxString(m["profile"]),
+		Website:           laxOptString(m["website"]),
+		IsPro:             laxBool(m["isPro"]),
+		CanPay:            laxOptBool(m["canPay"]),
+	}
+	var orgs []json.RawMessage
+	if raw, ok := m["orgs"]; ok && json.Unmarshal(raw, &orgs) == nil {
+		u.Orgs = make([]OAuthOrgInfo, 0, len(orgs))
+		for _, o := range orgs {
+			var om map[string]json.RawMessage
+			if json.Unmarshal(o, &om) != nil {
+				continue
+			}
+			u.Orgs = append(u.Orgs, OAuthOrgInfo{
+				Sub:                  laxString(om["sub"]),
+				Name:                 laxString(om["name"]),
+				PreferredUsername:    laxString(om["preferred_username"]),
+				Picture:              laxString(om["picture"]),
+				IsEnterprise:         laxBool(om["isEnterprise"]),
+				CanPay:               laxOptBool(om["canPay"]),
+				RoleInOrg:            laxOptString(om["roleInOrg"]),
+				Plan:                 laxOptString(om["plan"]),
+				SecurityRestrictions: laxStrings(om["securityRestrictions"]),
+			})
+		}
+	}
+	return u, nil
+}
+
+func laxString(raw json.RawMessage) string {
+	var s string
+	_ = json.Unmarshal(raw, &s) // a missing or mistyped field stays empty
+	return s
+}
+
+func laxOptString(raw json.RawMessage) *string {
+	var s *string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil
+	}
+	return s
+}
+
+func laxBool(raw json.RawMessage) bool {
+	var b bool
+	_ = json.Unmarshal(raw, &b) // a missing or mistyped field stays false
+	return b
+}
+
+func laxOptBool(raw json.RawMessage) *bool {
+	var b *bool
+	if json.Unmarshal(raw, &b) != nil {
+		return nil
+	}
+	return b
+}
+
+func laxStrings(raw json.RawMessage) []string {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for _, item := range list {
+		var s string
+		if json.Unmarshal(item, &s) == nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
