@@ -1,0 +1,57 @@
+package jwtstore
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func FuzzLoad(f *testing.F) {
+	s := newTestStore(f, nil)
+	small := testClaims{User: "ada", N: 1}
+	big := testClaims{User: "big", Pad: pad(7000)}
+	one := cookieHeader(save(f, s, nil, small, t0.Add(time.Hour)))
+	chunked := cookieHeader(save(f, s, nil, big, t0.Add(time.Hour)))
+	tok := strings.TrimPrefix(one, "session=")
+	none := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"exp": t0.Add(time.Hour).Unix(), "aud": "jwtstore:session", "iss": "jwtstore"})
+	none.Header["kid"] = s.ring.signer.kid
+	noneTok, _ := none.SignedString(jwt.UnsafeAllowNoneSignatureType)
+	for _, seed := range []string{
+		one,
+		chunked,
+		one + "; other=1",
+		`session="` + tok + `"`,
+		one[:len(one)-10],
+		chunked[:len(chunked)/2],
+		"session=" + noneTok,
+		"session=garbage",
+		"session=" + strings.Repeat("A", 10<<10),
+		"session.0=2~a; session.1=b",
+		"session.0=99~a",
+		one + "; " + one,
+		"",
+		";;;",
+		"session",
+		"session.0",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		got, err := s.Load(requestWith(header))
+		if err != nil {
+			if !errors.Is(err, ErrNoSession) {
+				t.Fatalf("Load err = %v; want one matching ErrNoSession", err)
+			}
+			if got != (testClaims{}) {
+				t.Fatalf("Load returned claims with error %v", err)
+			}
+			return
+		}
+		if got != small && got != big {
+			t.Fatalf("Load(%q) = %+v; not a saved session", header, got)
+		}
+	})
+}
