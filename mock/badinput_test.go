@@ -20,13 +20,13 @@ const issuer = "http://127.0.0.1:5556"
 
 // env is a provider driven through its handler, with a settable clock.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	p        *mock.Provider
 	now      time.Time
 	verifier string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, now: time.Now(), verifier: oauth2.GenerateVerifier()}
 	p, err := mock.New(issuer, mock.Config{

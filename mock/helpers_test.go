@@ -27,7 +27,7 @@ var (
 )
 
 // sharedKey returns one RSA key for all test servers, to keep the tests fast.
-func sharedKey(t *testing.T) *rsa.PrivateKey {
+func sharedKey(t testing.TB) *rsa.PrivateKey {
 	keyOnce.Do(func() {
 		var err error
 		if testKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {

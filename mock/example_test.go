@@ -1,0 +1,89 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// exampleTB is a stand-in for *testing.T in examples.
+type exampleTB struct{ cleanups []func() }
+
+func (*exampleTB) Helper()                           {}
+func (tb *exampleTB) Cleanup(f func())               { tb.cleanups = append(tb.cleanups, f) }
+func (*exampleTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (tb *exampleTB) done() {
+	for i := len(tb.cleanups) - 1; i >= 0; i-- {
+		tb.cleanups[i]()
+	}
+}
+
+func ExampleNewServer() {
+	t := &exampleTB{} // in a test: t *testing.T
+	defer t.done()
+
+	srv := mock.NewServer(t, mock.Config{})
+	resp, err := http.Get(srv.URL + "/.well-known/openid-configuration")
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var d struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	json.NewDecoder(resp.Body).Decode(&d)
+	fmt.Println(d.Issuer == srv.URL, strings.TrimPrefix(d.JWKSURI, srv.URL))
+	fmt.Println(srv.Requests(mock.EndpointDiscovery))
+	// Output:
+	// true /oauth/jwks
+	// 1
+}
+
+func ExampleStart() {
+	srv, err := mock.Start(mock.Config{
+		Users: []mock.User{mock.NewUser("alice")},
+		Clients: []mock.Client{{
+			ID:           "my-app",
+			Secret:       "my-secret",
+			RedirectURIs: []string{"http://localhost/oauth/huggingface/callback"},
+		}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	fmt.Println(srv.Issuer() == srv.URL, strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
+	// Output: true true
+}
+
+func ExampleDefaultUser() {
+	u := mock.DefaultUser()
+	fmt.Println(u.PreferredUsername, u.Email, *u.EmailVerified)
+	for _, o := range u.Orgs {
+		fmt.Println(o.Name, o.RoleInOrg, o.Plan, o.SecurityRestrictions)
+	}
+	// Output:
+	// mockuser mockuser@example.com true
+	// ACME Research admin enterprise [mfa sso]
+	// Open Models write team []
+	// Reading Club read  []
+}
+
+func ExampleProvider_SetFaults() {
+	t := &exampleTB{}
+	defer t.done()
+	srv := mock.NewServer(t, mock.Config{})
+
+	srv.SetFaults(mock.Faults{JWKSStatus: http.StatusInternalServerError})
+	resp, err := http.Get(srv.URL + "/oauth/jwks")
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, srv.Requests(mock.EndpointJWKS))
+	// Output: 500 1
+}
