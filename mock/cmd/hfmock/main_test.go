@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader in different goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-user", "alice", "-orgs", "org-a, org-b", "-client-id", "cid", "-client-secret", "it's secret"}, &out)
+	}()
+
+	env := map[string]string{}
+	re := regexp.MustCompile(`(?m)^export (\w+)=(.*)$`)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "serving") {
+		select {
+		case err := <-errc:
+			t.Fatalf("run returned early: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no output:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, m := range re.FindAllStringSubmatch(out.String(), -1) {
+		env[m[1]] = m[2]
+	}
+	want := map[string]string{
+		"SPACE_ID":            "local/hfmock",
+		"OAUTH_CLIENT_ID":     "cid",
+		"OAUTH_CLIENT_SECRET": `'it'\''s secret'`,
+		"OAUTH_SCOPES":        "'openid profile'",
+	}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s=%s; want %s\n%s", k, env[k], v, out.String())
+		}
+	}
+	issuer := env["OPENID_PROVIDER_URL"]
+	if !strings.HasPrefix(issuer, "http://127.0.0.1:") {
+		t.Fatalf("OPENID_PROVIDER_URL=%q", issuer)
+	}
+
+	// The printed client logs in with a localhost callback on any port.
+	conf := &oauth2.Config{
+		ClientID: "cid", ClientSecret: "it's secret",
+		Endpoint:    oauth2.Endpoint{AuthURL: issuer + "/oauth/authorize", TokenURL: issuer + "/oauth/token"},
+		RedirectURL: "http://localhost:7860/oauth/huggingface/callback",
+		Scopes:      []string{"openid", "profile"},
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	v := oauth2.GenerateVerifier()
+	resp, err := noRedirect.Get(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(v)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(v))
+	if err != nil {
+		t.Fatalf("exchange: %v (authorize answered %d %s)", err, resp.StatusCode, loc)
+	}
+	req, _ := http.NewRequest(http.MethodGet, issuer+"/oauth/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u mock.User
+	json.NewDecoder(resp.Body).Decode(&u)
+	resp.Body.Close()
+	if u.PreferredUsername != "alice" || len(u.Orgs) != 2 || u.Orgs[0].Name != "org-a" || u.Orgs[0].RoleInOrg != "admin" || u.Orgs[1].RoleInOrg != "write" {
+		t.Errorf("userinfo = %+v", u)
+	}
+
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	if _, err := http.Get(issuer + "/.well-known/openid-configuration"); err == nil {
+		t.Error("still serving after run returned")
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-addr", "0.0.0.0:0"},
+		{"-addr", "192.0.2.1:5556"},
+		{"-nope"},
+		{"extra"},
+		{"-client-id", ""},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, &out); err == nil {
+			t.Errorf("run(%q) succeeded", args)
+		}
+	}
+}
+
+func TestMockUser(t *testing.T) {
+	if u := mockUser("", "", false); u.PreferredUsername != "mockuser" || len(u.Orgs) != 3 {
+		t.Errorf("default = %+v", u)
+	}
+	if u := mockUser("", "", true); len(u.Orgs) != 0 {
+		t.Errorf("-orgs= gives orgs %+v", u.Orgs)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"abc", "abc"},
+		{"http://127.0.0.1:5556", "http://127.0.0.1:5556"},
+		{"", "''"},
+		{"a b", "'a b'"},
+		{"it's", `'it'\''s'`},
+		{"$HOME", "'$HOME'"},
+	} {
+		if got := shellQuote(tt.in); got != tt.want {
+			t.Errorf("shellQuote(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
