@@ -170,15 +170,15 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 			if o.cfg.Skipper(c) {
 				return next(c)
 			}
-			c.Set(ownerKey, o)
 			req := c.Request()
 			s, err := o.sessions.Load(req)
 			if err == nil {
 				if info := o.infoOf(s); info != nil {
-					c.Set(infoKey, info)
+					c.Set(infoKey, info) // info names o for ownerOf
 					return next(c)
 				}
 			}
+			c.Set(ownerKey, o)
 			if err == nil || errors.Is(err, jwtstore.ErrInvalid) || errors.Is(err, jwtstore.ErrExpired) {
 				o.sessions.Clear(c.Response(), req)
 			}
@@ -238,6 +238,9 @@ func LogoutURL(c echo.Context, target string) string {
 var bare = &OAuth{}
 
 func ownerOf(c echo.Context) *OAuth {
+	if info := Info(c); info != nil && info.owner != nil {
+		return info.owner
+	}
 	if o, ok := c.Get(ownerKey).(*OAuth); ok {
 		return o
 	}

@@ -23,6 +23,8 @@ type OAuthInfo struct {
 	State string `json:"state,omitempty"`
 	// Scope is the space-separated list of scopes the user granted.
 	Scope string `json:"scope"`
+
+	owner *OAuth // the instance whose session this is, for LoginURL and the guards
 }
 
 // OAuthUserInfo is a Hugging Face user as the userinfo endpoint describes

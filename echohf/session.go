@@ -41,6 +41,7 @@ func (o *OAuth) infoOf(s *session) *OAuthInfo {
 		UserInfo:             s.User,
 		State:                s.State,
 		Scope:                s.Scope,
+		owner:                o,
 	}
 	s.info.CompareAndSwap(nil, info)
 	return s.info.Load()

@@ -1,0 +1,107 @@
+package echohf
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+// greet is the reference's handler: the benchmarks run it with and without
+// the session middleware.
+func greet(c echo.Context) error {
+	info := Info(c)
+	if info == nil {
+		return c.JSON(http.StatusOK, echo.Map{"msg": "Not logged in!"})
+	}
+	return c.JSON(http.StatusOK, echo.Map{"msg": "Hello, " + info.UserInfo.PreferredUsername + "!"})
+}
+
+// sessionCookie logs in through o's mock mode and returns the Cookie header
+// a browser would send afterwards.
+func sessionCookie(tb testing.TB, o *OAuth) string {
+	tb.Helper()
+	e := echo.New()
+	o.Attach(e)
+	req := httptest.NewRequest(http.MethodGet, CallbackPath, nil)
+	req.RemoteAddr = "127.0.0.1:1234"
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusFound {
+		tb.Fatalf("mock callback = %d %s", rec.Code, rec.Body)
+	}
+	var parts []string
+	for _, c := range rec.Result().Cookies() {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	if len(parts) == 0 {
+		tb.Fatal("mock callback set no cookie")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// benchApp returns a warm replica: an Echo app with Auth and greet, and
+// the Cookie header of a valid 3-org session.
+func benchApp(b *testing.B, cfg Config) (*echo.Echo, string) {
+	b.Helper()
+	o, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(o.Close)
+	cookie := sessionCookie(b, o)
+	e := echo.New()
+	e.Use(o.Auth())
+	e.GET("/", greet)
+	return e, cookie
+}
+
+func runGreet(b *testing.B, e *echo.Echo, cookie, want string) {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if !strings.Contains(rec.Body.String(), want) {
+		b.Fatalf("warm-up answer %q; want %q", rec.Body, want)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rec.Body.Reset()
+		clear(rec.HeaderMap)
+		e.ServeHTTP(rec, req)
+	}
+}
+
+// BenchmarkAuthMiddleware is a GET through Echo with Auth and a valid
+// session cookie, on a warm replica (the session already seen once).
+func BenchmarkAuthMiddleware(b *testing.B) {
+	e, cookie := benchApp(b, Config{Mode: ModeMock, Logger: discardLogger()})
+	runGreet(b, e, cookie, "Hello, mockuser!")
+}
+
+// BenchmarkAuthMiddlewareCold is the same with the session cache off, so
+// every request verifies the signature and decodes the claims.
+func BenchmarkAuthMiddlewareCold(b *testing.B) {
+	e, cookie := benchApp(b, Config{Mode: ModeMock, SessionCacheSize: -1, Logger: discardLogger()})
+	runGreet(b, e, cookie, "Hello, mockuser!")
+}
+
+// BenchmarkBareEcho is the baseline: the same route and handler with no
+// middleware, the user fixed in the context.
+func BenchmarkBareEcho(b *testing.B) {
+	info := &OAuthInfo{UserInfo: OAuthUserInfo{PreferredUsername: "mockuser"}}
+	e := echo.New()
+	e.GET("/", func(c echo.Context) error {
+		c.Set(infoKey, info)
+		return greet(c)
+	})
+	runGreet(b, e, "", "Hello, mockuser!")
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

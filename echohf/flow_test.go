@@ -1,0 +1,71 @@
+package echohf
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/echohf/echohf/mock"
+)
+
+func TestRealFlow(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	b := newBrowser(t)
+
+	if w := b.whoami(t, a.URL); w.LoggedIn {
+		t.Fatal("logged in before login")
+	}
+	status, body := b.get(t, a.URL+LoginPath+"?_target_url=/page%3Fx%3D1")
+	if status != http.StatusOK || body != "page" {
+		t.Fatalf("login = %d %q; want 200 page", status, body)
+	}
+	if last := b.visited[len(b.visited)-1]; last != a.URL+"/page?x=1" {
+		t.Errorf("landed on %s; want %s/page?x=1", last, a.URL)
+	}
+	w := b.whoami(t, a.URL)
+	if !w.LoggedIn {
+		t.Fatalf("not logged in after login; logs:\n%s", a.logs)
+	}
+	want := mock.DefaultUser()
+	if got := w.Info.UserInfo.PreferredUsername; got != want.PreferredUsername {
+		t.Errorf("preferred_username = %q; want %q", got, want.PreferredUsername)
+	}
+	if len(w.Info.UserInfo.Orgs) != len(want.Orgs) {
+		t.Errorf("orgs = %d; want %d", len(w.Info.UserInfo.Orgs), len(want.Orgs))
+	}
+	if !strings.HasPrefix(w.Token, "hf_oauth_") {
+		t.Errorf("access token = %q; want hf_oauth_…", w.Token)
+	}
+	if w.Info.Scope == "" || w.Info.AccessTokenExpiresAt.IsZero() {
+		t.Errorf("scope %q, expiry %v: want both set", w.Info.Scope, w.Info.AccessTokenExpiresAt)
+	}
+	if names := b.cookieNames(t, a.URL); hasPrefixAny(names, "hf_login") {
+		t.Errorf("login cookie left after callback: %v", names)
+	}
+
+	b.get(t, a.URL+LogoutPath)
+	if w := b.whoami(t, a.URL); w.LoggedIn {
+		t.Fatal("still logged in after logout")
+	}
+}
+
+func TestMockFlow(t *testing.T) {
+	a := newApp(t, Config{Mode: ModeMock})
+	b := newBrowser(t)
+	status, body := b.get(t, a.URL+LoginPath+"?_target_url=/page")
+	if status != http.StatusOK || body != "page" {
+		t.Fatalf("login = %d %q; want 200 page", status, body)
+	}
+	w := b.whoami(t, a.URL)
+	if !w.LoggedIn || w.Info.UserInfo.PreferredUsername != mock.DefaultUser().PreferredUsername {
+		t.Fatalf("whoami = %+v; want the default mock user", w)
+	}
+	if !strings.HasPrefix(w.Token, "hf_oauth_mock_") {
+		t.Errorf("mock token = %q; want a fake hf_oauth_mock_ token", w.Token)
+	}
+	b.get(t, a.URL+LogoutPath)
+	if w := b.whoami(t, a.URL); w.LoggedIn {
+		t.Fatal("still logged in after logout")
+	}
+}
