@@ -1,0 +1,222 @@
+package echohf
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// testClock is a clock tests move forward by hand.
+type testClock struct{ off atomic.Int64 }
+
+func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *testClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
+
+// serveOpts tunes serveApp.
+type serveOpts struct {
+	ln  net.Listener // serve on this listener (default a fresh loopback one)
+	tls bool         // serve https
+	// routes registers the OAuth routes (default o.Attach(e)) and any other
+	// route; Auth, /whoami and /page are always there.
+	routes func(e *echo.Echo, o *OAuth)
+}
+
+// serveApp is newApp with a chosen listener, TLS and routes.
+func serveApp(t testing.TB, cfg Config, so serveOpts) *app {
+	t.Helper()
+	logs := &syncBuffer{}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	o, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(o.Close)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(o.Auth())
+	if so.routes != nil {
+		so.routes(e, o)
+	} else {
+		o.Attach(e)
+	}
+	e.GET("/whoami", func(c echo.Context) error {
+		info := Info(c)
+		if info == nil {
+			return c.JSON(http.StatusOK, echo.Map{"logged_in": false})
+		}
+		return c.JSON(http.StatusOK, echo.Map{"logged_in": true, "info": info, "token": info.AccessToken})
+	})
+	e.GET("/page", func(c echo.Context) error { return c.String(http.StatusOK, "page") })
+	srv := httptest.NewUnstartedServer(e)
+	if so.ln != nil {
+		srv.Listener.Close()
+		srv.Listener = so.ln
+	}
+	if so.tls {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
+	return &app{Server: srv, oauth: o, e: e, logs: logs}
+}
+
+// listen returns a loopback listener and its address.
+func listen(t testing.TB) (net.Listener, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln, ln.Addr().String()
+}
+
+// fetched is a response whose body was read.
+type fetched struct {
+	*http.Response
+	body string
+}
+
+// fetch does one request with c, without following redirects when c says so.
+func fetch(t testing.TB, c *http.Client, u string, hdr ...string) fetched {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return fetched{res, string(body)}
+}
+
+// location is the absolute Location of a redirect.
+func (f fetched) location(t testing.TB) string {
+	t.Helper()
+	u, err := f.Location()
+	if err != nil {
+		t.Fatalf("%s %s: no Location (%d %s)", f.Request.Method, f.Request.URL, f.StatusCode, f.body)
+	}
+	return u.String()
+}
+
+// rawLocation is the Location header as sent.
+func (f fetched) rawLocation() string { return f.Header.Get("Location") }
+
+// expired reports whether the response expires the cookie name.
+func (f fetched) expired(name string) bool {
+	for _, c := range f.Cookies() {
+		if c.Name == name && c.MaxAge < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// setCookie returns the raw Set-Cookie header that sets name to a value.
+func (f fetched) setCookie(name string) string {
+	for _, h := range f.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(h, name+"=") && !strings.Contains(h, "Max-Age=0") {
+			return h
+		}
+	}
+	return ""
+}
+
+// plainClient is a client with no jar that never follows redirects.
+func plainClient() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// cookie returns the value of the named cookie the jar holds for u.
+func (b *browser) cookie(t testing.TB, u, name string) string {
+	t.Helper()
+	pu, _ := url.Parse(u)
+	for _, c := range b.Jar.Cookies(pu) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// countPrefix counts the names with prefix.
+func countPrefix(names []string, prefix string) int {
+	n := 0
+	for _, name := range names {
+		if strings.HasPrefix(name, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// login runs a full login through a (following every redirect) and
+// returns the final status.
+func (b *browser) login(t testing.TB, a *app) (int, string) {
+	t.Helper()
+	return b.get(t, a.URL+LoginPath+"?_target_url=/page")
+}
+
+// mustLogin logs b in on a and fails the test otherwise.
+func (b *browser) mustLogin(t testing.TB, a *app) whoamiAnswer {
+	t.Helper()
+	if status, body := b.login(t, a); status != http.StatusOK || body != "page" {
+		t.Fatalf("login = %d %q; want 200 page; logs:\n%s", status, body, a.logs)
+	}
+	w := b.whoami(t, a.URL)
+	if !w.LoggedIn {
+		t.Fatalf("not logged in after login; logs:\n%s", a.logs)
+	}
+	return w
+}
+
+// jarClient returns a non-following client with a fresh jar.
+func jarClient(t testing.TB) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// sessionValue logs a fresh browser in on a and returns its session cookie value.
+func sessionValue(t testing.TB, a *app) string {
+	t.Helper()
+	b := newBrowser(t)
+	b.mustLogin(t, a)
+	v := b.cookie(t, a.URL, a.oauth.sessions.Name())
+	if v == "" {
+		t.Fatalf("no %s cookie after login", a.oauth.sessions.Name())
+	}
+	return v
+}
+
+// withCookie fetches u with the Cookie header set to name=value.
+func withCookie(t testing.TB, u, name, value string) fetched {
+	t.Helper()
+	return fetch(t, plainClient(), u, "Cookie", name+"="+value)
+}
+
+var _ = mock.DefaultUser
