@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -159,14 +160,7 @@ func newRing(keys []Key, purpose string) (*ring, error) {
 	return r, nil
 }
 
-func indexDot(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return i
-		}
-	}
-	return -1
-}
+func indexDot(s string) int { return strings.IndexByte(s, '.') }
 
 // b64url reports the characters of unpadded base64url.
 var b64url = func() (t [256]bool) {

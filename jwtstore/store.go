@@ -1,6 +1,7 @@
 package jwtstore
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -109,6 +110,7 @@ type Store[C any] struct {
 	o        Options // normalized
 	name     string  // effective cookie name
 	aud      string
+	audJSON  [2][]byte // aud as Save encodes it: ["aud"] and "aud"
 	ring     *ring
 	cache    *cache[C]
 	maxToken int // longest token Load accepts
@@ -193,7 +195,8 @@ func New[C any](o Options) (*Store[C], error) {
 		return nil, err
 	}
 	o.Keys = append([]Key(nil), o.Keys...)
-	s := &Store[C]{o: o, name: o.Name, aud: "jwtstore:" + o.Purpose, ring: rg}
+	s := &Store[C]{o: o, name: o.Name, ring: rg}
+	s.setAud("jwtstore:" + o.Purpose)
 	if o.HostPrefix {
 		s.name = hostPrefix + o.Name
 	}
@@ -241,11 +244,19 @@ func (s *Store[C]) Sub(id string) (*Store[C], error) {
 	}
 	v := *s
 	v.name = s.name + "_" + id
-	v.aud = s.aud + "#" + id
+	v.setAud(s.aud + "#" + id)
 	if err := v.checkLayout(); err != nil {
 		return nil, err
 	}
 	return &v, nil
+}
+
+var issJSON = [2][]byte{[]byte(`"jwtstore"`)}
+
+func (s *Store[C]) setAud(aud string) {
+	s.aud = aud
+	q := strconv.Quote(aud) // aud is plain ASCII without quotes or backslashes
+	s.audJSON = [2][]byte{[]byte("[" + q + "]"), []byte(q)}
 }
 
 // envelope is the JWT claims set: the registered claims plus the caller's claims under "c".
@@ -477,31 +488,31 @@ func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
 			return e.c, e.exp, nil
 		}
 	}
-	env, err := s.verify(tok)
+	w, err := s.verify(tok)
 	if err != nil {
 		return zero, time.Time{}, err
 	}
-	if env.ExpiresAt == nil {
+	if !w.Exp.set {
 		return zero, time.Time{}, fmt.Errorf("%w: no exp", ErrInvalid)
 	}
-	if env.Issuer != "jwtstore" || len(env.Audience) != 1 || env.Audience[0] != s.aud {
+	if !w.Iss.ok || !w.Aud.ok {
 		return zero, time.Time{}, fmt.Errorf("%w: wrong issuer or audience", ErrInvalid)
 	}
 	var nbf, iat time.Time
-	if env.NotBefore != nil {
-		nbf = env.NotBefore.Time
+	if w.Nbf.set {
+		nbf = w.Nbf.t
 	}
-	if env.IssuedAt != nil {
-		iat = env.IssuedAt.Time
+	if w.Iat.set {
+		iat = w.Iat.t
 	}
-	exp := env.ExpiresAt.Time
+	exp := w.Exp.t
 	if err := s.checkTimes(now, exp, nbf, iat); err != nil {
 		return zero, time.Time{}, err
 	}
 	if s.cache != nil {
-		s.cache.put(strings.Clone(tok), &entry[C]{c: env.C, aud: s.aud, exp: exp, nbf: nbf, iat: iat})
+		s.cache.put(strings.Clone(tok), &entry[C]{c: w.C, aud: s.aud, exp: exp, nbf: nbf, iat: iat})
 	}
-	return env.C, exp, nil
+	return w.C, exp, nil
 }
 
 func (s *Store[C]) checkTimes(now, exp, nbf, iat time.Time) error {
@@ -519,7 +530,7 @@ func (s *Store[C]) checkTimes(now, exp, nbf, iat time.Time) error {
 }
 
 // verify checks the header segment and signature of tok and decodes its payload.
-func (s *Store[C]) verify(tok string) (*envelope[C], error) {
+func (s *Store[C]) verify(tok string) (*wire[C], error) {
 	if len(tok) > s.maxToken {
 		return nil, fmt.Errorf("%w: token too long", ErrInvalid)
 	}
@@ -556,10 +567,9 @@ func (s *Store[C]) verify(tok string) (*envelope[C], error) {
 		return nil, fmt.Errorf("%w: bad signature", ErrInvalid)
 	}
 	payload := m.buf[i+1 : j]
-	for _, c := range payload {
-		if !b64url[c] {
-			return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
-		}
+	// The decoder refuses every non-alphabet byte but CR and LF, which it skips.
+	if bytes.IndexByte(payload, '\n') >= 0 || bytes.IndexByte(payload, '\r') >= 0 {
+		return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
 	}
 	if n := base64.RawURLEncoding.DecodedLen(len(payload)); cap(m.dec) < n {
 		m.dec = make([]byte, n)
@@ -568,11 +578,13 @@ func (s *Store[C]) verify(tok string) (*envelope[C], error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
 	}
-	env := new(envelope[C])
-	if err := json.Unmarshal(m.dec[:n], env); err != nil {
+	w := new(wire[C])
+	w.Iss.want = issJSON
+	w.Aud.want = s.audJSON
+	if err := json.Unmarshal(m.dec[:n], w); err != nil {
 		return nil, fmt.Errorf("%w: bad payload JSON", ErrInvalid)
 	}
-	return env, nil
+	return w, nil
 }
 
 // find returns the token carried by this store's cookie or chunk cookies in the Cookie

@@ -1,0 +1,232 @@
+package jwtstore
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// hfOrg, hfUser and hfSession model what echohf stores: Hugging Face's OpenID user info
+// with its orgs, plus a sealed access token.
+type hfOrg struct {
+	Sub                  string   `json:"sub"`
+	Name                 string   `json:"name"`
+	PreferredUsername    string   `json:"preferred_username"`
+	Picture              string   `json:"picture"`
+	IsEnterprise         bool     `json:"isEnterprise"`
+	CanPay               *bool    `json:"canPay,omitempty"`
+	RoleInOrg            string   `json:"roleInOrg,omitempty"`
+	Plan                 string   `json:"plan,omitempty"`
+	SecurityRestrictions []string `json:"securityRestrictions,omitempty"`
+}
+
+type hfUser struct {
+	Sub               string  `json:"sub"`
+	Name              string  `json:"name"`
+	PreferredUsername string  `json:"preferred_username"`
+	Profile           string  `json:"profile"`
+	Picture           string  `json:"picture"`
+	Website           string  `json:"website,omitempty"`
+	Email             string  `json:"email,omitempty"`
+	EmailVerified     *bool   `json:"email_verified,omitempty"`
+	IsPro             bool    `json:"isPro"`
+	CanPay            *bool   `json:"canPay,omitempty"`
+	Orgs              []hfOrg `json:"orgs,omitempty"`
+}
+
+type hfSession struct {
+	AccessToken          string `json:"access_token"`
+	AccessTokenExpiresAt int64  `json:"access_token_expires_at"`
+	UserInfo             hfUser `json:"user_info"`
+	State                string `json:"state,omitempty"`
+	Scope                string `json:"scope"`
+}
+
+func randHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	rand.Read(b)
+	return fmt.Sprintf("%x", b)[:n]
+}
+
+func randAlnum(n int) string {
+	const a = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = a[int(b[i])%len(a)]
+	}
+	return string(b)
+}
+
+func avatar() string {
+	return "https://cdn-avatars.huggingface.co/v1/production/uploads/" + randHex(24) + "/" + randAlnum(21) + ".png"
+}
+
+func hfClaims(tb testing.TB, orgs int, exp time.Time) hfSession {
+	sealer, err := NewSealer("access-token", []Key{{Secret: secretA}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sealed, err := sealer.Seal([]byte("hf_oauth_" + randAlnum(34)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	yes, no := true, false
+	plans := []string{"team", "enterprise", "plus"}
+	roles := []string{"admin", "write", "read", "contributor"}
+	u := hfUser{
+		Sub:               randHex(24),
+		Name:              "Ada Lovelace",
+		PreferredUsername: "ada-lovelace",
+		Profile:           "https://huggingface.co/ada-lovelace",
+		Picture:           avatar(),
+		Website:           "https://ada.example.org",
+		Email:             "ada.lovelace@example.org",
+		EmailVerified:     &yes,
+		IsPro:             true,
+		CanPay:            &yes,
+	}
+	for i := 0; i < orgs; i++ {
+		name := fmt.Sprintf("research-lab-%d", i)
+		o := hfOrg{
+			Sub:               randHex(24),
+			Name:              fmt.Sprintf("Research Lab %d", i),
+			PreferredUsername: name,
+			Picture:           avatar(),
+			IsEnterprise:      i%3 == 1,
+			CanPay:            &no,
+			RoleInOrg:         roles[i%len(roles)],
+			Plan:              plans[i%len(plans)],
+		}
+		if o.IsEnterprise {
+			o.CanPay = &yes
+			o.SecurityRestrictions = []string{"mfa", "token-policy"}
+		}
+		u.Orgs = append(u.Orgs, o)
+	}
+	return hfSession{
+		AccessToken:          sealed,
+		AccessTokenExpiresAt: exp.Unix(),
+		UserInfo:             u,
+		Scope:                "openid profile email read-repos",
+	}
+}
+
+// hfFixture saves a realistic session with real time and returns the store, the
+// request carrying the cookies and the Set-Cookie lines.
+func hfFixture(tb testing.TB, orgs, cacheSize int) (*Store[hfSession], *http.Request, []string, hfSession) {
+	maxSize := 0
+	if orgs > 50 {
+		maxSize = 64 << 10 // over the 32 KiB default
+	}
+	s, err := New[hfSession](Options{Name: "session", Purpose: "session", Keys: []Key{{Secret: secretA}},
+		SameSite: http.SameSiteNoneMode, Partitioned: true, CacheSize: cacheSize, MaxSize: maxSize})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	exp := time.Now().Add(8 * time.Hour)
+	c := hfClaims(tb, orgs, exp)
+	rec := httptest.NewRecorder()
+	if err := s.Save(rec, nil, c, exp); err != nil {
+		tb.Fatal(err)
+	}
+	return s, requestWith(cookieHeader(rec)), rec.Result().Header.Values("Set-Cookie"), c
+}
+
+func TestSizes(t *testing.T) {
+	for _, orgs := range []int{3, 100} {
+		s, r, lines, want := hfFixture(t, orgs, 0)
+		total := 0
+		for _, l := range lines {
+			total += len(l)
+		}
+		tok := strings.TrimPrefix(r.Header.Get("Cookie"), "session=")
+		t.Logf("%d orgs: %d cookie(s), %d bytes of Set-Cookie, Cookie header %d bytes", orgs, len(lines), total, len(r.Header.Get("Cookie")))
+		if orgs == 3 {
+			t.Logf("3 orgs: token %d bytes", len(tok))
+		}
+		got, err := s.Load(r)
+		if err != nil || got.UserInfo.Sub != want.UserInfo.Sub || len(got.UserInfo.Orgs) != orgs {
+			t.Fatalf("%d orgs: Load err %v", orgs, err)
+		}
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	s, r, _, _ := hfFixture(b, 3, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Load(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoadCached(b *testing.B) {
+	s, r, _, _ := hfFixture(b, 3, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Load(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoad100Orgs(b *testing.B) {
+	s, r, _, _ := hfFixture(b, 100, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Load(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSave(b *testing.B) {
+	s, _, _, c := hfFixture(b, 3, 0)
+	exp := time.Now().Add(8 * time.Hour)
+	rec := httptest.NewRecorder()
+	h := rec.Header()
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(h)
+		if err := s.Save(rec, nil, c, exp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBaselineJWTParse(b *testing.B) {
+	s, r, _, _ := hfFixture(b, 3, 0)
+	tok := strings.TrimPrefix(r.Header.Get("Cookie"), "session=")
+	key := s.ring.signer.key
+	keyFunc := func(*jwt.Token) (any, error) { return key, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := jwt.ParseWithClaims(tok, &envelope[hfSession]{}, keyFunc, jwt.WithValidMethods([]string{"HS256"})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBaselineHMAC(b *testing.B) {
+	s, r, _, _ := hfFixture(b, 3, 0)
+	tok := strings.TrimPrefix(r.Header.Get("Cookie"), "session=")
+	input := []byte(tok[:strings.LastIndexByte(tok, '.')])
+	m := hmac.New(sha256.New, s.ring.signer.key)
+	var sum [sha256.Size]byte
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Reset()
+		m.Write(input)
+		m.Sum(sum[:0])
+	}
+}
