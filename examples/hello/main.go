@@ -1,0 +1,60 @@
+// Command hello is the greet app of huggingface_hub's OAuth reference,
+// line for line in Go: GET / greets the logged-in user, GET /me shows
+// their profile as JSON.
+//
+// With no environment it runs in mock mode, on port 7860 like a Space:
+//
+//	go run ./examples/hello
+//	# open http://localhost:7860/oauth/huggingface/login
+//
+// In real mode (SPACE_ID and the OAuth variables set, as in a Space with
+// `hf_oauth: true`, or as printed by `go run ./mock/cmd/hfmock`), login goes
+// through the OpenID provider. HOST and PORT choose where it listens
+// (default all interfaces, port 7860).
+package main
+
+import (
+	"context"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/echohf/echohf/echohf"
+)
+
+func main() {
+	e := echo.New()
+	echohf.Attach(e)     // /oauth/huggingface/{login,callback,logout}
+	e.Use(echohf.Auth()) // verifies the session cookie on every request
+	e.GET("/", greet)
+	e.GET("/me", me)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, e, listenAddr(os.Getenv), os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// greet answers like the reference: who is logged in, if anybody.
+func greet(c echo.Context) error {
+	info := echohf.Info(c) // *echohf.OAuthInfo, nil when logged out
+	if info == nil {
+		return c.JSON(http.StatusOK, echo.Map{"msg": "Not logged in!"})
+	}
+	return c.JSON(http.StatusOK, echo.Map{"msg": "Hello, " + info.UserInfo.PreferredUsername + "!"})
+}
+
+// me answers the logged-in user's profile and organizations. The access
+// token stays on the server: only UserInfo is sent.
+func me(c echo.Context) error {
+	info := echohf.Info(c)
+	if info == nil {
+		return c.JSON(http.StatusUnauthorized, echo.Map{"msg": "Not logged in!"})
+	}
+	return c.JSON(http.StatusOK, info.UserInfo)
+}

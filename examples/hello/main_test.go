@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/examples/internal/exampletest"
+	"github.com/echohf/echohf/mock"
+)
+
+// bin is the hello program, built once by TestMain: the tests run the real
+// binary, with echohf.Attach and echohf.Auth reading its environment exactly
+// as `go run ./examples/hello` does.
+var bin string
+
+func TestMain(m *testing.M) {
+	var cleanup func()
+	bin, cleanup = exampletest.MustBuild(".")
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// realEnv is the environment of a Space with `hf_oauth: true`, pointed at srv.
+func realEnv(srv *mock.Server) []string {
+	return []string{
+		echohf.EnvSpaceID + "=echohf/hello",
+		echohf.EnvClientID + "=" + mock.TestClientID,
+		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
+		echohf.EnvScopes + "=openid profile",
+		echohf.EnvProviderURL + "=" + srv.URL,
+	}
+}
+
+func TestHello(t *testing.T) {
+	srv := mock.NewServer(t, mock.Config{})
+	tests := []struct {
+		name string
+		env  []string
+	}{
+		{"mock mode", nil},
+		{"real mode", realEnv(srv)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := exampletest.Start(t, bin, tt.env...)
+			c := exampletest.NewClient(t)
+
+			wantJSON(t, c.Get(t, p.URL+"/"), http.StatusOK, `{"msg":"Not logged in!"}`)
+			wantJSON(t, c.Get(t, p.URL+"/me"), http.StatusUnauthorized, `{"msg":"Not logged in!"}`)
+
+			r := c.Get(t, p.URL+echohf.LoginPath)
+			wantJSON(t, r, http.StatusOK, `{"msg":"Hello, mockuser!"}`)
+			if r.URL != p.URL+"/" {
+				t.Errorf("login landed on %s; want %s/", r.URL, p.URL)
+			}
+			if tt.env != nil && !hopsVia(r.Hops, srv.URL+mock.PathAuthorize) {
+				t.Errorf("real-mode login did not go through the provider: %v", r.Hops)
+			}
+
+			r = c.Get(t, p.URL+"/me")
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET /me logged in = %d %s; want 200", r.Status, r.Body)
+			}
+			var got mock.User
+			if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
+				t.Fatalf("GET /me: %v in %s", err, r.Body)
+			}
+			want := mock.DefaultUser()
+			if got.Sub != want.Sub || got.PreferredUsername != want.PreferredUsername || got.Name != want.Name || len(got.Orgs) != len(want.Orgs) {
+				t.Errorf("GET /me = %+v; want the mock default user %+v", got, want)
+			}
+			for _, leak := range []string{"hf_oauth", "access_token\""} {
+				if strings.Contains(r.Body, leak) {
+					t.Errorf("GET /me body contains %q: %s", leak, r.Body)
+				}
+			}
+
+			r = c.Get(t, p.URL+echohf.LogoutPath)
+			wantJSON(t, r, http.StatusOK, `{"msg":"Not logged in!"}`)
+			wantJSON(t, c.Get(t, p.URL+"/me"), http.StatusUnauthorized, `{"msg":"Not logged in!"}`)
+		})
+	}
+}
+
+// TestHelloLoginTarget checks that _target_url brings the user back to /me.
+func TestHelloLoginTarget(t *testing.T) {
+	p := exampletest.Start(t, bin)
+	c := exampletest.NewClient(t)
+	r := c.Get(t, p.URL+echohf.LoginPath+"?_target_url=/me")
+	if r.Status != http.StatusOK || r.URL != p.URL+"/me" || !strings.Contains(r.Body, `"preferred_username":"mockuser"`) {
+		t.Errorf("login with _target_url=/me = %d at %s: %s; want 200 at /me with the user", r.Status, r.URL, r.Body)
+	}
+}
+
+// TestHelloBadEnvironment checks that a Space without `hf_oauth: true`
+// fails at startup with a message naming what is missing.
+func TestHelloBadEnvironment(t *testing.T) {
+	p, err := exampletest.StartErr(t, bin, echohf.EnvSpaceID+"=echohf/hello")
+	if err == nil {
+		t.Fatalf("hello started at %s with SPACE_ID but no OAuth variables", p.URL)
+	}
+	if out := err.Error(); !strings.Contains(out, echohf.EnvClientID) || !strings.Contains(out, "hf_oauth") {
+		t.Errorf("startup error does not name %s and hf_oauth:\n%s", echohf.EnvClientID, out)
+	}
+}
+
+func wantJSON(t *testing.T, r *exampletest.Response, status int, body string) {
+	t.Helper()
+	if r.Status != status || strings.TrimSpace(r.Body) != body {
+		t.Errorf("GET %s = %d %s; want %d %s", r.Hops[0], r.Status, strings.TrimSpace(r.Body), status, body)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("GET %s: Content-Type %q; want application/json", r.Hops[0], ct)
+	}
+}
+
+func hopsVia(hops []string, prefix string) bool {
+	for _, h := range hops {
+		if strings.HasPrefix(h, prefix) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,347 @@
+// Package exampletest runs the example programs as their users do: it
+// builds a main package once, starts the binary on a free loopback port
+// with a clean environment, reads the address it prints, and drives it
+// over real HTTP with a browser-like client (cookie jar, redirects).
+//
+// A typical test file:
+//
+//	var bin string
+//
+//	func TestMain(m *testing.M) {
+//		var cleanup func()
+//		bin, cleanup = exampletest.MustBuild(".")
+//		code := m.Run()
+//		cleanup()
+//		os.Exit(code)
+//	}
+//
+//	func TestHello(t *testing.T) {
+//		p := exampletest.Start(t, bin) // mock mode: no SPACE_ID
+//		c := exampletest.NewClient(t)
+//		r := c.Get(t, p.URL+"/")
+//		...
+//	}
+package exampletest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/echohf/echohf/echohf"
+)
+
+// MustBuild compiles the main package pkg (a path such as "." or
+// "../space") into a temporary directory and returns the binary and a
+// function removing it. It is meant for TestMain, and exits the process
+// with the compiler's output when the build fails.
+func MustBuild(pkg string) (bin string, cleanup func()) {
+	bin, cleanup, err := Build(pkg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	return bin, cleanup
+}
+
+// Build compiles the main package pkg into a temporary directory.
+func Build(pkg string) (bin string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "echohf-example-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { _ = os.RemoveAll(dir) }
+	abs, err := filepath.Abs(pkg)
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	bin = filepath.Join(dir, filepath.Base(abs))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".") // go test puts GOROOT/bin first in PATH
+	cmd.Dir = abs
+	if out, err := cmd.CombinedOutput(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+	}
+	return bin, cleanup, nil
+}
+
+// cleared are the variables dropped from the environment inherited by a
+// started program, so that a developer's or CI's own settings (an
+// HF_TOKEN, a SPACE_ID) never change what a test sees.
+var cleared = []string{
+	echohf.EnvSpaceID, echohf.EnvSpaceHost, echohf.EnvClientID, echohf.EnvClientSecret,
+	echohf.EnvScopes, echohf.EnvProviderURL, echohf.EnvSessionSecret, echohf.EnvOldSessionSecrets,
+	echohf.EnvHFToken, echohf.EnvHFEndpoint,
+	"HOST", "PORT", "ORG_NAME", "INSTANCE_ID",
+}
+
+// Env returns the environment a started program gets: this process's,
+// without the variables echohf and the examples read, then HOST=127.0.0.1
+// and PORT=0, then kv ("NAME=value" entries, which win).
+func Env(kv ...string) []string {
+	env := make([]string, 0, len(os.Environ())+len(kv)+2)
+	for _, e := range os.Environ() {
+		name, _, _ := strings.Cut(e, "=")
+		drop := false
+		for _, c := range cleared {
+			if name == c {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			env = append(env, e)
+		}
+	}
+	env = append(env, "HOST=127.0.0.1", "PORT=0")
+	return append(env, kv...)
+}
+
+// StartTimeout bounds how long Start waits for a program to listen.
+const StartTimeout = 30 * time.Second
+
+// stopGrace is how long a program has to exit after SIGTERM before it is killed.
+const stopGrace = 5 * time.Second
+
+// A Proc is a started example program.
+type Proc struct {
+	// URL is the base URL the program printed, e.g. http://127.0.0.1:41234.
+	URL string
+	// PID is the program's process id.
+	PID int
+
+	cmd    *exec.Cmd
+	cancel context.CancelFunc
+	out    *buffer // stdout after the address line, and stderr
+	done   chan struct{}
+	err    error // from Wait, once done is closed
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// Start runs bin with Env(kv...) and waits until it prints the address it
+// listens on. The program is stopped when the test ends (SIGTERM, then a
+// kill after a grace period) and in any case when the test's deadline
+// passes; its output is logged if the test failed.
+func Start(t testing.TB, bin string, kv ...string) *Proc {
+	t.Helper()
+	p, err := StartErr(t, bin, kv...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// StartErr is Start, returning an error (with the program's output) when
+// the program cannot start or exits before listening.
+func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
+	t.Helper()
+	ctx := context.Background()
+	var cancel context.CancelFunc
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if dl, ok := d.Deadline(); ok {
+			ctx, cancel = context.WithDeadline(ctx, dl)
+		}
+	}
+	if cancel == nil {
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Minute)
+	}
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = Env(kv...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = stopGrace
+	p := &Proc{cmd: cmd, cancel: cancel, out: &buffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	p.PID = cmd.Process.Pid
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			if m := listening.FindStringSubmatch(line); m != nil && !found {
+				found = true
+				urlc <- m[1]
+				continue
+			}
+			p.out.WriteString(line + "\n")
+		}
+		close(urlc)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			t.Logf("output of %s (pid %d):\n%s", filepath.Base(bin), p.PID, p.Output())
+		}
+	})
+	select {
+	case u, ok := <-urlc:
+		if !ok {
+			<-p.done
+			return nil, fmt.Errorf("%s exited before listening (%v):\n%s", filepath.Base(bin), p.err, p.Output())
+		}
+		p.URL = u
+	case <-time.After(StartTimeout):
+		return nil, fmt.Errorf("%s did not print its address within %v:\n%s", filepath.Base(bin), StartTimeout, p.Output())
+	}
+	return p, nil
+}
+
+// Stop ends the program (SIGTERM, then a kill after a grace period) and
+// waits for it. It returns the program's exit error, nil for a clean exit.
+// Calling Stop again returns the same result.
+func (p *Proc) Stop() error {
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(stopGrace):
+			p.cancel()
+			<-p.done
+		}
+	}
+	p.cancel()
+	return p.err
+}
+
+// Output returns what the program wrote so far, besides its address line.
+func (p *Proc) Output() string { return p.out.String() }
+
+// buffer is a bytes.Buffer safe for concurrent writes and reads.
+type buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *buffer) WriteString(s string) {
+	_, _ = b.Write([]byte(s))
+}
+
+func (b *buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// Client is an HTTP client that behaves like a browser tab: it keeps
+// cookies and follows redirects, recording them.
+type Client struct {
+	*http.Client
+}
+
+// NewClient returns a Client with an empty cookie jar.
+func NewClient(t testing.TB) *Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Client{Client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// Response is a finished request: the last response of a redirect chain.
+type Response struct {
+	// Status is the final status code.
+	Status int
+	// Header is the final response's header.
+	Header http.Header
+	// Body is the final response's body.
+	Body string
+	// URL is the final URL, after redirects.
+	URL string
+	// Hops are the URLs of the requests made, first to last; Hops[0] is the
+	// requested URL.
+	Hops []string
+	// Headers are the response headers of every hop, in order.
+	Headers []http.Header
+}
+
+// Get fetches url, following redirects, with the given header entries
+// ("Name: value"); they are sent on every hop, as a browser sends its
+// Accept header on each navigation.
+func (c *Client) Get(t testing.TB, url string, header ...string) *Response {
+	t.Helper()
+	return c.do(t, url, true, header)
+}
+
+// GetNoRedirect fetches url without following a redirect.
+func (c *Client) GetNoRedirect(t testing.TB, url string, header ...string) *Response {
+	t.Helper()
+	return c.do(t, url, false, header)
+}
+
+func (c *Client) do(t testing.TB, url string, follow bool, header []string) *Response {
+	t.Helper()
+	r := &Response{}
+	hc := *c.Client
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !follow {
+			return http.ErrUseLastResponse
+		}
+		if len(via) >= 10 {
+			return fmt.Errorf("stopped after %d redirects: %v", len(via), r.Hops)
+		}
+		r.Hops = append(r.Hops, req.URL.String())
+		r.Headers = append(r.Headers, req.Response.Header)
+		return nil
+	}
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range header {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	r.Hops = []string{url}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading body: %v", url, err)
+	}
+	r.Status, r.Header, r.Body, r.URL = resp.StatusCode, resp.Header, string(body), resp.Request.URL.String()
+	r.Headers = append(r.Headers, resp.Header)
+	return r
+}
