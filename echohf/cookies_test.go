@@ -1,0 +1,132 @@
+package echohf
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// flip changes the byte at i of s to another base64url character.
+func flip(s string, i int) string {
+	c := byte('A')
+	if s[i] == 'A' {
+		c = 'B'
+	}
+	return s[:i] + string(c) + s[i+1:]
+}
+
+// TestBadSessionCookies: every bad session cookie leaves the request
+// logged out, expires the cookie, and never yields a 5xx.
+func TestBadSessionCookies(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	valid := sessionValue(t, a)
+	parts := strings.Split(valid, ".")
+	if len(parts) != 3 {
+		t.Fatalf("session cookie %q is not a compact JWS", valid)
+	}
+	foreignCfg := realConfig(prov)
+	foreignCfg.SessionSecret = "another-secret"
+	foreign := sessionValue(t, newApp(t, foreignCfg))
+
+	enc := base64.RawURLEncoding.EncodeToString
+	algNone := enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
+	hs256NoKid := enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + parts[1] + "." + parts[2]
+
+	tests := []struct{ name, value string }{
+		{"signature flipped", parts[0] + "." + parts[1] + "." + flip(parts[2], len(parts[2])/2)},
+		{"payload flipped", parts[0] + "." + flip(parts[1], len(parts[1])/2) + "." + parts[2]},
+		{"header flipped", flip(parts[0], 3) + "." + parts[1] + "." + parts[2]},
+		{"signature dropped", parts[0] + "." + parts[1] + "."},
+		{"foreign secret", foreign},
+		{"alg none", algNone},
+		{"header without kid", hs256NoKid},
+		{"garbage", "garbage"},
+		{"dots", "..."},
+		{"10KB", strings.Repeat("a", 10<<10)},
+		{"10KB JWS-like", parts[0] + "." + strings.Repeat("b", 10<<10) + "." + parts[2]},
+	}
+	name := a.oauth.sessions.Name()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{"/whoami", "/page", "/nowhere"} {
+				f := withCookie(t, a.URL+path, name, tt.value)
+				if f.StatusCode >= 500 {
+					t.Fatalf("GET %s = %d %s", path, f.StatusCode, f.body)
+				}
+				if !f.expired(name) {
+					t.Errorf("GET %s: cookie %s not expired; Set-Cookie: %q", path, name, f.Header.Values("Set-Cookie"))
+				}
+				if path == "/whoami" && strings.Contains(f.body, `"logged_in":true`) {
+					t.Errorf("logged in with a %s cookie", tt.name)
+				}
+			}
+		})
+	}
+	t.Run("valid still works", func(t *testing.T) {
+		f := withCookie(t, a.URL+"/whoami", name, valid)
+		if !strings.Contains(f.body, `"logged_in":true`) || f.expired(name) {
+			t.Fatalf("valid cookie: %d %s %q", f.StatusCode, f.body, f.Header.Values("Set-Cookie"))
+		}
+	})
+}
+
+// TestExpiredSession: a session past its access token's expiry is logged
+// out and its cookie expired, even though it is still in the cache.
+func TestExpiredSession(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	clk := &testClock{}
+	cfg := realConfig(prov)
+	cfg.Now = clk.Now
+	a := newApp(t, cfg)
+	b := newBrowser(t)
+	w := b.mustLogin(t, a)
+	value := b.cookie(t, a.URL, a.oauth.sessions.Name())
+	clk.Advance(time.Until(w.Info.AccessTokenExpiresAt) - time.Minute)
+	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); !strings.Contains(f.body, `"logged_in":true`) {
+		t.Fatalf("logged out a minute before expiry: %s", f.body)
+	}
+	clk.Advance(cfg.Leeway + 3*time.Minute)
+	f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value)
+	if f.StatusCode != http.StatusOK || strings.Contains(f.body, `"logged_in":true`) {
+		t.Fatalf("expired session: %d %s; want 200 logged out", f.StatusCode, f.body)
+	}
+	if !f.expired(a.oauth.sessions.Name()) {
+		t.Errorf("expired session cookie not cleared: %q", f.Header.Values("Set-Cookie"))
+	}
+	// And through the browser: the jar drops the cookie.
+	if w := b.whoami(t, a.URL); w.LoggedIn {
+		t.Fatal("browser still logged in after expiry")
+	}
+	if names := b.cookieNames(t, a.URL); hasPrefixAny(names, "hf_session") {
+		t.Errorf("session cookie still in the jar: %v", names)
+	}
+}
+
+// TestNoCookieNoSetCookie: a request without any session cookie gets no
+// Set-Cookie from Auth.
+func TestNoCookieNoSetCookie(t *testing.T) {
+	a := newApp(t, Config{Mode: ModeMock})
+	f := fetch(t, plainClient(), a.URL+"/page")
+	if f.StatusCode != http.StatusOK || len(f.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("GET /page = %d, Set-Cookie %q; want 200 and none", f.StatusCode, f.Header.Values("Set-Cookie"))
+	}
+}
+
+// TestLogoutClearsCookies: logout expires the session cookie and redirects.
+func TestLogoutClearsCookies(t *testing.T) {
+	a := newApp(t, Config{Mode: ModeMock})
+	value := sessionValue(t, a)
+	name := a.oauth.sessions.Name()
+	f := fetch(t, plainClient(), a.URL+LogoutPath+"?_target_url=/page", "Cookie", name+"="+value)
+	if f.StatusCode != http.StatusFound || f.rawLocation() != "/page" {
+		t.Fatalf("logout = %d Location %q; want 302 /page", f.StatusCode, f.rawLocation())
+	}
+	if !f.expired(name) {
+		t.Errorf("logout did not expire %s: %q", name, f.Header.Values("Set-Cookie"))
+	}
+}
