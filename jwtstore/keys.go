@@ -51,7 +51,7 @@ func validKeyID(id string) bool {
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if !(b64url[c] || c == '.') {
+		if !b64url[c] && c != '.' {
 			return false
 		}
 	}
@@ -117,7 +117,7 @@ func checkKeys(keys []Key) ([]string, error) {
 		}
 		id := k.KeyID()
 		if !validKeyID(id) {
-			return nil, fmt.Errorf("jwtstore: key %d: id %q must be 1 to 64 of A-Z a-z 0-9 _ - .", i, id)
+			return nil, fmt.Errorf("jwtstore: key %d: id %q must be 1 to 64 characters from A-Z a-z 0-9 _ - and dot", i, id)
 		}
 		if j, dup := seen[id]; dup {
 			return nil, fmt.Errorf("jwtstore: keys %d and %d have the same id %q", j, i, id)

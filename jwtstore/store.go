@@ -373,6 +373,7 @@ func (s *Store[C]) chunkName(i int) string { return s.name + "." + strconv.Itoa(
 
 // cookie builds a cookie of this store with its attributes.
 func (s *Store[C]) cookie(name, value string, exp time.Time, maxAge int) *http.Cookie {
+	// #nosec G124 -- HttpOnly always; Secure unless Options.Insecure; SameSite from Options (Lax by default).
 	return &http.Cookie{
 		Name:        name,
 		Value:       value,

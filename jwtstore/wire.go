@@ -28,6 +28,7 @@ type matcher struct {
 	ok   bool
 }
 
+// UnmarshalJSON implements json.Unmarshaler.
 func (m *matcher) UnmarshalJSON(b []byte) error {
 	m.seen = true
 	m.ok = bytes.Equal(b, m.want[0]) || (m.want[1] != nil && bytes.Equal(b, m.want[1]))
@@ -42,6 +43,7 @@ type numDate struct {
 	t   time.Time
 }
 
+// UnmarshalJSON implements json.Unmarshaler.
 func (d *numDate) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		d.set = false
