@@ -38,8 +38,10 @@ func (m Mode) String() string {
 	}
 }
 
-// Environment variables read by FromEnv. The first five are the ones a
-// Space with `hf_oauth: true` receives.
+// Environment variables read by FromEnv. The OAuth ones are those a Space
+// with `hf_oauth: true` receives.
+//
+//nolint:gosec // G101: these are names of environment variables, not credentials.
 const (
 	EnvSpaceID           = "SPACE_ID"
 	EnvSpaceHost         = "SPACE_HOST"
@@ -336,9 +338,14 @@ func validOrgID(id string) bool {
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if !idChar(c) {
 			return false
 		}
 	}
 	return true
+}
+
+// idChar reports whether c may appear in an id: base64url's alphabet.
+func idChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }

@@ -90,7 +90,7 @@ func parseState(state string) (id string, retries int, target string, ok bool) {
 		return "", 0, "", false
 	}
 	for i := 0; i < len(id); i++ {
-		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if !idChar(id[i]) {
 			return "", 0, "", false
 		}
 	}
@@ -244,7 +244,7 @@ func (o *OAuth) callback(c echo.Context) error {
 	store.Clear(res, req) // a login cookie is consumed once, whatever happens next
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {
-			return o.fail(c, http.StatusForbidden, "Sign-in was cancelled: access to your Hugging Face account was not granted.", errors.New("provider answered access_denied"))
+			return o.fail(c, http.StatusForbidden, "Sign-in was canceled: access to your Hugging Face account was not granted.", errors.New("provider answered access_denied"))
 		}
 		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the provider answered with an error.", fmt.Errorf("provider error %q", safeToken(e)))
 	}
