@@ -1,0 +1,96 @@
+package echohf
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// TestReplicas: three instances built separately from one Config are
+// replicas: login starts on A, the callback lands on B, C serves the
+// logged-in user. An instance with another secret accepts none of it.
+func TestReplicas(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	lnB, addrB := listen(t)
+	cfg := realConfig(prov)
+	cfg.RedirectURL = "http://" + addrB + CallbackPath
+	a := newApp(t, cfg)
+	bApp := serveApp(t, cfg, serveOpts{ln: lnB})
+	c := newApp(t, cfg)
+	other := cfg
+	other.SessionSecret = "a-different-secret"
+	d := newApp(t, other)
+
+	br := newBrowser(t)
+	status, body := br.get(t, a.URL+LoginPath+"?_target_url=/page")
+	if status != http.StatusOK || body != "page" {
+		t.Fatalf("login = %d %q; logs A:\n%s\nlogs B:\n%s", status, body, a.logs, bApp.logs)
+	}
+	var sawCallbackOnB bool
+	for _, v := range br.visited {
+		if strings.HasPrefix(v, bApp.URL+CallbackPath) {
+			sawCallbackOnB = true
+		}
+		if strings.HasPrefix(v, a.URL+CallbackPath) {
+			t.Errorf("callback went to A: %s", v)
+		}
+	}
+	if !sawCallbackOnB {
+		t.Fatalf("callback never reached B: %v", br.visited)
+	}
+	if !strings.HasPrefix(br.visited[len(br.visited)-1], bApp.URL+"/page") {
+		t.Errorf("landed on %s; want B's /page", br.visited[len(br.visited)-1])
+	}
+	for name, r := range map[string]*app{"A": a, "B": bApp, "C": c} {
+		if w := br.whoami(t, r.URL); !w.LoggedIn || w.Info.UserInfo.PreferredUsername != mock.DefaultUser().PreferredUsername || !strings.HasPrefix(w.Token, "hf_oauth_") {
+			t.Errorf("replica %s: %+v; want the logged-in user with the access token", name, w)
+		}
+	}
+	value := br.cookie(t, a.URL, a.oauth.sessions.Name())
+	f := withCookie(t, d.URL+"/whoami", d.oauth.sessions.Name(), value)
+	if strings.Contains(f.body, `"logged_in":true`) || !f.expired(d.oauth.sessions.Name()) {
+		t.Errorf("replica with another secret: %s, Set-Cookie %q; want logged out and the cookie expired", f.body, f.Header.Values("Set-Cookie"))
+	}
+}
+
+// TestSessionSecretRotation: a new secret with the old one kept accepts
+// old sessions; once the old secret is dropped they are logged out.
+func TestSessionSecretRotation(t *testing.T) {
+	cfg := Config{Mode: ModeMock, SessionSecret: "old-secret-0123456789"}
+	old := newApp(t, cfg)
+	value := sessionValue(t, old)
+	name := old.oauth.sessions.Name()
+
+	rotated := newApp(t, Config{Mode: ModeMock, SessionSecret: "new-secret-0123456789", OldSessionSecrets: []string{"old-secret-0123456789"}})
+	f := withCookie(t, rotated.URL+"/whoami", name, value)
+	if !strings.Contains(f.body, `"logged_in":true`) || !strings.Contains(f.body, `"token":"hf_oauth_mock_`) {
+		t.Fatalf("rotated instance refused an old session: %s", f.body)
+	}
+	// New sessions are signed with the new secret: the old instance refuses them.
+	fresh := sessionValue(t, rotated)
+	if f := withCookie(t, old.URL+"/whoami", name, fresh); strings.Contains(f.body, `"logged_in":true`) {
+		t.Errorf("instance without the new secret accepted a new session")
+	}
+	dropped := newApp(t, Config{Mode: ModeMock, SessionSecret: "new-secret-0123456789"})
+	if f := withCookie(t, dropped.URL+"/whoami", name, value); strings.Contains(f.body, `"logged_in":true`) || !f.expired(name) {
+		t.Errorf("old session accepted after the old secret was dropped: %s", f.body)
+	}
+	if f := withCookie(t, dropped.URL+"/whoami", name, fresh); !strings.Contains(f.body, `"logged_in":true`) {
+		t.Errorf("new session refused by an instance with only the new secret: %s", f.body)
+	}
+}
+
+// TestRandomKeyPerProcess: with no secret at all, two mock instances
+// never accept each other's sessions.
+func TestRandomKeyPerProcess(t *testing.T) {
+	t.Setenv(EnvSessionSecret, "")
+	t.Setenv(EnvClientSecret, "")
+	a := newApp(t, Config{Mode: ModeMock})
+	b := newApp(t, Config{Mode: ModeMock})
+	value := sessionValue(t, a)
+	if f := withCookie(t, b.URL+"/whoami", b.oauth.sessions.Name(), value); strings.Contains(f.body, `"logged_in":true`) {
+		t.Fatal("a session signed with one process's random key was accepted by another")
+	}
+}

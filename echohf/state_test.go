@@ -1,0 +1,194 @@
+package echohf
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// TestCallbackLostLoginCookie follows the reference's retry: back to login
+// with _nb_redirects bumped and the target kept, then out of the iframe to
+// https://{SpaceHost}, and without a Space host a clear 400.
+func TestCallbackLostLoginCookie(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	plain := newApp(t, realConfig(prov))
+	spaceCfg := realConfig(prov)
+	spaceCfg.SpaceHost = "user-space.hf.space"
+	spaceCfg.InsecureCookie = true // the test talks plain http to it
+	space := newApp(t, spaceCfg)
+
+	tests := []struct {
+		name      string
+		a         *app
+		retries   int
+		want      int
+		wantLoc   string // prefix of the Location
+		wantCount string
+	}{
+		{"first miss", plain, 0, http.StatusFound, LoginPath + "?", "1"},
+		{"second miss", plain, 1, http.StatusFound, LoginPath + "?", "2"},
+		{"break-out without SpaceHost", plain, 2, http.StatusBadRequest, "", ""},
+		{"first miss in a Space", space, 0, http.StatusFound, LoginPath + "?", "1"},
+		{"break-out", space, 2, http.StatusFound, "https://user-space.hf.space" + LoginPath + "?", "3"},
+		{"after break-out", space, 3, http.StatusFound, "https://user-space.hf.space" + LoginPath + "?", "4"},
+		{"gives up", space, 4, http.StatusBadRequest, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state, _ := makeState(tt.retries, "/page?x=1")
+			f := fetch(t, jarClient(t), tt.a.URL+CallbackPath+"?code=abc&state="+url.QueryEscape(state))
+			if f.StatusCode != tt.want {
+				t.Fatalf("callback = %d %s; want %d", f.StatusCode, f.body, tt.want)
+			}
+			if f.setCookie(tt.a.oauth.sessions.Name()) != "" {
+				t.Errorf("session minted without a login cookie")
+			}
+			if tt.want != http.StatusFound {
+				if !strings.Contains(f.body, "cookie") {
+					t.Errorf("body %q: want a clear message about cookies", f.body)
+				}
+				return
+			}
+			loc := f.rawLocation()
+			if !strings.HasPrefix(loc, tt.wantLoc) {
+				t.Fatalf("Location %q; want prefix %q", loc, tt.wantLoc)
+			}
+			u, _ := url.Parse(loc)
+			if got := u.Query().Get(paramRedirects); got != tt.wantCount {
+				t.Errorf("_nb_redirects = %q; want %q", got, tt.wantCount)
+			}
+			if got := u.Query().Get(paramTarget); got != "/page?x=1" {
+				t.Errorf("_target_url = %q; want /page?x=1", got)
+			}
+		})
+	}
+
+	// The retry counter travels through login: a real login started with
+	// _nb_redirects=1 whose cookie is lost comes back with 2.
+	c := jarClient(t)
+	f := fetch(t, c, plain.URL+LoginPath+"?_nb_redirects=1&_target_url=/page")
+	authz := f.location(t)
+	f = fetch(t, c, authz)
+	cb := f.location(t)
+	f = fetch(t, plainClient(), cb) // a browser that lost the login cookie
+	u, _ := url.Parse(f.rawLocation())
+	if f.StatusCode != http.StatusFound || u.Query().Get(paramRedirects) != "2" || u.Query().Get(paramTarget) != "/page" {
+		t.Errorf("lost cookie after one retry: %d %q; want a redirect with _nb_redirects=2 and the target", f.StatusCode, f.rawLocation())
+	}
+}
+
+// TestCallbackBadState: a missing or garbage state is a clear 400.
+func TestCallbackBadState(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	long := strings.Repeat("A", 22) + ".0." + strings.Repeat("x", 20000)
+	for _, q := range []string{"", "?code=x", "?code=x&state=garbage", "?state=a.b.c", "?state=" + strings.Repeat("A", 22) + ".-1.Lw", "?state=" + strings.Repeat("A", 22) + ".99.Lw", "?state=" + strings.Repeat("!", 22) + ".0.Lw", "?state=" + long, "?state=%00%01"} {
+		f := fetch(t, jarClient(t), a.URL+CallbackPath+q)
+		if f.StatusCode != http.StatusBadRequest || !strings.Contains(f.body, "state") {
+			t.Errorf("callback%s = %d %s; want 400 naming the state", q[:min(len(q), 60)], f.StatusCode, f.body)
+		}
+	}
+}
+
+// TestTwoTabs: two logins started before either callback both succeed,
+// whichever finishes first.
+func TestTwoTabs(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	b := newBrowser(t)
+	nr := b.noRedirect()
+	first := fetch(t, nr, a.URL+LoginPath+"?_target_url=/page%3Ftab%3D1").location(t)
+	second := fetch(t, nr, a.URL+LoginPath+"?_target_url=/page%3Ftab%3D2").location(t)
+	if n := countPrefix(b.cookieNames(t, a.URL), "hf_login_"); n != 2 {
+		t.Fatalf("login cookies = %d; want 2", n)
+	}
+	for _, authz := range []string{second, first} {
+		status, body := b.get(t, authz)
+		if status != http.StatusOK || body != "page" {
+			t.Fatalf("tab = %d %q; want 200 page; logs:\n%s", status, body, a.logs)
+		}
+		if w := b.whoami(t, a.URL); !w.LoggedIn {
+			t.Fatal("not logged in")
+		}
+	}
+	if last := b.visited[len(b.visited)-1]; !strings.HasSuffix(last, "/page?tab=1") {
+		t.Errorf("first tab landed on %s; want /page?tab=1", last)
+	}
+	if n := countPrefix(b.cookieNames(t, a.URL), "hf_login_"); n != 0 {
+		t.Errorf("login cookies left: %d", n)
+	}
+}
+
+// TestCallbackReplay: a callback URL used twice does not mint a second
+// session, whether the login cookie is gone or was copied.
+func TestCallbackReplay(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	c := jarClient(t)
+	authz := fetch(t, c, a.URL+LoginPath).location(t)
+	au, _ := url.Parse(a.URL)
+	var loginCookies []string
+	for _, ck := range c.Jar.Cookies(au) {
+		loginCookies = append(loginCookies, ck.Name+"="+ck.Value)
+	}
+	cb := fetch(t, c, authz).location(t)
+	f := fetch(t, c, cb)
+	if f.StatusCode != http.StatusFound || f.setCookie(a.oauth.sessions.Name()) == "" {
+		t.Fatalf("callback = %d %s; want 302 with a session", f.StatusCode, f.body)
+	}
+	if len(loginCookies) != 1 {
+		t.Fatalf("login cookies before callback: %v", loginCookies)
+	}
+	// Same browser: the login cookie was consumed.
+	f = fetch(t, c, cb)
+	if f.setCookie(a.oauth.sessions.Name()) != "" || f.StatusCode >= 500 {
+		t.Errorf("replay in the same browser = %d, Set-Cookie %q; want no session", f.StatusCode, f.Header.Values("Set-Cookie"))
+	}
+	if !strings.Contains(f.rawLocation(), paramRedirects+"=1") {
+		t.Errorf("replay without a login cookie: Location %q; want a retry", f.rawLocation())
+	}
+	// Another client with a copy of the login cookie: the code is single use.
+	f = fetch(t, plainClient(), cb, "Cookie", loginCookies[0])
+	if f.StatusCode != http.StatusBadRequest || f.setCookie(a.oauth.sessions.Name()) != "" {
+		t.Errorf("replay with a copied login cookie = %d %s, Set-Cookie %q; want 400 and no session", f.StatusCode, f.body, f.Header.Values("Set-Cookie"))
+	}
+	if !f.expired(strings.SplitN(loginCookies[0], "=", 2)[0]) {
+		t.Errorf("replayed login cookie not expired")
+	}
+}
+
+// TestPendingLoginCap: however many logins are started, the browser never
+// holds more than MaxPendingLogins login cookies, and the newest works.
+func TestPendingLoginCap(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	cfg := realConfig(prov)
+	cfg.MaxPendingLogins = 3
+	a := newApp(t, cfg)
+	b := newBrowser(t)
+	nr := b.noRedirect()
+	var authz []string
+	for i := range cfg.MaxPendingLogins + 2 {
+		authz = append(authz, fetch(t, nr, a.URL+LoginPath+"?_target_url=/page").location(t))
+		n := countPrefix(b.cookieNames(t, a.URL), "hf_login_")
+		if n > cfg.MaxPendingLogins {
+			t.Fatalf("after login %d: %d login cookies; want at most %d", i+1, n, cfg.MaxPendingLogins)
+		}
+		if want := min(i+1, cfg.MaxPendingLogins); n != want {
+			t.Errorf("after login %d: %d login cookies; want %d", i+1, n, want)
+		}
+	}
+	// The oldest was evicted: its callback gets no session.
+	fetch(t, nr, fetch(t, nr, authz[0]).location(t))
+	if w := b.whoami(t, a.URL); w.LoggedIn {
+		t.Fatal("the evicted login still logged in")
+	}
+	if status, body := b.get(t, authz[len(authz)-1]); status != http.StatusOK || body != "page" {
+		t.Fatalf("newest login = %d %q", status, body)
+	}
+	if w := b.whoami(t, a.URL); !w.LoggedIn {
+		t.Fatal("newest login did not log in")
+	}
+}
