@@ -110,7 +110,9 @@ func (e *env) exchange() map[string]any {
 		e.t.Fatalf("exchange: %d %s", w.Code, w.Body)
 	}
 	var m map[string]any
-	json.Unmarshal(w.Body.Bytes(), &m)
+	if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {
+		e.t.Fatal(err)
+	}
 	return m
 }
 
@@ -373,7 +375,9 @@ func TestCodeReplayRevokes(t *testing.T) {
 		TokenType    string `json:"token_type"`
 		ExpiresIn    int    `json:"expires_in"`
 	}
-	json.Unmarshal(w.Body.Bytes(), &tok)
+	if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
+		t.Fatal(err)
+	}
 	if tok.TokenType != "bearer" || tok.ExpiresIn != int(mock.DefaultAccessTokenTTL/time.Second) {
 		t.Errorf("token response %s", w.Body)
 	}
@@ -465,12 +469,12 @@ func TestIssuerWithPath(t *testing.T) {
 		t.Errorf("Issuer() = %q", p.Issuer())
 	}
 	w := httptest.NewRecorder()
-	p.ServeHTTP(w, httptest.NewRequest("GET", "https://example.com/hf/.well-known/openid-configuration", nil))
+	p.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://example.com/hf/.well-known/openid-configuration", nil))
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"jwks_uri":"https://example.com/hf/oauth/jwks"`) {
 		t.Errorf("discovery: %d %s", w.Code, w.Body)
 	}
 	w = httptest.NewRecorder()
-	p.ServeHTTP(w, httptest.NewRequest("GET", "https://example.com/.well-known/openid-configuration", nil))
+	p.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://example.com/.well-known/openid-configuration", nil))
 	if w.Code != 404 {
 		t.Errorf("outside the issuer path: %d", w.Code)
 	}

@@ -35,7 +35,9 @@ func ExampleNewServer() {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
-	json.NewDecoder(resp.Body).Decode(&d)
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+		panic(err)
+	}
 	fmt.Println(d.Issuer == srv.URL, strings.TrimPrefix(d.JWKSURI, srv.URL))
 	fmt.Println(srv.Requests(mock.EndpointDiscovery))
 	// Output:

@@ -115,7 +115,7 @@ func TestJWKSStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 500 {
+	if resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("JWKS status %d; want 500", resp.StatusCode)
 	}
 	if n := srv.Requests(mock.EndpointJWKS); n < 2 {
@@ -130,7 +130,10 @@ func TestJWKSDelay(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/oauth/jwks", nil)
-	_, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("slow JWKS: err = %v; want a deadline", err)
 	}
@@ -139,12 +142,12 @@ func TestJWKSDelay(t *testing.T) {
 	}
 	srv.SetFaults(mock.Faults{JWKSDelay: 50 * time.Millisecond})
 	start = time.Now()
-	resp, err := http.Get(srv.URL + "/oauth/jwks")
+	resp, err = http.Get(srv.URL + "/oauth/jwks")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if d := time.Since(start); resp.StatusCode != 200 || d < 50*time.Millisecond {
+	if d := time.Since(start); resp.StatusCode != http.StatusOK || d < 50*time.Millisecond {
 		t.Errorf("JWKS answered %d after %v; want 200 after >= 50ms", resp.StatusCode, d)
 	}
 	if n := srv.Requests(mock.EndpointJWKS); n != 2 {
@@ -189,7 +192,7 @@ func TestUserinfoFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 500 {
+	if resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("userinfo status %d; want 500", resp.StatusCode)
 	}
 
@@ -218,8 +221,11 @@ func TestRotateKey(t *testing.T) {
 	var set struct {
 		Keys []map[string]string `json:"keys"`
 	}
-	json.NewDecoder(resp.Body).Decode(&set)
+	err = json.NewDecoder(resp.Body).Decode(&set)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(set.Keys) != 1 || set.Keys[0]["kid"] != newKID || set.Keys[0]["alg"] != "RS256" || set.Keys[0]["use"] != "sig" || set.Keys[0]["kty"] != "RSA" {
 		t.Errorf("JWKS = %v; want only %q", set.Keys, newKID)
 	}

@@ -146,7 +146,9 @@ func TestScopes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var claims map[string]any
-	idt.Claims(&claims)
+	if err := idt.Claims(&claims); err != nil {
+		t.Fatal(err)
+	}
 	if _, ok := claims["email"]; ok {
 		t.Errorf("id_token has email without the email scope: %v", claims)
 	}

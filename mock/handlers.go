@@ -38,7 +38,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case PathAuthorize:
 		p.count(EndpointAuthorize)
-		if allow(w, r, http.MethodGet, http.MethodHead) {
+		if allow(w, r, http.MethodGet) {
 			p.authorize(w, r)
 		}
 	case PathToken:
@@ -48,7 +48,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case PathUserinfo:
 		p.count(EndpointUserinfo)
-		if allow(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
+		if allow(w, r, http.MethodGet, http.MethodPost) {
 			p.userinfo(w, r)
 		}
 	case PathJWKS:
@@ -89,7 +89,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	_, _ = w.Write(append(b, '\n'))
 }
 
 // faultStatus answers a switched-on status fault.
@@ -144,7 +144,7 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	json.NewEncoder(w).Encode(map[string][]jwk{"keys": {key}})
+	_ = json.NewEncoder(w).Encode(map[string][]jwk{"keys": {key}})
 }
 
 // authorizeParams are the parameters of an authorization request.
@@ -263,7 +263,9 @@ func validVerifier(s string) bool {
 		return false
 	}
 	for _, c := range s {
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.ContainsRune("-._~", c)) {
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', strings.ContainsRune("-._~", c):
+		default:
 			return false
 		}
 	}
@@ -279,7 +281,7 @@ func redirect(w http.ResponseWriter, r *http.Request, target string, params url.
 	}
 	u.RawQuery = q.Encode()
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, u.String(), http.StatusFound)
+	http.Redirect(w, r, u.String(), http.StatusFound) //nolint:gosec // target passed redirectAllowed: a registered redirect URI
 }
 
 // errorPage answers 400 with a small HTML page, for requests that must not be redirected.
@@ -287,7 +289,7 @@ func errorPage(w http.ResponseWriter, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusBadRequest)
-	fmt.Fprintf(w, "<!doctype html>\n<title>Invalid request</title>\n<h1>Invalid OAuth request</h1>\n<p>%s</p>\n", html.EscapeString(msg))
+	_, _ = fmt.Fprintf(w, "<!doctype html>\n<title>Invalid request</title>\n<h1>Invalid OAuth request</h1>\n<p>%s</p>\n", html.EscapeString(msg))
 }
 
 // tokenResponse is the successful token endpoint answer.

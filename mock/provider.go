@@ -31,7 +31,7 @@ const (
 const (
 	PathDiscovery = "/.well-known/openid-configuration"
 	PathAuthorize = "/oauth/authorize"
-	PathToken     = "/oauth/token"
+	PathToken     = "/oauth/token" //nolint:gosec // a URL path, not a credential
 	PathUserinfo  = "/oauth/userinfo"
 	PathJWKS      = "/oauth/jwks"
 )

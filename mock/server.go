@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -45,7 +46,7 @@ func StartAt(addr string, cfg Config) (*Server, error) {
 	if !isLoopback(host) {
 		return nil, fmt.Errorf("mock: address %q is not a loopback address", addr)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
@@ -63,7 +64,7 @@ func StartAt(addr string, cfg Config) (*Server, error) {
 	}
 	go func() {
 		defer close(s.done)
-		s.srv.Serve(ln) // returns http.ErrServerClosed after Close
+		_ = s.srv.Serve(ln) // returns http.ErrServerClosed after Close
 	}()
 	return s, nil
 }
@@ -71,7 +72,7 @@ func StartAt(addr string, cfg Config) (*Server, error) {
 // Close stops the server, closing its listener and all connections, and waits for the
 // serving goroutine to end.
 func (s *Server) Close() {
-	s.srv.Close()
+	_ = s.srv.Close()
 	<-s.done
 }
 

@@ -79,9 +79,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	for _, o := range u.Orgs {
 		names = append(names, o.PreferredUsername)
 	}
-	fmt.Fprintf(stdout, "hfmock: fake Hugging Face OpenID provider at %s\n", srv.URL)
-	fmt.Fprintf(stdout, "hfmock: user %s, orgs [%s]; client %s accepts any http://localhost callback\n\n", u.PreferredUsername, strings.Join(names, ", "), *clientID)
-	fmt.Fprintf(stdout, "# Paste these in another terminal, then run an example (e.g. go run ./examples/hello):\n")
+	var b strings.Builder
+	fmt.Fprintf(&b, "hfmock: fake Hugging Face OpenID provider at %s\n", srv.URL)
+	fmt.Fprintf(&b, "hfmock: user %s, orgs [%s]; client %s accepts any http://localhost callback\n\n", u.PreferredUsername, strings.Join(names, ", "), *clientID)
+	b.WriteString("# Paste these in another terminal, then run an example (e.g. go run ./examples/hello):\n")
 	for _, kv := range [][2]string{
 		{"SPACE_ID", *spaceID},
 		{"OAUTH_CLIENT_ID", *clientID},
@@ -89,9 +90,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		{"OAUTH_SCOPES", *scopes},
 		{"OPENID_PROVIDER_URL", srv.URL},
 	} {
-		fmt.Fprintf(stdout, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}
-	fmt.Fprintf(stdout, "\nhfmock: serving; Ctrl-C to stop\n")
+	b.WriteString("\nhfmock: serving; Ctrl-C to stop\n")
+	if _, err := io.WriteString(stdout, b.String()); err != nil {
+		return err
+	}
 	<-ctx.Done()
 	return nil
 }

@@ -103,8 +103,11 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var u mock.User
-	json.NewDecoder(resp.Body).Decode(&u)
+	err = json.NewDecoder(resp.Body).Decode(&u)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if u.PreferredUsername != "alice" || len(u.Orgs) != 2 || u.Orgs[0].Name != "org-a" || u.Orgs[0].RoleInOrg != "admin" || u.Orgs[1].RoleInOrg != "write" {
 		t.Errorf("userinfo = %+v", u)
 	}
@@ -118,7 +121,8 @@ func TestRun(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("run did not return after cancel")
 	}
-	if _, err := http.Get(issuer + "/.well-known/openid-configuration"); err == nil {
+	if resp, err := http.Get(issuer + "/.well-known/openid-configuration"); err == nil {
+		resp.Body.Close()
 		t.Error("still serving after run returned")
 	}
 }
