@@ -49,6 +49,7 @@ const (
 	EnvClientSecret      = "OAUTH_CLIENT_SECRET"
 	EnvScopes            = "OAUTH_SCOPES"
 	EnvProviderURL       = "OPENID_PROVIDER_URL"
+	EnvRedirectURL       = "ECHOHF_REDIRECT_URL"
 	EnvSessionSecret     = "ECHOHF_SESSION_SECRET"
 	EnvOldSessionSecrets = "ECHOHF_OLD_SESSION_SECRETS"
 	EnvHFToken           = "HF_TOKEN"
@@ -92,7 +93,8 @@ type Config struct {
 	// mode. Default $OPENID_PROVIDER_URL.
 	ProviderURL string
 	// RedirectURL is the full callback URL registered with the provider.
-	// Optional. Default https://{SpaceHost}{Prefix}/oauth/huggingface/callback
+	// Optional. Default $ECHOHF_REDIRECT_URL, else
+	// https://{SpaceHost}{Prefix}/oauth/huggingface/callback
 	// when SpaceHost is known, else built from the request's Host header
 	// (local development only).
 	RedirectURL string
@@ -183,6 +185,7 @@ func (c Config) FromEnv() Config {
 		c.Scopes = strings.Fields(os.Getenv(EnvScopes))
 	}
 	setStr(&c.ProviderURL, EnvProviderURL)
+	setStr(&c.RedirectURL, EnvRedirectURL)
 	setStr(&c.SessionSecret, EnvSessionSecret)
 	if c.OldSessionSecrets == nil {
 		c.OldSessionSecrets = splitList(os.Getenv(EnvOldSessionSecrets))
