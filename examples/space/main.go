@@ -1,0 +1,72 @@
+// Command space is a "Sign in with Hugging Face" web app as a Docker Space
+// ships it: HTML pages rendered with html/template, a sign-in button, the
+// user's avatar, name and organizations, a page for logged-in users only
+// (/private) and one for the members of an organization (/members).
+//
+// With no environment it runs in mock mode on port 7860:
+//
+//	go run ./examples/space
+//
+// On a Space with `hf_oauth: true` (see README.md and Dockerfile next to
+// this file), login goes through Hugging Face. Environment:
+//
+//	HOST, PORT    where to listen (default all interfaces, port 7860)
+//	ORG_NAME      the organization whose members see /members
+//	              (default acme-research, an organization of the mock user)
+//	INSTANCE_ID   sent in the X-Instance header of every response, to tell
+//	              replicas apart (default the host name)
+//
+// plus the variables echohf reads (SPACE_ID, OAUTH_CLIENT_ID, …,
+// ECHOHF_SESSION_SECRET; see echohf.Config).
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/mock"
+)
+
+func main() {
+	oauth, err := echohf.New(echohf.Config{}) // configured from the environment
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer oauth.Close()
+
+	e, err := newApp(oauth, settingsFromEnv(os.Getenv))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, e, listenAddr(os.Getenv), os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// settings are the app's own options, besides echohf's.
+type settings struct {
+	// Org is the organization whose members may open /members.
+	Org string
+	// Instance names this process in the X-Instance response header.
+	Instance string
+}
+
+func settingsFromEnv(getenv func(string) string) settings {
+	s := settings{Org: getenv("ORG_NAME"), Instance: getenv("INSTANCE_ID")}
+	if s.Org == "" {
+		s.Org = mock.DefaultUser().Orgs[0].PreferredUsername
+	}
+	if s.Instance == "" {
+		s.Instance, _ = os.Hostname()
+	}
+	if s.Instance == "" {
+		s.Instance = "unknown"
+	}
+	return s
+}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/examples/internal/exampletest"
+	"github.com/echohf/echohf/mock"
+)
+
+// bin is the space program, built once by TestMain: the tests run the
+// binary a Space runs, configured by its environment alone.
+var bin string
+
+func TestMain(m *testing.M) {
+	var cleanup func()
+	bin, cleanup = exampletest.MustBuild(".")
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// realEnv is the environment of a Space with `hf_oauth: true`, pointed at srv.
+func realEnv(srv *mock.Server, more ...string) []string {
+	return append([]string{
+		echohf.EnvSpaceID + "=echohf/space",
+		echohf.EnvClientID + "=" + mock.TestClientID,
+		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
+		echohf.EnvScopes + "=openid profile read-repos",
+		echohf.EnvProviderURL + "=" + srv.URL,
+	}, more...)
+}
+
+// browser is the header of a page load in a browser, which the guards
+// answer with a redirect to login rather than a 401.
+const browser = "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+// TestSpace walks through the app as a visitor does, in mock mode and in
+// real mode against the mock provider.
+func TestSpace(t *testing.T) {
+	tests := []struct {
+		name string
+		real bool
+	}{
+		{"mock mode", false},
+		{"real mode", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var env []string
+			var srv *mock.Server
+			if tt.real {
+				srv = mock.NewServer(t, mock.Config{})
+				env = realEnv(srv)
+			}
+			p := exampletest.Start(t, bin, append(env, "INSTANCE_ID=replica-1")...)
+			c := exampletest.NewClient(t)
+			user := mock.DefaultUser()
+
+			// Logged out: the sign-in button, which comes back home, and no profile.
+			r := c.Get(t, p.URL+"/", browser)
+			wantPage(t, r, http.StatusOK)
+			if got := r.Header.Get("X-Instance"); got != "replica-1" {
+				t.Errorf("X-Instance = %q; want replica-1", got)
+			}
+			signin := href(t, r, "signin")
+			if want := echohf.LoginPath + "?_target_url=%2F"; signin != want {
+				t.Errorf("sign-in link = %q; want %q", signin, want)
+			}
+			if !strings.Contains(r.Body, "window.self !== window.top") || !strings.Contains(r.Body, `a.target = "_blank"`) {
+				t.Error("home page lacks the script opening sign-in in a new tab when framed")
+			}
+			notContains(t, r, `id="username"`, `id="logout"`)
+
+			// The RequireLogin page sends a logged-out browser to login, and
+			// an API call gets a 401.
+			r = c.GetNoRedirect(t, p.URL+"/private", browser)
+			if loc := r.Header.Get("Location"); r.Status != http.StatusFound || loc != echohf.LoginPath+"?_target_url=%2Fprivate" {
+				t.Errorf("GET /private logged out = %d to %q; want 302 to login coming back to /private", r.Status, loc)
+			}
+			r = c.Get(t, p.URL+"/private")
+			wantPage(t, r, http.StatusUnauthorized)
+			contains(t, r, "Please sign in", "Login required", `id="signin"`, `id="home"`)
+			r = c.Get(t, p.URL+"/private", "Accept: application/json")
+			if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, `"message":"login required"`) {
+				t.Errorf("GET /private as JSON = %d %s; want 401 JSON", r.Status, r.Body)
+			}
+
+			// Logging in from /private lands back on /private.
+			r = c.Get(t, p.URL+"/private", browser)
+			wantPage(t, r, http.StatusOK)
+			if r.URL != p.URL+"/private" {
+				t.Errorf("login from /private landed on %s (via %v)", r.URL, r.Hops)
+			}
+			contains(t, r, `id="private"`, "@"+user.PreferredUsername, "openid profile")
+			if tt.real != via(r, srv) {
+				t.Errorf("login went through the provider = %v; want %v (hops %v)", !tt.real, tt.real, r.Hops)
+			}
+			for i, h := range r.Headers {
+				if !strings.HasPrefix(r.Hops[i], p.URL+"/") {
+					continue // the provider
+				}
+				if h.Get("X-Instance") != "replica-1" {
+					t.Errorf("hop %d (%s) has X-Instance %q", i, r.Hops[i], h.Get("X-Instance"))
+				}
+			}
+
+			// Home shows the avatar, name, @username and the organizations.
+			r = c.Get(t, p.URL+"/", browser)
+			wantPage(t, r, http.StatusOK)
+			contains(t, r, `<img id="avatar" src="`+user.Picture+`"`, user.Name, `id="username"`, "@"+user.PreferredUsername, `id="orgs"`, `id="logout"`)
+			for _, o := range user.Orgs {
+				contains(t, r, `data-org="`+o.PreferredUsername+`"`, o.Name)
+			}
+			notContains(t, r, `id="signin"`)
+
+			// The RequireOrg page opens for a member.
+			r = c.Get(t, p.URL+"/members", browser)
+			wantPage(t, r, http.StatusOK)
+			contains(t, r, `id="members"`, "acme-research", `<span id="role">admin</span>`)
+
+			// Unknown pages get the HTML error page.
+			r = c.Get(t, p.URL+"/nope", browser)
+			wantPage(t, r, http.StatusNotFound)
+			contains(t, r, "There is no page at /nope.", `id="home"`)
+
+			// Logging out lands on the logged-out home page.
+			r = c.Get(t, p.URL+href(t, c.Get(t, p.URL+"/", browser), "logout"), browser)
+			wantPage(t, r, http.StatusOK)
+			if r.URL != p.URL+"/" {
+				t.Errorf("logout landed on %s", r.URL)
+			}
+			contains(t, r, `id="signin"`, `id="logged-out"`)
+			notContains(t, r, `id="username"`)
+			r = c.GetNoRedirect(t, p.URL+"/members", browser)
+			if r.Status != http.StatusFound {
+				t.Errorf("GET /members after logout = %d; want 302 to login", r.Status)
+			}
+		})
+	}
+}
+
+// via tells whether a login went through srv's authorize endpoint.
+func via(r *exampletest.Response, srv *mock.Server) bool {
+	if srv == nil {
+		return false
+	}
+	for _, h := range r.Hops {
+		if strings.HasPrefix(h, srv.URL+mock.PathAuthorize) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSpaceNonMember logs in a user of no organization (real mode): the
+// RequireOrg page answers the 403 page, the rest of the app works.
+func TestSpaceNonMember(t *testing.T) {
+	srv := mock.NewServer(t, mock.Config{})
+	srv.AddUser(mock.NewUser("outsider"))
+	if err := srv.SetUser("outsider"); err != nil {
+		t.Fatal(err)
+	}
+	p := exampletest.Start(t, bin, realEnv(srv)...)
+	c := exampletest.NewClient(t)
+
+	r := c.Get(t, p.URL+echohf.LoginPath, browser)
+	wantPage(t, r, http.StatusOK)
+	contains(t, r, "@outsider", "No organization shared with this app.")
+
+	r = c.Get(t, p.URL+"/members", browser)
+	wantPage(t, r, http.StatusForbidden)
+	contains(t, r, "Members only", `id="not-member"`, "@outsider", "you are not a member", "acme-research", `id="logout"`, `id="home"`)
+	notContains(t, r, `id="signin"`)
+
+	r = c.Get(t, p.URL+"/private", browser)
+	wantPage(t, r, http.StatusOK)
+	contains(t, r, "@outsider")
+}
+
+// TestSpaceOrgName checks that ORG_NAME chooses the organization of
+// /members (mock mode: the mock user is in reading-club, not in nasa).
+func TestSpaceOrgName(t *testing.T) {
+	tests := []struct {
+		org  string
+		want int
+	}{
+		{"reading-club", http.StatusOK},
+		{"nasa", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.org, func(t *testing.T) {
+			p := exampletest.Start(t, bin, "ORG_NAME="+tt.org)
+			c := exampletest.NewClient(t)
+			r := c.Get(t, p.URL+echohf.LoginPath+"?_target_url=/members", browser)
+			wantPage(t, r, tt.want)
+			contains(t, r, "Members of "+tt.org)
+		})
+	}
+}
+
+// TestSpaceDeniedConsent: a user who refuses consent lands on a clear page
+// and stays logged out.
+func TestSpaceDeniedConsent(t *testing.T) {
+	srv := mock.NewServer(t, mock.Config{})
+	srv.SetFaults(mock.Faults{Deny: true})
+	p := exampletest.Start(t, bin, realEnv(srv)...)
+	c := exampletest.NewClient(t)
+
+	r := c.Get(t, p.URL+echohf.LoginPath+"?_target_url=/private", browser)
+	wantPage(t, r, http.StatusForbidden)
+	contains(t, r, "Access denied", "was not granted", `id="signin"`)
+	notContains(t, r, "Members only")
+	if s := href(t, r, "signin"); s != echohf.LoginPath+"?_target_url=%2F" {
+		t.Errorf("sign-in link on the failed callback = %q; want one back home", s)
+	}
+	r = c.Get(t, p.URL+"/", browser)
+	contains(t, r, `id="logged-out"`)
+}
+
+// TestSpaceInstanceDefault: without INSTANCE_ID, X-Instance is the host name.
+func TestSpaceInstanceDefault(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		t.Skip("no host name")
+	}
+	p := exampletest.Start(t, bin)
+	r := exampletest.NewClient(t).Get(t, p.URL+"/nope")
+	if got := r.Header.Get("X-Instance"); got != host {
+		t.Errorf("X-Instance = %q; want the host name %q", got, host)
+	}
+}
+
+func wantPage(t *testing.T, r *exampletest.Response, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("GET %s = %d (at %s); want %d\n%s", r.Hops[0], r.Status, r.URL, status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("GET %s: Content-Type %q; want text/html", r.Hops[0], ct)
+	}
+	if r.Header.Get("X-Instance") == "" {
+		t.Errorf("GET %s: no X-Instance header", r.Hops[0])
+	}
+}
+
+func contains(t *testing.T, r *exampletest.Response, subs ...string) {
+	t.Helper()
+	for _, s := range subs {
+		if !strings.Contains(r.Body, s) && !strings.Contains(html.UnescapeString(r.Body), s) {
+			t.Errorf("GET %s (at %s): page lacks %q", r.Hops[0], r.URL, s)
+		}
+	}
+}
+
+func notContains(t *testing.T, r *exampletest.Response, subs ...string) {
+	t.Helper()
+	for _, s := range subs {
+		if strings.Contains(r.Body, s) {
+			t.Errorf("GET %s (at %s): page has %q", r.Hops[0], r.URL, s)
+		}
+	}
+}
+
+// href returns the unescaped href of the link with the given id.
+func href(t *testing.T, r *exampletest.Response, id string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<a id="` + regexp.QuoteMeta(id) + `"[^>]*\shref="([^"]*)"`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("GET %s: no link with id %q in\n%s", r.Hops[0], id, r.Body)
+	}
+	u := html.UnescapeString(m[1])
+	if _, err := url.Parse(u); err != nil {
+		t.Fatalf("link %q: %v", id, err)
+	}
+	return u
+}

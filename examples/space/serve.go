@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// listenAddr is HOST:PORT from the environment: all interfaces and port
+// 7860 (a Space's app_port) by default. PORT=0 picks a free port.
+func listenAddr(getenv func(string) string) string {
+	port := getenv("PORT")
+	if port == "" {
+		port = "7860"
+	}
+	return net.JoinHostPort(getenv("HOST"), port)
+}
+
+// serve runs h on addr until ctx is done, then shuts down gracefully. Once
+// listening it writes "listening on http://host:port" to out, so that a
+// person (or a test that asked for port 0) knows where to go.
+func serve(ctx context.Context, h http.Handler, addr string, out io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(out, "listening on %s\n", browsable(ln.Addr()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// browsable is the URL of a listening address, with localhost for the
+// unspecified address (mock login answers only loopback visitors).
+func browsable(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
