@@ -792,3 +792,37 @@ func TestConcurrentLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestRegisteredClaimForms(t *testing.T) {
+	s := newTestStore(t, nil)
+	h := s.ring.signer.header
+	exp := t0.Unix() + 60
+	for _, tt := range []struct {
+		name    string
+		payload string
+		want    error
+	}{
+		{"aud array", fmt.Sprintf(`{"iss":"jwtstore","aud":["jwtstore:session"],"exp":%d,"c":{"u":"x"}}`, exp), nil},
+		{"aud string", fmt.Sprintf(`{"iss":"jwtstore","aud":"jwtstore:session","exp":%d,"c":{"u":"x"}}`, exp), nil},
+		{"fractional exp", fmt.Sprintf(`{"iss":"jwtstore","aud":"jwtstore:session","exp":%d.5,"c":{"u":"x"}}`, exp), nil},
+		{"exp null", `{"iss":"jwtstore","aud":"jwtstore:session","exp":null,"c":{"u":"x"}}`, ErrInvalid},
+		{"exp huge", `{"iss":"jwtstore","aud":"jwtstore:session","exp":1e300,"c":{"u":"x"}}`, ErrInvalid},
+		{"exp out of range", `{"iss":"jwtstore","aud":"jwtstore:session","exp":1e999,"c":{"u":"x"}}`, ErrInvalid},
+		{"exp past", `{"iss":"jwtstore","aud":"jwtstore:session","exp":1000,"c":{"u":"x"}}`, ErrExpired},
+		{"no iss", fmt.Sprintf(`{"aud":"jwtstore:session","exp":%d,"c":{"u":"x"}}`, exp), ErrInvalid},
+		{"iss null", fmt.Sprintf(`{"iss":null,"aud":"jwtstore:session","exp":%d,"c":{"u":"x"}}`, exp), ErrInvalid},
+		{"aud null", fmt.Sprintf(`{"iss":"jwtstore","aud":null,"exp":%d,"c":{"u":"x"}}`, exp), ErrInvalid},
+		{"aud prefix", fmt.Sprintf(`{"iss":"jwtstore","aud":"jwtstore:sess","exp":%d,"c":{"u":"x"}}`, exp), ErrInvalid},
+		{"aud other view", fmt.Sprintf(`{"iss":"jwtstore","aud":"jwtstore:session#a","exp":%d,"c":{"u":"x"}}`, exp), ErrInvalid},
+		{"nbf null", fmt.Sprintf(`{"iss":"jwtstore","aud":"jwtstore:session","exp":%d,"nbf":null,"c":{"u":"x"}}`, exp), nil},
+		{"nbf string", fmt.Sprintf(`{"iss":"jwtstore","aud":"jwtstore:session","exp":%d,"nbf":"1","c":{"u":"x"}}`, exp), ErrInvalid},
+		{"no claims", fmt.Sprintf(`{"iss":"jwtstore","aud":"jwtstore:session","exp":%d}`, exp), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Load(requestWith("session=" + signRaw(s, h+"."+b64(tt.payload))))
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Load err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
