@@ -7,7 +7,8 @@ import (
 
 // cache is a bounded memo from an exact token string to its verified claims. When full,
 // an arbitrary entry (the first one of a Go map iteration, which starts at a random
-// position) is evicted, so it never holds more than size entries.
+// position) is evicted, so it never holds more than size entries; an entry found expired
+// is dropped.
 type cache[C any] struct {
 	mu   sync.RWMutex
 	size int
@@ -41,6 +42,12 @@ func (c *cache[C]) put(tok string, e *entry[C]) {
 		}
 	}
 	c.m[tok] = e
+}
+
+func (c *cache[C]) remove(tok string) {
+	c.mu.Lock()
+	delete(c.m, tok)
+	c.mu.Unlock()
 }
 
 func (c *cache[C]) len() int {

@@ -484,6 +484,9 @@ func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
 				return zero, time.Time{}, fmt.Errorf("%w: wrong audience", ErrInvalid)
 			}
 			if err := s.checkTimes(now, e.exp, e.nbf, e.iat); err != nil {
+				if errors.Is(err, ErrExpired) {
+					s.cache.remove(tok)
+				}
 				return zero, time.Time{}, err
 			}
 			return e.c, e.exp, nil

@@ -753,8 +753,21 @@ func TestCache(t *testing.T) {
 	if _, err := s.Load(requestWith(hdrs[4])); !errors.Is(err, ErrExpired) {
 		t.Fatalf("cached expired token: %v; want ErrExpired", err)
 	}
+	if s.cache.get(strings.TrimPrefix(hdrs[4], "session=")) != nil {
+		t.Fatal("expired token still cached")
+	}
+	if _, err := s.Load(requestWith(hdrs[4])); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired token, uncached: %v; want ErrExpired", err)
+	}
 	// A hit also checks nbf/iat when the clock goes back.
+	c.now = t0
+	if _, err := s.Load(requestWith(hdrs[4])); err != nil {
+		t.Fatal(err)
+	}
 	c.now = t0.Add(-time.Hour)
+	if s.cache.get(strings.TrimPrefix(hdrs[4], "session=")) == nil {
+		t.Fatal("token not re-cached")
+	}
 	if _, err := s.Load(requestWith(hdrs[4])); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("cached token before iat: %v; want ErrInvalid", err)
 	}
