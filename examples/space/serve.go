@@ -24,12 +24,13 @@ func listenAddr(getenv func(string) string) string {
 // listening it writes "listening on http://host:port" to out, so that a
 // person (or a test that asked for port 0) knows where to go.
 func serve(ctx context.Context, h http.Handler, addr string, out io.Writer) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(out, "listening on %s\n", browsable(ln.Addr()))
+	// A closed stdout must not stop the server: the line is a courtesy.
+	_, _ = fmt.Fprintf(out, "listening on %s\n", browsable(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -72,7 +72,9 @@ func Build(pkg string) (bin string, cleanup func(), err error) {
 	bin = filepath.Join(dir, filepath.Base(abs))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".") // go test puts GOROOT/bin first in PATH
+	// go test puts GOROOT/bin first in PATH, so "go" is the toolchain running the tests.
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".") //nolint:gosec // G204: bin is a path in our own temporary directory
+
 	cmd.Dir = abs
 	if out, err := cmd.CombinedOutput(); err != nil {
 		cleanup()
@@ -189,7 +191,7 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 				urlc <- m[1]
 				continue
 			}
-			p.out.WriteString(line + "\n")
+			p.out.writeString(line + "\n")
 		}
 		close(urlc)
 		_, _ = io.Copy(io.Discard, stdout)
@@ -199,7 +201,9 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		p.Stop()
+		if err := p.Stop(); err != nil {
+			t.Logf("%s (pid %d) did not exit cleanly: %v", filepath.Base(bin), p.PID, err)
+		}
 		if t.Failed() {
 			t.Logf("output of %s (pid %d):\n%s", filepath.Base(bin), p.PID, p.Output())
 		}
@@ -208,7 +212,10 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 	case u, ok := <-urlc:
 		if !ok {
 			<-p.done
-			return nil, fmt.Errorf("%s exited before listening (%v):\n%s", filepath.Base(bin), p.err, p.Output())
+			if p.err == nil {
+				return nil, fmt.Errorf("%s exited before listening:\n%s", filepath.Base(bin), p.Output())
+			}
+			return nil, fmt.Errorf("%s exited before listening (%w):\n%s", filepath.Base(bin), p.err, p.Output())
 		}
 		p.URL = u
 	case <-time.After(StartTimeout):
@@ -251,7 +258,7 @@ func (b *buffer) Write(p []byte) (int, error) {
 	return b.b.Write(p)
 }
 
-func (b *buffer) WriteString(s string) {
+func (b *buffer) writeString(s string) {
 	_, _ = b.Write([]byte(s))
 }
 
