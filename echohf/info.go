@@ -115,7 +115,7 @@ func parseUserInfo(raw []byte) (OAuthUserInfo, error) {
 		u.Orgs = make([]OAuthOrgInfo, 0, len(orgs))
 		for _, o := range orgs {
 			var om map[string]json.RawMessage
-			if json.Unmarshal(o, &om) != nil {
+			if json.Unmarshal(o, &om) != nil || om == nil { // not an object (a number, a string, null)
 				continue
 			}
 			u.Orgs = append(u.Orgs, OAuthOrgInfo{

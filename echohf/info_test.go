@@ -1,0 +1,179 @@
+package echohf
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/echohf/echohf/mock"
+)
+
+func TestOAuthInfoJSONHidesToken(t *testing.T) {
+	email := "a@example.com"
+	info := OAuthInfo{AccessToken: "hf_oauth_supersecret", AccessTokenExpiresAt: time.Unix(1e9, 0), Scope: "openid", UserInfo: OAuthUserInfo{Sub: "u", Email: &email}}
+	b, err := json.Marshal(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "hf_oauth_supersecret") || strings.Contains(string(b), "access_token\"") {
+		t.Errorf("JSON carries the access token: %s", b)
+	}
+	// And through the app: /whoami's info object has no token.
+	a := newApp(t, Config{Mode: ModeMock})
+	b2 := newBrowser(t)
+	w := b2.mustLogin(t, a)
+	_, body := b2.get(t, a.URL+"/whoami")
+	var raw struct {
+		Info json.RawMessage `json:"info"`
+	}
+	json.Unmarshal([]byte(body), &raw)
+	if w.Token == "" || strings.Contains(string(raw.Info), w.Token) {
+		t.Errorf("info JSON %s carries the token %q", raw.Info, w.Token)
+	}
+}
+
+func TestParseUserInfo(t *testing.T) {
+	t.Run("absent optional fields stay nil", func(t *testing.T) {
+		u, err := parseUserInfo([]byte(`{"sub":"u1","name":"N","preferred_username":"n","picture":"p","profile":"q","isPro":false}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Email != nil || u.EmailVerified != nil || u.Website != nil || u.CanPay != nil || u.Orgs != nil {
+			t.Errorf("absent fields not nil: %+v", u)
+		}
+		if u.Sub != "u1" || u.Name != "N" || u.PreferredUsername != "n" || u.Picture != "p" || u.Profile != "q" {
+			t.Errorf("parsed %+v", u)
+		}
+	})
+	t.Run("zero values are kept distinct from absent", func(t *testing.T) {
+		u, _ := parseUserInfo([]byte(`{"sub":"u1","email":"","email_verified":false,"canPay":false,"orgs":[{"sub":"o","canPay":false,"roleInOrg":"read","plan":"team","securityRestrictions":[]}]}`))
+		if u.Email == nil || *u.Email != "" || u.EmailVerified == nil || *u.EmailVerified || u.CanPay == nil || *u.CanPay {
+			t.Errorf("present zero values lost: %+v", u)
+		}
+		if len(u.Orgs) != 1 || u.Orgs[0].CanPay == nil || u.Orgs[0].RoleInOrg == nil || *u.Orgs[0].RoleInOrg != "read" || u.Orgs[0].Plan == nil {
+			t.Errorf("org = %+v", u.Orgs)
+		}
+		if u.Orgs != nil && len(u.Orgs) == 1 && u.Orgs[0].SecurityRestrictions == nil {
+			// an empty list is fine either way; just no panic
+		}
+	})
+	t.Run("lax", func(t *testing.T) {
+		u, err := parseUserInfo([]byte(`{"sub":"u1","preferred_username":"n","isPro":"yes","canPay":"no","email":7,"website":{},"unknown":{"deep":[1,2]},"orgs":"x"}`))
+		if err != nil {
+			t.Fatalf("lax parse failed: %v", err)
+		}
+		if u.IsPro || u.CanPay != nil || u.Email != nil || u.Website != nil || u.Orgs != nil || u.PreferredUsername != "n" {
+			t.Errorf("mistyped fields not dropped: %+v", u)
+		}
+		u, err = parseUserInfo([]byte(`{"sub":"u1","orgs":[42,"x",null,{"sub":"o1","preferred_username":"acme","roleInOrg":5,"isEnterprise":"true","securityRestrictions":["mfa",3,"sso"]},{"preferred_username":["bad"]}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(u.Orgs) < 1 || u.Orgs[0].PreferredUsername != "acme" || u.Orgs[0].RoleInOrg != nil || u.Orgs[0].IsEnterprise {
+			t.Fatalf("orgs = %+v; want acme with no role", u.Orgs)
+		}
+		if got := strings.Join(u.Orgs[0].SecurityRestrictions, ","); got != "mfa,sso" {
+			t.Errorf("securityRestrictions = %q; want mfa,sso", got)
+		}
+		for _, o := range u.Orgs[1:] {
+			if o.PreferredUsername != "" {
+				t.Errorf("junk org parsed as %+v", o)
+			}
+		}
+	})
+	for _, bad := range []string{``, `[]`, `"x"`, `{`, `42`} {
+		if _, err := parseUserInfo([]byte(bad)); err == nil {
+			t.Errorf("parseUserInfo(%q): no error", bad)
+		}
+	}
+}
+
+// TestInfoOptionalFieldsEndToEnd: a plain user (no email, no orgs) logs in
+// with those fields nil; a full one has every field.
+func TestInfoOptionalFieldsEndToEnd(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	plain := mock.NewUser("plain")
+	prov.AddUser(plain)
+	prov.SetUser("plain")
+	a := newApp(t, realConfig(prov))
+	w := newBrowser(t).mustLogin(t, a)
+	u := w.Info.UserInfo
+	if u.Email != nil || u.EmailVerified != nil || u.Website != nil || u.CanPay != nil || len(u.Orgs) != 0 {
+		t.Errorf("plain user has optional fields: %+v", u)
+	}
+	if u.Sub != plain.Sub || u.PreferredUsername != "plain" || u.Profile != plain.Profile || u.Picture != plain.Picture {
+		t.Errorf("user = %+v; want %+v", u, plain)
+	}
+
+	full := mock.DefaultUser()
+	prov.SetUser(full.PreferredUsername)
+	w = newBrowser(t).mustLogin(t, a)
+	u = w.Info.UserInfo
+	if u.Email == nil || *u.Email != full.Email || u.EmailVerified == nil || len(u.Orgs) != len(full.Orgs) {
+		t.Errorf("default user = %+v", u)
+	}
+	for i, o := range full.Orgs {
+		got := u.Orgs[i]
+		if got.Sub != o.Sub || got.PreferredUsername != o.PreferredUsername || got.IsEnterprise != o.IsEnterprise ||
+			(o.RoleInOrg != "" && (got.RoleInOrg == nil || *got.RoleInOrg != o.RoleInOrg)) ||
+			strings.Join(got.SecurityRestrictions, ",") != strings.Join(o.SecurityRestrictions, ",") {
+			t.Errorf("org %d = %+v; want %+v", i, got, o)
+		}
+	}
+	if !strings.Contains(w.Info.Scope, "openid") || w.Info.State == "" {
+		t.Errorf("scope %q state %q", w.Info.Scope, w.Info.State)
+	}
+	if d := time.Until(w.Info.AccessTokenExpiresAt); d < mock.DefaultAccessTokenTTL-time.Minute || d > mock.DefaultAccessTokenTTL+time.Minute {
+		t.Errorf("access token expires in %v; want about %v", d, mock.DefaultAccessTokenTTL)
+	}
+}
+
+// TestInfoWithoutAuth: Info and the links work on a context Auth never saw.
+func TestInfoWithoutAuth(t *testing.T) {
+	e := echo.New()
+	c := e.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+	if Info(c) != nil {
+		t.Error("Info without Auth is not nil")
+	}
+	if got := LoginURL(c, "/x"); got != LoginPath+"?_target_url=%2Fx" {
+		t.Errorf("LoginURL = %q", got)
+	}
+	if got := LogoutURL(c, ""); got != LogoutPath {
+		t.Errorf("LogoutURL = %q", got)
+	}
+}
+
+// TestSessionCookieHidesToken: the session cookie's readable claims never
+// carry the access token in clear.
+func TestSessionCookieHidesToken(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	b := newBrowser(t)
+	w := b.mustLogin(t, a)
+	value := b.cookie(t, a.URL, a.oauth.sessions.Name())
+	parts := strings.Split(value, ".")
+	if len(parts) != 3 {
+		t.Fatalf("cookie %q", value)
+	}
+	payload, err := decodeSeg(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(payload, w.Token) || strings.Contains(payload, strings.TrimPrefix(w.Token, "hf_oauth_")) {
+		t.Errorf("session claims carry the access token in clear: %s", payload)
+	}
+	if !strings.Contains(payload, mock.DefaultUser().PreferredUsername) {
+		t.Errorf("claims %s do not carry the user", payload)
+	}
+}
+
+func decodeSeg(s string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return string(b), err
+}
