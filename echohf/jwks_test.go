@@ -77,6 +77,9 @@ func TestJWKSConcurrentRotation(t *testing.T) {
 	a := newApp(t, realConfig(prov))
 	newBrowser(t).mustLogin(t, a)
 	prov.RotateKey()
+	// A slow JWKS keeps the first refresh in flight while the others
+	// arrive: they must wait for it, not fail nor fetch again.
+	prov.SetFaults(mock.Faults{JWKSDelay: 300 * time.Millisecond})
 	var wg sync.WaitGroup
 	errs := make(chan string, 8)
 	for range 8 {
