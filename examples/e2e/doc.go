@@ -1,0 +1,23 @@
+// Package e2e holds the end-to-end tests of echohf: examples/space driven
+// by a real browser (Debian's Chromium, headless, through chromedp) in
+// real mode against the mock provider and in mock mode, and three replicas
+// of it behind a real load balancer (Debian's nginx).
+//
+// The package has no code of its own: everything is in its _test.go files.
+// The tests build examples/space once, start every process they need
+// (the app instances, nginx, Chromium) themselves, on loopback only, each
+// with a time bound, and end them by PID when they finish.
+//
+// Where Chromium or nginx is missing the tests skip with a message saying
+// what to install:
+//
+//	apt-get install -y chromium nginx
+//
+// With ECHOHF_E2E=1 in the environment (as CI sets it), a missing binary
+// fails the tests instead, so that they cannot silently stop running:
+//
+//	ECHOHF_E2E=1 go test -race ./examples/e2e/
+//
+// The logged-in page is saved as screenshots/space-logged-in.png at the
+// root of the repository (an ignored folder) for a person to look at.
+package e2e

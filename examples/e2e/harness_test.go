@@ -1,0 +1,285 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/mock"
+)
+
+// envStrict is the variable under which a missing Chromium or nginx fails
+// the tests instead of skipping them (CI sets it).
+const envStrict = "ECHOHF_E2E"
+
+// Time bounds.
+const (
+	buildTimeout = 5 * time.Minute  // go build of examples/space
+	procTimeout  = 3 * time.Minute  // hard bound on every started process
+	readyTimeout = 20 * time.Second // a process must answer within this
+	stopGrace    = 5 * time.Second  // SIGTERM, then SIGKILL after this
+	testTimeout  = 60 * time.Second // a browser test's whole context
+)
+
+// Fixed session secrets: replicas share them, rotation replaces the first
+// with the second.
+const (
+	sessionSecret        = "e2e-session-secret-one-0123456789abcdef"
+	rotatedSessionSecret = "e2e-session-secret-two-fedcba9876543210"
+)
+
+// spaceBin is examples/space, built once by TestMain.
+var spaceBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "echohf-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	spaceBin = filepath.Join(dir, "space")
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	defer cancel()
+	// go test puts the go command's own directory first in PATH.
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", spaceBin, "../space")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build ../space: %v\n%s", err, out)
+		return 2
+	}
+	return m.Run()
+}
+
+// requireBinary returns the first of candidates found (a name in PATH or an
+// absolute path). When none is found the test is skipped, or fails when
+// ECHOHF_E2E=1.
+func requireBinary(t *testing.T, pkg string, candidates ...string) string {
+	t.Helper()
+	for _, c := range candidates {
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("%s not found (looked for %s): install Debian's %s package (apt-get install -y %s)",
+		pkg, strings.Join(candidates, ", "), pkg, pkg)
+	if os.Getenv(envStrict) == "1" {
+		t.Fatalf("%s; %s=1 makes a missing binary a failure", msg, envStrict)
+	}
+	t.Skipf("skipping end-to-end test: %s; set %s=1 to make this a failure", msg, envStrict)
+	return ""
+}
+
+// freePort returns a TCP port that was free on 127.0.0.1 a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// proc is a started subprocess, ended by PID when the test ends.
+type proc struct {
+	name string
+	pid  int
+	out  *syncBuffer
+	done chan struct{}
+	err  error // from Wait, once done is closed
+
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+// startProc runs bin with exactly env (nothing inherited) and ends it when
+// the test ends: SIGTERM to its PID, SIGKILL after stopGrace, and in any
+// case a kill once procTimeout has passed.
+func startProc(t *testing.T, name, bin string, args, env []string) *proc {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), procTimeout)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	cmd.Dir = t.TempDir()
+	cmd.WaitDelay = stopGrace
+	p := &proc{name: name, out: &syncBuffer{}, done: make(chan struct{}), cancel: cancel}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start %s: %v", name, err)
+	}
+	p.pid = cmd.Process.Pid
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("output of %s (pid %d):\n%s", name, p.pid, p.out.String())
+		}
+	})
+	return p
+}
+
+// stop ends the process by its PID: SIGTERM, then SIGKILL after a grace
+// period. It waits for the process to be gone.
+func (p *proc) stop() {
+	p.once.Do(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = syscall.Kill(p.pid, syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(stopGrace):
+				_ = syscall.Kill(p.pid, syscall.SIGKILL)
+				<-p.done
+			}
+		}
+		p.cancel()
+	})
+}
+
+// exited tells whether the process has ended.
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitHTTP polls url until check accepts a response, the process exits or
+// readyTimeout passes.
+func waitHTTP(t *testing.T, p *proc, url string, check func(*http.Response) bool) {
+	t.Helper()
+	c := &http.Client{
+		Timeout:       time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		if p.exited() {
+			t.Fatalf("%s exited before answering on %s (%v):\n%s", p.name, url, p.err, p.out.String())
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		resp, err := c.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			ok := check(resp)
+			cancel()
+			if ok {
+				return
+			}
+		} else {
+			cancel()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer on %s within %v (last error %v):\n%s", p.name, url, readyTimeout, err, p.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// space is a running instance of examples/space.
+type space struct {
+	*proc
+	Instance string
+	Port     int
+	URL      string // http://127.0.0.1:port
+}
+
+// startSpace runs examples/space as instance on 127.0.0.1:port with the
+// given variables on top of a minimal environment, and waits until it
+// answers as that instance.
+func startSpace(t *testing.T, instance string, port int, vars ...string) *space {
+	t.Helper()
+	home := t.TempDir()
+	env := []string{
+		"PATH=/usr/bin:/bin",
+		"HOME=" + home,
+		"TMPDIR=" + home,
+		"HOST=127.0.0.1",
+		"PORT=" + strconv.Itoa(port),
+		"INSTANCE_ID=" + instance,
+	}
+	env = append(env, vars...)
+	s := &space{
+		proc:     startProc(t, "space "+instance, spaceBin, nil, env),
+		Instance: instance,
+		Port:     port,
+		URL:      "http://127.0.0.1:" + strconv.Itoa(port),
+	}
+	waitHTTP(t, s.proc, s.URL+"/", func(r *http.Response) bool {
+		return r.StatusCode == http.StatusOK && r.Header.Get("X-Instance") == instance
+	})
+	return s
+}
+
+// realEnv is a Space's real-mode environment against the provider at
+// providerURL, with a fixed public callback URL (so that every replica
+// sends the same redirect_uri) and a fixed session secret.
+func realEnv(providerURL, publicURL string) []string {
+	return []string{
+		echohf.EnvSpaceID + "=local/e2e",
+		echohf.EnvClientID + "=" + mock.TestClientID,
+		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
+		echohf.EnvScopes + "=openid profile",
+		echohf.EnvProviderURL + "=" + providerURL,
+		"OAUTH_REDIRECT_URL=" + publicURL + echohf.CallbackPath,
+		echohf.EnvSessionSecret + "=" + sessionSecret,
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// isSessionCookie tells the session cookie and its chunks (hf_session,
+// hf_session.0, hf_session.1, …) from the others.
+func isSessionCookie(name string) bool {
+	return name == "hf_session" || strings.HasPrefix(name, "hf_session.")
+}
+
+// errStop ends a loop early.
+var errStop = errors.New("stop")
