@@ -3,6 +3,7 @@ package echohf
 import (
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -297,3 +298,48 @@ func TestCookieAttributes(t *testing.T) {
 }
 
 var _ = net.Listen
+
+func TestSecureCookieSelection(t *testing.T) {
+	clearEnv(t)
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"localhost", Config{Mode: ModeMock}, "hf_session"},
+		{"Space host", Config{Mode: ModeMock, SpaceHost: "a.hf.space"}, "__Host-hf_session"},
+		{"https redirect URL", Config{Mode: ModeMock, RedirectURL: "https://app.example/cb"}, "__Host-hf_session"},
+		{"http redirect URL", Config{Mode: ModeMock, RedirectURL: "http://localhost:8080/cb"}, "hf_session"},
+		{"InsecureCookie", Config{Mode: ModeMock, SpaceHost: "a.hf.space", InsecureCookie: true}, "hf_session"},
+		{"custom name", Config{Mode: ModeMock, SpaceHost: "a.hf.space", CookieName: "sess"}, "__Host-sess"},
+	}
+	for _, tt := range tests {
+		o, err := New(tt.cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := o.sessions.Name(); got != tt.want {
+			t.Errorf("%s: session cookie %q; want %q", tt.name, got, tt.want)
+		}
+		o.Close()
+	}
+}
+
+// TestDiscoveryIssuerMismatch: a provider whose discovery names another
+// issuer is not used: login answers 503.
+func TestDiscoveryIssuerMismatch(t *testing.T) {
+	p, err := mock.New("https://impostor.example", mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	a := newApp(t, realConfig(&mock.Server{URL: srv.URL}))
+	f := fetch(t, jarClient(t), a.URL+LoginPath)
+	if f.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("login with a mismatched issuer = %d %s; want 503", f.StatusCode, f.body)
+	}
+	if !strings.Contains(a.logs.String(), "issuer") {
+		t.Errorf("log does not say why:\n%s", a.logs)
+	}
+}
