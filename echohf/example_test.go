@@ -140,9 +140,9 @@ func ExampleRequireOrg() {
 	get(client, srv.URL+"/oauth/huggingface/login?_target_url=/acme")
 	get(client, srv.URL+"/acme-admins") // a writer, not an admin, of open-models
 	// Output:
-	// 401 {"message":"login required"}
+	// 401 {"message":"Please sign in to see this page."}
 	// 200 welcome
-	// 403 {"message":"this page is reserved to members of open-models"}
+	// 403 {"message":"This page is reserved to members of open-models."}
 }
 
 // SanitizeTarget lets only same-origin paths through.

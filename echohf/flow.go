@@ -124,14 +124,21 @@ func (o *OAuth) redirectURL(r *http.Request) string {
 
 // fail answers a login failure: a clear message for the user, a log line
 // for the operator. Neither carries a secret: err is built by this package
-// from status codes and fixed strings.
+// from status codes and fixed strings. The answer's Internal error matches
+// ErrLoginFailed (and err), for apps' error handlers.
 func (o *OAuth) fail(c echo.Context, status int, msg string, err error) error {
 	attrs := []any{"status", status, "path", c.Path()}
+	internal := ErrLoginFailed
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
+		if !errors.Is(err, ErrLoginFailed) {
+			internal = fmt.Errorf("%w: %w", ErrLoginFailed, err)
+		} else {
+			internal = err
+		}
 	}
 	o.cfg.Logger.Warn("echohf: login failed: "+msg, attrs...)
-	return echo.NewHTTPError(status, msg)
+	return echo.NewHTTPError(status, msg).WithInternal(internal)
 }
 
 func (o *OAuth) login(c echo.Context) error {
@@ -244,7 +251,7 @@ func (o *OAuth) callback(c echo.Context) error {
 	store.Clear(res, req) // a login cookie is consumed once, whatever happens next
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {
-			return o.fail(c, http.StatusForbidden, "Sign-in was canceled: access to your Hugging Face account was not granted.", errors.New("provider answered access_denied"))
+			return o.fail(c, http.StatusForbidden, "Sign-in was canceled: access to your Hugging Face account was not granted.", ErrAccessDenied)
 		}
 		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the provider answered with an error.", fmt.Errorf("provider error %q", safeToken(e)))
 	}

@@ -46,7 +46,7 @@ func loginRequired(c echo.Context) error {
 	if isNavigation(c.Request()) {
 		return c.Redirect(http.StatusFound, LoginURL(c, c.Request().URL.RequestURI()))
 	}
-	return echo.NewHTTPError(http.StatusUnauthorized, "login required")
+	return echo.NewHTTPError(http.StatusUnauthorized, "Please sign in to see this page.").WithInternal(ErrLoginRequired)
 }
 
 // isNavigation tells a browser loading a page from a script or API call.
@@ -120,7 +120,15 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 	if cfg.Skipper == nil {
 		cfg.Skipper = middleware.DefaultSkipper
 	}
-	orgs := slices.Clone(cfg.Orgs)
+	var orgs []string
+	for _, org := range cfg.Orgs {
+		if org != "" {
+			orgs = append(orgs, org)
+		}
+	}
+	if len(orgs) == 0 {
+		panic("echohf: RequireOrg needs at least one organization")
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if cfg.Skipper(c) {
@@ -130,8 +138,9 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 			if info == nil {
 				return loginRequired(c)
 			}
-			for _, org := range info.UserInfo.Orgs {
-				if !slices.Contains(orgs, org.PreferredUsername) && !slices.Contains(orgs, org.Sub) {
+			for _, name := range orgs {
+				org := info.UserInfo.Org(name)
+				if org == nil {
 					continue
 				}
 				if minRank >= 0 && roleRank(org.RoleInOrg) < minRank {
@@ -142,7 +151,7 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 				}
 				return next(c)
 			}
-			return echo.NewHTTPError(http.StatusForbidden, "this page is reserved to members of "+strings.Join(orgs, ", "))
+			return echo.NewHTTPError(http.StatusForbidden, "This page is reserved to members of "+strings.Join(orgs, ", ")+".").WithInternal(ErrNotMember)
 		}
 	}
 }

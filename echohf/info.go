@@ -55,6 +55,20 @@ type OAuthUserInfo struct {
 	Orgs []OAuthOrgInfo `json:"orgs,omitempty"`
 }
 
+// Org returns the user's organization whose handle (PreferredUsername) or
+// id (Sub) is nameOrID, or nil when the user is not a member.
+func (u *OAuthUserInfo) Org(nameOrID string) *OAuthOrgInfo {
+	if nameOrID == "" {
+		return nil
+	}
+	for i := range u.Orgs {
+		if u.Orgs[i].PreferredUsername == nameOrID || u.Orgs[i].Sub == nameOrID {
+			return &u.Orgs[i]
+		}
+	}
+	return nil
+}
+
 // OAuthOrgInfo is an organization a user belongs to.
 type OAuthOrgInfo struct {
 	// Sub is the organization's stable id.

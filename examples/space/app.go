@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -138,10 +136,8 @@ func (a *app) private(c echo.Context) error {
 // members is guarded by RequireOrg: only members of a.Org get here.
 func (a *app) members(c echo.Context) error {
 	v := a.view(c)
-	for _, o := range v.User.Orgs {
-		if (o.PreferredUsername == a.Org || o.Sub == a.Org) && o.RoleInOrg != nil {
-			v.Role = *o.RoleInOrg
-		}
+	if org := v.User.Org(a.Org); org != nil && org.RoleInOrg != nil {
+		v.Role = *org.RoleInOrg
 	}
 	return c.Render(http.StatusOK, "members", v)
 }
@@ -173,21 +169,19 @@ func (a *app) handleError(err error, c echo.Context) {
 		werr = c.JSON(he.Code, echo.Map{"message": msg})
 	default:
 		v := a.view(c)
-		onOAuthRoute := strings.Contains(c.Path(), "/oauth/huggingface/")
-		if onOAuthRoute {
+		if errors.Is(err, echohf.ErrLoginFailed) {
 			v.LoginURL = echohf.LoginURL(c, "/") // not back to a failed callback
 		}
-		v.Status, v.StatusText, v.Message = he.Code, http.StatusText(he.Code), capitalize(msg)
+		v.Status, v.StatusText, v.Message = he.Code, http.StatusText(he.Code), msg
 		v.Heading = v.StatusText
-		switch he.Code {
-		case http.StatusUnauthorized:
+		switch {
+		case errors.Is(err, echohf.ErrLoginRequired):
 			v.Heading = "Please sign in"
-		case http.StatusForbidden:
+		case errors.Is(err, echohf.ErrNotMember):
+			v.Heading, v.NotMember = "Members only", true
+		case errors.Is(err, echohf.ErrAccessDenied):
 			v.Heading = "Access denied"
-			if v.User != nil && !onOAuthRoute {
-				v.Heading, v.NotMember = "Members only", true
-			}
-		case http.StatusNotFound:
+		case he.Code == http.StatusNotFound:
 			v.Message = "There is no page at " + req.URL.Path + "."
 		}
 		werr = c.Render(he.Code, "error", v)
@@ -201,12 +195,4 @@ func (a *app) handleError(err error, c echo.Context) {
 func prefersJSON(r *http.Request) bool {
 	accept := r.Header.Get("Accept")
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
-}
-
-func capitalize(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if n == 0 {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -86,9 +86,9 @@ func TestSpace(t *testing.T) {
 			}
 			r = c.Get(t, p.URL+"/private")
 			wantPage(t, r, http.StatusUnauthorized)
-			contains(t, r, "Please sign in", "Login required", `id="signin"`, `id="home"`)
+			contains(t, r, "Please sign in", "Please sign in to see this page.", `id="signin"`, `id="home"`)
 			r = c.Get(t, p.URL+"/private", "Accept: application/json")
-			if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, `"message":"login required"`) {
+			if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, `"message":"Please sign in to see this page."`) {
 				t.Errorf("GET /private as JSON = %d %s; want 401 JSON", r.Status, r.Body)
 			}
 

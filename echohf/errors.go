@@ -1,0 +1,24 @@
+package echohf
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors carried as the Internal error of the *echo.HTTPError values that
+// the routes and guards return, so an app's error handler can tell them
+// apart with errors.Is (echo.HTTPError unwraps to its Internal error).
+var (
+	// ErrLoginRequired is returned by the guards for a logged-out API request (401).
+	ErrLoginRequired = errors.New("echohf: login required")
+	// ErrNotMember is returned by RequireOrg for a logged-in user who is not
+	// a member of the organizations, or lacks the role (403).
+	ErrNotMember = errors.New("echohf: not a member of the required organization")
+	// ErrLoginFailed is returned by login and callback when signing in
+	// fails: a provider problem (502, 503), a token that fails verification
+	// (401), a bad callback (400), mock login refused (403).
+	ErrLoginFailed = errors.New("echohf: sign-in failed")
+	// ErrAccessDenied is returned by the callback when the user declined
+	// consent (403). It also matches ErrLoginFailed.
+	ErrAccessDenied = fmt.Errorf("%w: access denied by the user", ErrLoginFailed)
+)
