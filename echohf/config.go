@@ -49,6 +49,8 @@ const (
 	EnvClientSecret      = "OAUTH_CLIENT_SECRET"
 	EnvScopes            = "OAUTH_SCOPES"
 	EnvProviderURL       = "OPENID_PROVIDER_URL"
+	EnvMode              = "ECHOHF_MODE"
+	EnvDisallowMock      = "ECHOHF_DISALLOW_MOCK"
 	EnvRedirectURL       = "ECHOHF_REDIRECT_URL"
 	EnvSessionSecret     = "ECHOHF_SESSION_SECRET"
 	EnvOldSessionSecrets = "ECHOHF_OLD_SESSION_SECRETS"
@@ -64,11 +66,12 @@ type Config struct {
 	// Optional. Default middleware.DefaultSkipper.
 	Skipper middleware.Skipper
 
-	// Mode selects real or mock mode. Optional. Default ModeAuto: real when
-	// SpaceID is set.
+	// Mode selects real or mock mode. Optional. Default $ECHOHF_MODE ("real"
+	// or "mock"), else ModeAuto: real when SpaceID is set.
 	Mode Mode
 	// DisallowMock turns mock mode into a startup error, for deployments
-	// that must never log anybody in without a provider. Optional.
+	// that must never log anybody in without a provider. Optional. Default
+	// true when $ECHOHF_DISALLOW_MOCK is "1" or "true".
 	DisallowMock bool
 
 	// Prefix is the path the routes live under: "/my/app" gives
@@ -173,6 +176,20 @@ func (c Config) FromEnv() Config {
 	setStr := func(dst *string, key string) {
 		if *dst == "" {
 			*dst = strings.TrimSpace(os.Getenv(key))
+		}
+	}
+	if c.Mode == ModeAuto {
+		switch strings.ToLower(strings.TrimSpace(os.Getenv(EnvMode))) {
+		case "real":
+			c.Mode = ModeReal
+		case "mock":
+			c.Mode = ModeMock
+		}
+	}
+	if !c.DisallowMock {
+		switch strings.ToLower(strings.TrimSpace(os.Getenv(EnvDisallowMock))) {
+		case "1", "true", "yes":
+			c.DisallowMock = true
 		}
 	}
 	setStr(&c.SpaceID, EnvSpaceID)

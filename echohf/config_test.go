@@ -1,7 +1,6 @@
 package echohf
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,7 +13,7 @@ import (
 
 // clearEnv empties every variable FromEnv reads.
 func clearEnv(t *testing.T) {
-	for _, k := range []string{EnvSpaceID, EnvSpaceHost, EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint} {
+	for _, k := range []string{EnvSpaceID, EnvSpaceHost, EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint, EnvMode, EnvDisallowMock, EnvRedirectURL} {
 		t.Setenv(k, "")
 	}
 }
@@ -296,8 +295,6 @@ func TestCookieAttributes(t *testing.T) {
 		}
 	})
 }
-
-var _ = net.Listen
 
 func TestSecureCookieSelection(t *testing.T) {
 	clearEnv(t)
