@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/echohf/echohf/mock"
 )
 
 // testClock is a clock tests move forward by hand.
@@ -218,5 +216,3 @@ func withCookie(t testing.TB, u, name, value string) fetched {
 	t.Helper()
 	return fetch(t, plainClient(), u, "Cookie", name+"="+value)
 }
-
-var _ = mock.DefaultUser
