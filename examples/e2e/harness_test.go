@@ -252,7 +252,7 @@ func realEnv(providerURL, publicURL string) []string {
 		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
 		echohf.EnvScopes + "=openid profile",
 		echohf.EnvProviderURL + "=" + providerURL,
-		"OAUTH_REDIRECT_URL=" + publicURL + echohf.CallbackPath,
+		echohf.EnvRedirectURL + "=" + publicURL + echohf.CallbackPath,
 		echohf.EnvSessionSecret + "=" + sessionSecret,
 	}
 }

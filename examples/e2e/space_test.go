@@ -112,8 +112,8 @@ func wantNoSession(t *testing.T, b *browser, u string) {
 // TestRealModeLogin: sign in through the provider from the home page, see
 // the user and their orgs, check the cookies, open the members page, log out.
 func TestRealModeLogin(t *testing.T) {
-	b := newBrowser(t)
 	prov, app := realSpace(t)
+	b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 
 	resp := b.open(app.URL + "/")
 	if resp.Status != http.StatusOK || !b.has("#logged-out") {
@@ -163,8 +163,8 @@ func TestRealModeLogin(t *testing.T) {
 // TestRealModePrivate: the RequireLogin page opened logged out sends the
 // browser through the provider and back to that page.
 func TestRealModePrivate(t *testing.T) {
-	b := newBrowser(t)
 	prov, app := realSpace(t)
+	b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 
 	mark := b.mark()
 	resp := b.open(app.URL + "/private?tab=1")
@@ -189,8 +189,8 @@ func TestRealModePrivate(t *testing.T) {
 // TestRealModeNotMember: a user who is not in the organization opens the
 // RequireOrg page, signs in, and gets the 403 page.
 func TestRealModeNotMember(t *testing.T) {
-	b := newBrowser(t)
 	prov, app := realSpace(t)
+	b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 	prov.AddUser(mock.NewUser("outsider"))
 	if err := prov.SetUser("outsider"); err != nil {
 		t.Fatal(err)
@@ -231,8 +231,8 @@ func TestRealModeNotMember(t *testing.T) {
 // TestRealModeDenied: the user refuses consent at the provider; the
 // browser lands on a clear error page, with no session.
 func TestRealModeDenied(t *testing.T) {
-	b := newBrowser(t)
 	prov, app := realSpace(t)
+	b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 	prov.SetFaults(mock.Faults{Deny: true})
 
 	b.open(app.URL + "/")
@@ -271,9 +271,8 @@ func TestRealModeDenied(t *testing.T) {
 // TestMockModeLogin: with no SPACE_ID, sign-in logs the mocked user in
 // without any provider.
 func TestMockModeLogin(t *testing.T) {
+	app := startSpace(t, "mock", freePort(t)) // no SPACE_ID, no HF_TOKEN: mock mode
 	b := newBrowser(t)
-	port := freePort(t)
-	app := startSpace(t, "mock", port) // no SPACE_ID, no HF_TOKEN: mock mode
 
 	b.open(app.URL + "/")
 	mark := b.mark()

@@ -1,0 +1,345 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/mock"
+)
+
+// nginxConf is the load balancer's configuration: everything in the test's
+// temporary directory, one process (no master), loopback only.
+//
+// Requests go round robin over the three instances (upstream "pool"),
+// except three locations pinned to one instance each, so that the browser
+// login is served, deterministically, by three different instances:
+// the login route by the first, the callback by the second and the page the
+// login comes back to (/private) by the third. Without pins, round robin
+// plus the browser's own extra requests would make the order a matter of
+// luck. The pins change nothing for the app: each instance still only sees
+// cookies minted by another one.
+var nginxConf = template.Must(template.New("nginx.conf").Parse(`
+daemon off;
+master_process off;
+worker_processes 1;
+pid {{.Dir}}/nginx.pid;
+error_log {{.Dir}}/error.log info;
+
+events {
+	worker_connections 256;
+}
+
+http {
+	access_log {{.Dir}}/access.log;
+	client_body_temp_path {{.Dir}}/client_body;
+	proxy_temp_path {{.Dir}}/proxy;
+	fastcgi_temp_path {{.Dir}}/fastcgi;
+	uwsgi_temp_path {{.Dir}}/uwsgi;
+	scgi_temp_path {{.Dir}}/scgi;
+
+	# Session cookies can be large (chunked up to several 4 KB cookies).
+	large_client_header_buffers 8 32k;
+	proxy_buffer_size 32k;
+	proxy_buffers 8 32k;
+	proxy_busy_buffers_size 64k;
+
+	# Round robin (nginx's default). max_fails=0: an instance that is being
+	# restarted is never taken out of the rotation.
+	upstream pool {
+{{- range .Ports}}
+		server 127.0.0.1:{{.}} max_fails=0;
+{{- end}}
+	}
+{{range $i, $p := .Ports}}
+	upstream instance{{$i}} {
+		server 127.0.0.1:{{$p}} max_fails=0;
+	}
+{{end}}
+	server {
+		listen 127.0.0.1:{{.Port}};
+		server_name localhost;
+
+		proxy_http_version 1.1;
+		proxy_set_header Connection "";
+		proxy_set_header Host $http_host;
+		proxy_set_header X-Forwarded-Proto $scheme;
+
+		location = /_nginx_ready {
+			access_log off;
+			return 204;
+		}
+		location = {{.LoginPath}} {
+			proxy_pass http://instance0;
+		}
+		location = {{.CallbackPath}} {
+			proxy_pass http://instance1;
+		}
+		location = /private {
+			proxy_pass http://instance2;
+		}
+		location / {
+			proxy_pass http://pool;
+		}
+	}
+}
+`))
+
+// startNginx runs nginx on 127.0.0.1:port in front of the instances on
+// ports, with its own configuration and files in a temporary directory,
+// and stops it (by PID) when the test ends.
+func startNginx(t *testing.T, port int, ports []int) *proc {
+	t.Helper()
+	exe := requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	f, err := os.Create(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = nginxConf.Execute(f, map[string]any{
+		"Dir": dir, "Port": port, "Ports": ports,
+		"LoginPath": echohf.LoginPath, "CallbackPath": echohf.CallbackPath,
+	})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// -e: the error log before the configuration is read; -p: the prefix
+	// for every relative path. Nothing outside dir is written.
+	p := startProc(t, "nginx", exe,
+		[]string{"-e", filepath.Join(dir, "error.log"), "-p", dir + "/", "-c", conf},
+		[]string{"PATH=/usr/sbin:/usr/bin:/bin"})
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Logf("nginx error.log:\n%s", b)
+		}
+	})
+	waitHTTP(t, p, "http://127.0.0.1:"+strconv.Itoa(port)+"/_nginx_ready", func(r *http.Response) bool {
+		return r.StatusCode == http.StatusNoContent
+	})
+	return p
+}
+
+// answer is one request of a Go client through the load balancer.
+type answer struct {
+	status   int
+	instance string
+	body     string
+	cookies  []string // Set-Cookie headers
+}
+
+// get fetches u with the cookie header, without following redirects.
+func get(t *testing.T, c *http.Client, u, cookie string) answer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Cookie", cookie)
+	req.Header.Set("Accept", "text/html")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	return answer{resp.StatusCode, resp.Header.Get("X-Instance"), string(body), resp.Header.Values("Set-Cookie")}
+}
+
+// loggedIn tells whether a page shows the default mock user signed in.
+func (a answer) loggedIn() bool {
+	return a.status == http.StatusOK && strings.Contains(a.body, `id="username"`) &&
+		strings.Contains(a.body, "@"+mock.DefaultUser().PreferredUsername) && !strings.Contains(a.body, `id="signin"`)
+}
+
+// spread sends n requests through the load balancer with the browser's
+// cookies, alternating between the home and the members pages, and
+// requires every answer to be logged in. It returns how many each instance
+// served.
+func spread(t *testing.T, base, cookie string, n int) map[string]int {
+	t.Helper()
+	c := &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	seen := map[string]int{}
+	failures := 0
+	for i := range n {
+		path := "/"
+		if i%2 == 1 {
+			path = "/members"
+		}
+		a := get(t, c, base+path, cookie)
+		seen[a.instance]++
+		ok := a.loggedIn()
+		for _, sc := range a.cookies {
+			if isSessionCookie(strings.SplitN(sc, "=", 2)[0]) {
+				ok = false // the session was expired or rewritten: not what a valid session gets
+			}
+		}
+		if !ok {
+			failures++
+			if failures <= 3 {
+				t.Errorf("request %d: GET %s served by %q: status %d, logged in %v, Set-Cookie %q",
+					i, path, a.instance, a.status, a.loggedIn(), a.cookies)
+			}
+		}
+	}
+	if failures > 0 {
+		t.Errorf("%d of %d requests were not logged in", failures, n)
+	}
+	return seen
+}
+
+// TestReplicas: three instances of examples/space with the same
+// configuration behind nginx. The browser login crosses three instances
+// (login, callback and first page each on another one), 300 more requests
+// spread over all three stay logged in, and an instance restarted with a
+// rotated session secret still accepts the session.
+func TestReplicas(t *testing.T) {
+	requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
+	prov := mock.NewServer(t, mock.Config{})
+
+	lbPort := freePort(t)
+	lb := "http://127.0.0.1:" + strconv.Itoa(lbPort)
+	env := realEnv(prov.URL, lb) // the callback URL is the load balancer's
+	names := []string{"replica-a", "replica-b", "replica-c"}
+	ports := make([]int, len(names))
+	apps := make([]*space, len(names))
+	for i, name := range names {
+		ports[i] = freePort(t)
+		apps[i] = startSpace(t, name, ports[i], env...)
+	}
+	startNginx(t, lbPort, ports)
+	b := newBrowser(t) // after the servers: ended first, so it holds no connection to them
+
+	// Login, crossing three instances.
+	mark := b.mark()
+	resp := b.open(lb + "/private")
+	if resp.Status != http.StatusOK {
+		t.Fatalf("/private through nginx after login: status %d; want 200 (hops %v)", resp.Status, b.since(mark))
+	}
+	if got := b.location(); got != lb+"/private" {
+		t.Errorf("after login the browser is on %s; want %s/private", got, lb)
+	}
+	if got := b.text("username"); got != "@mockuser" {
+		t.Errorf("/private: #username = %q; want @mockuser", got)
+	}
+	hops := b.since(mark)
+	wantVia(t, hops, prov.URL+mock.PathAuthorize)
+	for _, h := range hops {
+		if strings.HasPrefix(h.URL, prov.URL+mock.PathAuthorize) {
+			u, err := url.Parse(h.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := u.Query().Get("redirect_uri"), lb+echohf.CallbackPath; got != want {
+				t.Errorf("authorize redirect_uri = %q; want the load balancer's callback %q", got, want)
+			}
+		}
+	}
+	served := func(path string, status int) string {
+		t.Helper()
+		for _, h := range hops {
+			if strings.HasPrefix(h.URL, lb) && h.path() == path && h.Status == int64(status) {
+				if h.Instance == "" {
+					t.Errorf("%v carries no X-Instance header", h)
+				}
+				return h.Instance
+			}
+		}
+		t.Fatalf("no %d response for %s among %v", status, path, hops)
+		return ""
+	}
+	login := served(echohf.LoginPath, http.StatusFound)
+	callback := served(echohf.CallbackPath, http.StatusFound)
+	var first string
+	for _, h := range hops { // the last answer for /private is the page after login
+		if strings.HasPrefix(h.URL, lb) && h.path() == "/private" && h.Status == http.StatusOK {
+			first = h.Instance
+		}
+	}
+	t.Logf("login served by %s, callback by %s, first page by %s", login, callback, first)
+	if login == "" || callback == "" || first == "" || login == callback || callback == first || login == first {
+		t.Fatalf("login, callback and first page served by %q, %q, %q; want three different instances", login, callback, first)
+	}
+	if got := b.text("instance"); got != first {
+		t.Errorf("the page names instance %q; its X-Instance header %q", got, first)
+	}
+	wantSessionCookie(t, b, lb)
+
+	// 300 more requests, round robin over the three: all logged in.
+	cookie := b.cookieHeader(lb)
+	seen := spread(t, lb, cookie, 300)
+	t.Logf("300 requests served: %v", seen)
+	for _, name := range names {
+		if seen[name] == 0 {
+			t.Errorf("instance %s served none of the 300 requests: %v", name, seen)
+		}
+	}
+	if len(seen) != len(names) {
+		t.Errorf("answers came from %v; want exactly %v", seen, names)
+	}
+
+	// Rotate the session secret on one instance: new signing secret, the old
+	// one kept for verification. The session minted under the old secret
+	// still works there and on the others.
+	apps[1].stop() // SIGTERM by PID, SIGKILL after a grace period
+	rotated := "replica-b-rotated"
+	renv := append(realEnv(prov.URL, lb),
+		echohf.EnvSessionSecret+"="+rotatedSessionSecret,
+		echohf.EnvOldSessionSecrets+"="+sessionSecret)
+	startSpace(t, rotated, ports[1], renv...)
+	seen = spread(t, lb, cookie, 30)
+	t.Logf("30 requests after the rotation served: %v", seen)
+	for _, name := range []string{names[0], rotated, names[2]} {
+		if seen[name] == 0 {
+			t.Errorf("instance %s served none of the requests after the rotation: %v", name, seen)
+		}
+	}
+	// And in the browser: a few pages, each logged in, the rotated
+	// instance among those that served them.
+	mark = b.mark()
+	for range 3 {
+		b.open(lb + "/")
+		if got := b.text("username"); got != "@mockuser" {
+			t.Errorf("after the rotation, home page on %s: #username = %q", b.text("instance"), got)
+		}
+	}
+	var browserSeen []string
+	for _, h := range b.since(mark) {
+		if h.path() == "/" {
+			browserSeen = append(browserSeen, h.Instance)
+		}
+	}
+	if !contains(browserSeen, rotated) {
+		t.Errorf("the browser's pages after the rotation came from %v; want %s among them", browserSeen, rotated)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
