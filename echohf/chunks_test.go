@@ -1,6 +1,8 @@
 package echohf
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,6 +18,10 @@ func bigUser(n int) mock.User {
 	u := mock.NewUser("bigmember")
 	for i := range n {
 		o := mock.NewOrg(fmt.Sprintf("organization-number-%03d", i))
+		// An incompressible full name, so the session needs chunks
+		// whatever the encoding.
+		sum := sha256.Sum256([]byte(o.Name))
+		o.Name = hex.EncodeToString(sum[:])
 		o.RoleInOrg = "write"
 		o.Plan = "enterprise"
 		o.SecurityRestrictions = []string{"mfa"}
@@ -29,15 +35,15 @@ func bigUser(n int) mock.User {
 // tampered with, and are all cleared by logout.
 func TestChunkedSession(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
-	prov.AddUser(bigUser(40))
+	prov.AddUser(bigUser(80))
 	prov.SetUser("bigmember")
 	a := newApp(t, realConfig(prov))
 	name := a.oauth.sessions.Name()
 
 	b := newBrowser(t)
 	w := b.mustLogin(t, a)
-	if len(w.Info.UserInfo.Orgs) != 40 {
-		t.Fatalf("orgs = %d; want 40", len(w.Info.UserInfo.Orgs))
+	if len(w.Info.UserInfo.Orgs) != 80 {
+		t.Fatalf("orgs = %d; want 80", len(w.Info.UserInfo.Orgs))
 	}
 	names := b.cookieNames(t, a.URL)
 	if countPrefix(names, name+".") < 2 {
@@ -86,7 +92,7 @@ func TestChunkedSession(t *testing.T) {
 // TestChunkedSessionExpired: an expired chunked session expires every chunk.
 func TestChunkedSessionExpired(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
-	prov.AddUser(bigUser(40))
+	prov.AddUser(bigUser(80))
 	prov.SetUser("bigmember")
 	clk := &testClock{}
 	cfg := realConfig(prov)
