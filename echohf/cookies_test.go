@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/echohf/echohf/mock"
 )
 
@@ -128,5 +130,23 @@ func TestLogoutClearsCookies(t *testing.T) {
 	}
 	if !f.expired(name) {
 		t.Errorf("logout did not expire %s: %q", name, f.Header.Values("Set-Cookie"))
+	}
+}
+
+// TestAuthSkipper: a skipped request is not authenticated, even with a
+// valid cookie, and its cookies are left alone.
+func TestAuthSkipper(t *testing.T) {
+	a := newApp(t, Config{Mode: ModeMock, Skipper: func(c echo.Context) bool { return c.QueryParam("skip") == "1" }})
+	value := sessionValue(t, a)
+	name := a.oauth.sessions.Name()
+	if f := withCookie(t, a.URL+"/whoami", name, value); !strings.Contains(f.body, `"logged_in":true`) {
+		t.Fatalf("not skipped: %s", f.body)
+	}
+	f := withCookie(t, a.URL+"/whoami?skip=1", name, value)
+	if strings.Contains(f.body, `"logged_in":true`) {
+		t.Errorf("skipped request is logged in: %s", f.body)
+	}
+	if f := withCookie(t, a.URL+"/whoami?skip=1", name, "garbage"); len(f.Header.Values("Set-Cookie")) != 0 {
+		t.Errorf("skipped request got Set-Cookie %q", f.Header.Values("Set-Cookie"))
 	}
 }
