@@ -95,6 +95,18 @@ func newBrowser(t *testing.T) *browser {
 			_ = proc.Kill() // "process already finished" is the expected answer
 		}
 	})
+	// Loopback only: the pages' avatars on huggingface.co (and anything
+	// else off this machine) are blocked in the browser, not left to time
+	// out on a closed network.
+	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{
+			{URLPattern: "http://127.0.0.1:*/*", Block: false},
+			{URLPattern: "http://localhost:*/*", Block: false},
+			{URLPattern: "*://*:*/*", Block: true},
+		},
+	}); err != nil {
+		t.Fatalf("block non-loopback URLs: %v", err)
+	}
 	if err := chromedp.Listen(ctx, b.record); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -280,6 +279,3 @@ func (b *syncBuffer) String() string {
 func isSessionCookie(name string) bool {
 	return name == "hf_session" || strings.HasPrefix(name, "hf_session.")
 }
-
-// errStop ends a loop early.
-var errStop = errors.New("stop")
