@@ -162,7 +162,7 @@ func (o *OAuth) login(c echo.Context) error {
 		Verifier: oauth2.GenerateVerifier(),
 		Target:   target,
 		Redirect: o.redirectURL(req),
-		Created:  o.cfg.Now().Unix(),
+		Created:  o.cfg.Now().UnixNano(),
 	}
 	o.prunePending(res, req)
 	store, err := o.logins.Sub(id)

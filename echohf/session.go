@@ -55,7 +55,7 @@ type pending struct {
 	Verifier string `json:"v"`
 	Target   string `json:"t"`
 	Redirect string `json:"r"` // the redirect_uri sent to the provider
-	Created  int64  `json:"c"`
+	Created  int64  `json:"c"` // Unix nanoseconds, to evict the oldest pending login
 }
 
 // queryEscape escapes a query value.
