@@ -198,3 +198,35 @@ func TestCallbackOddInputs(t *testing.T) {
 		}
 	})
 }
+
+// A member of so many organizations that no cookie could hold them all
+// still signs in: avatars are dropped and the list truncated to what fits,
+// never a 5xx.
+func TestHugeOrgListTruncated(t *testing.T) {
+	user := mock.NewUser("collector")
+	for i := range 3000 {
+		user.Orgs = append(user.Orgs, mock.NewOrg(fmt.Sprintf("org-%04d", i)))
+	}
+	prov := mock.NewServer(t, mock.Config{Users: []mock.User{user}})
+	a := newApp(t, realConfig(prov))
+	b := newBrowser(t)
+	if status, body := b.get(t, a.URL+LoginPath+"?_target_url=/page"); status != http.StatusOK || body != "page" {
+		t.Fatalf("login = %d %s; want 200 page; logs:\n%s", status, body, a.logs)
+	}
+	w := b.whoami(t, a.URL)
+	if !w.LoggedIn {
+		t.Fatalf("not logged in; logs:\n%s", a.logs)
+	}
+	orgs := w.Info.UserInfo.Orgs
+	if len(orgs) == 0 || len(orgs) >= 3000 {
+		t.Fatalf("kept %d orgs; want a truncated, non-empty list", len(orgs))
+	}
+	for i, org := range orgs {
+		if org.Picture != "" || org.PreferredUsername != fmt.Sprintf("org-%04d", i) {
+			t.Fatalf("org %d = %+v; want org-%04d without picture, in order", i, org, i)
+		}
+	}
+	if !strings.Contains(a.logs.String(), "organizations truncated") {
+		t.Errorf("no warning about the truncation in the logs:\n%s", a.logs)
+	}
+}

@@ -385,6 +385,36 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 		return err
 	}
 	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
+	err = o.sessions.Save(w, r, s, info.AccessTokenExpiresAt)
+	if !errors.Is(err, jwtstore.ErrTooLarge) {
+		return err
+	}
+	// A member of very many organizations: drop their avatars, then keep
+	// as many organizations as fit (found by bisection; a Save that fails
+	// writes nothing). A missing org can only make RequireOrg refuse.
+	all := len(s.User.Orgs)
+	orgs := make([]OAuthOrgInfo, all)
+	for i, org := range s.User.Orgs {
+		org.Picture = ""
+		orgs[i] = org
+	}
+	lo, hi := -1, all // the largest count known to fit, the smallest known not to
+	for lo+1 < hi {
+		n := (lo + hi + 1) / 2
+		s.User.Orgs = orgs[:n]
+		if err = o.sessions.Save(discard{http.Header{}}, r, s, info.AccessTokenExpiresAt); err == nil {
+			lo = n
+		} else if errors.Is(err, jwtstore.ErrTooLarge) {
+			hi = n
+		} else {
+			return err
+		}
+	}
+	if lo < 0 {
+		return err
+	}
+	s.User.Orgs = orgs[:lo]
+	o.cfg.Logger.Warn("echohf: session too large for cookies: organization avatars dropped and organizations truncated", "kept", lo, "orgs", all)
 	return o.sessions.Save(w, r, s, info.AccessTokenExpiresAt)
 }
 
@@ -405,3 +435,11 @@ func safeToken(s string) string {
 		return r
 	}, s)
 }
+
+// discard is a ResponseWriter that drops everything: saveSession probes
+// which sessions fit with it.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header         { return d.h }
+func (d discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d discard) WriteHeader(int)             {}
