@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -124,7 +125,13 @@ func startNginx(t *testing.T, port int, ports []int) *proc {
 	t.Cleanup(func() {
 		if t.Failed() {
 			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Logf("nginx error.log:\n%s", b)
+			lines := strings.Split(string(b), "\n")
+			for i, l := range lines {
+				if len(l) > 300 { // a too-long Cookie header is quoted whole
+					lines[i] = l[:300] + "…"
+				}
+			}
+			t.Logf("nginx error.log:\n%s", strings.Join(lines, "\n"))
 		}
 	})
 	waitHTTP(t, p, "http://127.0.0.1:"+strconv.Itoa(port)+"/_nginx_ready", func(r *http.Response) bool {
@@ -164,17 +171,17 @@ func get(t *testing.T, c *http.Client, u, cookie string) answer {
 	return answer{resp.StatusCode, resp.Header.Get("X-Instance"), string(body), resp.Header.Values("Set-Cookie")}
 }
 
-// loggedIn tells whether a page shows the default mock user signed in.
-func (a answer) loggedIn() bool {
+// loggedIn tells whether a page shows user signed in.
+func (a answer) loggedIn(user string) bool {
 	return a.status == http.StatusOK && strings.Contains(a.body, `id="username"`) &&
-		strings.Contains(a.body, "@"+mock.DefaultUser().PreferredUsername) && !strings.Contains(a.body, `id="signin"`)
+		strings.Contains(a.body, "@"+user+"<") && !strings.Contains(a.body, `id="signin"`)
 }
 
 // spread sends n requests through the load balancer with the browser's
 // cookies, alternating between the home and the members pages, and
-// requires every answer to be logged in. It returns how many each instance
-// served.
-func spread(t *testing.T, base, cookie string, n int) map[string]int {
+// requires every answer to be logged in as user. It returns how many each
+// instance served.
+func spread(t *testing.T, base, cookie, user string, n int) map[string]int {
 	t.Helper()
 	c := &http.Client{
 		Timeout:       10 * time.Second,
@@ -189,7 +196,7 @@ func spread(t *testing.T, base, cookie string, n int) map[string]int {
 		}
 		a := get(t, c, base+path, cookie)
 		seen[a.instance]++
-		ok := a.loggedIn()
+		ok := a.loggedIn(user)
 		for _, sc := range a.cookies {
 			if isSessionCookie(strings.SplitN(sc, "=", 2)[0]) {
 				ok = false // the session was expired or rewritten: not what a valid session gets
@@ -199,7 +206,7 @@ func spread(t *testing.T, base, cookie string, n int) map[string]int {
 			failures++
 			if failures <= 3 {
 				t.Errorf("request %d: GET %s served by %q: status %d, logged in %v, Set-Cookie %q",
-					i, path, a.instance, a.status, a.loggedIn(), a.cookies)
+					i, path, a.instance, a.status, a.loggedIn(user), a.cookies)
 			}
 		}
 	}
@@ -209,26 +216,36 @@ func spread(t *testing.T, base, cookie string, n int) map[string]int {
 	return seen
 }
 
+// startReplicas starts three instances of examples/space in real mode
+// against the provider at providerURL, with the same configuration but
+// INSTANCE_ID, and nginx in front of them. It returns the load balancer's
+// URL and the instances.
+func startReplicas(t *testing.T, providerURL string) (string, []*space) {
+	t.Helper()
+	requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
+	lbPort := freePort(t)
+	lb := "http://127.0.0.1:" + strconv.Itoa(lbPort)
+	env := realEnv(providerURL, lb) // the callback URL is the load balancer's
+	var apps []*space
+	var ports []int
+	for _, name := range []string{"replica-a", "replica-b", "replica-c"} {
+		port := freePort(t)
+		apps = append(apps, startSpace(t, name, port, env...))
+		ports = append(ports, port)
+	}
+	startNginx(t, lbPort, ports)
+	return lb, apps
+}
+
 // TestReplicas: three instances of examples/space with the same
 // configuration behind nginx. The browser login crosses three instances
 // (login, callback and first page each on another one), 300 more requests
 // spread over all three stay logged in, and an instance restarted with a
 // rotated session secret still accepts the session.
 func TestReplicas(t *testing.T) {
-	requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
 	prov := mock.NewServer(t, mock.Config{})
-
-	lbPort := freePort(t)
-	lb := "http://127.0.0.1:" + strconv.Itoa(lbPort)
-	env := realEnv(prov.URL, lb) // the callback URL is the load balancer's
-	names := []string{"replica-a", "replica-b", "replica-c"}
-	ports := make([]int, len(names))
-	apps := make([]*space, len(names))
-	for i, name := range names {
-		ports[i] = freePort(t)
-		apps[i] = startSpace(t, name, ports[i], env...)
-	}
-	startNginx(t, lbPort, ports)
+	lb, apps := startReplicas(t, prov.URL)
+	names := []string{apps[0].Instance, apps[1].Instance, apps[2].Instance}
 	b := newBrowser(t) // after the servers: ended first, so it holds no connection to them
 
 	// Login, crossing three instances.
@@ -288,7 +305,8 @@ func TestReplicas(t *testing.T) {
 
 	// 300 more requests, round robin over the three: all logged in.
 	cookie := b.cookieHeader(lb)
-	seen := spread(t, lb, cookie, 300)
+	t.Logf("the browser's Cookie header is %d bytes", len(cookie))
+	seen := spread(t, lb, cookie, "mockuser", 300)
 	t.Logf("300 requests served: %v", seen)
 	for _, name := range names {
 		if seen[name] == 0 {
@@ -307,8 +325,8 @@ func TestReplicas(t *testing.T) {
 	renv := append(realEnv(prov.URL, lb),
 		echohf.EnvSessionSecret+"="+rotatedSessionSecret,
 		echohf.EnvOldSessionSecrets+"="+sessionSecret)
-	startSpace(t, rotated, ports[1], renv...)
-	seen = spread(t, lb, cookie, 30)
+	startSpace(t, rotated, apps[1].Port, renv...)
+	seen = spread(t, lb, cookie, "mockuser", 30)
 	t.Logf("30 requests after the rotation served: %v", seen)
 	for _, name := range []string{names[0], rotated, names[2]} {
 		if seen[name] == 0 {
@@ -342,4 +360,53 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestReplicasBigSession: a user in hundreds of organizations gets a
+// session too big for one cookie, and a Cookie header bigger than nginx's
+// default header buffer. The chunks travel through nginx (its buffers are
+// sized for them) and every replica reassembles them.
+func TestReplicasBigSession(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	user := mock.NewUser("joiner")
+	user.Orgs = []mock.Org{mock.NewOrg("acme-research")} // the org of /members
+	for i := range 350 {
+		o := mock.NewOrg(fmt.Sprintf("organization-number-%03d", i))
+		o.Name = fmt.Sprintf("Organization number %d with a long display name", i)
+		o.RoleInOrg = mock.DefaultUser().Orgs[i%3].RoleInOrg
+		user.Orgs = append(user.Orgs, o)
+	}
+	prov.AddUser(user)
+	if err := prov.SetUser(user.PreferredUsername); err != nil {
+		t.Fatal(err)
+	}
+	lb, _ := startReplicas(t, prov.URL)
+	b := newBrowser(t)
+
+	b.open(lb + "/")
+	resp := b.click("signin")
+	if resp.Status != http.StatusOK {
+		t.Fatalf("after sign-in through nginx: status %d; want 200", resp.Status)
+	}
+	if got := b.text("username"); got != "@joiner" {
+		t.Fatalf("#username = %q; want @joiner", got)
+	}
+	if got := len(b.attrs("#orgs li.org", "data-org")); got != len(user.Orgs) {
+		t.Errorf("the page lists %d organizations; want %d", got, len(user.Orgs))
+	}
+	chunks := b.sessionCookies(lb)
+	cookie := b.cookieHeader(lb)
+	t.Logf("session in %d cookies, Cookie header %d bytes", len(chunks), len(cookie))
+	if len(chunks) < 2 {
+		t.Errorf("session in %d cookie(s); want it split into chunks (the user has %d orgs)", len(chunks), len(user.Orgs))
+	}
+	// Over nginx's default header buffer (8k): the 32k buffers of the
+	// configuration are what lets it through.
+	if len(cookie) <= 8<<10 {
+		t.Errorf("Cookie header of %d bytes; want it over 8 KiB to exercise nginx's header buffers", len(cookie))
+	}
+	seen := spread(t, lb, cookie, user.PreferredUsername, 30)
+	if len(seen) != 3 {
+		t.Errorf("answers came from %v; want three instances", seen)
+	}
 }
