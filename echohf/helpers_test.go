@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -64,30 +63,7 @@ func realConfig(srv *mock.Server) Config {
 // GET /whoami answering the Info as JSON (with the access token).
 func newApp(t testing.TB, cfg Config) *app {
 	t.Helper()
-	logs := &syncBuffer{}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	o, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(o.Close)
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	o.Attach(e)
-	e.Use(o.Auth())
-	e.GET("/whoami", func(c echo.Context) error {
-		info := Info(c)
-		if info == nil {
-			return c.JSON(http.StatusOK, echo.Map{"logged_in": false})
-		}
-		return c.JSON(http.StatusOK, echo.Map{"logged_in": true, "info": info, "token": info.AccessToken})
-	})
-	e.GET("/page", func(c echo.Context) error { return c.String(http.StatusOK, "page") })
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return &app{Server: srv, oauth: o, e: e, logs: logs}
+	return serveApp(t, cfg, serveOpts{})
 }
 
 // browser is an http.Client with a cookie jar that follows redirects and
