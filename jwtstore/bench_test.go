@@ -4,9 +4,11 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -123,12 +125,8 @@ func hfClaims(tb testing.TB, orgs int, exp time.Time) hfSession {
 // hfFixture saves a realistic session with real time and returns the store, the
 // request carrying the cookies and the Set-Cookie lines.
 func hfFixture(tb testing.TB, orgs, cacheSize int) (*Store[hfSession], *http.Request, []string, hfSession) {
-	maxSize := 0
-	if orgs > 50 {
-		maxSize = 64 << 10 // over the 32 KiB default
-	}
 	s, err := New[hfSession](Options{Name: "session", Purpose: "session", Keys: []Key{{Secret: secretA}},
-		SameSite: http.SameSiteNoneMode, Partitioned: true, CacheSize: cacheSize, MaxSize: maxSize})
+		SameSite: http.SameSiteNoneMode, Partitioned: true, CacheSize: cacheSize})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -141,21 +139,48 @@ func hfFixture(tb testing.TB, orgs, cacheSize int) (*Store[hfSession], *http.Req
 	return s, requestWith(cookieHeader(rec)), rec.Result().Header.Values("Set-Cookie"), c
 }
 
+// TestSizes measures the realistic sessions (the README's size table) and bounds them: the
+// 3-org session fits in one uncompressed cookie; the 100-org one (43 KB in 11 cookies
+// uncompressed) is compressed into a few chunks, well under the default MaxSize.
 func TestSizes(t *testing.T) {
-	for _, orgs := range []int{3, 100} {
-		s, r, lines, want := hfFixture(t, orgs, 0)
+	for _, tt := range []struct {
+		orgs     int
+		zip      bool
+		cookies  int // at most
+		setBytes int // at most, all Set-Cookie values
+	}{
+		{3, false, 1, 2500},
+		{100, true, 3, 10 << 10},
+	} {
+		s, r, lines, want := hfFixture(t, tt.orgs, 0)
 		total := 0
 		for _, l := range lines {
 			total += len(l)
 		}
-		tok := strings.TrimPrefix(r.Header.Get("Cookie"), "session=")
-		t.Logf("%d orgs: %d cookie(s), %d bytes of Set-Cookie, Cookie header %d bytes", orgs, len(lines), total, len(r.Header.Get("Cookie")))
-		if orgs == 3 {
+		hdr := r.Header.Get("Cookie")
+		t.Logf("%d orgs: %d cookie(s), %d bytes of Set-Cookie, Cookie header %d bytes", tt.orgs, len(lines), total, len(hdr))
+		tok := strings.TrimPrefix(hdr, "session=")
+		if tt.orgs == 3 {
 			t.Logf("3 orgs: token %d bytes", len(tok))
+		} else {
+			var b strings.Builder
+			for _, c := range r.Cookies() {
+				b.WriteString(c.Value)
+			}
+			tok = b.String()
+			tok = tok[strings.IndexByte(tok, chunkSep)+1:]
+			raw, _ := json.Marshal(want)
+			t.Logf("%d orgs: claims JSON %d bytes, compressed token %d bytes", tt.orgs, len(raw), len(tok))
+		}
+		if zip := headerOf(tok) == s.ring.signer.zipHeader; zip != tt.zip {
+			t.Errorf("%d orgs: compressed %v; want %v", tt.orgs, zip, tt.zip)
+		}
+		if len(lines) > tt.cookies || total > tt.setBytes || total > DefaultMaxSize {
+			t.Errorf("%d orgs: %d cookies, %d bytes; want at most %d and %d", tt.orgs, len(lines), total, tt.cookies, tt.setBytes)
 		}
 		got, err := s.Load(r)
-		if err != nil || got.UserInfo.Sub != want.UserInfo.Sub || len(got.UserInfo.Orgs) != orgs {
-			t.Fatalf("%d orgs: Load err %v", orgs, err)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%d orgs: Load err %v, round trip equal %v", tt.orgs, err, reflect.DeepEqual(got, want))
 		}
 	}
 }
@@ -228,5 +253,19 @@ func BenchmarkBaselineHMAC(b *testing.B) {
 		m.Reset()
 		m.Write(input)
 		m.Sum(sum[:0])
+	}
+}
+
+func BenchmarkSave100Orgs(b *testing.B) {
+	s, _, _, c := hfFixture(b, 100, 0)
+	exp := time.Now().Add(8 * time.Hour)
+	rec := httptest.NewRecorder()
+	h := rec.Header()
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(h)
+		if err := s.Save(rec, nil, c, exp); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

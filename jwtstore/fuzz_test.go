@@ -15,6 +15,15 @@ func FuzzLoad(f *testing.F) {
 	big := testClaims{User: "big", Pad: pad(7000)}
 	one := cookieHeader(save(f, s, nil, small, t0.Add(time.Hour)))
 	chunked := cookieHeader(save(f, s, nil, big, t0.Add(time.Hour)))
+	// Chunked tokens are compressed; so is a large repetitive one, which then fits in one
+	// cookie.
+	zipOne := testClaims{User: "zip", Pad: strings.Repeat("research-lab-", 1000)}
+	zipped := cookieHeader(save(f, s, nil, zipOne, t0.Add(time.Hour)))
+	if !strings.HasPrefix(chunked, "session.0=2~"+s.ring.signer.zipHeader+".") || !strings.HasPrefix(zipped, "session="+s.ring.signer.zipHeader+".") {
+		f.Fatalf("seeds not compressed: %.80s, %.80s", chunked, zipped)
+	}
+	zipNotDeflate, _ := signZip(s.ring.signer, []byte(`{"iss":"jwtstore","aud":"jwtstore:session","exp":1e10,"c":{"u":"ada","n":1}}`))
+	zipTrailing, _ := signZip(s.ring.signer, append(mustDeflate(f, []byte(`{"iss":"jwtstore","aud":"jwtstore:session","exp":1e10,"c":{"u":"ada","n":1}}`)), 0))
 	tok := strings.TrimPrefix(one, "session=")
 	none := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"exp": t0.Add(time.Hour).Unix(), "aud": "jwtstore:session", "iss": "jwtstore"})
 	none.Header["kid"] = s.ring.signer.kid
@@ -24,6 +33,9 @@ func FuzzLoad(f *testing.F) {
 		chunked,
 		one + "; other=1",
 		`session="` + tok + `"`,
+		zipped,
+		"session=" + zipNotDeflate,
+		"session=" + zipTrailing,
 		one[:len(one)-10],
 		chunked[:len(chunked)/2],
 		"session=" + noneTok,
@@ -50,7 +62,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		if got != small && got != big {
+		if got != small && got != big && got != zipOne {
 			t.Fatalf("Load(%q) = %+v; not a saved session", header, got)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,3 +86,40 @@ func signRaw[C any](s *Store[C], input string) string {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// tokenOf reassembles the token carried by the live cookies set on rec: the single
+// cookie's value, or the chunks' values joined without the "N~" count.
+func tokenOf(rec *httptest.ResponseRecorder) string {
+	var tok string
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge > 0 {
+			tok += c.Value
+		}
+	}
+	if i := strings.IndexByte(tok, chunkSep); i >= 0 && i < 3 {
+		tok = tok[i+1:]
+	}
+	return tok
+}
+
+// chunkHeader returns a Cookie header carrying tok under name: one cookie when it is at
+// most 3000 bytes, else chunks of 3000 bytes (chunk 0 prefixed with the count).
+func chunkHeader(name, tok string) string {
+	const size = 3000
+	if len(tok) <= size {
+		return name + "=" + tok
+	}
+	n := (len(tok) + size - 1) / size
+	parts := make([]string, n)
+	for i := range parts {
+		p := tok[i*size : min((i+1)*size, len(tok))]
+		if i == 0 {
+			p = strconv.Itoa(n) + string(chunkSep) + p
+		}
+		parts[i] = name + "." + strconv.Itoa(i) + "=" + p
+	}
+	return strings.Join(parts, "; ")
+}
+
+// headerOf returns the header segment of tok.
+func headerOf(tok string) string { return tok[:max(strings.IndexByte(tok, '.'), 0)] }

@@ -60,10 +60,11 @@ func validKeyID(id string) bool {
 
 // signKey is one HS256 key of a Store's ring.
 type signKey struct {
-	kid    string
-	key    []byte // HKDF output, 32 bytes
-	header string // the exact base64url header segment we mint for this kid
-	pool   sync.Pool
+	kid       string
+	key       []byte // HKDF output, 32 bytes
+	header    string // the exact base64url header segment we mint for this kid
+	zipHeader string // the same with "zip":"DEF", for a compressed payload
+	pool      sync.Pool
 }
 
 // macState is a pooled HMAC plus scratch buffers for one verification.
@@ -95,8 +96,15 @@ func (k *signKey) put(m *macState) {
 // ring is the immutable keyring of a Store, shared by its Sub views.
 type ring struct {
 	signer   *signKey
-	byHeader map[string]*signKey
+	byHeader map[string]headerRef // both header segments of every key
 	byKid    map[string]*signKey
+}
+
+// headerRef is what an accepted header segment stands for: the key that verifies the
+// token and whether its payload is compressed.
+type headerRef struct {
+	key *signKey
+	zip bool
 }
 
 // deriveKey derives a 32-byte subkey of secret for one use and purpose.
@@ -134,7 +142,7 @@ func newRing(keys []Key, purpose string) (*ring, error) {
 		return nil, err
 	}
 	r := &ring{
-		byHeader: make(map[string]*signKey, len(keys)),
+		byHeader: make(map[string]headerRef, 2*len(keys)),
 		byKid:    make(map[string]*signKey, len(keys)),
 	}
 	for i, k := range keys {
@@ -150,8 +158,13 @@ func newRing(keys []Key, purpose string) (*ring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("jwtstore: encoding header for key %q: %w", ids[i], err)
 		}
-		sk := &signKey{kid: ids[i], key: key, header: ss[:indexDot(ss)]}
-		r.byHeader[sk.header] = sk
+		zh, err := zipHeader(ids[i])
+		if err != nil {
+			return nil, fmt.Errorf("jwtstore: encoding header for key %q: %w", ids[i], err)
+		}
+		sk := &signKey{kid: ids[i], key: key, header: ss[:indexDot(ss)], zipHeader: zh}
+		r.byHeader[sk.header] = headerRef{key: sk}
+		r.byHeader[sk.zipHeader] = headerRef{key: sk, zip: true}
 		r.byKid[sk.kid] = sk
 		if i == 0 {
 			r.signer = sk

@@ -265,13 +265,14 @@ type envelope[C any] struct {
 	C C `json:"c"`
 }
 
-// Save mints a token holding claims, valid until expires, and sets it on w as one cookie,
-// or as chunk cookies when one cookie would exceed CookieLimit. expires is clamped to
-// now+MaxAge (a zero expires means now+MaxAge) and truncated to the second; an expiry that
-// is not at least one second ahead is an error. Stale cookies of this store present in r
-// (chunks left by a larger session, or the single cookie when writing chunks) are expired;
-// r may be nil. When the cookies would exceed MaxSize, Save writes nothing and returns an
-// error matching ErrTooLarge.
+// Save mints a token holding claims, valid until expires, and sets it on w as one cookie.
+// When one cookie would exceed CookieLimit, the payload is compressed (see the package
+// documentation) and the token is split into chunk cookies if it still does not fit.
+// expires is clamped to now+MaxAge (a zero expires means now+MaxAge) and truncated to the
+// second; an expiry that is not at least one second ahead is an error. Stale cookies of
+// this store present in r (chunks left by a larger session, or the single cookie when
+// writing chunks) are expired; r may be nil. When the cookies would exceed MaxSize, Save
+// writes nothing and returns an error matching ErrTooLarge.
 func (s *Store[C]) Save(w http.ResponseWriter, r *http.Request, claims C, expires time.Time) error {
 	now := s.o.Now()
 	if limit := now.Add(s.o.MaxAge); expires.IsZero() || expires.After(limit) {
@@ -320,9 +321,21 @@ func (s *Store[C]) sign(env *envelope[C]) (string, error) {
 	return tok, nil
 }
 
-// setCookieLines returns the Set-Cookie header values carrying tok.
+// setCookieLines returns the Set-Cookie header values carrying tok, an uncompressed token
+// minted by sign. When tok does not fit in one cookie, its payload is compressed first if
+// that makes it shorter (see compact).
 func (s *Store[C]) setCookieLines(tok string, exp time.Time, maxAge int) ([]string, error) {
 	one := s.cookie(s.name, tok, exp, maxAge).String()
+	if len(one) > CookieLimit {
+		z, err := s.compact(tok)
+		if err != nil {
+			return nil, err
+		}
+		if z != tok {
+			tok = z
+			one = s.cookie(s.name, tok, exp, maxAge).String()
+		}
+	}
 	if len(one) <= CookieLimit {
 		if len(one) > s.o.MaxSize {
 			return nil, fmt.Errorf("%w: %d bytes over MaxSize %d", ErrTooLarge, len(one), s.o.MaxSize)
@@ -448,10 +461,11 @@ func (s *Store[C]) Clear(w http.ResponseWriter, r *http.Request) {
 // claims. On any failure it returns the zero C and an error matching ErrNoSession:
 // ErrNoSession itself when there is no cookie, else one wrapping ErrInvalid or ErrExpired.
 //
-// Load accepts only the exact JWT header that Save mints for a kid of the ring
-// ({"alg":"HS256","kid":...,"typ":"JWT"}), checks the HMAC-SHA256 signature in constant
-// time before decoding the payload, then checks aud and iss exactly and exp (required),
-// nbf and iat against Now with Leeway.
+// Load accepts only the exact JWT headers that Save mints for a kid of the ring
+// ({"alg":"HS256","kid":...,"typ":"JWT"}, or the same with "zip":"DEF" for a compressed
+// payload), checks the HMAC-SHA256 signature in constant time before decoding the payload,
+// inflates a compressed payload (at most 1 MiB, nothing after the DEFLATE stream), then
+// checks aud and iss exactly and exp (required), nbf and iat against Now with Leeway.
 //
 // With CacheSize > 0, a token verified once is remembered (up to CacheSize tokens, evicting
 // an arbitrary one when full) and later Loads of the exact same token only re-check aud and
@@ -542,10 +556,11 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 	if i < 0 {
 		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
 	}
-	k := s.ring.byHeader[tok[:i]]
-	if k == nil {
+	hd, ok := s.ring.byHeader[tok[:i]]
+	if !ok {
 		return nil, fmt.Errorf("%w: unknown header (algorithm or key id)", ErrInvalid)
 	}
+	k := hd.key
 	j := indexDot(tok[i+1:])
 	if j < 0 {
 		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
@@ -582,10 +597,21 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
 	}
+	data := m.dec[:n]
+	if hd.zip {
+		// Only now that the signature is verified.
+		z := getInflater()
+		defer putInflater(z)
+		if data, err = z.inflate(data, maxInflate); errors.Is(err, errInflateBound) {
+			return nil, fmt.Errorf("%w: compressed payload inflates beyond %d bytes", ErrInvalid, maxInflate)
+		} else if err != nil {
+			return nil, fmt.Errorf("%w: bad compressed payload", ErrInvalid)
+		}
+	}
 	w := new(wire[C])
 	w.Iss.want = issJSON
 	w.Aud.want = s.audJSON
-	if err := json.Unmarshal(m.dec[:n], w); err != nil {
+	if err := json.Unmarshal(data, w); err != nil {
 		return nil, fmt.Errorf("%w: bad payload JSON", ErrInvalid)
 	}
 	return w, nil

@@ -529,12 +529,16 @@ func pad(n int) string {
 
 func TestChunks(t *testing.T) {
 	s := newTestStore(t, nil)
-	want := testClaims{User: "big", Pad: pad(7000)}
+	// pad compresses by about a quarter: 10000 bytes still take 3 compressed chunks.
+	want := testClaims{User: "big", Pad: pad(10000)}
 	rec := save(t, s, nil, want, t0.Add(time.Hour))
 	cs := rec.Result().Cookies()
 	lines := rec.Result().Header.Values("Set-Cookie")
 	if len(cs) != 3 {
 		t.Fatalf("got %d cookies; want 3", len(cs))
+	}
+	if h := headerOf(tokenOf(rec)); h != s.ring.signer.zipHeader {
+		t.Errorf("chunked token header %q; want the zip header", h)
 	}
 	for i, c := range cs {
 		if c.Name != "session."+strconv.Itoa(i) || len(lines[i]) > CookieLimit {
@@ -552,7 +556,7 @@ func TestChunks(t *testing.T) {
 	if got, err := s.Load(requestWith("session.2="+cs[2].Value, "session.1="+cs[1].Value+"; session.0="+cs[0].Value)); err != nil || got != want {
 		t.Fatalf("Load reordered: %v", err)
 	}
-	other := cookieHeader(save(t, s, nil, testClaims{User: "bigg", Pad: pad(7000)}, t0.Add(time.Hour)))
+	other := cookieHeader(save(t, s, nil, testClaims{User: "bigg", Pad: pad(10000)}, t0.Add(time.Hour)))
 	oc := strings.Split(other, "; ")
 	hc := strings.Split(hdr, "; ")
 	bad := []struct {
@@ -585,58 +589,112 @@ func TestChunks(t *testing.T) {
 	}
 }
 
-// findExact searches for claims whose single Set-Cookie line is exactly size bytes.
-func findExact(t *testing.T, s *Store[testClaims], size int) testClaims {
+// mintUncompressed returns the token sign mints for c in a Save at t0 expiring in an hour:
+// what Save writes, before any compression.
+func mintUncompressed(t *testing.T, s *Store[testClaims], c testClaims) string {
 	t.Helper()
-	for n := 2600; n < 3100; n++ {
-		for _, u := range []string{"a", "ab", "abc"} {
-			c := testClaims{User: u, Pad: pad(n)}
-			rec := save(t, s, nil, c, t0.Add(time.Hour))
-			tok := rec.Result().Cookies()[0].Value
-			if len(rec.Result().Cookies()) > 1 {
-				tok = ""
-				for _, ck := range rec.Result().Cookies() {
-					tok += ck.Value
+	env := &envelope[testClaims]{C: c}
+	env.Issuer = "jwtstore"
+	env.Audience = jwt.ClaimStrings{s.aud}
+	env.ExpiresAt = jwt.NewNumericDate(t0.Add(time.Hour))
+	env.IssuedAt = jwt.NewNumericDate(t0)
+	tok, err := s.sign(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// findExact searches for claims whose token, as one cookie, is exactly size bytes: the
+// uncompressed token when zip is false, else the compressed one. Since a base64 segment
+// never has a length of 4k+1, it tries cookie names of four lengths and returns the store.
+func findExact(t *testing.T, size int, zip bool) (*Store[testClaims], testClaims) {
+	t.Helper()
+	for _, name := range []string{"session", "session1", "session12", "session123"} {
+		s := newTestStore(t, func(o *Options) { o.Name = name })
+		length := func(c testClaims) int {
+			tok := mintUncompressed(t, s, c)
+			if zip {
+				z, err := s.compact(tok)
+				if err != nil || z == tok {
+					t.Fatalf("compact: %v, compressed %v", err, z != tok)
 				}
-				tok = tok[strings.IndexByte(tok, '~')+1:]
+				tok = z
 			}
-			if len(s.cookie(s.name, tok, t0.Add(time.Hour), 3600).String()) == size {
-				return c
+			return len(s.cookie(s.name, tok, t0.Add(time.Hour), 3600).String())
+		}
+		n := 2000
+		for step := 256; step > 0; step /= 2 { // the largest n whose user "a" length is below size
+			if length(testClaims{User: "a", Pad: pad(n + step)}) < size {
+				n += step
+				step *= 2
+			}
+		}
+		for ; n < 8000; n++ {
+			l := 0
+			for _, u := range []string{"a", "ab", "abc"} {
+				c := testClaims{User: u, Pad: pad(n)}
+				if l = length(c); l == size {
+					return s, c
+				}
+			}
+			if l > size+16 {
+				break
 			}
 		}
 	}
-	t.Fatalf("no claims found with a %d-byte cookie", size)
-	return testClaims{}
+	t.Fatalf("no claims found with a %d-byte cookie (zip %v)", size, zip)
+	return nil, testClaims{}
 }
 
 func TestChunkBoundaries(t *testing.T) {
-	s := newTestStore(t, nil)
 	for _, tt := range []struct {
-		size, cookies int
-	}{{CookieLimit, 1}, {CookieLimit + 1, 2}} {
-		c := findExact(t, s, tt.size)
-		rec := save(t, s, nil, c, t0.Add(time.Hour))
-		lines := rec.Result().Header.Values("Set-Cookie")
-		if len(lines) != tt.cookies {
-			t.Errorf("%d-byte cookie: %d Set-Cookie lines; want %d", tt.size, len(lines), tt.cookies)
-		}
-		if tt.cookies == 1 && len(lines[0]) != CookieLimit {
-			t.Errorf("single line is %d bytes; want %d", len(lines[0]), CookieLimit)
-		}
-		for _, l := range lines {
-			if len(l) > CookieLimit {
-				t.Errorf("line of %d bytes", len(l))
+		name    string
+		size    int  // length of the single cookie carrying the token
+		zip     bool // size measured on the compressed token
+		cookies int
+		wantZip bool // Save writes the compressed token
+	}{
+		// A token that fits in one cookie is never compressed.
+		{"fits", CookieLimit, false, 1, false},
+		// One byte over: compressed, and then it fits again.
+		{"over, compressed fits", CookieLimit + 1, false, 1, true},
+		// Chunking of compressed tokens starts at the same limit.
+		{"compressed fits", CookieLimit, true, 1, true},
+		{"compressed over", CookieLimit + 1, true, 2, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, c := findExact(t, tt.size, tt.zip)
+			rec := save(t, s, nil, c, t0.Add(time.Hour))
+			lines := rec.Result().Header.Values("Set-Cookie")
+			if len(lines) != tt.cookies {
+				t.Errorf("%d-byte cookie: %d Set-Cookie lines; want %d", tt.size, len(lines), tt.cookies)
 			}
-		}
-		if got, err := s.Load(requestWith(cookieHeader(rec))); err != nil || got != c {
-			t.Errorf("%d-byte cookie: Load err %v", tt.size, err)
-		}
+			if tt.cookies == 1 && tt.wantZip == tt.zip && len(lines[0]) != tt.size {
+				t.Errorf("single line is %d bytes; want %d", len(lines[0]), tt.size)
+			}
+			for _, l := range lines {
+				if len(l) > CookieLimit {
+					t.Errorf("line of %d bytes", len(l))
+				}
+			}
+			want := s.ring.signer.header
+			if tt.wantZip {
+				want = s.ring.signer.zipHeader
+			}
+			if h := headerOf(tokenOf(rec)); h != want {
+				t.Errorf("header %q; want %q", h, want)
+			}
+			if got, err := s.Load(requestWith(cookieHeader(rec))); err != nil || got != c {
+				t.Errorf("%d-byte cookie: Load err %v", tt.size, err)
+			}
+		})
 	}
 }
 
 func TestStaleCookies(t *testing.T) {
 	s := newTestStore(t, nil)
-	big := save(t, s, nil, testClaims{User: "a", Pad: pad(7000)}, t0.Add(time.Hour))
+	big := save(t, s, nil, testClaims{User: "a", Pad: pad(10000)}, t0.Add(time.Hour))
 	r := requestWith(cookieHeader(big) + "; unrelated=1")
 	expired := func(rec *httptest.ResponseRecorder) (live, dead []string) {
 		for _, c := range rec.Result().Cookies() {
@@ -663,13 +721,13 @@ func TestStaleCookies(t *testing.T) {
 		}
 	}
 	// 1 cookie -> 2 chunks: the single cookie is expired.
-	mid := save(t, s, requestWith(cookieHeader(small)), testClaims{User: "a", Pad: pad(5000)}, t0.Add(time.Hour))
+	mid := save(t, s, requestWith(cookieHeader(small)), testClaims{User: "a", Pad: pad(6000)}, t0.Add(time.Hour))
 	live, dead = expired(mid)
 	if fmt.Sprint(live) != "[session.0 session.1]" || fmt.Sprint(dead) != "[session]" {
 		t.Errorf("1->2: live %v, expired %v", live, dead)
 	}
 	// 3 chunks -> 2 chunks: chunk 2 is expired.
-	mid2 := save(t, s, r, testClaims{User: "a", Pad: pad(5000)}, t0.Add(time.Hour))
+	mid2 := save(t, s, r, testClaims{User: "a", Pad: pad(6000)}, t0.Add(time.Hour))
 	live, dead = expired(mid2)
 	if fmt.Sprint(live) != "[session.0 session.1]" || fmt.Sprint(dead) != "[session.2]" {
 		t.Errorf("3->2: live %v, expired %v", live, dead)
