@@ -36,7 +36,7 @@ func bigUser(n int) mock.User {
 func TestChunkedSession(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
 	prov.AddUser(bigUser(80))
-	prov.SetUser("bigmember")
+	setUser(t, prov, "bigmember")
 	a := newApp(t, realConfig(prov))
 	name := a.oauth.sessions.Name()
 
@@ -93,7 +93,7 @@ func TestChunkedSession(t *testing.T) {
 func TestChunkedSessionExpired(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
 	prov.AddUser(bigUser(80))
-	prov.SetUser("bigmember")
+	setUser(t, prov, "bigmember")
 	clk := &testClock{}
 	cfg := realConfig(prov)
 	cfg.Now = clk.Now

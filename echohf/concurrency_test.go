@@ -28,7 +28,9 @@ func TestConcurrentRequests(t *testing.T) {
 	type sess struct{ user, value, token string }
 	var sessions []sess
 	for _, u := range []string{"alice", "bob", "alice"} {
-		prov.SetUser(u)
+		if err := prov.SetUser(u); err != nil {
+			t.Fatal(err)
+		}
 		b := newBrowser(t)
 		w := b.mustLogin(t, a)
 		sessions = append(sessions, sess{u, b.cookie(t, a.URL, name), w.Token})
@@ -68,7 +70,7 @@ func TestConcurrentRequests(t *testing.T) {
 				res.Body.Close()
 				switch {
 				case err != nil || res.StatusCode != http.StatusOK:
-					errs <- fmt.Errorf("status %d, %v", res.StatusCode, err)
+					errs <- fmt.Errorf("status %d, %w", res.StatusCode, err)
 				case want == nil && w.LoggedIn:
 					errs <- fmt.Errorf("logged in with a bad cookie")
 				case want != nil && (!w.LoggedIn || w.Info.UserInfo.PreferredUsername != want.user || w.Token != want.token):

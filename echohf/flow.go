@@ -440,6 +440,11 @@ func safeToken(s string) string {
 // which sessions fit with it.
 type discard struct{ h http.Header }
 
-func (d discard) Header() http.Header         { return d.h }
+// Header returns headers that are thrown away.
+func (d discard) Header() http.Header { return d.h }
+
+// Write drops p.
 func (d discard) Write(p []byte) (int, error) { return len(p), nil }
-func (d discard) WriteHeader(int)             {}
+
+// WriteHeader drops the status.
+func (d discard) WriteHeader(int) {}

@@ -12,7 +12,7 @@ import (
 	"github.com/echohf/echohf/mock"
 )
 
-// guardedApp serves routes behind every guard flavour.
+// guardedApp serves routes behind every guard variant.
 func guardedApp(t *testing.T, cfg Config) *app {
 	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 	return serveApp(t, cfg, serveOpts{routes: func(e *echo.Echo, o *OAuth) {
@@ -114,7 +114,7 @@ func TestGuards(t *testing.T) {
 			t.Errorf("POST = %d", res.StatusCode)
 		}
 		// The full round trip: navigation → login → back to the guarded page.
-		prov.SetUser("member")
+		setUser(t, prov, "member")
 		b := newBrowser(t)
 		req, _ = http.NewRequest(http.MethodGet, a.URL+"/g/write?q=1", nil)
 		req.Header.Set("Accept", "text/html")

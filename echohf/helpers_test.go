@@ -156,3 +156,11 @@ func hasPrefixAny(names []string, prefix string) bool {
 	}
 	return false
 }
+
+// setUser makes prov approve the user named name from now on.
+func setUser(t testing.TB, prov *mock.Server, name string) {
+	t.Helper()
+	if err := prov.SetUser(name); err != nil {
+		t.Fatal(err)
+	}
+}

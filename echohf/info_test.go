@@ -32,7 +32,9 @@ func TestOAuthInfoJSONHidesToken(t *testing.T) {
 	var raw struct {
 		Info json.RawMessage `json:"info"`
 	}
-	json.Unmarshal([]byte(body), &raw)
+	if err := json.Unmarshal([]byte(body), &raw); err != nil {
+		t.Fatalf("whoami: %v in %s", err, body)
+	}
 	if w.Token == "" || strings.Contains(string(raw.Info), w.Token) {
 		t.Errorf("info JSON %s carries the token %q", raw.Info, w.Token)
 	}
@@ -59,8 +61,8 @@ func TestParseUserInfo(t *testing.T) {
 		if len(u.Orgs) != 1 || u.Orgs[0].CanPay == nil || u.Orgs[0].RoleInOrg == nil || *u.Orgs[0].RoleInOrg != "read" || u.Orgs[0].Plan == nil {
 			t.Errorf("org = %+v", u.Orgs)
 		}
-		if u.Orgs != nil && len(u.Orgs) == 1 && u.Orgs[0].SecurityRestrictions == nil {
-			// an empty list is fine either way; just no panic
+		if got := u.Orgs[0].SecurityRestrictions; got == nil || len(got) != 0 {
+			t.Errorf("securityRestrictions = %#v; want present and empty", got)
 		}
 	})
 	t.Run("lax", func(t *testing.T) {
@@ -100,7 +102,7 @@ func TestInfoOptionalFieldsEndToEnd(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
 	plain := mock.NewUser("plain")
 	prov.AddUser(plain)
-	prov.SetUser("plain")
+	setUser(t, prov, "plain")
 	a := newApp(t, realConfig(prov))
 	w := newBrowser(t).mustLogin(t, a)
 	u := w.Info.UserInfo
@@ -112,7 +114,7 @@ func TestInfoOptionalFieldsEndToEnd(t *testing.T) {
 	}
 
 	full := mock.DefaultUser()
-	prov.SetUser(full.PreferredUsername)
+	setUser(t, prov, full.PreferredUsername)
 	w = newBrowser(t).mustLogin(t, a)
 	u = w.Info.UserInfo
 	if u.Email == nil || *u.Email != full.Email || u.EmailVerified == nil || len(u.Orgs) != len(full.Orgs) {

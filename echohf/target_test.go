@@ -74,10 +74,10 @@ func TestSanitizeTarget(t *testing.T) {
 // target all land on "/", in both modes.
 func TestOpenRedirectEndToEnd(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
-	real := newApp(t, realConfig(prov))
+	realApp := newApp(t, realConfig(prov))
 	mockApp := newApp(t, Config{Mode: ModeMock})
 	evil := []string{"//evil.com", "////evil.com", "/\\evil.com", "https://evil.com", "/%2F%2Fevil.com", "/%09/evil.com"}
-	for _, a := range []*app{real, mockApp} {
+	for _, a := range []*app{realApp, mockApp} {
 		for _, target := range evil {
 			q := "?_target_url=" + url.QueryEscape(target)
 			c := jarClient(t)
