@@ -9,6 +9,10 @@ import (
 // an arbitrary entry (the first one of a Go map iteration, which starts at a random
 // position) is evicted, so it never holds more than size entries; an entry found expired
 // is dropped.
+//
+// The map is keyed by the token's last sigKeyLen bytes (its signature) so that a lookup
+// hashes a few dozen bytes rather than the whole token; a hit still requires the whole
+// token to equal the one that was verified.
 type cache[C any] struct {
 	mu   sync.RWMutex
 	size int
@@ -16,9 +20,20 @@ type cache[C any] struct {
 }
 
 type entry[C any] struct {
+	tok           string // the verified token, compared in full on every hit
 	c             C
 	aud           string
 	exp, nbf, iat time.Time
+}
+
+// sigKeyLen is how much of a token's end keys the cache: an HS256 signature in base64url.
+const sigKeyLen = 43
+
+func cacheKey(tok string) string {
+	if len(tok) <= sigKeyLen {
+		return tok
+	}
+	return tok[len(tok)-sigKeyLen:]
 }
 
 func newCache[C any](size int) *cache[C] {
@@ -27,26 +42,34 @@ func newCache[C any](size int) *cache[C] {
 
 func (c *cache[C]) get(tok string) *entry[C] {
 	c.mu.RLock()
-	e := c.m[tok]
+	e := c.m[cacheKey(tok)]
 	c.mu.RUnlock()
+	if e == nil || e.tok != tok {
+		return nil
+	}
 	return e
 }
 
-func (c *cache[C]) put(tok string, e *entry[C]) {
+// put remembers e, whose tok must not alias a request's memory.
+func (c *cache[C]) put(e *entry[C]) {
+	key := cacheKey(e.tok)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.m[tok]; !ok && len(c.m) >= c.size {
+	if _, ok := c.m[key]; !ok && len(c.m) >= c.size {
 		for k := range c.m {
 			delete(c.m, k)
 			break
 		}
 	}
-	c.m[tok] = e
+	c.m[key] = e
 }
 
 func (c *cache[C]) remove(tok string) {
+	key := cacheKey(tok)
 	c.mu.Lock()
-	delete(c.m, tok)
+	if e := c.m[key]; e != nil && e.tok == tok {
+		delete(c.m, key)
+	}
 	c.mu.Unlock()
 }
 

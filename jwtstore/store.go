@@ -528,7 +528,7 @@ func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
 		return zero, time.Time{}, err
 	}
 	if s.cache != nil {
-		s.cache.put(strings.Clone(tok), &entry[C]{c: w.C, aud: s.aud, exp: exp, nbf: nbf, iat: iat})
+		s.cache.put(&entry[C]{tok: strings.Clone(tok), c: w.C, aud: s.aud, exp: exp, nbf: nbf, iat: iat})
 	}
 	return w.C, exp, nil
 }
