@@ -75,10 +75,28 @@ func redirects(q url.Values) int {
 // The OAuth state is "<id>.<retries>.<target>": id is 128 random bits (and
 // names the login cookie), retries and target let a callback whose login
 // cookie was lost send the browser back to login without that cookie, as
-// the reference does with its redirect URI.
+// the reference does with its redirect URI. The login cookie keeps the
+// state, and so the target, once: it stays a single small cookie.
 const stateIDLen = 22 // base64url of 16 bytes
 
+// maxStateTarget bounds the target carried in the state: a longer one is
+// cut to its path, or to "/", so that no login, however crafted, mints a
+// login cookie big enough to be split into chunks.
+const maxStateTarget = 1024
+
+// stateTarget fits target into maxStateTarget.
+func stateTarget(target string) string {
+	if len(target) <= maxStateTarget {
+		return target
+	}
+	if path, _, _ := strings.Cut(target, "?"); len(path) <= maxStateTarget {
+		return path
+	}
+	return "/"
+}
+
 func makeState(retries int, target string) (state, id string) {
+	target = stateTarget(target)
 	id = randomString(16)
 	return id + "." + strconv.Itoa(retries) + "." + base64.RawURLEncoding.EncodeToString([]byte(target)), id
 }
@@ -86,7 +104,7 @@ func makeState(retries int, target string) (state, id string) {
 func parseState(state string) (id string, retries int, target string, ok bool) {
 	id, rest, ok1 := strings.Cut(state, ".")
 	n, t, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || len(id) != stateIDLen || len(t) > 4*maxTargetLen {
+	if !ok1 || !ok2 || len(id) != stateIDLen || len(t) > base64.RawURLEncoding.EncodedLen(maxStateTarget) {
 		return "", 0, "", false
 	}
 	for i := 0; i < len(id); i++ {
@@ -160,7 +178,6 @@ func (o *OAuth) login(c echo.Context) error {
 		State:    state,
 		Nonce:    randomString(16),
 		Verifier: oauth2.GenerateVerifier(),
-		Target:   target,
 		Redirect: o.redirectURL(req),
 		Created:  o.cfg.Now().UnixNano(),
 	}
@@ -206,11 +223,14 @@ func (o *OAuth) prunePending(w http.ResponseWriter, r *http.Request) {
 		created int64
 	}
 	var live []entry
+	seen := map[string]bool{}
 	for _, ck := range r.Cookies() {
 		id, ok := strings.CutPrefix(ck.Name, prefix)
-		if !ok || strings.Contains(id, ".") {
+		id, _, _ = strings.Cut(id, ".") // a chunk names its login too
+		if !ok || seen[id] {
 			continue
 		}
+		seen[id] = true
 		store, err := o.logins.Sub(id)
 		if err != nil {
 			continue
@@ -280,7 +300,7 @@ func (o *OAuth) callback(c echo.Context) error {
 	if err := o.saveSession(res, req, info); err != nil {
 		return o.fail(c, http.StatusInternalServerError, "Sign-in failed: the session could not be stored.", err)
 	}
-	return c.Redirect(http.StatusFound, SanitizeTarget(pend.Target))
+	return c.Redirect(http.StatusFound, target) // from the state the login cookie vouched for
 }
 
 // retryLogin follows the reference when a callback arrives without its

@@ -53,7 +53,6 @@ type pending struct {
 	State    string `json:"s"`
 	Nonce    string `json:"n"`
 	Verifier string `json:"v"`
-	Target   string `json:"t"`
 	Redirect string `json:"r"` // the redirect_uri sent to the provider
 	Created  int64  `json:"c"` // Unix nanoseconds, to evict the oldest pending login
 }

@@ -1,0 +1,73 @@
+package echohf
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// A page that fires many logins with long, incompressible targets (a
+// cookie bomb) cannot grow the browser's cookies past the pending-login
+// cap: each login cookie stays one small cookie, and chunked leftovers
+// count and are pruned too.
+func TestLoginCookieBomb(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	c := jarClient(t)
+	u, _ := url.Parse(a.URL)
+	// Leftover chunked login cookies, as an older version or a forger might leave.
+	c.Jar.SetCookies(u, []*http.Cookie{
+		{Name: "hf_login_AAAAAAAAAAAAAAAAAAAAAA.0", Value: "2~x"},
+		{Name: "hf_login_AAAAAAAAAAAAAAAAAAAAAA.1", Value: "y"},
+	})
+	for range 10 {
+		b := make([]byte, 1500)
+		_, _ = rand.Read(b)
+		target := "/p?x=" + base64.RawURLEncoding.EncodeToString(b)
+		f := fetch(t, c, a.URL+LoginPath+"?_target_url="+url.QueryEscape(target))
+		if f.StatusCode != http.StatusFound {
+			t.Fatalf("login = %d", f.StatusCode)
+		}
+	}
+	var names []string
+	header := 0
+	for _, ck := range c.Jar.Cookies(u) {
+		if strings.HasPrefix(ck.Name, "hf_login_") {
+			names = append(names, ck.Name)
+			header += len(ck.Name) + len(ck.Value) + 2
+		}
+	}
+	if len(names) > a.oauth.cfg.MaxPendingLogins {
+		t.Errorf("%d login cookies %v; want at most %d", len(names), names, a.oauth.cfg.MaxPendingLogins)
+	}
+	for _, n := range names {
+		if strings.Contains(n, ".") {
+			t.Errorf("login cookie %s is a chunk; want single cookies only", n)
+		}
+	}
+	if header > 4*1024 {
+		t.Errorf("login cookies weigh %d bytes in the Cookie header; want a few KB at most", header)
+	}
+}
+
+// A long target survives as its path when it cannot fit in the state.
+func TestStateTargetBound(t *testing.T) {
+	long := "/report?q=" + strings.Repeat("x", 3000)
+	tests := []struct{ in, want string }{
+		{"/a?b=c", "/a?b=c"},
+		{long, "/report"},
+		{"/" + strings.Repeat("p", 2000), "/"},
+	}
+	for _, tt := range tests {
+		state, _ := makeState(0, tt.in)
+		_, _, got, ok := parseState(state)
+		if !ok || got != tt.want {
+			t.Errorf("state target of %.20q… = %.20q, %v; want %.20q", tt.in, got, ok, tt.want)
+		}
+	}
+}
