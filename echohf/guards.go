@@ -83,8 +83,8 @@ type RequireOrgConfig struct {
 	// Skipper skips the guard. Optional. Default middleware.DefaultSkipper.
 	Skipper middleware.Skipper
 	// Orgs are the organizations that grant access, by handle
-	// (preferred_username) or id (sub); membership of any one is enough.
-	// Required.
+	// (preferred_username) or by id (sub, 24 hexadecimal digits, matched
+	// against ids only); membership of any one is enough. Required.
 	Orgs []string
 	// MinRole is the least role in the organization that grants access:
 	// RoleRead < RoleContributor < RoleWrite < RoleAdmin. Optional. Default

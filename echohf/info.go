@@ -55,18 +55,35 @@ type OAuthUserInfo struct {
 	Orgs []OAuthOrgInfo `json:"orgs,omitempty"`
 }
 
-// Org returns the user's organization whose handle (PreferredUsername) or
-// id (Sub) is nameOrID, or nil when the user is not a member.
+// Org returns the user's organization named nameOrID, or nil when the user
+// is not a member. An organization id (24 hexadecimal digits, the shape of
+// Hugging Face's ids) is matched against Sub only and anything else against
+// the handle (PreferredUsername) only, so that nobody can pass for an
+// organization by naming their own after its id.
 func (u *OAuthUserInfo) Org(nameOrID string) *OAuthOrgInfo {
 	if nameOrID == "" {
 		return nil
 	}
+	byID := isObjectID(nameOrID)
 	for i := range u.Orgs {
-		if u.Orgs[i].PreferredUsername == nameOrID || u.Orgs[i].Sub == nameOrID {
+		if byID && u.Orgs[i].Sub == nameOrID || !byID && u.Orgs[i].PreferredUsername == nameOrID {
 			return &u.Orgs[i]
 		}
 	}
 	return nil
+}
+
+// isObjectID reports whether s has the shape of a Hugging Face id.
+func isObjectID(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // OAuthOrgInfo is an organization a user belongs to.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/echohf/echohf/mock"
 )
 
@@ -69,5 +71,36 @@ func TestStateTargetBound(t *testing.T) {
 		if !ok || got != tt.want {
 			t.Errorf("state target of %.20q… = %.20q, %v; want %.20q", tt.in, got, ok, tt.want)
 		}
+	}
+}
+
+// An organization named after another organization's id is not that
+// organization: ids match ids, handles match handles.
+func TestOrgIDIsNotAHandle(t *testing.T) {
+	victim := mock.NewOrg("victim-org")
+	impostor := mock.NewOrg(victim.Sub) // a handle that spells the victim's id
+	impostor.RoleInOrg = "admin"
+	u := OAuthUserInfo{Orgs: []OAuthOrgInfo{{Sub: impostor.Sub, PreferredUsername: impostor.PreferredUsername}}}
+	if org := u.Org(victim.Sub); org != nil {
+		t.Fatalf("Org(%s) = %+v; an org whose handle is that id must not match", victim.Sub, org)
+	}
+	member := OAuthUserInfo{Orgs: []OAuthOrgInfo{{Sub: victim.Sub, PreferredUsername: "victim-org"}}}
+	if member.Org(victim.Sub) == nil || member.Org("victim-org") == nil {
+		t.Fatal("a member is found neither by id nor by handle")
+	}
+
+	prov := mock.NewServer(t, mock.Config{})
+	attacker := mock.NewUser("attacker")
+	attacker.Orgs = []mock.Org{impostor}
+	prov.AddUser(attacker)
+	setUser(t, prov, "attacker")
+	a := serveApp(t, realConfig(prov), serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+		o.Attach(e)
+		e.GET("/guarded", func(c echo.Context) error { return c.String(http.StatusOK, "in") }, RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{victim.Sub}, MinRole: RoleAdmin}))
+	}})
+	b := newBrowser(t)
+	b.mustLogin(t, a)
+	if status, body := b.get(t, a.URL+"/guarded"); status != http.StatusForbidden {
+		t.Fatalf("GET /guarded as the impostor = %d %q; want 403", status, body)
 	}
 }
