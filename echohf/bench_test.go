@@ -27,7 +27,7 @@ func sessionCookie(tb testing.TB, o *OAuth) string {
 	e := echo.New()
 	o.Attach(e)
 	req := httptest.NewRequest(http.MethodGet, CallbackPath, nil)
-	req.RemoteAddr = "127.0.0.1:1234"
+	req.RemoteAddr, req.Host = "127.0.0.1:1234", "localhost"
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
 	if rec.Code != http.StatusFound {

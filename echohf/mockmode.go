@@ -13,18 +13,20 @@ import (
 	"github.com/echohf/echohf/mock"
 )
 
-// mockAllowed reports whether mock login may answer r: only requests from
-// a loopback address, with no forwarding header naming another client,
-// unless InsecureMockAllowRemote widens it.
+// mockAllowed reports whether mock login may answer r, unless
+// InsecureMockAllowRemote widens it: only a request from a loopback address,
+// addressed to a loopback host name (a DNS-rebinding page gets its own name
+// in Host), with no proxy on its way (Via) and no forwarding header naming
+// another client or host.
 func (o *OAuth) mockAllowed(r *http.Request) bool {
 	if o.cfg.InsecureMockAllowRemote {
 		return true
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil || !isLoopback(host) {
+	if err != nil || !isLoopback(host) || !isLoopback(r.Host) || r.Header.Get("Via") != "" {
 		return false
 	}
-	for _, h := range []string{"X-Forwarded-For", "X-Real-Ip", "Forwarded"} {
+	for _, h := range []string{"X-Forwarded-For", "X-Real-Ip", "Forwarded", "X-Forwarded-Host"} {
 		for _, v := range r.Header.Values(h) {
 			for _, part := range strings.Split(v, ",") {
 				part = strings.TrimSpace(part)
@@ -48,7 +50,7 @@ func isLoopback(host string) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	if host == "localhost" {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
 	ip, err := netip.ParseAddr(host)

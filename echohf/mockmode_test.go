@@ -32,6 +32,15 @@ func TestMockLoopbackOnly(t *testing.T) {
 		{"no port", "203.0.113.5", nil, false, false},
 		{"remote allowed", "203.0.113.5:1234", nil, true, true},
 		{"forwarded allowed", "127.0.0.1:1234", []string{"X-Forwarded-For", "203.0.113.5"}, true, true},
+		// The Host header must name a loopback host: a DNS-rebinding page
+		// reaches the loopback address under its own name.
+		{"rebinding host", "127.0.0.1:1234", []string{"Host", "evil.example"}, false, false},
+		{"rebinding host with port", "127.0.0.1:1234", []string{"Host", "evil.example:7860"}, false, false},
+		{"loopback ip host", "127.0.0.1:1234", []string{"Host", "127.0.0.1:7860"}, false, true},
+		{"localhost subdomain", "127.0.0.1:1234", []string{"Host", "app.localhost:7860"}, false, true},
+		{"via a proxy", "127.0.0.1:1234", []string{"Via", "1.1 proxy"}, false, false},
+		{"forwarded host", "127.0.0.1:1234", []string{"X-Forwarded-Host", "space.example.com"}, false, false},
+		{"rebinding allowed", "127.0.0.1:1234", []string{"Host", "evil.example"}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,7 +48,12 @@ func TestMockLoopbackOnly(t *testing.T) {
 			for _, path := range []string{LoginPath, CallbackPath} {
 				req := httptest.NewRequest(http.MethodGet, path+"?_target_url=/page", nil)
 				req.RemoteAddr = tt.remote
+				req.Host = "localhost:7860"
 				for i := 0; i+1 < len(tt.headers); i += 2 {
+					if tt.headers[i] == "Host" {
+						req.Host = tt.headers[i+1]
+						continue
+					}
 					req.Header.Set(tt.headers[i], tt.headers[i+1])
 				}
 				rec := httptest.NewRecorder()
