@@ -71,7 +71,8 @@ func (o *OAuth) providerFor(ctx context.Context) (*provider, error) {
 	if o.cfg.Now().Before(o.provRetryAt) {
 		return nil, o.provErr
 	}
-	p, err := o.discover(ctx)
+	// One visitor closing their tab must not fail discovery for everyone.
+	p, err := o.discover(context.WithoutCancel(ctx))
 	if err != nil {
 		o.provErr = err
 		o.provRetryAt = o.cfg.Now().Add(discoveryRetry)
@@ -91,9 +92,10 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 	if strings.TrimRight(d.Issuer, "/") != o.cfg.ProviderURL {
 		return nil, fmt.Errorf("%w: discovery: issuer %q is not the provider URL %q", errProvider, d.Issuer, o.cfg.ProviderURL)
 	}
+	secure := strings.HasPrefix(o.cfg.ProviderURL, "https://") // an https provider's endpoints are https too
 	for name, v := range map[string]string{"authorization_endpoint": d.AuthorizationEndpoint, "token_endpoint": d.TokenEndpoint, "userinfo_endpoint": d.UserinfoEndpoint, "jwks_uri": d.JWKSURI} {
-		if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
-			return nil, fmt.Errorf("%w: discovery: %s missing or not an http(s) URL", errProvider, name)
+		if !strings.HasPrefix(v, "https://") && (secure || !strings.HasPrefix(v, "http://")) {
+			return nil, fmt.Errorf("%w: discovery: %s missing, not an http(s) URL, or http for an https provider", errProvider, name)
 		}
 	}
 	p := &provider{discovery: d}
@@ -177,7 +179,9 @@ func transportError(err error) string {
 // keySource finds the provider's verification keys: a jwk.Cache fetches the
 // JWKS once and refreshes it in the background; an unknown kid forces at
 // most one refresh per interval, shared by every caller waiting on it. When
-// a refresh fails the keys already cached keep working.
+// a refresh fails the keys already cached keep working, and the next login
+// tries again rather than waiting out the interval: the limit is for kids
+// the provider does not know, not for a provider that was unreachable.
 type keySource struct {
 	cache    *jwk.Cache
 	url      string
@@ -187,6 +191,7 @@ type keySource struct {
 
 	mu     sync.Mutex
 	forced time.Time // when a refresh was last forced
+	failed bool      // whether that refresh failed
 }
 
 // errUnknownKey reports a kid the provider's JWKS does not hold.
@@ -203,13 +208,14 @@ func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
 		return key, nil
 	}
 	now := k.now()
-	if !k.forced.IsZero() && now.Sub(k.forced) < k.interval {
+	if !k.failed && !k.forced.IsZero() && now.Sub(k.forced) < k.interval {
 		return nil, errUnknownKey
 	}
 	k.forced = now
 	ctx, cancel := context.WithTimeout(ctx, k.timeout)
 	defer cancel()
 	set, err := k.cache.Refresh(ctx, k.url)
+	k.failed = err != nil
 	if err != nil {
 		return nil, fmt.Errorf("%w: jwks: %s", errProvider, transportError(err))
 	}

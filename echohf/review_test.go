@@ -3,7 +3,9 @@ package echohf
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -102,5 +104,41 @@ func TestOrgIDIsNotAHandle(t *testing.T) {
 	b.mustLogin(t, a)
 	if status, body := b.get(t, a.URL+"/guarded"); status != http.StatusForbidden {
 		t.Fatalf("GET /guarded as the impostor = %d %q; want 403", status, body)
+	}
+}
+
+// A JWKS outage at the very first login must not poison the logins that
+// follow: once the JWKS answers again, the next login verifies.
+func TestJWKSOutageAtFirstLogin(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	prov.SetFaults(mock.Faults{JWKSStatus: http.StatusInternalServerError})
+	if status, _ := newBrowser(t).login(t, a); status != http.StatusBadGateway {
+		t.Fatalf("login with the JWKS down = %d; want 502", status)
+	}
+	prov.SetFaults(mock.Faults{})
+	if status, body := newBrowser(t).login(t, a); status != http.StatusOK || body != "page" {
+		t.Fatalf("login once the JWKS is back = %d %q; want 200 page; logs:\n%s", status, body, a.logs)
+	}
+}
+
+// An https provider whose discovery names a plain-http endpoint is refused:
+// the code and tokens would cross the network in clear.
+func TestHTTPSProviderNeedsHTTPSEndpoints(t *testing.T) {
+	var disc *httptest.Server
+	disc = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":%q,"token_endpoint":"http://insecure.example/token","userinfo_endpoint":%q,"jwks_uri":%q}`,
+			disc.URL, disc.URL+"/authorize", disc.URL+"/userinfo", disc.URL+"/jwks")
+	}))
+	defer disc.Close()
+	cfg := Config{Mode: ModeReal, ClientID: "id", ClientSecret: "secret", Scopes: []string{"openid"}, ProviderURL: disc.URL, HTTPClient: disc.Client()}
+	a := newApp(t, cfg)
+	f := fetch(t, plainClient(), a.URL+LoginPath)
+	if f.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("login = %d; want 503", f.StatusCode)
+	}
+	if !strings.Contains(a.logs.String(), "token_endpoint") {
+		t.Errorf("log does not name the bad endpoint:\n%s", a.logs)
 	}
 }
