@@ -405,7 +405,14 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 		return err
 	}
 	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
-	err = o.sessions.Save(w, r, s, info.AccessTokenExpiresAt)
+	// The cookie's expiry is checked with Leeway for clock skew between
+	// replicas; minting it Leeway early ends the session when the access
+	// token does, not a minute after.
+	expires := info.AccessTokenExpiresAt
+	if early := expires.Add(-o.cfg.Leeway); early.After(o.cfg.Now().Add(time.Minute)) {
+		expires = early
+	}
+	err = o.sessions.Save(w, r, s, expires)
 	if !errors.Is(err, jwtstore.ErrTooLarge) {
 		return err
 	}
@@ -422,7 +429,7 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 	for lo+1 < hi {
 		n := (lo + hi + 1) / 2
 		s.User.Orgs = orgs[:n]
-		if err = o.sessions.Save(discard{http.Header{}}, r, s, info.AccessTokenExpiresAt); err == nil {
+		if err = o.sessions.Save(discard{http.Header{}}, r, s, expires); err == nil {
 			lo = n
 		} else if errors.Is(err, jwtstore.ErrTooLarge) {
 			hi = n
@@ -435,7 +442,7 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 	}
 	s.User.Orgs = orgs[:lo]
 	o.cfg.Logger.Warn("echohf: session too large for cookies: organization avatars dropped and organizations truncated", "kept", lo, "orgs", all)
-	return o.sessions.Save(w, r, s, info.AccessTokenExpiresAt)
+	return o.sessions.Save(w, r, s, expires)
 }
 
 func (o *OAuth) logout(c echo.Context) error {

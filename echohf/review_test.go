@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -140,5 +141,26 @@ func TestHTTPSProviderNeedsHTTPSEndpoints(t *testing.T) {
 	}
 	if !strings.Contains(a.logs.String(), "token_endpoint") {
 		t.Errorf("log does not name the bad endpoint:\n%s", a.logs)
+	}
+}
+
+// A session ends when its access token does, not Leeway later: Info never
+// hands out a token the Hub already refuses.
+func TestSessionEndsWithToken(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	clk := &testClock{}
+	cfg := realConfig(prov)
+	cfg.Now = clk.Now
+	a := newApp(t, cfg)
+	b := newBrowser(t)
+	w := b.mustLogin(t, a)
+	value := b.cookie(t, a.URL, a.oauth.sessions.Name())
+	clk.Advance(time.Until(w.Info.AccessTokenExpiresAt) - 5*time.Second)
+	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); !strings.Contains(f.body, `"logged_in":true`) {
+		t.Fatalf("logged out 5 s before the token expires: %s", f.body)
+	}
+	clk.Advance(7 * time.Second)
+	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); strings.Contains(f.body, `"logged_in":true`) {
+		t.Fatalf("still logged in 2 s after the token expired: %s", f.body)
 	}
 }
