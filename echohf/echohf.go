@@ -127,8 +127,9 @@ func sessionKeys(r resolved) ([]jwtstore.Key, error) {
 	return keys, nil
 }
 
-// Close stops the background refresh of the provider's keys. Requests
-// still work after Close, but keys are no longer refreshed in the background.
+// Close stops the background refresh of the provider's keys. Call it when
+// the OAuth is discarded (tests, reconfiguration): sessions still verify
+// after Close, but a login that needs to fetch the provider's keys fails.
 func (o *OAuth) Close() { o.cancel() }
 
 // Mode reports whether o runs the real flow or mock mode.

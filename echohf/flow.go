@@ -446,6 +446,11 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 }
 
 func (o *OAuth) logout(c echo.Context) error {
+	// The session cookie is SameSite=None in a Space, so another site could
+	// log users out with an <img>; browsers say where a request comes from.
+	if c.Request().Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return echo.NewHTTPError(http.StatusForbidden, "Log out from this site's own pages.")
+	}
 	o.sessions.Clear(c.Response(), c.Request())
 	return c.Redirect(http.StatusFound, SanitizeTarget(c.QueryParam(paramTarget)))
 }

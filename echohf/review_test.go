@@ -164,3 +164,37 @@ func TestSessionEndsWithToken(t *testing.T) {
 		t.Fatalf("still logged in 2 s after the token expired: %s", f.body)
 	}
 }
+
+// Another site cannot log a user out: a cross-site logout is refused and
+// the session stays; the site's own logout link works.
+func TestLogoutCrossSite(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	b := newBrowser(t)
+	b.mustLogin(t, a)
+	name := a.oauth.sessions.Name()
+	value := b.cookie(t, a.URL, name)
+	tests := []struct {
+		site    string
+		cleared bool
+	}{
+		{"cross-site", false},
+		{"same-origin", true},
+		{"same-site", true},
+		{"none", true},
+		{"", true}, // not a browser that says
+	}
+	for _, tt := range tests {
+		hdr := []string{"Cookie", name + "=" + value}
+		if tt.site != "" {
+			hdr = append(hdr, "Sec-Fetch-Site", tt.site)
+		}
+		f := fetch(t, plainClient(), a.URL+LogoutPath, hdr...)
+		if got := f.expired(name); got != tt.cleared {
+			t.Errorf("logout with Sec-Fetch-Site %q: cleared = %v (status %d); want %v", tt.site, got, f.StatusCode, tt.cleared)
+		}
+		if !tt.cleared && f.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site logout = %d; want 403", f.StatusCode)
+		}
+	}
+}
