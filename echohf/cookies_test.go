@@ -78,7 +78,9 @@ func TestBadSessionCookies(t *testing.T) {
 }
 
 // TestExpiredSession: a session past its access token's expiry is logged
-// out and its cookie expired, even though it is still in the cache.
+// out and its cookie expired, even though it is still in the cache. It ends
+// when the access token does, not Leeway later: Info never hands out a
+// token the Hub already refuses.
 func TestExpiredSession(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
@@ -91,6 +93,14 @@ func TestExpiredSession(t *testing.T) {
 	clk.Advance(time.Until(w.Info.AccessTokenExpiresAt) - time.Minute)
 	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); !strings.Contains(f.body, `"logged_in":true`) {
 		t.Fatalf("logged out a minute before expiry: %s", f.body)
+	}
+	clk.Advance(55 * time.Second)
+	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); !strings.Contains(f.body, `"logged_in":true`) {
+		t.Fatalf("logged out 5 s before the token expires: %s", f.body)
+	}
+	clk.Advance(7 * time.Second)
+	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); strings.Contains(f.body, `"logged_in":true`) {
+		t.Fatalf("still logged in 2 s after the token expired: %s", f.body)
 	}
 	clk.Advance(cfg.Leeway + 3*time.Minute)
 	f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -194,7 +195,7 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
 	q := make([]string, 0, 2)
 	if target != "" {
-		q = append(q, "_target_url="+queryEscape(SanitizeTarget(target)))
+		q = append(q, "_target_url="+url.QueryEscape(SanitizeTarget(target)))
 	}
 	var ids []string
 	for _, id := range orgIDs {
@@ -216,7 +217,7 @@ func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
 func (o *OAuth) LogoutURL(target string) string {
 	u := o.prefix + LogoutPath
 	if target != "" {
-		u += "?_target_url=" + queryEscape(SanitizeTarget(target))
+		u += "?_target_url=" + url.QueryEscape(SanitizeTarget(target))
 	}
 	return u
 }

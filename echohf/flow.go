@@ -166,7 +166,7 @@ func (o *OAuth) login(c echo.Context) error {
 		if !o.mockAllowed(c.Request()) {
 			return o.fail(c, http.StatusForbidden, "Mock login answers only local requests: this app runs in mock mode (SPACE_ID is not set).", nil)
 		}
-		return c.Redirect(http.StatusFound, o.prefix+CallbackPath+"?"+paramTarget+"="+queryEscape(target))
+		return c.Redirect(http.StatusFound, o.prefix+CallbackPath+"?"+paramTarget+"="+url.QueryEscape(target))
 	}
 	p, err := o.providerFor(c.Request().Context())
 	if err != nil {

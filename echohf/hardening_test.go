@@ -144,27 +144,6 @@ func TestHTTPSProviderNeedsHTTPSEndpoints(t *testing.T) {
 	}
 }
 
-// A session ends when its access token does, not Leeway later: Info never
-// hands out a token the Hub already refuses.
-func TestSessionEndsWithToken(t *testing.T) {
-	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
-	b := newBrowser(t)
-	w := b.mustLogin(t, a)
-	value := b.cookie(t, a.URL, a.oauth.sessions.Name())
-	clk.Advance(time.Until(w.Info.AccessTokenExpiresAt) - 5*time.Second)
-	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); !strings.Contains(f.body, `"logged_in":true`) {
-		t.Fatalf("logged out 5 s before the token expires: %s", f.body)
-	}
-	clk.Advance(7 * time.Second)
-	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); strings.Contains(f.body, `"logged_in":true`) {
-		t.Fatalf("still logged in 2 s after the token expired: %s", f.body)
-	}
-}
-
 // Another site cannot log a user out: a cross-site logout is refused and
 // the session stays; the site's own logout link works.
 func TestLogoutCrossSite(t *testing.T) {
@@ -196,5 +175,33 @@ func TestLogoutCrossSite(t *testing.T) {
 		if !tt.cleared && f.StatusCode != http.StatusForbidden {
 			t.Errorf("cross-site logout = %d; want 403", f.StatusCode)
 		}
+	}
+}
+
+// A visitor who gives up while discovery is under way does not fail
+// discovery for everyone: the next login, a moment later, works.
+func TestDiscoveryOutlivesTheVisitor(t *testing.T) {
+	var prov *mock.Provider
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/openid-configuration") {
+			time.Sleep(300 * time.Millisecond)
+		}
+		prov.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	var err error
+	if prov, err = mock.New(srv.URL, mock.Config{Clients: []mock.Client{{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: mock.LoopbackRedirectURIs}}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := realConfig(&mock.Server{Provider: prov, URL: srv.URL})
+	a := newApp(t, cfg)
+	impatient := &http.Client{Timeout: 100 * time.Millisecond, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res, err := impatient.Get(a.URL + LoginPath); err == nil {
+		res.Body.Close()
+		t.Fatalf("the impatient visitor got an answer (%d); want a timeout", res.StatusCode)
+	}
+	time.Sleep(400 * time.Millisecond) // discovery finishes meanwhile, well inside the retry window
+	if f := fetch(t, plainClient(), a.URL+LoginPath); f.StatusCode != http.StatusFound {
+		t.Fatalf("next login = %d %s; want 302 to the provider; logs:\n%s", f.StatusCode, f.body, a.logs)
 	}
 }

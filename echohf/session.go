@@ -1,7 +1,6 @@
 package echohf
 
 import (
-	"net/url"
 	"sync/atomic"
 	"time"
 )
@@ -56,6 +55,3 @@ type pending struct {
 	Redirect string `json:"r"` // the redirect_uri sent to the provider
 	Created  int64  `json:"c"` // Unix nanoseconds, to evict the oldest pending login
 }
-
-// queryEscape escapes a query value.
-func queryEscape(s string) string { return url.QueryEscape(s) }

@@ -185,8 +185,9 @@ func TestSizes(t *testing.T) {
 	}
 }
 
-func BenchmarkLoad(b *testing.B) {
-	s, r, _, _ := hfFixture(b, 3, 0)
+// benchLoad measures Load of a session with orgs organizations.
+func benchLoad(b *testing.B, orgs, cacheSize int) {
+	s, r, _, _ := hfFixture(b, orgs, cacheSize)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.Load(r); err != nil {
@@ -195,25 +196,9 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-func BenchmarkLoadCached(b *testing.B) {
-	s, r, _, _ := hfFixture(b, 3, 1024)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.Load(r); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkLoad100Orgs(b *testing.B) {
-	s, r, _, _ := hfFixture(b, 100, 0)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := s.Load(r); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkLoad(b *testing.B)        { benchLoad(b, 3, 0) }
+func BenchmarkLoadCached(b *testing.B)  { benchLoad(b, 3, 1024) }
+func BenchmarkLoad100Orgs(b *testing.B) { benchLoad(b, 100, 0) }
 
 func BenchmarkSave(b *testing.B) {
 	s, _, _, c := hfFixture(b, 3, 0)

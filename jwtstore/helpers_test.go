@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -123,3 +124,39 @@ func chunkHeader(name, tok string) string {
 
 // headerOf returns the header segment of tok.
 func headerOf(tok string) string { return tok[:max(strings.IndexByte(tok, '.'), 0)] }
+
+// rotationStores returns the stores of a key rotation: before (ring [old]),
+// during ([new, old]: new signs, old still verifies) and after ([new]).
+func rotationStores(t *testing.T) (before, during, after *Store[testClaims]) {
+	old := Key{ID: "2025", Secret: secretA}
+	nw := Key{ID: "2026", Secret: secretB}
+	before = newTestStore(t, func(o *Options) { o.Keys = []Key{old} })
+	during = newTestStore(t, func(o *Options) { o.Keys = []Key{nw, old} })
+	after = newTestStore(t, func(o *Options) { o.Keys = []Key{nw} })
+	return before, during, after
+}
+
+// assertRotation checks what each ring of a rotation loads: oldCookie signed
+// by the old key, newCookie by the new one, holding oldClaims and newClaims.
+func assertRotation(t *testing.T, before, during, after *Store[testClaims], oldCookie, newCookie string, oldClaims, newClaims testClaims) {
+	t.Helper()
+	for _, tt := range []struct {
+		name   string
+		s      *Store[testClaims]
+		cookie string
+		claims testClaims
+		want   error
+	}{
+		{"old key signs, old loads", before, oldCookie, oldClaims, nil},
+		{"retired key still in ring", during, oldCookie, oldClaims, nil},
+		{"new key loads", during, newCookie, newClaims, nil},
+		{"new key loads after removal", after, newCookie, newClaims, nil},
+		{"removed key", after, oldCookie, oldClaims, ErrInvalid},
+		{"new key unknown to old ring", before, newCookie, newClaims, ErrInvalid},
+	} {
+		got, err := tt.s.Load(requestWith(tt.cookie))
+		if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) || (err == nil && got != tt.claims) {
+			t.Errorf("%s: err = %v; want %v", tt.name, err, tt.want)
+		}
+	}
+}
