@@ -29,7 +29,7 @@ func TestProviderFaults(t *testing.T) {
 		{"ExpiredIDToken", mock.Faults{ExpiredIDToken: true}, http.StatusUnauthorized},
 		{"WrongNonce", mock.Faults{WrongNonce: true}, http.StatusUnauthorized},
 		{"JWKSStatus500", mock.Faults{JWKSStatus: 500}, http.StatusBadGateway},
-		{"JWKSDelay", mock.Faults{JWKSDelay: 3 * time.Second}, http.StatusBadGateway},
+		{"JWKSDelay", mock.Faults{JWKSDelay: time.Minute}, http.StatusBadGateway},
 		{"TokenStatus502", mock.Faults{TokenStatus: 502}, http.StatusBadGateway},
 		{"TokenInvalidGrant", mock.Faults{TokenInvalidGrant: true}, http.StatusBadRequest},
 		{"UserinfoStatus500", mock.Faults{UserinfoStatus: 500}, http.StatusBadGateway},
@@ -40,7 +40,10 @@ func TestProviderFaults(t *testing.T) {
 			prov := mock.NewServer(t, mock.Config{})
 			prov.SetFaults(tt.faults)
 			cfg := realConfig(prov)
-			cfg.Timeout = 300 * time.Millisecond
+			// Short enough to cut the minute-long JWKS delay, long enough
+			// for discovery and the code exchange on a loaded CI machine
+			// (300 ms was not, under -race).
+			cfg.Timeout = 3 * time.Second
 			a := newApp(t, cfg)
 			b := newBrowser(t)
 			start := time.Now()
@@ -130,7 +133,7 @@ func TestProviderDownAtStartup(t *testing.T) {
 	clk := &testClock{}
 	cfg := realConfig(&mock.Server{URL: "http://" + addr})
 	cfg.Now = clk.Now
-	cfg.Timeout = time.Second
+	cfg.Timeout = 5 * time.Second
 	a := newApp(t, cfg)
 
 	b := newBrowser(t)
