@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,17 +73,30 @@ func redirects(q url.Values) int {
 	return min(n, maxRetries+maxBreakouts+1)
 }
 
-// The OAuth state is "<id>.<retries>.<target>": id is 128 random bits (and
-// names the login cookie), retries and target let a callback whose login
-// cookie was lost send the browser back to login without that cookie, as
-// the reference does with its redirect URI. The login cookie keeps the
-// state, and so the target, once: it stays a single small cookie.
+// The OAuth state is "<id>.<retries>.<target>[.<orgIds>]": id is 128
+// random bits (and names the login cookie); retries, target and the org ids
+// asked for on the login URL let a callback whose login cookie was lost send
+// the browser back to the same login without that cookie, as the reference
+// does with its redirect URI. The login cookie keeps the state, and so the
+// target, once: it stays a single small cookie.
 const stateIDLen = 22 // base64url of 16 bytes
 
 // maxStateTarget bounds the target carried in the state: a longer one is
 // cut to its path, or to "/", so that no login, however crafted, mints a
 // login cookie big enough to be split into chunks.
 const maxStateTarget = 1024
+
+// maxLoginOrgIDs bounds the org ids of one authorize URL, configured and
+// asked for together.
+const maxLoginOrgIDs = 16
+
+// loginState is what the OAuth state carries from login to callback.
+type loginState struct {
+	id      string   // names the login cookie
+	retries int      // callbacks so far that lost their login cookie
+	target  string   // sanitized path to come back to
+	orgIDs  []string // asked for on the login URL (not the configured ones)
+}
 
 // stateTarget fits target into maxStateTarget.
 func stateTarget(target string) string {
@@ -95,32 +109,57 @@ func stateTarget(target string) string {
 	return "/"
 }
 
-func makeState(retries int, target string) (state, id string) {
-	target = stateTarget(target)
-	id = randomString(16)
-	return id + "." + strconv.Itoa(retries) + "." + base64.RawURLEncoding.EncodeToString([]byte(target)), id
+// newState starts a login: a fresh id, and the target cut to fit.
+func newState(retries int, target string, orgIDs []string) loginState {
+	return loginState{id: randomString(16), retries: retries, target: stateTarget(target), orgIDs: orgIDs}
 }
 
-func parseState(state string) (id string, retries int, target string, ok bool) {
-	id, rest, ok1 := strings.Cut(state, ".")
-	n, t, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || len(id) != stateIDLen || len(t) > base64.RawURLEncoding.EncodedLen(maxStateTarget) {
-		return "", 0, "", false
+// String encodes s as the OAuth state parameter.
+func (s loginState) String() string {
+	state := s.id + "." + strconv.Itoa(s.retries) + "." + base64.RawURLEncoding.EncodeToString([]byte(s.target))
+	if len(s.orgIDs) > 0 {
+		state += "." + strings.Join(s.orgIDs, ",")
+	}
+	return state
+}
+
+// parseState decodes a state from the callback's query. It trusts nothing:
+// the target is sanitized again and every org id checked.
+func parseState(state string) (loginState, bool) {
+	parts := strings.SplitN(state, ".", 5)
+	if len(parts) != 3 && len(parts) != 4 {
+		return loginState{}, false
+	}
+	id, n, t := parts[0], parts[1], parts[2]
+	if len(id) != stateIDLen || len(t) > base64.RawURLEncoding.EncodedLen(maxStateTarget) {
+		return loginState{}, false
 	}
 	for i := 0; i < len(id); i++ {
 		if !idChar(id[i]) {
-			return "", 0, "", false
+			return loginState{}, false
 		}
 	}
 	retries, err := strconv.Atoi(n)
 	if err != nil || retries < 0 || retries > maxRetries+maxBreakouts+1 {
-		return "", 0, "", false
+		return loginState{}, false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(t)
 	if err != nil {
-		return "", 0, "", false
+		return loginState{}, false
 	}
-	return id, retries, SanitizeTarget(string(raw)), true
+	s := loginState{id: id, retries: retries, target: SanitizeTarget(string(raw))}
+	if len(parts) == 4 {
+		s.orgIDs = strings.Split(parts[3], ",")
+		if len(s.orgIDs) > maxLoginOrgIDs {
+			return loginState{}, false
+		}
+		for _, org := range s.orgIDs {
+			if !validOrgID(org) {
+				return loginState{}, false
+			}
+		}
+	}
+	return s, true
 }
 
 // redirectURL is the callback URL given to the provider.
@@ -173,7 +212,9 @@ func (o *OAuth) login(c echo.Context) error {
 		return o.fail(c, http.StatusServiceUnavailable, "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment.", err)
 	}
 	req, res := c.Request(), c.Response()
-	state, id := makeState(redirects(q), target)
+	asked := o.askedOrgIDs(q)
+	st := newState(redirects(q), target, asked)
+	state := st.String()
 	pend := pending{
 		State:    state,
 		Nonce:    randomString(16),
@@ -182,7 +223,7 @@ func (o *OAuth) login(c echo.Context) error {
 		Created:  o.cfg.Now().UnixNano(),
 	}
 	o.prunePending(res, req)
-	store, err := o.logins.Sub(id)
+	store, err := o.logins.Sub(st.id)
 	if err == nil {
 		err = store.Save(res, req, pend, o.cfg.Now().Add(loginTTL))
 	}
@@ -194,24 +235,25 @@ func (o *OAuth) login(c echo.Context) error {
 		oauth2.SetAuthURLParam("nonce", pend.Nonce),
 		oauth2.SetAuthURLParam("redirect_uri", pend.Redirect),
 	}
-	if ids := o.orgIDs(q); ids != "" {
-		opts = append(opts, oauth2.SetAuthURLParam(paramOrgIDs, ids))
+	if ids := slices.Concat(o.cfg.OrgIDs, asked); len(ids) > 0 {
+		opts = append(opts, oauth2.SetAuthURLParam(paramOrgIDs, strings.Join(ids, ",")))
 	}
 	return c.Redirect(http.StatusFound, p.oauth.AuthCodeURL(state, opts...))
 }
 
-// orgIDs joins the configured organization ids and those asked for on
-// the login URL (invalid ones are dropped).
-func (o *OAuth) orgIDs(q url.Values) string {
-	ids := append([]string(nil), o.cfg.OrgIDs...)
+// askedOrgIDs reads the org ids asked for on the login URL: valid ones not
+// already configured, as many as fit beside the configured ones.
+func (o *OAuth) askedOrgIDs(q url.Values) []string {
+	var asked []string
+	room := maxLoginOrgIDs - len(o.cfg.OrgIDs)
 	for _, v := range q[paramOrgIDs] {
 		for _, id := range strings.Split(v, ",") {
-			if validOrgID(id) && len(ids) < 16 {
-				ids = append(ids, id)
+			if len(asked) < room && validOrgID(id) && !slices.Contains(o.cfg.OrgIDs, id) && !slices.Contains(asked, id) {
+				asked = append(asked, id)
 			}
 		}
 	}
-	return strings.Join(ids, ",")
+	return asked
 }
 
 // prunePending keeps the number of login cookies below the cap by expiring
@@ -258,11 +300,11 @@ func (o *OAuth) callback(c echo.Context) error {
 	req, res := c.Request(), c.Response()
 	q := req.URL.Query()
 	state := q.Get("state")
-	id, retries, target, ok := parseState(state)
+	st, ok := parseState(state)
 	if !ok {
 		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the callback has no valid state. Please sign in again.", nil)
 	}
-	store, err := o.logins.Sub(id)
+	store, err := o.logins.Sub(st.id)
 	if err != nil {
 		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the callback has no valid state. Please sign in again.", nil)
 	}
@@ -276,7 +318,7 @@ func (o *OAuth) callback(c echo.Context) error {
 		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the provider answered with an error.", fmt.Errorf("provider error %q", safeToken(e)))
 	}
 	if !matched {
-		return o.retryLogin(c, retries, target)
+		return o.retryLogin(c, st)
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -300,17 +342,21 @@ func (o *OAuth) callback(c echo.Context) error {
 	if err := o.saveSession(res, req, info); err != nil {
 		return o.fail(c, http.StatusInternalServerError, "Sign-in failed: the session could not be stored.", err)
 	}
-	return c.Redirect(http.StatusFound, target) // from the state the login cookie vouched for
+	return c.Redirect(http.StatusFound, st.target) // from the state the login cookie vouched for
 }
 
 // retryLogin follows the reference when a callback arrives without its
 // login cookie (typically third-party cookies blocked in the Space's
-// iframe): back to login with the retry counter bumped, and after
+// iframe): back to the same login with the retry counter bumped, and after
 // maxRetries retries, to the Space's own host, outside the iframe.
-func (o *OAuth) retryLogin(c echo.Context, retries int, target string) error {
+func (o *OAuth) retryLogin(c echo.Context, st loginState) error {
+	retries := st.retries
 	v := url.Values{paramRedirects: {strconv.Itoa(retries + 1)}}
-	if target != "" && target != "/" {
-		v.Set(paramTarget, target)
+	if st.target != "" && st.target != "/" {
+		v.Set(paramTarget, st.target)
+	}
+	if len(st.orgIDs) > 0 {
+		v.Set(paramOrgIDs, strings.Join(st.orgIDs, ","))
 	}
 	u := o.prefix + LoginPath + "?" + v.Encode()
 	if retries >= maxRetries {

@@ -2,6 +2,7 @@ package echohf
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,40 +61,76 @@ func FuzzParseUserInfo(f *testing.F) {
 }
 
 func FuzzParseState(f *testing.F) {
-	good, _ := makeState(1, "/page?x=1")
-	f.Add(good)
+	f.Add(newState(1, "/page?x=1", nil).String())
+	f.Add(newState(0, "/", []string{"acme", "5f0a1b2c3d4e5f6a7b8c9d0e"}).String())
 	f.Add("")
 	f.Add("a.b.c")
 	f.Add(strings.Repeat("A", 22) + ".0.Ly9ldmlsLmNvbQ") // "//evil.com"
 	f.Add(strings.Repeat("A", 22) + ".2.aHR0cHM6Ly9ldmlsLmNvbQ")
 	f.Add(strings.Repeat("A", 22) + ".-1.Lw")
 	f.Add(strings.Repeat("A", 22) + ".5.Lw")
+	f.Add(strings.Repeat("A", 22) + ".0.Lw.a,,b")
+	f.Add(strings.Repeat("A", 22) + ".0.Lw.a&redirect_uri=x")
+	f.Add(strings.Repeat("A", 22) + ".0.Lw.a.b")
 	f.Fuzz(func(t *testing.T, state string) {
-		id, retries, target, ok := parseState(state)
+		st, ok := parseState(state)
 		if !ok {
 			return
 		}
-		if SanitizeTarget(target) != target || !strings.HasPrefix(target, "/") {
-			t.Fatalf("parseState(%q) target %q is not sanitized", state, target)
+		if SanitizeTarget(st.target) != st.target || !strings.HasPrefix(st.target, "/") {
+			t.Fatalf("parseState(%q) target %q is not sanitized", state, st.target)
 		}
-		if len(id) != stateIDLen || retries < 0 || retries > maxRetries+maxBreakouts+1 {
-			t.Fatalf("parseState(%q) = id %q retries %d", state, id, retries)
+		if len(st.id) != stateIDLen || st.retries < 0 || st.retries > maxRetries+maxBreakouts+1 {
+			t.Fatalf("parseState(%q) = id %q retries %d", state, st.id, st.retries)
+		}
+		if len(st.orgIDs) > maxLoginOrgIDs {
+			t.Fatalf("parseState(%q) = %d org ids; want at most %d", state, len(st.orgIDs), maxLoginOrgIDs)
+		}
+		for _, org := range st.orgIDs {
+			if !validOrgID(org) {
+				t.Fatalf("parseState(%q) org id %q is not valid", state, org)
+			}
 		}
 	})
 }
 
-// TestParseStateRoundTrip: makeState's output parses back.
+// TestParseStateRoundTrip: a state's encoding parses back, and a state from
+// before org ids were carried (three parts) still parses.
 func TestParseStateRoundTrip(t *testing.T) {
-	for _, target := range []string{"/", "/page?x=1", "//evil.com"} {
-		state, id := makeState(2, target)
-		gotID, retries, gotTarget, ok := parseState(state)
-		if !ok || gotID != id || retries != 2 || gotTarget != SanitizeTarget(target) {
-			t.Errorf("parseState(makeState(2, %q)) = %q %d %q %v", target, gotID, retries, gotTarget, ok)
+	tests := []struct {
+		target string
+		orgIDs []string
+	}{
+		{"/", nil},
+		{"/page?x=1", nil},
+		{"//evil.com", nil},
+		{"/page", []string{"acme"}},
+		{"/", []string{"acme", "5f0a1b2c3d4e5f6a7b8c9d0e", "open_models-2"}},
+	}
+	for _, tt := range tests {
+		st := newState(2, tt.target, tt.orgIDs)
+		got, ok := parseState(st.String())
+		if !ok || got.id != st.id || got.retries != 2 || got.target != SanitizeTarget(tt.target) || !slices.Equal(got.orgIDs, tt.orgIDs) {
+			t.Errorf("parseState(%q) = %+v, %v; want %+v", st.String(), got, ok, st)
 		}
 	}
-	a, _ := makeState(0, "/")
-	b, _ := makeState(0, "/")
-	if a == b {
+	if a, b := newState(0, "/", nil), newState(0, "/", nil); a.String() == b.String() {
 		t.Error("two states are equal")
+	}
+	old := strings.Repeat("A", stateIDLen) + ".1.L3BhZ2U" // "/page", no org ids
+	if got, ok := parseState(old); !ok || got.target != "/page" || got.retries != 1 || got.orgIDs != nil {
+		t.Errorf("parseState(%q) = %+v, %v; want target /page, 1 retry, no org ids", old, got, ok)
+	}
+	tooMany := strings.Repeat("A", stateIDLen) + ".0.Lw." + strings.Repeat("a,", maxLoginOrgIDs) + "a"
+	for _, bad := range []string{
+		strings.Repeat("A", stateIDLen) + ".0.Lw.",      // empty org list
+		strings.Repeat("A", stateIDLen) + ".0.Lw.a,,b",  // empty org id
+		strings.Repeat("A", stateIDLen) + ".0.Lw.a%2Cb", // not an id
+		strings.Repeat("A", stateIDLen) + ".0.Lw.a.b",   // five parts
+		tooMany,
+	} {
+		if got, ok := parseState(bad); ok {
+			t.Errorf("parseState(%q) = %+v; want it refused", bad, got)
+		}
 	}
 }

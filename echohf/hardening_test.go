@@ -69,10 +69,9 @@ func TestStateTargetBound(t *testing.T) {
 		{"/" + strings.Repeat("p", 2000), "/"},
 	}
 	for _, tt := range tests {
-		state, _ := makeState(0, tt.in)
-		_, _, got, ok := parseState(state)
-		if !ok || got != tt.want {
-			t.Errorf("state target of %.20q… = %.20q, %v; want %.20q", tt.in, got, ok, tt.want)
+		st, ok := parseState(newState(0, tt.in, nil).String())
+		if got := st.target; !ok || got != tt.want {
+			t.Errorf("state target of %.20q… = %.20q, %v; want %.20q", tt.in, st.target, ok, tt.want)
 		}
 	}
 }

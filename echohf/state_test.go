@@ -38,7 +38,7 @@ func TestCallbackLostLoginCookie(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			state, _ := makeState(tt.retries, "/page?x=1")
+			state := newState(tt.retries, "/page?x=1", nil).String()
 			f := fetch(t, jarClient(t), tt.a.URL+CallbackPath+"?code=abc&state="+url.QueryEscape(state))
 			if f.StatusCode != tt.want {
 				t.Fatalf("callback = %d %s; want %d", f.StatusCode, f.body, tt.want)
@@ -66,17 +66,24 @@ func TestCallbackLostLoginCookie(t *testing.T) {
 		})
 	}
 
-	// The retry counter travels through login: a real login started with
-	// _nb_redirects=1 whose cookie is lost comes back with 2.
+	// The retry counter and the org ids asked for travel through login: a
+	// real login started with _nb_redirects=1 whose cookie is lost comes
+	// back to the same login with 2, and that login asks for the same orgs.
 	c := jarClient(t)
-	f := fetch(t, c, plain.URL+LoginPath+"?_nb_redirects=1&_target_url=/page")
+	f := fetch(t, c, plain.URL+LoginPath+"?_nb_redirects=1&_target_url=/page&orgIds=abc,def")
 	authz := f.location(t)
 	f = fetch(t, c, authz)
 	cb := f.location(t)
 	f = fetch(t, plainClient(), cb) // a browser that lost the login cookie
 	u, _ := url.Parse(f.rawLocation())
-	if f.StatusCode != http.StatusFound || u.Query().Get(paramRedirects) != "2" || u.Query().Get(paramTarget) != "/page" {
-		t.Errorf("lost cookie after one retry: %d %q; want a redirect with _nb_redirects=2 and the target", f.StatusCode, f.rawLocation())
+	q := u.Query()
+	if f.StatusCode != http.StatusFound || q.Get(paramRedirects) != "2" || q.Get(paramTarget) != "/page" || q.Get(paramOrgIDs) != "abc,def" {
+		t.Fatalf("lost cookie after one retry: %d %q; want a redirect with _nb_redirects=2, the target and orgIds=abc,def", f.StatusCode, f.rawLocation())
+	}
+	retry := fetch(t, c, plain.URL+u.RequestURI())
+	authzURL, _ := url.Parse(retry.location(t))
+	if got := authzURL.Query().Get(paramOrgIDs); got != "abc,def" {
+		t.Errorf("retried login's authorize URL has orgIds=%q; want abc,def", got)
 	}
 }
 

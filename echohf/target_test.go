@@ -1,6 +1,7 @@
 package echohf
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -148,17 +149,32 @@ func TestLoginURL(t *testing.T) {
 }
 
 // TestOrgIDsOnAuthorizeURL: configured and requested org ids reach the
-// provider's authorize URL; invalid ones are dropped.
+// provider's authorize URL once each, at most 16 in all; invalid ones are
+// dropped.
 func TestOrgIDsOnAuthorizeURL(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
 	cfg := realConfig(prov)
 	cfg.OrgIDs = []string{"cfgorg"}
 	a := newApp(t, cfg)
-	f := fetch(t, jarClient(t), a.URL+LoginPath+"?orgIds=abc,bad%20id,def")
-	u, _ := url.Parse(f.rawLocation())
-	if got := u.Query().Get("orgIds"); got != "cfgorg,abc,def" {
-		t.Errorf("orgIds = %q; want cfgorg,abc,def", got)
+	var many, first15 []string
+	for i := range 20 {
+		many = append(many, fmt.Sprintf("org%d", i))
 	}
+	first15 = many[:15]
+	tests := []struct{ query, want string }{
+		{"orgIds=abc,bad%20id,def", "cfgorg,abc,def"},
+		{"orgIds=abc,cfgorg&orgIds=abc,def", "cfgorg,abc,def"},
+		{"orgIds=" + strings.Join(many, ","), "cfgorg," + strings.Join(first15, ",")},
+		{"orgIds=,,", "cfgorg"},
+	}
+	for _, tt := range tests {
+		u, _ := url.Parse(fetch(t, jarClient(t), a.URL+LoginPath+"?"+tt.query).rawLocation())
+		if got := u.Query().Get("orgIds"); got != tt.want {
+			t.Errorf("login?%.40s: orgIds = %q; want %q", tt.query, got, tt.want)
+		}
+	}
+	f := fetch(t, jarClient(t), a.URL+LoginPath)
+	u, _ := url.Parse(f.rawLocation())
 	if u.Query().Get("code_challenge_method") != "S256" || u.Query().Get("nonce") == "" || len(u.Query().Get("state")) < 22 {
 		t.Errorf("authorize URL lacks PKCE S256, nonce or a 128-bit state: %s", f.rawLocation())
 	}
