@@ -3,6 +3,7 @@ package echohf
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -77,13 +78,12 @@ func redirects(q url.Values) int {
 // random bits (and names the login cookie); retries, target and the org ids
 // asked for on the login URL let a callback whose login cookie was lost send
 // the browser back to the same login without that cookie, as the reference
-// does with its redirect URI. The login cookie keeps the state, and so the
-// target, once: it stays a single small cookie.
+// does with its redirect URI. The login cookie keeps only the state's hash.
 const stateIDLen = 22 // base64url of 16 bytes
 
 // maxStateTarget bounds the target carried in the state: a longer one is
-// cut to its path, or to "/", so that no login, however crafted, mints a
-// login cookie big enough to be split into chunks.
+// cut to its path, or to "/", so that no login, however crafted, makes an
+// authorize URL or a session (which keeps the state) grow without bound.
 const maxStateTarget = 1024
 
 // maxLoginOrgIDs bounds the org ids of one authorize URL, configured and
@@ -121,6 +121,12 @@ func (s loginState) String() string {
 		state += "." + strings.Join(s.orgIDs, ",")
 	}
 	return state
+}
+
+// stateHash is what a login cookie keeps of its state.
+func stateHash(state string) []byte {
+	h := sha256.Sum256([]byte(state))
+	return h[:]
 }
 
 // parseState decodes a state from the callback's query. It trusts nothing:
@@ -216,11 +222,11 @@ func (o *OAuth) login(c echo.Context) error {
 	st := newState(redirects(q), target, asked)
 	state := st.String()
 	pend := pending{
-		State:    state,
-		Nonce:    randomString(16),
-		Verifier: oauth2.GenerateVerifier(),
-		Redirect: o.redirectURL(req),
-		Created:  o.cfg.Now().UnixNano(),
+		StateHash: stateHash(state),
+		Nonce:     randomString(16),
+		Verifier:  oauth2.GenerateVerifier(),
+		Redirect:  o.redirectURL(req),
+		Created:   o.cfg.Now().UnixNano(),
 	}
 	o.prunePending(res, req)
 	store, err := o.logins.Sub(st.id)
@@ -309,7 +315,7 @@ func (o *OAuth) callback(c echo.Context) error {
 		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the callback has no valid state. Please sign in again.", nil)
 	}
 	pend, err := store.Load(req)
-	matched := err == nil && subtle.ConstantTimeCompare([]byte(pend.State), []byte(state)) == 1
+	matched := err == nil && subtle.ConstantTimeCompare(pend.StateHash, stateHash(state)) == 1
 	store.Clear(res, req) // a login cookie is consumed once, whatever happens next
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {
@@ -328,7 +334,7 @@ func (o *OAuth) callback(c echo.Context) error {
 	if err != nil {
 		return o.fail(c, http.StatusServiceUnavailable, "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment.", err)
 	}
-	info, err := o.complete(req.Context(), p, pend, code)
+	info, err := o.complete(req.Context(), p, pend, state, code)
 	if err != nil {
 		switch {
 		case errors.Is(err, errVerify):
@@ -374,7 +380,7 @@ func (o *OAuth) retryLogin(c echo.Context, st loginState) error {
 var errGrant = errors.New("echohf: authorization code refused")
 
 // complete exchanges the code, verifies the id_token and fetches userinfo.
-func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, code string) (*OAuthInfo, error) {
+func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, code string) (*OAuthInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
 	cfg := p.oauth
@@ -419,7 +425,7 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, code st
 	if scope == "" {
 		scope = strings.Join(o.cfg.Scopes, " ")
 	}
-	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: pend.State, Scope: scope}, nil
+	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: state, Scope: scope}, nil
 }
 
 // mergeUser fills the fields userinfo left empty from the id_token's claims.

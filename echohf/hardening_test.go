@@ -16,10 +16,10 @@ import (
 	"github.com/echohf/echohf/mock"
 )
 
-// A page that fires many logins with long, incompressible targets (a
-// cookie bomb) cannot grow the browser's cookies past the pending-login
-// cap: each login cookie stays one small cookie, and chunked leftovers
-// count and are pruned too.
+// A page that fires many logins with long, incompressible targets and the
+// most org ids a state carries (a cookie bomb) cannot grow the browser's
+// cookies past the pending-login cap: each login cookie stays one small
+// cookie, and chunked leftovers count and are pruned too.
 func TestLoginCookieBomb(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
@@ -30,11 +30,21 @@ func TestLoginCookieBomb(t *testing.T) {
 		{Name: "hf_login_AAAAAAAAAAAAAAAAAAAAAA.0", Value: "2~x"},
 		{Name: "hf_login_AAAAAAAAAAAAAAAAAAAAAA.1", Value: "y"},
 	})
-	for range 10 {
-		b := make([]byte, 1500)
+	random := func(n int) string {
+		b := make([]byte, n)
 		_, _ = rand.Read(b)
-		target := "/p?x=" + base64.RawURLEncoding.EncodeToString(b)
-		f := fetch(t, c, a.URL+LoginPath+"?_target_url="+url.QueryEscape(target))
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	for i := range 10 {
+		target := "/p?x=" + random(1500) // cut to its path
+		if i%2 == 1 {
+			target = "/p?x=" + random(1500)[:maxStateTarget-len("/p?x=")] // kept whole
+		}
+		orgs := make([]string, maxLoginOrgIDs)
+		for j := range orgs {
+			orgs[j] = random(48) // 64 characters, the longest org id
+		}
+		f := fetch(t, c, a.URL+LoginPath+"?_target_url="+url.QueryEscape(target)+"&orgIds="+strings.Join(orgs, ","))
 		if f.StatusCode != http.StatusFound {
 			t.Fatalf("login = %d", f.StatusCode)
 		}
