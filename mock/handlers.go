@@ -69,7 +69,7 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 		return true
 	}
 	w.Header().Set("Allow", strings.Join(methods, ", "))
-	writeJSON(w, http.StatusMethodNotAllowed, oauthError{Error: "invalid_request", Description: "method " + r.Method + " not allowed"})
+	writeJSON(w, http.StatusMethodNotAllowed, invalidRequest("method "+r.Method+" not allowed"))
 	return false
 }
 
@@ -165,9 +165,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	clientID, redirectURI := q.Get("client_id"), q.Get("redirect_uri")
-	p.mu.Lock()
-	client, ok := p.clients[clientID]
-	p.mu.Unlock()
+	client, ok := p.client(clientID)
 	if !ok {
 		errorPage(w, "unknown client_id")
 		return
@@ -315,18 +313,18 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/x-www-form-urlencoded" {
-		writeJSON(w, http.StatusBadRequest, oauthError{Error: "invalid_request", Description: "the body must be application/x-www-form-urlencoded"})
+		writeJSON(w, http.StatusBadRequest, invalidRequest("the body must be application/x-www-form-urlencoded"))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
-		writeJSON(w, http.StatusBadRequest, oauthError{Error: "invalid_request", Description: "the body is malformed or too large"})
+		writeJSON(w, http.StatusBadRequest, invalidRequest("the body is malformed or too large"))
 		return
 	}
 	form := r.PostForm
 	for name, v := range form {
 		if len(v) > 1 {
-			writeJSON(w, http.StatusBadRequest, oauthError{Error: "invalid_request", Description: name + " is repeated"})
+			writeJSON(w, http.StatusBadRequest, invalidRequest(name+" is repeated"))
 			return
 		}
 	}
@@ -338,7 +336,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 			}
 			writeJSON(w, http.StatusUnauthorized, oauthError{Error: "invalid_client", Description: err.Error()})
 		} else {
-			writeJSON(w, http.StatusBadRequest, oauthError{Error: "invalid_request", Description: err.Error()})
+			writeJSON(w, http.StatusBadRequest, invalidRequest(err.Error()))
 		}
 		return
 	}
@@ -350,7 +348,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	case "refresh_token":
 		resp, oerr = p.refreshGrant(client, form)
 	case "":
-		oerr = &oauthError{Error: "invalid_request", Description: "grant_type is required"}
+		oerr = invalidRequest("grant_type is required")
 	default:
 		oerr = &oauthError{Error: "unsupported_grant_type", Description: "unsupported grant_type " + gt}
 	}
@@ -388,15 +386,19 @@ func (p *Provider) authenticateClient(r *http.Request, form url.Values) (c Clien
 	if id == "" {
 		return c, basic, fmt.Errorf("%w: no client authentication", errClient)
 	}
-	p.mu.Lock()
-	c, ok := p.clients[id]
-	p.mu.Unlock()
+	c, ok := p.client(id)
 	if !ok || subtle.ConstantTimeCompare([]byte(secret), []byte(c.Secret)) != 1 {
 		return Client{}, basic, fmt.Errorf("%w: unknown client or wrong secret", errClient)
 	}
 	return c, basic, nil
 }
 
+// invalidRequest is the invalid_request error with description desc.
+func invalidRequest(desc string) *oauthError {
+	return &oauthError{Error: "invalid_request", Description: desc}
+}
+
+// invalidGrant is the invalid_grant error with description desc.
 func invalidGrant(desc string) *oauthError {
 	return &oauthError{Error: "invalid_grant", Description: desc}
 }
@@ -404,10 +406,10 @@ func invalidGrant(desc string) *oauthError {
 func (p *Provider) exchangeCode(client Client, form url.Values) (*tokenResponse, *oauthError) {
 	code, redirectURI, verifier := form.Get("code"), form.Get("redirect_uri"), form.Get("code_verifier")
 	if code == "" {
-		return nil, &oauthError{Error: "invalid_request", Description: "code is required"}
+		return nil, invalidRequest("code is required")
 	}
 	if redirectURI == "" {
-		return nil, &oauthError{Error: "invalid_request", Description: "redirect_uri is required"}
+		return nil, invalidRequest("redirect_uri is required")
 	}
 	now := p.now()
 	p.mu.Lock()
@@ -436,11 +438,11 @@ func (p *Provider) exchangeCode(client Client, form url.Values) (*tokenResponse,
 		return nil, invalidGrant("code_verifier does not match code_challenge")
 	}
 	g.used = true
-	resp, access, refresh, err := p.issueLocked(client.ID, g.user, g.scopes, g.authTime, g.nonce, now)
+	resp, err := p.issueLocked(client.ID, g.user, g.scopes, g.authTime, g.nonce, now)
 	if err != nil {
 		return nil, &oauthError{Error: "server_error", Description: err.Error()}
 	}
-	g.access, g.refresh = access, refresh
+	g.access, g.refresh = resp.AccessToken, resp.RefreshToken
 	return resp, nil
 }
 
@@ -452,7 +454,7 @@ func s256(verifier string) string {
 func (p *Provider) refreshGrant(client Client, form url.Values) (*tokenResponse, *oauthError) {
 	old := form.Get("refresh_token")
 	if old == "" {
-		return nil, &oauthError{Error: "invalid_request", Description: "refresh_token is required"}
+		return nil, invalidRequest("refresh_token is required")
 	}
 	now := p.now()
 	p.mu.Lock()
@@ -480,7 +482,7 @@ func (p *Provider) refreshGrant(client Client, form url.Values) (*tokenResponse,
 		}
 	}
 	delete(p.refresh, old) // rotation: the old token is retired
-	resp, _, _, err := p.issueLocked(client.ID, rt.user, scopes, rt.authTime, "", now)
+	resp, err := p.issueLocked(client.ID, rt.user, scopes, rt.authTime, "", now)
 	if err != nil {
 		return nil, &oauthError{Error: "server_error", Description: err.Error()}
 	}
@@ -488,10 +490,10 @@ func (p *Provider) refreshGrant(client Client, form url.Values) (*tokenResponse,
 }
 
 // issueLocked mints an access token, a refresh token and an id_token. p.mu must be held.
-func (p *Provider) issueLocked(clientID string, u User, scopes []string, authTime time.Time, nonce string, now time.Time) (*tokenResponse, string, string, error) {
+func (p *Provider) issueLocked(clientID string, u User, scopes []string, authTime time.Time, nonce string, now time.Time) (*tokenResponse, error) {
 	idToken, err := p.idTokenLocked(clientID, u, scopes, authTime, nonce, now)
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
 	for k, t := range p.access { // forget expired tokens
 		if now.After(t.expires) {
@@ -509,7 +511,7 @@ func (p *Provider) issueLocked(clientID string, u User, scopes []string, authTim
 		Scope:        strings.Join(scopes, " "),
 		RefreshToken: refresh,
 		IDToken:      idToken,
-	}, access, refresh, nil
+	}, nil
 }
 
 // idTokenLocked signs an id_token, applying the id_token faults. p.mu must be held.
@@ -592,7 +594,7 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	scheme, tok, _ := strings.Cut(auth, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hfmock"`)
-		writeJSON(w, http.StatusUnauthorized, oauthError{Error: "invalid_request", Description: "a Bearer access token is required"})
+		writeJSON(w, http.StatusUnauthorized, invalidRequest("a Bearer access token is required"))
 		return
 	}
 	now := p.now()

@@ -135,7 +135,7 @@ type Provider struct {
 	now    func() time.Time
 	scopes []string
 
-	counters [5]atomic.Int64
+	counters [len(endpointNames)]atomic.Int64
 
 	mu         sync.Mutex
 	users      []User
@@ -245,7 +245,7 @@ func New(issuer string, cfg Config) (*Provider, error) {
 	}
 	key := cfg.Key
 	if key == nil {
-		if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		if key, err = generateKey(); err != nil {
 			return nil, fmt.Errorf("mock: generating key: %w", err)
 		}
 	} else if err := key.Validate(); err != nil {
@@ -337,7 +337,7 @@ func (p *Provider) Faults() Faults {
 // RotateKey replaces the signing key with a new RSA 2048 key and returns its kid. The old
 // key is dropped from the JWKS, so id_tokens it signed no longer verify.
 func (p *Provider) RotateKey() (newKID string) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := generateKey()
 	if err != nil {
 		panic("mock: generating key: " + err.Error())
 	}
@@ -465,4 +465,5 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// generateKey returns a fresh RSA 2048 key, the size every key of the provider has.
 func generateKey() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }
