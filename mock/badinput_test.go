@@ -284,6 +284,11 @@ func TestTokenBadInput(t *testing.T) {
 			return req{body: tokenForm(e.code(authQuery()), oauth2.GenerateVerifier()).Encode()}
 		}, 400, "invalid_grant"},
 		{"malformed verifier", func(e *env) req { return req{body: tokenForm(e.code(authQuery()), "short!").Encode()} }, 400, "invalid_grant"},
+		{"malformed verifier matching its challenge", func(e *env) req {
+			// The SHA-256 matches; only the RFC 7636 length and alphabet rules refuse "short!".
+			q := authQuery(set("code_challenge", oauth2.S256ChallengeFromVerifier("short!")), set("code_challenge_method", "S256"))
+			return req{body: tokenForm(e.code(q), "short!").Encode()}
+		}, 400, "invalid_grant"},
 		{"verifier without challenge", func(e *env) req {
 			return req{body: tokenForm(e.code(authQuery(set("no_pkce", "1"))), e.verifier).Encode()}
 		}, 400, "invalid_grant"},

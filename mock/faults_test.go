@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/oauth2"
 
 	"github.com/echohf/echohf/mock"
@@ -45,6 +46,7 @@ func TestIDTokenFaults(t *testing.T) {
 				t.Logf("go-oidc: %v", err)
 			}
 			h := jwtHeader(t, raw)
+			realKey := &sharedKey(t).PublicKey // newServer's signing key
 			switch tt.name {
 			case "AlgNone":
 				if h["alg"] != "none" {
@@ -54,13 +56,28 @@ func TestIDTokenFaults(t *testing.T) {
 				if h["alg"] != "HS256" {
 					t.Errorf("alg = %v", h["alg"])
 				}
+				// The attack works only if the HMAC key is exactly the PEM a verifier would hold.
+				if err := checkSignature(raw, "HS256", publicKeyPEM(t, realKey)); err != nil {
+					t.Errorf("HS256 with the PEM of the real public key: %v", err)
+				}
 			case "ForeignKey", "UnknownKID":
 				if h["kid"] == srv.KeyID() {
 					t.Errorf("kid is the JWKS's")
 				}
+				// go-oidc stops at the unknown kid; the signature tells the two faults apart.
+				err := checkSignature(raw, "RS256", realKey)
+				if tt.name == "ForeignKey" && !errors.Is(err, jwt.ErrTokenSignatureInvalid) {
+					t.Errorf("RS256 with the real key: err = %v; want an invalid signature", err)
+				}
+				if tt.name == "UnknownKID" && err != nil {
+					t.Errorf("RS256 with the real key: %v", err)
+				}
 			default:
 				if h["alg"] != "RS256" || h["kid"] != srv.KeyID() {
 					t.Errorf("header %v changed; only the claims should", h)
+				}
+				if err := checkSignature(raw, "RS256", realKey); err != nil {
+					t.Errorf("RS256 with the real key: %v", err)
 				}
 			}
 			// The access token is untouched by id_token faults.

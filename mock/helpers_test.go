@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/oauth2"
 
 	"github.com/echohf/echohf/mock"
@@ -143,6 +146,24 @@ func jwtHeader(t *testing.T, raw string) map[string]any {
 		t.Fatalf("header: %v", err)
 	}
 	return m
+}
+
+// checkSignature verifies only the signature of a compact JWT: alg must be the header's,
+// key is what jwt/v5 takes for it, and the claims (expiry, audience…) are not looked at.
+func checkSignature(raw, alg string, key any) error {
+	_, err := jwt.Parse(raw, func(*jwt.Token) (any, error) { return key, nil },
+		jwt.WithValidMethods([]string{alg}), jwt.WithoutClaimsValidation())
+	return err
+}
+
+// publicKeyPEM is the PEM "PUBLIC KEY" (PKIX) encoding of k.
+func publicKeyPEM(t *testing.T, k *rsa.PublicKey) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
 func retrieveError(t *testing.T, err error) *oauth2.RetrieveError {
