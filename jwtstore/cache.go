@@ -10,7 +10,7 @@ import (
 // position) is evicted, so it never holds more than size entries; an entry found expired
 // is dropped.
 //
-// The map is keyed by the token's last sigKeyLen bytes (its signature) so that a lookup
+// The map is keyed by the token's last sigLen bytes (its signature) so that a lookup
 // hashes a few dozen bytes rather than the whole token; a hit still requires the whole
 // token to equal the one that was verified.
 type cache[C any] struct {
@@ -26,14 +26,13 @@ type entry[C any] struct {
 	exp, nbf, iat time.Time
 }
 
-// sigKeyLen is how much of a token's end keys the cache: an HS256 signature in base64url.
-const sigKeyLen = 43
-
+// cacheKey returns the part of tok that keys the cache: its last sigLen bytes, the
+// signature of a well-formed token.
 func cacheKey(tok string) string {
-	if len(tok) <= sigKeyLen {
+	if len(tok) <= sigLen {
 		return tok
 	}
-	return tok[len(tok)-sigKeyLen:]
+	return tok[len(tok)-sigLen:]
 }
 
 func newCache[C any](size int) *cache[C] {

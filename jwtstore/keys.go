@@ -67,13 +67,17 @@ type signKey struct {
 	pool      sync.Pool
 }
 
+// sigLen is the length of an HS256 signature segment: a SHA-256 MAC (32 bytes) in
+// base64url without padding, 43 characters.
+const sigLen = (sha256.Size*8 + 5) / 6
+
 // macState is a pooled HMAC plus scratch buffers for one verification.
 type macState struct {
 	h   hash.Hash
 	sum [sha256.Size]byte
-	enc [43]byte // base64url(sum) without padding
-	buf []byte   // signing input copy
-	dec []byte   // decoded payload
+	enc [sigLen]byte // base64url(sum) without padding
+	buf []byte       // signing input copy
+	dec []byte       // decoded payload
 }
 
 const maxPooledBuf = 64 << 10
@@ -97,7 +101,6 @@ func (k *signKey) put(m *macState) {
 type ring struct {
 	signer   *signKey
 	byHeader map[string]headerRef // both header segments of every key
-	byKid    map[string]*signKey
 }
 
 // headerRef is what an accepted header segment stands for: the key that verifies the
@@ -143,34 +146,45 @@ func newRing(keys []Key, purpose string) (*ring, error) {
 	}
 	r := &ring{
 		byHeader: make(map[string]headerRef, 2*len(keys)),
-		byKid:    make(map[string]*signKey, len(keys)),
 	}
 	for i, k := range keys {
 		key, err := deriveKey(k.Secret, "sign", purpose)
 		if err != nil {
 			return nil, fmt.Errorf("jwtstore: deriving key %q: %w", ids[i], err)
 		}
-		// Let golang-jwt produce the header so the accepted segment is exactly what
-		// Save mints.
-		t := jwt.New(jwt.SigningMethodHS256)
-		t.Header["kid"] = ids[i]
-		ss, err := t.SigningString()
+		h, err := headerSegment(ids[i], false)
 		if err != nil {
 			return nil, fmt.Errorf("jwtstore: encoding header for key %q: %w", ids[i], err)
 		}
-		zh, err := zipHeader(ids[i])
+		zh, err := headerSegment(ids[i], true)
 		if err != nil {
 			return nil, fmt.Errorf("jwtstore: encoding header for key %q: %w", ids[i], err)
 		}
-		sk := &signKey{kid: ids[i], key: key, header: ss[:indexDot(ss)], zipHeader: zh}
+		sk := &signKey{kid: ids[i], key: key, header: h, zipHeader: zh}
 		r.byHeader[sk.header] = headerRef{key: sk}
 		r.byHeader[sk.zipHeader] = headerRef{key: sk, zip: true}
-		r.byKid[sk.kid] = sk
 		if i == 0 {
 			r.signer = sk
 		}
 	}
 	return r, nil
+}
+
+// headerSegment returns the base64url header segment of a token signed by kid, as
+// golang-jwt encodes it: {"alg":"HS256","kid":kid,"typ":"JWT"}, with "zip":"DEF" added
+// for a compressed payload. Taking it from golang-jwt keeps the segments Load accepts
+// byte for byte equal to the ones Save mints.
+func headerSegment(kid string, zip bool) (string, error) {
+	t := jwt.New(jwt.SigningMethodHS256)
+	t.Header["kid"] = kid
+	if zip {
+		t.Header["zip"] = "DEF"
+	}
+	ss, err := t.SigningString()
+	if err != nil {
+		return "", err
+	}
+	return ss[:indexDot(ss)], nil
 }
 
 func indexDot(s string) int { return strings.IndexByte(s, '.') }

@@ -15,9 +15,8 @@ import (
 // "seal:"+purpose and the format version; the first key seals, every key opens. A Sealer is
 // safe for concurrent use.
 type Sealer struct {
-	purpose string
-	signer  *sealKey
-	byKid   map[string]*sealKey
+	signer *sealKey
+	byKid  map[string]*sealKey
 }
 
 type sealKey struct {
@@ -38,7 +37,7 @@ func NewSealer(purpose string, keys []Key) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sealer{purpose: purpose, byKid: make(map[string]*sealKey, len(keys))}
+	s := &Sealer{byKid: make(map[string]*sealKey, len(keys))}
 	for i, k := range keys {
 		key, err := deriveKey(k.Secret, "seal", purpose)
 		if err != nil {

@@ -194,7 +194,6 @@ func New[C any](o Options) (*Store[C], error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Keys = append([]Key(nil), o.Keys...)
 	s := &Store[C]{o: o, name: o.Name, ring: rg}
 	s.setAud("jwtstore:" + o.Purpose)
 	if o.HostPrefix {
@@ -567,7 +566,7 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 	}
 	j += i + 1 // end of the signing input
 	sig := tok[j+1:]
-	if len(sig) != 43 || indexDot(sig) >= 0 {
+	if len(sig) != sigLen || indexDot(sig) >= 0 {
 		return nil, fmt.Errorf("%w: bad signature length", ErrInvalid)
 	}
 	m := k.get()

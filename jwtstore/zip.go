@@ -99,10 +99,7 @@ func (z *inflater) inflate(b []byte, limit int) ([]byte, error) {
 	}
 	out := z.out[:0]
 	for {
-		if len(out) == cap(out) {
-			if len(out) > limit {
-				return nil, errInflateBound
-			}
+		if len(out) == cap(out) { // len(out) <= limit here: checked after every Read
 			out = slices.Grow(out, min(max(cap(out), 4096), limit+1-len(out))) // doubling
 		}
 		n, err := z.r.Read(out[len(out):cap(out)])
@@ -122,19 +119,6 @@ func (z *inflater) inflate(b []byte, limit int) ([]byte, error) {
 		return nil, errTrailing
 	}
 	return out, nil
-}
-
-// zipHeader returns the header segment of a compressed token signed by kid: what
-// golang-jwt encodes for {"alg":"HS256","kid":kid,"typ":"JWT","zip":"DEF"}.
-func zipHeader(kid string) (string, error) {
-	t := jwt.New(jwt.SigningMethodHS256)
-	t.Header["kid"] = kid
-	t.Header["zip"] = "DEF"
-	ss, err := t.SigningString()
-	if err != nil {
-		return "", err
-	}
-	return ss[:indexDot(ss)], nil
 }
 
 // signZip mints a compressed token with k: its zip header, payload as the (already
