@@ -45,11 +45,15 @@ func (o *OAuth) mockAllowed(r *http.Request) bool {
 	return true
 }
 
+// isLoopback reports whether host (a Host header, a RemoteAddr or a
+// forwarding header's value, with or without a port or quotes) names this
+// machine.
 func isLoopback(host string) bool {
-	host = strings.Trim(host, "[]\"")
+	host = strings.Trim(host, "\"")
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
+	host = strings.Trim(host, "[]")
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
