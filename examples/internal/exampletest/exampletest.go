@@ -35,6 +35,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -85,10 +86,13 @@ func Build(pkg string) (bin string, cleanup func(), err error) {
 
 // cleared are the variables dropped from the environment inherited by a
 // started program, so that a developer's or CI's own settings (an
-// HF_TOKEN, a SPACE_ID) never change what a test sees.
+// HF_TOKEN, a SPACE_ID, ECHOHF_DISALLOW_MOCK) never change what a test
+// sees. It names every variable echohf.Config.FromEnv reads, and those the
+// examples read themselves.
 var cleared = []string{
 	echohf.EnvSpaceID, echohf.EnvSpaceHost, echohf.EnvClientID, echohf.EnvClientSecret,
-	echohf.EnvScopes, echohf.EnvProviderURL, echohf.EnvSessionSecret, echohf.EnvOldSessionSecrets,
+	echohf.EnvScopes, echohf.EnvProviderURL, echohf.EnvMode, echohf.EnvDisallowMock,
+	echohf.EnvRedirectURL, echohf.EnvSessionSecret, echohf.EnvOldSessionSecrets,
 	echohf.EnvHFToken, echohf.EnvHFEndpoint,
 	"HOST", "PORT", "ORG_NAME", "INSTANCE_ID",
 }
@@ -99,15 +103,7 @@ var cleared = []string{
 func Env(kv ...string) []string {
 	env := make([]string, 0, len(os.Environ())+len(kv)+2)
 	for _, e := range os.Environ() {
-		name, _, _ := strings.Cut(e, "=")
-		drop := false
-		for _, c := range cleared {
-			if name == c {
-				drop = true
-				break
-			}
-		}
-		if !drop {
+		if name, _, _ := strings.Cut(e, "="); !slices.Contains(cleared, name) {
 			env = append(env, e)
 		}
 	}
@@ -235,7 +231,8 @@ func (p *Proc) Stop() error {
 		select {
 		case <-p.done:
 		case <-time.After(stopGrace):
-			p.cancel()
+			// cancel would only send SIGTERM again and wait out WaitDelay.
+			_ = p.cmd.Process.Kill()
 			<-p.done
 		}
 	}
