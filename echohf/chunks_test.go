@@ -150,7 +150,7 @@ func TestCallbackOddInputs(t *testing.T) {
 	t.Run("provider error", func(t *testing.T) {
 		c, state := start()
 		f := fetch(t, c, a.URL+CallbackPath+"?error=server_error&error_description=x&state="+url.QueryEscape(state))
-		if f.StatusCode != http.StatusBadRequest || f.setCookie(a.oauth.sessions.Name()) != "" {
+		if f.StatusCode != http.StatusBadRequest || !strings.Contains(f.body, "provider answered with an error") || f.setCookie(a.oauth.sessions.Name()) != "" {
 			t.Errorf("error=server_error: %d %s", f.StatusCode, f.body)
 		}
 	})
@@ -187,6 +187,20 @@ func TestCallbackOddInputs(t *testing.T) {
 			t.Errorf("foreign state: %d %q; want a retry", f.StatusCode, f.rawLocation())
 		}
 	})
+	t.Run("state edited in flight", func(t *testing.T) {
+		// Same id, so the login cookie is found; another target, so its
+		// hash is not the one the cookie keeps.
+		c, state := start()
+		st, ok := parseState(state)
+		if !ok {
+			t.Fatalf("parseState(%q) failed", state)
+		}
+		st.target = "/elsewhere"
+		f := fetch(t, c, a.URL+CallbackPath+"?code=x&state="+url.QueryEscape(st.String()))
+		if f.StatusCode != http.StatusFound || !strings.Contains(f.rawLocation(), paramRedirects+"=1") || f.setCookie(a.oauth.sessions.Name()) != "" {
+			t.Errorf("edited state: %d %q; want a retry and no session", f.StatusCode, f.rawLocation())
+		}
+	})
 	t.Run("expired login", func(t *testing.T) {
 		c := jarClient(t)
 		cb := fetch(t, c, fetch(t, c, a.URL+LoginPath+"?_target_url=/page").location(t)).location(t)
@@ -209,14 +223,7 @@ func TestHugeOrgListTruncated(t *testing.T) {
 	}
 	prov := mock.NewServer(t, mock.Config{Users: []mock.User{user}})
 	a := newApp(t, realConfig(prov))
-	b := newBrowser(t)
-	if status, body := b.get(t, a.URL+LoginPath+"?_target_url=/page"); status != http.StatusOK || body != "page" {
-		t.Fatalf("login = %d %s; want 200 page; logs:\n%s", status, body, a.logs)
-	}
-	w := b.whoami(t, a.URL)
-	if !w.LoggedIn {
-		t.Fatalf("not logged in; logs:\n%s", a.logs)
-	}
+	w := newBrowser(t).mustLogin(t, a)
 	orgs := w.Info.UserInfo.Orgs
 	if len(orgs) == 0 || len(orgs) >= 3000 {
 		t.Fatalf("kept %d orgs; want a truncated, non-empty list", len(orgs))

@@ -1,8 +1,6 @@
 package echohf
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -30,19 +28,14 @@ func TestLoginCookieBomb(t *testing.T) {
 		{Name: "hf_login_AAAAAAAAAAAAAAAAAAAAAA.0", Value: "2~x"},
 		{Name: "hf_login_AAAAAAAAAAAAAAAAAAAAAA.1", Value: "y"},
 	})
-	random := func(n int) string {
-		b := make([]byte, n)
-		_, _ = rand.Read(b)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
 	for i := range 10 {
-		target := "/p?x=" + random(1500) // cut to its path
+		target := "/p?x=" + randomString(1500) // cut to its path
 		if i%2 == 1 {
-			target = "/p?x=" + random(1500)[:maxStateTarget-len("/p?x=")] // kept whole
+			target = "/p?x=" + randomString(1500)[:maxStateTarget-len("/p?x=")] // kept whole
 		}
 		orgs := make([]string, maxLoginOrgIDs)
 		for j := range orgs {
-			orgs[j] = random(48) // 64 characters, the longest org id
+			orgs[j] = randomString(48) // 64 characters, the longest org id
 		}
 		f := fetch(t, c, a.URL+LoginPath+"?_target_url="+url.QueryEscape(target)+"&orgIds="+strings.Join(orgs, ","))
 		if f.StatusCode != http.StatusFound {

@@ -127,9 +127,7 @@ func TestMockWhoami(t *testing.T) {
 	t.Setenv(EnvHFToken, token)
 	t.Setenv(EnvHFEndpoint, hub.URL+"/")
 	a := newApp(t, Config{Mode: ModeMock})
-	b := newBrowser(t)
-	b.mustLogin(t, a)
-	w := b.whoami(t, a.URL)
+	w := newBrowser(t).mustLogin(t, a)
 	u := w.Info.UserInfo
 	if u.PreferredUsername != "alice" || u.Sub != "u-alice" || u.Name != "Alice A" || !u.IsPro || u.Picture != "https://cdn.example/alice.png" {
 		t.Errorf("mocked user = %+v; want alice from whoami", u)
