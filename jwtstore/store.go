@@ -107,13 +107,12 @@ type Options struct {
 // Store saves, loads and clears sessions of claims type C as signed JWT cookies. A Store
 // is safe for concurrent use.
 type Store[C any] struct {
-	o        Options // normalized
-	name     string  // effective cookie name
-	aud      string
-	audJSON  [2][]byte // aud as Save encodes it: ["aud"] and "aud"
-	ring     *ring
-	cache    *cache[C]
-	maxToken int // longest token Load accepts
+	o       Options // normalized
+	name    string  // effective cookie name
+	aud     string
+	audJSON [2][]byte // aud as Save encodes it: ["aud"] and "aud"
+	ring    *ring
+	cache   *cache[C]
 }
 
 // New validates o, fills defaults and returns a Store.
@@ -221,7 +220,6 @@ func (s *Store[C]) checkLayout() error {
 	if limit := MaxChunks * CookieLimit; s.o.MaxSize > limit {
 		return fmt.Errorf("jwtstore: Options.MaxSize %d is over %d (%d chunks)", s.o.MaxSize, limit, MaxChunks)
 	}
-	s.maxToken = s.o.MaxSize
 	return nil
 }
 
@@ -546,11 +544,9 @@ func (s *Store[C]) checkTimes(now, exp, nbf, iat time.Time) error {
 	return nil
 }
 
-// verify checks the header segment and signature of tok and decodes its payload.
+// verify checks the header segment and signature of tok and decodes its payload. tok
+// comes from find, which has already bounded its length.
 func (s *Store[C]) verify(tok string) (*wire[C], error) {
-	if len(tok) > s.maxToken {
-		return nil, fmt.Errorf("%w: token too long", ErrInvalid)
-	}
 	i := indexDot(tok)
 	if i < 0 {
 		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
@@ -617,7 +613,8 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 }
 
 // find returns the token carried by this store's cookie or chunk cookies in the Cookie
-// header lines.
+// header lines. It refuses a token longer than MaxSize, and a single cookie longer than
+// CookieLimit (Save would have chunked it).
 func (s *Store[C]) find(lines []string) (string, error) {
 	var (
 		single    string
@@ -653,7 +650,7 @@ func (s *Store[C]) find(lines []string) (string, error) {
 	case hasSingle && mask != 0:
 		return "", fmt.Errorf("%w: single cookie and chunks together", ErrInvalid)
 	case hasSingle:
-		if len(single) > CookieLimit {
+		if len(single) > min(CookieLimit, s.o.MaxSize) {
 			return "", fmt.Errorf("%w: cookie too long", ErrInvalid)
 		}
 		return single, nil
@@ -681,7 +678,7 @@ func (s *Store[C]) find(lines []string) (string, error) {
 	for i := 0; i < n; i++ {
 		size += len(chunks[i])
 	}
-	if size > s.maxToken {
+	if size > s.o.MaxSize {
 		return "", fmt.Errorf("%w: token too long", ErrInvalid)
 	}
 	var b strings.Builder

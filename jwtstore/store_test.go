@@ -756,6 +756,49 @@ func TestTooLarge(t *testing.T) {
 	}
 }
 
+// TestLoadSizeLimits checks that Load refuses validly signed tokens beyond its size
+// limits: a single cookie longer than CookieLimit (Save would have chunked it), and a
+// token longer than MaxSize in one cookie or in chunks. Each token loads where no limit
+// applies, so only the limit refuses it.
+func TestLoadSizeLimits(t *testing.T) {
+	s := newTestStore(t, nil)
+	small := newTestStore(t, func(o *Options) { o.MaxSize = 2000 }) // same key and purpose
+	signed := func(padding int) string {
+		return signRaw(s, s.ring.signer.header+"."+b64(string(claimsJSON("x", pad(padding), t0.Add(time.Hour)))))
+	}
+	tok5k, tok3k := signed(3600), signed(2400)
+	if n := len(tok5k); n <= CookieLimit || n > 6000 {
+		t.Fatalf("the 5 KB token has %d bytes", n)
+	}
+	// Over small's MaxSize, under CookieLimit, and long enough for chunkHeader to chunk.
+	if n := len(tok3k); n <= 3000 || n > CookieLimit-len("session=") {
+		t.Fatalf("the 3 KB token has %d bytes", n)
+	}
+	for _, tt := range []struct {
+		name   string
+		s      *Store[testClaims]
+		header string
+		want   error
+	}{
+		{"5 KB single cookie", s, "session=" + tok5k, ErrInvalid},
+		{"5 KB in chunks", s, chunkHeader("session", tok5k), nil},
+		{"3 KB single cookie, MaxSize 2000", small, "session=" + tok3k, ErrInvalid},
+		{"3 KB in chunks, MaxSize 2000", small, chunkHeader("session", tok3k), ErrInvalid},
+		{"3 KB single cookie, default MaxSize", s, "session=" + tok3k, nil},
+		{"3 KB in chunks, default MaxSize", s, chunkHeader("session", tok3k), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.s.Load(requestWith(tt.header))
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Load err = %v; want %v", err, tt.want)
+			}
+			if want := tt.want == nil; (got.User == "x") != want {
+				t.Fatalf("Load claims = %.40v; want loaded %v", got, want)
+			}
+		})
+	}
+}
+
 func TestCache(t *testing.T) {
 	c := &clock{now: t0}
 	s := newTestStore(t, func(o *Options) { o.CacheSize = 2; o.Now = c.Now })

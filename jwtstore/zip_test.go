@@ -271,7 +271,7 @@ func TestZipBombAllocation(t *testing.T) {
 	s := newTestStore(t, nil)
 	const size = 16 << 20
 	tok := mustSignZip(t, s, mustDeflate(t, claimsJSON("x", strings.Repeat("a", size), t0.Add(time.Hour))))
-	if len(tok) > s.maxToken {
+	if len(tok) > s.o.MaxSize {
 		t.Fatalf("bomb token of %d bytes is over MaxSize", len(tok))
 	}
 	r := requestWith(chunkHeader("session", tok))
