@@ -34,6 +34,13 @@ const maxBreakouts = 2
 // to mock sessions (the reference's 8 hours).
 const defaultTokenLifetime = 8 * time.Hour
 
+// Messages the login routes give in more than one place.
+const (
+	msgBadState      = "Sign-in failed: the callback has no valid state. Please sign in again."
+	msgUnavailable   = "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment."
+	msgMockLocalOnly = "Mock login answers only local requests: this app runs in mock mode (SPACE_ID is not set)."
+)
+
 // Query parameters of the login route.
 const (
 	paramTarget    = "_target_url"
@@ -209,13 +216,13 @@ func (o *OAuth) login(c echo.Context) error {
 	target := loginTarget(q)
 	if o.cfg.mode == ModeMock {
 		if !o.mockAllowed(c.Request()) {
-			return o.fail(c, http.StatusForbidden, "Mock login answers only local requests: this app runs in mock mode (SPACE_ID is not set).", nil)
+			return o.fail(c, http.StatusForbidden, msgMockLocalOnly, nil)
 		}
 		return c.Redirect(http.StatusFound, o.prefix+CallbackPath+"?"+paramTarget+"="+url.QueryEscape(target))
 	}
 	p, err := o.providerFor(c.Request().Context())
 	if err != nil {
-		return o.fail(c, http.StatusServiceUnavailable, "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment.", err)
+		return o.fail(c, http.StatusServiceUnavailable, msgUnavailable, err)
 	}
 	req, res := c.Request(), c.Response()
 	asked := o.askedOrgIDs(q)
@@ -308,11 +315,11 @@ func (o *OAuth) callback(c echo.Context) error {
 	state := q.Get("state")
 	st, ok := parseState(state)
 	if !ok {
-		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the callback has no valid state. Please sign in again.", nil)
+		return o.fail(c, http.StatusBadRequest, msgBadState, nil)
 	}
 	store, err := o.logins.Sub(st.id)
 	if err != nil {
-		return o.fail(c, http.StatusBadRequest, "Sign-in failed: the callback has no valid state. Please sign in again.", nil)
+		return o.fail(c, http.StatusBadRequest, msgBadState, nil)
 	}
 	pend, err := store.Load(req)
 	matched := err == nil && subtle.ConstantTimeCompare(pend.StateHash, stateHash(state)) == 1
@@ -332,7 +339,7 @@ func (o *OAuth) callback(c echo.Context) error {
 	}
 	p, err := o.providerFor(req.Context())
 	if err != nil {
-		return o.fail(c, http.StatusServiceUnavailable, "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment.", err)
+		return o.fail(c, http.StatusServiceUnavailable, msgUnavailable, err)
 	}
 	info, err := o.complete(req.Context(), p, pend, state, code)
 	if err != nil {
@@ -387,11 +394,10 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, 
 	cfg.RedirectURL = pend.Redirect
 	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient), code, oauth2.VerifierOption(pend.Verifier))
 	if err != nil {
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 {
-			return nil, fmt.Errorf("%w: token endpoint answered %d %s", errGrant, re.Response.StatusCode, safeToken(re.ErrorCode))
-		}
-		if errors.As(err, &re) && re.Response != nil {
+		if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
+			if code := re.Response.StatusCode; code >= 400 && code < 500 {
+				return nil, fmt.Errorf("%w: token endpoint answered %d %s", errGrant, code, safeToken(re.ErrorCode))
+			}
 			return nil, fmt.Errorf("%w: token endpoint answered %d", errProvider, re.Response.StatusCode)
 		}
 		return nil, fmt.Errorf("%w: token endpoint: %s", errProvider, transportError(err))
@@ -404,8 +410,8 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, 
 	if err != nil {
 		return nil, err
 	}
-	var body []byte
-	if err := o.getJSON(ctx, p.UserinfoEndpoint, tok.AccessToken, &body); err != nil {
+	body, err := o.getBody(ctx, p.UserinfoEndpoint, tok.AccessToken)
+	if err != nil {
 		return nil, fmt.Errorf("userinfo: %w", err)
 	}
 	user, err := parseUserInfo(body)
@@ -481,7 +487,7 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 	for lo+1 < hi {
 		n := (lo + hi + 1) / 2
 		s.User.Orgs = orgs[:n]
-		if err = o.sessions.Save(discard{http.Header{}}, r, s, expires); err == nil {
+		if err = o.sessions.Save(discard{http.Header{}}, nil, s, expires); err == nil { // a probe: no stale cookies to expire
 			lo = n
 		} else if errors.Is(err, jwtstore.ErrTooLarge) {
 			hi = n

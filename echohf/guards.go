@@ -107,10 +107,7 @@ func RequireOrg(orgs ...string) echo.MiddlewareFunc {
 // cfg names no organization or an unknown role, as Echo's WithConfig
 // constructors do for invalid configurations.
 func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
-	if len(cfg.Orgs) == 0 {
-		panic("echohf: RequireOrg needs at least one organization")
-	}
-	minRank := -1
+	minRank := -1 // below every role's rank, unknown roles (-1) included
 	if cfg.MinRole != "" {
 		minRank = roleRank(&cfg.MinRole)
 		if minRank < 0 {
@@ -143,7 +140,7 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 				if org == nil {
 					continue
 				}
-				if minRank >= 0 && roleRank(org.RoleInOrg) < minRank {
+				if roleRank(org.RoleInOrg) < minRank {
 					continue
 				}
 				if cfg.RefuseRestricted && len(org.SecurityRestrictions) > 0 {

@@ -130,16 +130,16 @@ func parseUserInfo(raw []byte) (OAuthUserInfo, error) {
 		return OAuthUserInfo{}, err
 	}
 	u := OAuthUserInfo{
-		Sub:               laxString(m["sub"]),
-		Name:              laxString(m["name"]),
-		PreferredUsername: laxString(m["preferred_username"]),
-		EmailVerified:     laxOptBool(m["email_verified"]),
-		Email:             laxOptString(m["email"]),
-		Picture:           laxString(m["picture"]),
-		Profile:           laxString(m["profile"]),
-		Website:           laxOptString(m["website"]),
-		IsPro:             laxBool(m["isPro"]),
-		CanPay:            laxOptBool(m["canPay"]),
+		Sub:               lax[string](m["sub"]),
+		Name:              lax[string](m["name"]),
+		PreferredUsername: lax[string](m["preferred_username"]),
+		EmailVerified:     lax[*bool](m["email_verified"]),
+		Email:             lax[*string](m["email"]),
+		Picture:           lax[string](m["picture"]),
+		Profile:           lax[string](m["profile"]),
+		Website:           lax[*string](m["website"]),
+		IsPro:             lax[bool](m["isPro"]),
+		CanPay:            lax[*bool](m["canPay"]),
 	}
 	var orgs []json.RawMessage
 	if raw, ok := m["orgs"]; ok && json.Unmarshal(raw, &orgs) == nil {
@@ -150,14 +150,14 @@ func parseUserInfo(raw []byte) (OAuthUserInfo, error) {
 				continue
 			}
 			u.Orgs = append(u.Orgs, OAuthOrgInfo{
-				Sub:                  laxString(om["sub"]),
-				Name:                 laxString(om["name"]),
-				PreferredUsername:    laxString(om["preferred_username"]),
-				Picture:              laxString(om["picture"]),
-				IsEnterprise:         laxBool(om["isEnterprise"]),
-				CanPay:               laxOptBool(om["canPay"]),
-				RoleInOrg:            laxOptString(om["roleInOrg"]),
-				Plan:                 laxOptString(om["plan"]),
+				Sub:                  lax[string](om["sub"]),
+				Name:                 lax[string](om["name"]),
+				PreferredUsername:    lax[string](om["preferred_username"]),
+				Picture:              lax[string](om["picture"]),
+				IsEnterprise:         lax[bool](om["isEnterprise"]),
+				CanPay:               lax[*bool](om["canPay"]),
+				RoleInOrg:            lax[*string](om["roleInOrg"]),
+				Plan:                 lax[*string](om["plan"]),
 				SecurityRestrictions: laxStrings(om["securityRestrictions"]),
 			})
 		}
@@ -165,32 +165,15 @@ func parseUserInfo(raw []byte) (OAuthUserInfo, error) {
 	return u, nil
 }
 
-func laxString(raw json.RawMessage) string {
-	var s string
-	_ = json.Unmarshal(raw, &s) // a missing or mistyped field stays empty
-	return s
-}
-
-func laxOptString(raw json.RawMessage) *string {
-	var s *string
-	if json.Unmarshal(raw, &s) != nil {
-		return nil
+// lax decodes raw as a T; a missing, null or mistyped field gives T's zero
+// value (an empty string, false, a nil pointer).
+func lax[T any](raw json.RawMessage) T {
+	var v T
+	if json.Unmarshal(raw, &v) != nil {
+		var zero T
+		return zero
 	}
-	return s
-}
-
-func laxBool(raw json.RawMessage) bool {
-	var b bool
-	_ = json.Unmarshal(raw, &b) // a missing or mistyped field stays false
-	return b
-}
-
-func laxOptBool(raw json.RawMessage) *bool {
-	var b *bool
-	if json.Unmarshal(raw, &b) != nil {
-		return nil
-	}
-	return b
+	return v
 }
 
 func laxStrings(raw json.RawMessage) []string {

@@ -77,7 +77,7 @@ func forwardedFor(elem string) string {
 func (o *OAuth) mockCallback(c echo.Context) error {
 	req := c.Request()
 	if !o.mockAllowed(req) {
-		return o.fail(c, http.StatusForbidden, "Mock login answers only local requests: this app runs in mock mode (SPACE_ID is not set).", nil)
+		return o.fail(c, http.StatusForbidden, msgMockLocalOnly, nil)
 	}
 	user := o.mockUser(req.Context())
 	token := "hf_oauth_mock_" + randomString(16)

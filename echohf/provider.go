@@ -93,9 +93,14 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 		return nil, fmt.Errorf("%w: discovery: issuer %q is not the provider URL %q", errProvider, d.Issuer, o.cfg.ProviderURL)
 	}
 	secure := strings.HasPrefix(o.cfg.ProviderURL, "https://") // an https provider's endpoints are https too
-	for name, v := range map[string]string{"authorization_endpoint": d.AuthorizationEndpoint, "token_endpoint": d.TokenEndpoint, "userinfo_endpoint": d.UserinfoEndpoint, "jwks_uri": d.JWKSURI} {
-		if !strings.HasPrefix(v, "https://") && (secure || !strings.HasPrefix(v, "http://")) {
-			return nil, fmt.Errorf("%w: discovery: %s missing, not an http(s) URL, or http for an https provider", errProvider, name)
+	for _, e := range []struct{ name, url string }{
+		{"authorization_endpoint", d.AuthorizationEndpoint},
+		{"token_endpoint", d.TokenEndpoint},
+		{"userinfo_endpoint", d.UserinfoEndpoint},
+		{"jwks_uri", d.JWKSURI},
+	} {
+		if !strings.HasPrefix(e.url, "https://") && (secure || !strings.HasPrefix(e.url, "http://")) {
+			return nil, fmt.Errorf("%w: discovery: %s missing, not an http(s) URL, or http for an https provider", errProvider, e.name)
 		}
 	}
 	p := &provider{discovery: d}
@@ -125,13 +130,25 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 	return p, nil
 }
 
-// getJSON fetches url (with a bearer token when token is set) and decodes
-// its JSON body into v. Transport failures and non-200 answers wrap
-// errProvider; the error never contains the token or the body.
+// getJSON fetches url with getBody and decodes the body into v.
 func (o *OAuth) getJSON(ctx context.Context, url, token string, v any) error {
+	body, err := o.getBody(ctx, url, token)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("%w: the answer is not a JSON document", errProvider)
+	}
+	return nil
+}
+
+// getBody fetches url (with a bearer token when token is set) and returns
+// its body, at most maxDocSize bytes. Transport failures and non-200
+// answers wrap errProvider; the error never contains the token or the body.
+func (o *OAuth) getBody(ctx context.Context, url, token string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errProvider, err)
+		return nil, fmt.Errorf("%w: %w", errProvider, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if token != "" {
@@ -139,25 +156,18 @@ func (o *OAuth) getJSON(ctx context.Context, url, token string, v any) error {
 	}
 	res, err := o.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %s", errProvider, transportError(err))
+		return nil, fmt.Errorf("%w: %s", errProvider, transportError(err))
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))
-		return fmt.Errorf("%w: %s answered %d", errProvider, req.URL.Path, res.StatusCode)
+		return nil, fmt.Errorf("%w: %s answered %d", errProvider, req.URL.Path, res.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxDocSize))
 	if err != nil {
-		return fmt.Errorf("%w: reading %s: %s", errProvider, req.URL.Path, transportError(err))
+		return nil, fmt.Errorf("%w: reading %s: %s", errProvider, req.URL.Path, transportError(err))
 	}
-	if raw, ok := v.(*[]byte); ok {
-		*raw = body
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("%w: %s: not a JSON document", errProvider, req.URL.Path)
-	}
-	return nil
+	return body, nil
 }
 
 // transportError describes a transport failure without echoing URLs that
@@ -294,9 +304,6 @@ func (o *OAuth) verifyIDToken(ctx context.Context, p *provider, raw, nonce strin
 	if hasAZP && azp != o.cfg.ClientID {
 		return nil, fmt.Errorf("%w: id_token azp is not this client", errVerify)
 	}
-	claims, err := json.Marshal(tok)
-	if err != nil {
-		return nil, fmt.Errorf("%w: id_token claims: %w", errVerify, err)
-	}
-	return &idClaims{Sub: tok.Subject(), JSON: claims}, nil
+	// The claims' bytes are the payload just verified, as the provider sent it.
+	return &idClaims{Sub: tok.Subject(), JSON: msg.Payload()}, nil
 }
