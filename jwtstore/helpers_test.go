@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -77,6 +79,49 @@ func requestWith(header ...string) *http.Request {
 		r.Header.Add("Cookie", h)
 	}
 	return r
+}
+
+// sessionEnvelope returns the envelope Save at t0 builds for c and audience aud, expiring
+// an hour later.
+func sessionEnvelope(aud string, c testClaims) *envelope[testClaims] {
+	e := &envelope[testClaims]{C: c}
+	e.Issuer = "jwtstore"
+	e.Audience = jwt.ClaimStrings{aud}
+	e.ExpiresAt = jwt.NewNumericDate(t0.Add(time.Hour))
+	e.IssuedAt = jwt.NewNumericDate(t0)
+	return e
+}
+
+// mintUncompressed returns the token sign mints in s for c at t0, expiring an hour later:
+// what Save writes, before any compression. edit, when not nil, changes the envelope
+// before it is signed.
+func mintUncompressed(t testing.TB, s *Store[testClaims], c testClaims, edit func(*envelope[testClaims])) string {
+	t.Helper()
+	e := sessionEnvelope(s.aud, c)
+	if edit != nil {
+		edit(e)
+	}
+	tok, err := s.sign(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// withWarmCache returns s itself when size is 0, else a store with s's options and a
+// cache of size entries, warmed by loading the valid session in the Cookie header warm.
+func withWarmCache(t *testing.T, s *Store[testClaims], size int, warm string) *Store[testClaims] {
+	t.Helper()
+	if size == 0 {
+		return s
+	}
+	o := s.o
+	o.CacheSize = size
+	st := newTestStore(t, func(p *Options) { *p = o })
+	if _, err := st.Load(requestWith(warm)); err != nil {
+		t.Fatalf("warming the cache: %v", err)
+	}
+	return st
 }
 
 // signRaw signs an arbitrary signing input with the store's signing key.

@@ -60,15 +60,10 @@ func TestLoadNoCookie(t *testing.T) {
 	}
 }
 
-// foreign mints a token for s's claims with another signing method and key.
+// foreign mints a session of the default test store with another signing method and key.
 func foreign(t *testing.T, m jwt.SigningMethod, key any, kid string) string {
 	t.Helper()
-	env := &envelope[testClaims]{C: testClaims{User: "eve"}}
-	env.Issuer = "jwtstore"
-	env.Audience = jwt.ClaimStrings{"jwtstore:session"}
-	env.ExpiresAt = jwt.NewNumericDate(t0.Add(time.Hour))
-	env.IssuedAt = jwt.NewNumericDate(t0)
-	tk := jwt.NewWithClaims(m, env)
+	tk := jwt.NewWithClaims(m, sessionEnvelope("jwtstore:session", testClaims{User: "eve"}))
 	tk.Header["kid"] = kid
 	s, err := tk.SignedString(key)
 	if err != nil {
@@ -85,20 +80,10 @@ func TestLoadRejects(t *testing.T) {
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
 
-	mint := func(mut func(e *envelope[testClaims])) string {
-		e := &envelope[testClaims]{C: testClaims{User: "ada"}}
-		e.Issuer = "jwtstore"
-		e.Audience = jwt.ClaimStrings{s.aud}
-		e.ExpiresAt = jwt.NewNumericDate(t0.Add(time.Hour))
-		e.IssuedAt = jwt.NewNumericDate(t0)
-		mut(e)
-		tok, err := s.sign(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
+	mint := func(edit func(e *envelope[testClaims])) string {
+		return mintUncompressed(t, s, testClaims{User: "ada"}, edit)
 	}
-	validTok := mint(func(*envelope[testClaims]) {})
+	validTok := mint(nil)
 	if _, err := s.Load(requestWith("session=" + validTok)); err != nil {
 		t.Fatalf("valid token: %v", err)
 	}
@@ -183,16 +168,7 @@ func TestLoadRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, cache := range []int{0, 8} {
-				st := s
-				if cache > 0 {
-					o := s.o
-					o.CacheSize = cache
-					st = newTestStore(t, func(p *Options) { *p = o })
-					// Warm the cache with the valid token.
-					if _, err := st.Load(requestWith("session=" + validTok)); err != nil {
-						t.Fatal(err)
-					}
-				}
+				st := withWarmCache(t, s, cache, "session="+validTok)
 				got, err := st.Load(requestWith(tt.header))
 				if !errors.Is(err, tt.want) || !errors.Is(err, ErrNoSession) {
 					t.Fatalf("cache %d: Load err = %v; want %v", cache, err, tt.want)
@@ -569,22 +545,6 @@ func TestChunks(t *testing.T) {
 	}
 }
 
-// mintUncompressed returns the token sign mints for c in a Save at t0 expiring in an hour:
-// what Save writes, before any compression.
-func mintUncompressed(t *testing.T, s *Store[testClaims], c testClaims) string {
-	t.Helper()
-	env := &envelope[testClaims]{C: c}
-	env.Issuer = "jwtstore"
-	env.Audience = jwt.ClaimStrings{s.aud}
-	env.ExpiresAt = jwt.NewNumericDate(t0.Add(time.Hour))
-	env.IssuedAt = jwt.NewNumericDate(t0)
-	tok, err := s.sign(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
 // findExact searches for claims whose token, as one cookie, is exactly size bytes: the
 // uncompressed token when zip is false, else the compressed one. Since a base64 segment
 // never has a length of 4k+1, it tries cookie names of four lengths and returns the store.
@@ -593,7 +553,7 @@ func findExact(t *testing.T, size int, zip bool) (*Store[testClaims], testClaims
 	for _, name := range []string{"session", "session1", "session12", "session123"} {
 		s := newTestStore(t, func(o *Options) { o.Name = name })
 		length := func(c testClaims) int {
-			tok := mintUncompressed(t, s, c)
+			tok := mintUncompressed(t, s, c, nil)
 			if zip {
 				z, err := s.compact(tok)
 				if err != nil || z == tok {
@@ -852,11 +812,25 @@ func TestCache(t *testing.T) {
 	if _, err := s.Load(requestWith(hdrs[4])); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("cached token before iat: %v; want ErrInvalid", err)
 	}
-	// Only exact token strings hit.
+	// Only exact token strings hit: a payload byte changed under the cached token's
+	// signature has the same cache key, and is verified in full.
 	c.now = t0
 	tok := strings.TrimPrefix(hdrs[4], "session=")
-	if _, err := s.Load(requestWith("session=" + tok[:len(tok)-1] + "A")); !errors.Is(err, ErrInvalid) {
-		t.Fatalf("altered token: %v", err)
+	if s.cache.get(tok) == nil {
+		t.Fatal("token not cached before the altered load")
+	}
+	alt := []byte(tok)
+	i := strings.IndexByte(tok, '.') + 10
+	if alt[i] == 'A' {
+		alt[i] = 'B'
+	} else {
+		alt[i] = 'A'
+	}
+	if cacheKey(string(alt)) != cacheKey(tok) || string(alt) == tok {
+		t.Fatalf("altered token %q does not share the cache key of %q", alt, tok)
+	}
+	if got, err := s.Load(requestWith("session=" + string(alt))); !errors.Is(err, ErrInvalid) || got != (testClaims{}) {
+		t.Fatalf("altered token: %+v, %v; want ErrInvalid", got, err)
 	}
 }
 

@@ -215,15 +215,7 @@ func TestCompressedRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, cache := range []int{0, 8} {
-				st := s
-				if cache > 0 {
-					o := s.o
-					o.CacheSize = cache
-					st = newTestStore(t, func(p *Options) { *p = o })
-					if _, err := st.Load(requestWith(cookieHeader(validRec))); err != nil {
-						t.Fatal(err)
-					}
-				}
+				st := withWarmCache(t, s, cache, cookieHeader(validRec))
 				got, err := st.Load(requestWith(chunkHeader("session", tt.tok)))
 				if !errors.Is(err, tt.want) || (errors.Is(tt.want, ErrInvalid) && errors.Is(err, ErrExpired)) {
 					t.Fatalf("cache %d: Load err = %v; want %v", cache, err, tt.want)
