@@ -162,14 +162,11 @@ func New[C any](o Options) (*Store[C], error) {
 			return nil, errors.New(`jwtstore: HostPrefix requires Path "/"`)
 		}
 	}
-	if o.MaxAge < 0 {
-		return nil, errors.New("jwtstore: Options.MaxAge is negative")
-	}
 	if o.MaxAge == 0 {
 		o.MaxAge = DefaultMaxAge
 	}
 	if o.MaxAge < time.Second {
-		return nil, errors.New("jwtstore: Options.MaxAge is under one second")
+		return nil, fmt.Errorf("jwtstore: Options.MaxAge %v must be at least one second", o.MaxAge)
 	}
 	if o.Leeway < 0 {
 		return nil, errors.New("jwtstore: Options.Leeway is negative")

@@ -336,40 +336,45 @@ func TestMaxAgeClamp(t *testing.T) {
 }
 
 func TestNewRefuses(t *testing.T) {
+	// want is a part of the error that names the option at fault. Some of New's checks
+	// refuse what http.Cookie.Valid (run by checkLayout) would refuse anyway, for a
+	// clearer message; want fails the case if such a check is dropped.
 	tests := []struct {
 		name string
 		mut  func(*Options)
+		want string
 	}{
-		{"no keys", func(o *Options) { o.Keys = nil }},
-		{"empty secret", func(o *Options) { o.Keys = []Key{{ID: "a"}} }},
-		{"empty old secret", func(o *Options) { o.Keys = append(o.Keys, Key{ID: "b"}) }},
-		{"duplicate ids", func(o *Options) { o.Keys = []Key{{ID: "a", Secret: secretA}, {ID: "a", Secret: secretB}} }},
-		{"duplicate derived ids", func(o *Options) { o.Keys = []Key{{Secret: secretA}, {Secret: secretA}} }},
-		{"bad id", func(o *Options) { o.Keys = []Key{{ID: "a b", Secret: secretA}} }},
-		{"long id", func(o *Options) { o.Keys = []Key{{ID: strings.Repeat("a", 65), Secret: secretA}} }},
-		{"empty name", func(o *Options) { o.Name = "" }},
-		{"bad name", func(o *Options) { o.Name = "ses sion" }},
-		{"name with ;", func(o *Options) { o.Name = "a;b" }},
-		{"name with =", func(o *Options) { o.Name = "a=b" }},
-		{"name with prefix", func(o *Options) { o.Name = "__Host-session" }},
-		{"__Secure- insecure", func(o *Options) { o.Name = "__Secure-s"; o.Insecure = true }},
-		{"empty purpose", func(o *Options) { o.Purpose = "" }},
-		{"bad purpose", func(o *Options) { o.Purpose = "a b" }},
-		{"SameSite None insecure", func(o *Options) { o.SameSite = http.SameSiteNoneMode; o.Insecure = true }},
-		{"SameSite unknown", func(o *Options) { o.SameSite = 9 }},
-		{"Partitioned insecure", func(o *Options) { o.Partitioned = true; o.Insecure = true }},
-		{"HostPrefix insecure", func(o *Options) { o.HostPrefix = true; o.Insecure = true }},
-		{"HostPrefix domain", func(o *Options) { o.HostPrefix = true; o.Domain = "example.com" }},
-		{"HostPrefix path", func(o *Options) { o.HostPrefix = true; o.Path = "/app" }},
-		{"bad path", func(o *Options) { o.Path = "/a;b" }},
-		{"relative path", func(o *Options) { o.Path = "a" }},
-		{"bad domain", func(o *Options) { o.Domain = "exa mple.com" }},
-		{"negative leeway", func(o *Options) { o.Leeway = -time.Second }},
-		{"negative max age", func(o *Options) { o.MaxAge = -time.Second }},
-		{"negative max size", func(o *Options) { o.MaxSize = -1 }},
-		{"huge max size", func(o *Options) { o.MaxSize = 1 << 20 }},
-		{"negative cache", func(o *Options) { o.CacheSize = -1 }},
-		{"huge domain", func(o *Options) { o.Domain = strings.Repeat("a.", 1600) + "com" }},
+		{"no keys", func(o *Options) { o.Keys = nil }, "Keys"},
+		{"empty secret", func(o *Options) { o.Keys = []Key{{ID: "a"}} }, "key 0"},
+		{"empty old secret", func(o *Options) { o.Keys = append(o.Keys, Key{ID: "b"}) }, "key 1"},
+		{"duplicate ids", func(o *Options) { o.Keys = []Key{{ID: "a", Secret: secretA}, {ID: "a", Secret: secretB}} }, "keys 0 and 1"},
+		{"duplicate derived ids", func(o *Options) { o.Keys = []Key{{Secret: secretA}, {Secret: secretA}} }, "keys 0 and 1"},
+		{"bad id", func(o *Options) { o.Keys = []Key{{ID: "a b", Secret: secretA}} }, "key 0: id"},
+		{"long id", func(o *Options) { o.Keys = []Key{{ID: strings.Repeat("a", 65), Secret: secretA}} }, "key 0: id"},
+		{"empty name", func(o *Options) { o.Name = "" }, "Options.Name"},
+		{"bad name", func(o *Options) { o.Name = "ses sion" }, "Options.Name"},
+		{"name with ;", func(o *Options) { o.Name = "a;b" }, "Options.Name"},
+		{"name with =", func(o *Options) { o.Name = "a=b" }, "Options.Name"},
+		{"name with prefix", func(o *Options) { o.Name = "__Host-session" }, "Options.Name"},
+		{"__Secure- insecure", func(o *Options) { o.Name = "__Secure-s"; o.Insecure = true }, "Options.Name"},
+		{"empty purpose", func(o *Options) { o.Purpose = "" }, "Options.Purpose"},
+		{"bad purpose", func(o *Options) { o.Purpose = "a b" }, "Options.Purpose"},
+		{"SameSite None insecure", func(o *Options) { o.SameSite = http.SameSiteNoneMode; o.Insecure = true }, "SameSite=None"},
+		{"SameSite unknown", func(o *Options) { o.SameSite = 9 }, "Options.SameSite"},
+		{"Partitioned insecure", func(o *Options) { o.Partitioned = true; o.Insecure = true }, "Partitioned"},
+		{"HostPrefix insecure", func(o *Options) { o.HostPrefix = true; o.Insecure = true }, "HostPrefix"},
+		{"HostPrefix domain", func(o *Options) { o.HostPrefix = true; o.Domain = "example.com" }, "HostPrefix"},
+		{"HostPrefix path", func(o *Options) { o.HostPrefix = true; o.Path = "/app" }, "HostPrefix"},
+		{"bad path", func(o *Options) { o.Path = "/a;b" }, "Options.Path"},
+		{"relative path", func(o *Options) { o.Path = "a" }, "Options.Path"},
+		{"bad domain", func(o *Options) { o.Domain = "exa mple.com" }, "Domain"},
+		{"negative leeway", func(o *Options) { o.Leeway = -time.Second }, "Options.Leeway"},
+		{"negative max age", func(o *Options) { o.MaxAge = -time.Second }, "Options.MaxAge"},
+		{"max age under a second", func(o *Options) { o.MaxAge = 500 * time.Millisecond }, "Options.MaxAge"},
+		{"negative max size", func(o *Options) { o.MaxSize = -1 }, "Options.MaxSize"},
+		{"huge max size", func(o *Options) { o.MaxSize = 1 << 20 }, "Options.MaxSize"},
+		{"negative cache", func(o *Options) { o.CacheSize = -1 }, "Options.CacheSize"},
+		{"huge domain", func(o *Options) { o.Domain = strings.Repeat("a.", 1600) + "com" }, "Domain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -379,6 +384,9 @@ func TestNewRefuses(t *testing.T) {
 			}
 			if errors.Is(err, ErrNoSession) {
 				t.Fatalf("config error %v matches ErrNoSession", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New error %q does not name %s", err, tt.want)
 			}
 		})
 	}
