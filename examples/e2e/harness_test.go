@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/examples/internal/exampletest"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -27,7 +27,6 @@ const envStrict = "ECHOHF_E2E"
 
 // Time bounds.
 const (
-	buildTimeout = 5 * time.Minute  // go build of examples/space
 	procTimeout  = 3 * time.Minute  // hard bound on every started process
 	readyTimeout = 20 * time.Second // a process must answer within this
 	stopGrace    = 5 * time.Second  // SIGTERM, then SIGKILL after this
@@ -45,26 +44,11 @@ const (
 var spaceBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "echohf-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	spaceBin = filepath.Join(dir, "space")
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	// go test puts the go command's own directory first in PATH.
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", spaceBin, "../space")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ../space: %v\n%s", err, out)
-		return 2
-	}
-	return m.Run()
+	var cleanup func()
+	spaceBin, cleanup = exampletest.MustBuild("../space")
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // requireBinary returns the first of candidates found (a name in PATH or an
@@ -233,7 +217,7 @@ func startSpace(t *testing.T, instance string, port int, vars ...string) *space 
 		proc:     startProc(t, "space "+instance, spaceBin, nil, env),
 		Instance: instance,
 		Port:     port,
-		URL:      "http://127.0.0.1:" + strconv.Itoa(port),
+		URL:      baseURL(port),
 	}
 	waitHTTP(t, s.proc, s.URL+"/", func(r *http.Response) bool {
 		return r.StatusCode == http.StatusOK && r.Header.Get("X-Instance") == instance

@@ -1,21 +1,19 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"text/template"
 	"time"
 
 	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/examples/internal/exampletest"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -96,12 +94,11 @@ http {
 }
 `))
 
-// startNginx runs nginx on 127.0.0.1:port in front of the instances on
-// ports, with its own configuration and files in a temporary directory,
-// and stops it (by PID) when the test ends.
-func startNginx(t *testing.T, port int, ports []int) *proc {
+// startNginx runs the nginx binary exe on 127.0.0.1:port in front of the
+// instances on ports, with its own configuration and files in a temporary
+// directory, and stops it (by PID) when the test ends.
+func startNginx(t *testing.T, exe string, port int, ports []int) {
 	t.Helper()
-	exe := requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nginx.conf")
 	f, err := os.Create(conf)
@@ -135,47 +132,15 @@ func startNginx(t *testing.T, port int, ports []int) *proc {
 			t.Logf("nginx error.log:\n%s", strings.Join(lines, "\n"))
 		}
 	})
-	waitHTTP(t, p, "http://127.0.0.1:"+strconv.Itoa(port)+"/_nginx_ready", func(r *http.Response) bool {
+	waitHTTP(t, p, baseURL(port)+"/_nginx_ready", func(r *http.Response) bool {
 		return r.StatusCode == http.StatusNoContent
 	})
-	return p
-}
-
-// answer is one request of a Go client through the load balancer.
-type answer struct {
-	status   int
-	instance string
-	body     string
-	cookies  []string // Set-Cookie headers
-}
-
-// get fetches u with the cookie header, without following redirects.
-func get(t *testing.T, c *http.Client, u, cookie string) answer {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Cookie", cookie)
-	req.Header.Set("Accept", "text/html")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	return answer{resp.StatusCode, resp.Header.Get("X-Instance"), string(body), resp.Header.Values("Set-Cookie")}
 }
 
 // loggedIn tells whether a page shows user signed in.
-func (a answer) loggedIn(user string) bool {
-	return a.status == http.StatusOK && strings.Contains(a.body, `id="username"`) &&
-		strings.Contains(a.body, "@"+user+"<") && !strings.Contains(a.body, `id="signin"`)
+func loggedIn(r *exampletest.Response, user string) bool {
+	return r.Status == http.StatusOK && strings.Contains(r.Body, `id="username"`) &&
+		strings.Contains(r.Body, "@"+user+"<") && !strings.Contains(r.Body, `id="signin"`)
 }
 
 // spread sends n requests through the load balancer with the browser's
@@ -184,10 +149,9 @@ func (a answer) loggedIn(user string) bool {
 // instance served.
 func spread(t *testing.T, base, cookie, user string, n int) map[string]int {
 	t.Helper()
-	c := &http.Client{
-		Timeout:       10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	// No cookie jar: every request carries the browser's cookies and
+	// nothing else, and a Set-Cookie in an answer changes no later request.
+	c := &exampletest.Client{Client: &http.Client{Timeout: 10 * time.Second}}
 	seen := map[string]int{}
 	failures := 0
 	for i := range n {
@@ -195,11 +159,13 @@ func spread(t *testing.T, base, cookie, user string, n int) map[string]int {
 		if i%2 == 1 {
 			path = "/members"
 		}
-		a := get(t, c, base+path, cookie)
-		seen[a.instance]++
-		ok := a.loggedIn(user)
-		for _, sc := range a.cookies {
-			if isSessionCookie(strings.SplitN(sc, "=", 2)[0]) {
+		r := c.GetNoRedirect(t, base+path, "Cookie: "+cookie, "Accept: text/html")
+		instance, setCookies := r.Header.Get("X-Instance"), r.Header.Values("Set-Cookie")
+		seen[instance]++
+		in := loggedIn(r, user)
+		ok := in
+		for _, sc := range setCookies {
+			if name, _, _ := strings.Cut(sc, "="); isSessionCookie(name) {
 				ok = false // the session was expired or rewritten: not what a valid session gets
 			}
 		}
@@ -207,7 +173,7 @@ func spread(t *testing.T, base, cookie, user string, n int) map[string]int {
 			failures++
 			if failures <= 3 {
 				t.Errorf("request %d: GET %s served by %q: status %d, logged in %v, Set-Cookie %q",
-					i, path, a.instance, a.status, a.loggedIn(user), a.cookies)
+					i, path, instance, r.Status, in, setCookies)
 			}
 		}
 	}
@@ -223,9 +189,9 @@ func spread(t *testing.T, base, cookie, user string, n int) map[string]int {
 // URL and the instances.
 func startReplicas(t *testing.T, providerURL string) (string, []*space) {
 	t.Helper()
-	requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
+	nginx := requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
 	lbPort := freePort(t)
-	lb := "http://127.0.0.1:" + strconv.Itoa(lbPort)
+	lb := baseURL(lbPort)
 	env := realEnv(providerURL, lb) // the callback URL is the load balancer's
 	var apps []*space
 	var ports []int
@@ -234,7 +200,7 @@ func startReplicas(t *testing.T, providerURL string) (string, []*space) {
 		apps = append(apps, startSpace(t, name, port, env...))
 		ports = append(ports, port)
 	}
-	startNginx(t, lbPort, ports)
+	startNginx(t, nginx, lbPort, ports)
 	return lb, apps
 }
 
