@@ -185,12 +185,9 @@ func (b *browser) click(id string) *network.Response {
 // text returns the visible text of the element with id, waiting for it.
 func (b *browser) text(id string) string {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.WaitVisible(chromedp.ID(id))); err != nil {
-		b.t.Fatalf("wait for #%s on %s: %v", id, b.location(), err)
-	}
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.ID(id)))
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.ID(id), chromedp.NodeVisible))
 	if err != nil {
-		b.t.Fatalf("text of #%s: %v", id, err)
+		b.t.Fatalf("wait for #%s on %s: %v", id, b.location(), err)
 	}
 	return strings.TrimSpace(s)
 }

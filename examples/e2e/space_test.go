@@ -69,15 +69,8 @@ func wantVia(t *testing.T, hops []hop, prefix string) {
 // must be gone.
 func wantSessionCookie(t *testing.T, b *browser, u string) {
 	t.Helper()
-	var session []*network.Cookie
-	for _, c := range b.cookies(u) {
-		switch {
-		case isSessionCookie(c.Name):
-			session = append(session, c)
-		case strings.HasPrefix(c.Name, "hf_login"):
-			t.Errorf("login cookie %s still set after the callback", c.Name)
-		}
-	}
+	wantNoLoginCookie(t, b, u, "after the callback")
+	session := b.sessionCookies(u)
 	if len(session) == 0 {
 		t.Fatalf("no session cookie in the browser for %s", u)
 	}
@@ -93,6 +86,17 @@ func wantSessionCookie(t *testing.T, b *browser, u string) {
 		}
 		if c.Path != "/" {
 			t.Errorf("cookie %s: Path = %q; want /", c.Name, c.Path)
+		}
+	}
+}
+
+// wantNoLoginCookie checks that the browser holds no login cookie
+// (hf_login…) for u; when names the moment, for the message.
+func wantNoLoginCookie(t *testing.T, b *browser, u, when string) {
+	t.Helper()
+	for _, c := range b.cookies(u) {
+		if strings.HasPrefix(c.Name, "hf_login") {
+			t.Errorf("login cookie %s still set %s", c.Name, when)
 		}
 	}
 }
@@ -255,11 +259,7 @@ func TestRealModeDenied(t *testing.T) {
 		t.Error("the denied page shows a user, or no way to sign in again")
 	}
 	wantNoSession(t, b, app.URL)
-	for _, c := range b.cookies(app.URL) {
-		if strings.HasPrefix(c.Name, "hf_login") {
-			t.Errorf("login cookie %s left after a denied consent", c.Name)
-		}
-	}
+	wantNoLoginCookie(t, b, app.URL, "after a denied consent")
 
 	// Back home, still logged out.
 	b.click("home")
