@@ -27,14 +27,14 @@ func TestMain(m *testing.M) {
 }
 
 // realEnv is the environment of a Space with `hf_oauth: true`, pointed at srv.
-func realEnv(srv *mock.Server, more ...string) []string {
-	return append([]string{
+func realEnv(srv *mock.Server) []string {
+	return []string{
 		echohf.EnvSpaceID + "=echohf/space",
 		echohf.EnvClientID + "=" + mock.TestClientID,
 		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
 		echohf.EnvScopes + "=openid profile read-repos",
 		echohf.EnvProviderURL + "=" + srv.URL,
-	}, more...)
+	}
 }
 
 // browser is the header of a page load in a browser, which the guards
@@ -73,8 +73,14 @@ func TestSpace(t *testing.T) {
 			if want := echohf.LoginPath + "?_target_url=%2F"; signin != want {
 				t.Errorf("sign-in link = %q; want %q", signin, want)
 			}
-			if !strings.Contains(r.Body, "window.self !== window.top") || !strings.Contains(r.Body, `a.target = "_blank"`) {
-				t.Error("home page lacks the script opening sign-in in a new tab when framed")
+			if !strings.Contains(r.Body, "window.self !== window.top") || !strings.Contains(r.Body, `querySelectorAll("a.signin")`) ||
+				!strings.Contains(r.Body, `a.target = "_blank"`) {
+				t.Error("home page lacks the script opening a.signin links in a new tab when framed")
+			}
+			// The script finds the sign-in link by its class: without it,
+			// a framed visitor would sign in inside the iframe.
+			if !signinClass.MatchString(r.Body) {
+				t.Error(`the sign-in link lacks class "signin", which the framed-page script selects`)
 			}
 			notContains(t, r, `id="username"`, `id="logout"`)
 
@@ -145,6 +151,9 @@ func TestSpace(t *testing.T) {
 		})
 	}
 }
+
+// signinClass matches the sign-in link with "signin" among its classes.
+var signinClass = regexp.MustCompile(`<a id="signin"[^>]*\sclass="(?:[^"]*\s)?signin(?:\s[^"]*)?"`)
 
 // via tells whether a login went through srv's authorize endpoint.
 func via(r *exampletest.Response, srv *mock.Server) bool {
@@ -247,6 +256,13 @@ func wantPage(t *testing.T, r *exampletest.Response, status int) {
 	}
 	if r.Header.Get("X-Instance") == "" {
 		t.Errorf("GET %s: no X-Instance header", r.Hops[0])
+	}
+	// Pages are per user: never sniffed into another type, never cached.
+	if got := r.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("GET %s: X-Content-Type-Options %q; want nosniff", r.Hops[0], got)
+	}
+	if got := r.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("GET %s: Cache-Control %q; want no-store", r.Hops[0], got)
 	}
 }
 
