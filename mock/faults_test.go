@@ -2,10 +2,14 @@ package mock_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,5 +294,206 @@ func TestLoopbackAnyPort(t *testing.T) {
 		if got := resp.StatusCode == http.StatusFound; got != tt.ok {
 			t.Errorf("%s %s: status %d; want redirect %v", tt.client, tt.redirect, resp.StatusCode, tt.ok)
 		}
+	}
+}
+
+// jwtClaims decodes the claims of a compact JWT without checking anything.
+func jwtClaims(t *testing.T, raw string) map[string]any {
+	t.Helper()
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		t.Fatalf("id_token has %d parts", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("claims: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("claims: %v", err)
+	}
+	return m
+}
+
+// TestAudienceFaults checks that ExtraAudience and ForeignAZP change the aud and azp
+// claims as documented and nothing else: the header, the signature and every other claim
+// are a faithful token's. go-oidc checks only that aud contains the client, so what it
+// makes of these tokens is logged, not asserted.
+func TestAudienceFaults(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		faults  mock.Faults
+		wantAud any
+		wantAZP any // nil: no azp claim
+	}{
+		{"ExtraAudience", mock.Faults{ExtraAudience: true}, []any{mock.TestClientID, "another-client"}, nil},
+		{"ForeignAZP", mock.Faults{ForeignAZP: true}, mock.TestClientID, "another-client"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, mock.Config{})
+			_, v := verifier(t, srv, mock.TestClientID)
+			conf := oauthConfig(srv, oauth2.AuthStyleInHeader)
+			faithful := jwtClaims(t, rawIDToken(t, first(login(t, conf))))
+
+			srv.SetFaults(tt.faults)
+			if srv.Faults() != tt.faults {
+				t.Fatalf("Faults() = %+v; want %+v", srv.Faults(), tt.faults)
+			}
+			tok, nonce := login(t, conf)
+			raw := rawIDToken(t, tok)
+			if _, err := v.Verify(context.Background(), raw); err != nil {
+				t.Logf("go-oidc rejects it: %v", err)
+			} else {
+				t.Logf("go-oidc accepts it")
+			}
+			if h := jwtHeader(t, raw); h["alg"] != "RS256" || h["kid"] != srv.KeyID() {
+				t.Errorf("header %v changed; only the claims should", h)
+			}
+			if err := checkSignature(raw, "RS256", &sharedKey(t).PublicKey); err != nil {
+				t.Errorf("RS256 with the real key: %v", err)
+			}
+			c := jwtClaims(t, raw)
+			if !reflect.DeepEqual(c["aud"], tt.wantAud) {
+				t.Errorf("aud = %#v; want %#v", c["aud"], tt.wantAud)
+			}
+			if azp, ok := c["azp"]; azp != tt.wantAZP || ok != (tt.wantAZP != nil) {
+				t.Errorf("azp = %#v (present %v); want %#v", azp, ok, tt.wantAZP)
+			}
+			if c["nonce"] != nonce {
+				t.Errorf("nonce = %v; want %q", c["nonce"], nonce)
+			}
+			// Every other claim is there with the faithful token's value (times aside).
+			for k, want := range faithful {
+				switch k {
+				case "aud", "azp", "nonce", "iat", "exp", "auth_time":
+					continue
+				}
+				if !reflect.DeepEqual(c[k], want) {
+					t.Errorf("claim %s = %#v; want %#v", k, c[k], want)
+				}
+			}
+			for _, k := range []string{"iat", "exp", "auth_time"} {
+				if _, ok := c[k].(float64); !ok {
+					t.Errorf("claim %s = %#v; want a time", k, c[k])
+				}
+			}
+			if exp, _ := c["exp"].(float64); int64(exp) <= time.Now().Unix() {
+				t.Errorf("exp %v is not in the future", c["exp"])
+			}
+		})
+	}
+}
+
+// first returns the first of two values.
+func first[A, B any](a A, _ B) A { return a }
+
+// jwksKey fetches srv's JWKS and returns its only key.
+func jwksKey(t *testing.T, srv *mock.Server) map[string]string {
+	t.Helper()
+	resp, err := http.Get(srv.URL + "/oauth/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Keys) != 1 {
+		t.Fatalf("JWKS has %d keys; want 1", len(set.Keys))
+	}
+	return set.Keys[0]
+}
+
+// TestJWKSKeyFaults checks that JWKSKeyAlg and JWKSKeyUse change only the named member of
+// the published key, and that id_tokens are still RS256-signed by that key. What go-oidc
+// makes of such a key is logged, not asserted.
+func TestJWKSKeyFaults(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		faults mock.Faults
+		member string
+		want   string
+	}{
+		{"JWKSKeyAlg", mock.Faults{JWKSKeyAlg: "RS512"}, "alg", "RS512"},
+		{"JWKSKeyUse", mock.Faults{JWKSKeyUse: "enc"}, "use", "enc"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, mock.Config{})
+			faithful := jwksKey(t, srv)
+			srv.SetFaults(tt.faults)
+			if srv.Faults() != tt.faults {
+				t.Fatalf("Faults() = %+v; want %+v", srv.Faults(), tt.faults)
+			}
+			key := jwksKey(t, srv)
+			if key[tt.member] != tt.want {
+				t.Errorf("JWKS key %s = %q; want %q", tt.member, key[tt.member], tt.want)
+			}
+			want := maps.Clone(faithful)
+			want[tt.member] = tt.want
+			if !maps.Equal(key, want) {
+				t.Errorf("JWKS key = %v; want %v", key, want)
+			}
+
+			_, v := verifier(t, srv, mock.TestClientID) // fetches the faulty JWKS
+			tok, _ := login(t, oauthConfig(srv, oauth2.AuthStyleInHeader))
+			raw := rawIDToken(t, tok)
+			if _, err := v.Verify(context.Background(), raw); err != nil {
+				t.Logf("go-oidc rejects it: %v", err)
+			} else {
+				t.Logf("go-oidc accepts it")
+			}
+			if h := jwtHeader(t, raw); h["alg"] != "RS256" || h["kid"] != key["kid"] {
+				t.Errorf("id_token header %v; want RS256 and the published kid %q", h, key["kid"])
+			}
+			if err := checkSignature(raw, "RS256", &sharedKey(t).PublicKey); err != nil {
+				t.Errorf("RS256 with the real key: %v", err)
+			}
+		})
+	}
+}
+
+// TestUserinfoOmit checks that userinfo leaves out exactly the fields UserinfoOmit names,
+// while the id_token still carries them.
+func TestUserinfoOmit(t *testing.T) {
+	srv := newServer(t, mock.Config{})
+	conf := oauthConfig(srv, oauth2.AuthStyleInHeader, "openid", "profile", "email")
+	omit := []string{"name", "picture", "email", "website"}
+	srv.SetFaults(mock.Faults{UserinfoOmit: " " + strings.Join(omit, "  ") + " "})
+	tok, _ := login(t, conf)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/oauth/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("userinfo: %d %v", resp.StatusCode, err)
+	}
+	srv.SetFaults(mock.Faults{})
+	b, _ := json.Marshal(getUserinfo(t, srv, tok.AccessToken))
+	var full map[string]any
+	if err := json.Unmarshal(b, &full); err != nil {
+		t.Fatal(err)
+	}
+	claims := jwtClaims(t, rawIDToken(t, tok))
+	for _, k := range omit {
+		if _, ok := got[k]; ok {
+			t.Errorf("userinfo has %s; want it left out", k)
+		}
+		if _, ok := full[k]; !ok {
+			t.Errorf("the faithful userinfo has no %s: the check is vacuous", k)
+		}
+		if claims[k] != full[k] {
+			t.Errorf("id_token %s = %v; want %v", k, claims[k], full[k])
+		}
+		delete(full, k)
+	}
+	if !reflect.DeepEqual(got, full) {
+		t.Errorf("userinfo = %v; want %v", got, full)
 	}
 }

@@ -142,6 +142,12 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	key := publicJWK(&p.key.PublicKey, p.kid)
 	p.mu.Unlock()
+	if f.JWKSKeyAlg != "" {
+		key.Alg = f.JWKSKeyAlg
+	}
+	if f.JWKSKeyUse != "" {
+		key.Use = f.JWKSKeyUse
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_ = json.NewEncoder(w).Encode(map[string][]jwk{"keys": {key}})
@@ -514,6 +520,9 @@ func (p *Provider) issueLocked(clientID string, u User, scopes []string, authTim
 	}, nil
 }
 
+// otherClient is the client id that the ExtraAudience and ForeignAZP faults put in id_tokens.
+const otherClient = "another-client"
+
 // idTokenLocked signs an id_token, applying the id_token faults. p.mu must be held.
 func (p *Provider) idTokenLocked(clientID string, u User, scopes []string, authTime time.Time, nonce string, now time.Time) (string, error) {
 	f := p.faults
@@ -555,6 +564,12 @@ func (p *Provider) idTokenLocked(clientID string, u User, scopes []string, authT
 	}
 	if f.WrongNonce {
 		claims["nonce"] = "wrong-" + randomString(12)
+	}
+	if f.ExtraAudience {
+		claims["aud"] = []string{clientID, otherClient}
+	}
+	if f.ForeignAZP {
+		claims["azp"] = otherClient
 	}
 	method, key, kid := jwt.SigningMethod(jwt.SigningMethodRS256), any(p.key), p.kid
 	switch {
@@ -621,5 +636,21 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	if f.UserinfoSub != "" {
 		u.Sub = f.UserinfoSub
 	}
-	writeJSON(w, http.StatusOK, u)
+	if f.UserinfoOmit == "" {
+		writeJSON(w, http.StatusOK, u)
+		return
+	}
+	b, err := json.Marshal(u)
+	var m map[string]json.RawMessage
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, oauthError{Error: "server_error"})
+		return
+	}
+	for _, name := range strings.Fields(f.UserinfoOmit) {
+		delete(m, name)
+	}
+	writeJSON(w, http.StatusOK, m)
 }

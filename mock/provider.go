@@ -111,11 +111,22 @@ type Faults struct {
 	ExpiredIDToken bool
 	// WrongNonce issues id_tokens whose nonce differs from the one sent to authorize.
 	WrongNonce bool
+	// ExtraAudience issues id_tokens whose aud is the client and "another-client", with no
+	// azp claim to say which of the two the token was issued to.
+	ExtraAudience bool
+	// ForeignAZP issues id_tokens whose azp is "another-client" while aud is still the client.
+	ForeignAZP bool
 	// JWKSStatus, if non-zero, makes the JWKS endpoint answer this status (e.g. 500).
 	JWKSStatus int
 	// JWKSDelay makes the JWKS endpoint wait this long before answering (or until the request
 	// is canceled).
 	JWKSDelay time.Duration
+	// JWKSKeyAlg, if non-empty, is the "alg" the JWKS gives the signing key instead of RS256
+	// (e.g. "RS512"); id_tokens are still signed RS256 with that key.
+	JWKSKeyAlg string
+	// JWKSKeyUse, if non-empty, is the "use" the JWKS gives the signing key instead of "sig"
+	// (e.g. "enc"); id_tokens are still signed with that key.
+	JWKSKeyUse string
 	// TokenStatus, if non-zero, makes the token endpoint answer this status (e.g. 502).
 	TokenStatus int
 	// TokenInvalidGrant makes the token endpoint answer 400 {"error":"invalid_grant"}.
@@ -124,6 +135,10 @@ type Faults struct {
 	UserinfoStatus int
 	// UserinfoSub, if non-empty, is reported by userinfo instead of the user's sub.
 	UserinfoSub string
+	// UserinfoOmit is a space-separated list of userinfo fields, by their JSON names (e.g.
+	// "name email"), that userinfo leaves out of its answer. id_tokens are unchanged: they
+	// still carry the profile and email claims their scopes grant.
+	UserinfoOmit string
 }
 
 // Provider is a fake Hugging Face OpenID provider. It is an [net/http.Handler], safe for
