@@ -69,3 +69,43 @@ func TestMockFlow(t *testing.T) {
 		t.Fatal("still logged in after logout")
 	}
 }
+
+// TestUserinfoGapsFilledFromIDToken: profile fields that userinfo leaves
+// out are taken from the verified id_token's claims, and what only
+// userinfo carries (the organizations) is kept.
+func TestUserinfoGapsFilledFromIDToken(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	prov.SetFaults(mock.Faults{UserinfoOmit: "name preferred_username profile picture website email email_verified"})
+	a := newApp(t, realConfig(prov)) // scopes openid, profile and email
+	w := newBrowser(t).mustLogin(t, a)
+	want, got := mock.DefaultUser(), w.Info.UserInfo
+	for _, f := range []struct{ name, got, want string }{
+		{"name", got.Name, want.Name},
+		{"preferred_username", got.PreferredUsername, want.PreferredUsername},
+		{"profile", got.Profile, want.Profile},
+		{"picture", got.Picture, want.Picture},
+		{"website", deref(got.Website), want.Website},
+		{"email", deref(got.Email), want.Email},
+	} {
+		if f.want == "" {
+			t.Fatalf("the mock user has no %s: the check is vacuous", f.name)
+		}
+		if f.got != f.want {
+			t.Errorf("%s = %q; want %q from the id_token", f.name, f.got, f.want)
+		}
+	}
+	if got.EmailVerified == nil || *got.EmailVerified != *want.EmailVerified {
+		t.Errorf("email_verified = %v; want %v from the id_token", got.EmailVerified, *want.EmailVerified)
+	}
+	if got.Sub != want.Sub || len(got.Orgs) != len(want.Orgs) {
+		t.Errorf("sub %q with %d orgs; want %q with %d from userinfo", got.Sub, len(got.Orgs), want.Sub, len(want.Orgs))
+	}
+}
+
+// deref is *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -179,3 +179,30 @@ func TestOrgIDsOnAuthorizeURL(t *testing.T) {
 		t.Errorf("authorize URL lacks PKCE S256, nonce or a 128-bit state: %s", f.rawLocation())
 	}
 }
+
+// TestLoginTarget: without _target_url, a login comes back to "/" with the
+// login URL's query, less the parameters that steer the login itself
+// (_nb_redirects and orgIds).
+func TestLoginTarget(t *testing.T) {
+	tests := []struct{ query, want string }{
+		{"", "/"},
+		{"a=1", "/?a=1"},
+		{"b=2&a=1&a=3", "/?a=1&a=3&b=2"},
+		{"_nb_redirects=1", "/"},
+		{"orgIds=abc,def", "/"},
+		{"_nb_redirects=2&orgIds=abc&orgIds=def", "/"},
+		{"_nb_redirects=1&a=1&orgIds=abc", "/?a=1"},
+		{"orgIdsx=1&x_nb_redirects=2", "/?orgIdsx=1&x_nb_redirects=2"},
+		{"_target_url=%2Fx%3Fy%3D1&_nb_redirects=1&orgIds=abc&a=1", "/x?y=1"},
+		{"_target_url=%2F%2Fevil.com&a=1", "/"},
+	}
+	for _, tt := range tests {
+		q, err := url.ParseQuery(tt.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := loginTarget(q); got != tt.want {
+			t.Errorf("loginTarget(%q) = %q; want %q", tt.query, got, tt.want)
+		}
+	}
+}
