@@ -41,8 +41,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/echohf/echohf/echohf"
 )
 
 // MustBuild compiles the main package pkg (a path such as "." or
@@ -84,17 +82,20 @@ func Build(pkg string) (bin string, cleanup func(), err error) {
 	return bin, cleanup, nil
 }
 
-// cleared are the variables dropped from the environment inherited by a
-// started program, so that a developer's or CI's own settings (an
-// HF_TOKEN, a SPACE_ID, ECHOHF_DISALLOW_MOCK) never change what a test
-// sees. It names every variable echohf.Config.FromEnv reads, and those the
-// examples read themselves.
-var cleared = []string{
-	echohf.EnvSpaceID, echohf.EnvSpaceHost, echohf.EnvClientID, echohf.EnvClientSecret,
-	echohf.EnvScopes, echohf.EnvProviderURL, echohf.EnvMode, echohf.EnvDisallowMock,
-	echohf.EnvRedirectURL, echohf.EnvSessionSecret, echohf.EnvOldSessionSecrets,
-	echohf.EnvHFToken, echohf.EnvHFEndpoint,
-	"HOST", "PORT", "ORG_NAME", "INSTANCE_ID",
+// clearedPrefixes and cleared name the variables dropped from the
+// environment inherited by a started program, so that a developer's or CI's
+// own settings (an HF_TOKEN, a SPACE_ID, ECHOHF_DISALLOW_MOCK) never change
+// what a test sees. Every variable echohf.Config.FromEnv reads, now or
+// later, starts with one of the prefixes; cleared adds those the examples
+// read themselves.
+var (
+	clearedPrefixes = []string{"ECHOHF_", "SPACE_", "OAUTH_", "OPENID_", "HF_"}
+	cleared         = []string{"HOST", "PORT", "ORG_NAME", "INSTANCE_ID"}
+)
+
+// isCleared reports whether Env drops the variable name.
+func isCleared(name string) bool {
+	return slices.Contains(cleared, name) || slices.ContainsFunc(clearedPrefixes, func(p string) bool { return strings.HasPrefix(name, p) })
 }
 
 // Env returns the environment a started program gets: this process's,
@@ -103,7 +104,7 @@ var cleared = []string{
 func Env(kv ...string) []string {
 	env := make([]string, 0, len(os.Environ())+len(kv)+2)
 	for _, e := range os.Environ() {
-		if name, _, _ := strings.Cut(e, "="); !slices.Contains(cleared, name) {
+		if name, _, _ := strings.Cut(e, "="); !isCleared(name) {
 			env = append(env, e)
 		}
 	}
