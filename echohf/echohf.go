@@ -166,6 +166,9 @@ const ownerKey = "echohf.owner"
 // request and makes the login available to Info. It does no network I/O.
 // A missing, invalid or expired session leaves the request logged out; the
 // cookies of an invalid or expired one are expired so the browser drops them.
+// A session expires the moment its access token does: Leeway allows for
+// clock skew on the times of the cookie and of the id_token, not on the end
+// of the access token's life.
 func (o *OAuth) Auth() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -174,7 +177,7 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 			}
 			req := c.Request()
 			s, err := o.sessions.Load(req)
-			if err == nil {
+			if err == nil && s.live(o.cfg.Now()) {
 				if info := o.infoOf(s); info != nil {
 					c.Set(infoKey, info) // info names o for ownerOf
 					return next(c)
