@@ -173,6 +173,7 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if o.cfg.Skipper(c) {
+				c.Set(ownerKey, skipped{o}) // for the guards and LoginURL
 				return next(c)
 			}
 			req := c.Request()
@@ -246,10 +247,20 @@ func ownerOf(c echo.Context) *OAuth {
 	if info := Info(c); info != nil && info.owner != nil {
 		return info.owner
 	}
-	if o, ok := c.Get(ownerKey).(*OAuth); ok {
+	switch o := c.Get(ownerKey).(type) {
+	case *OAuth:
 		return o
+	case skipped:
+		return o.o
 	}
 	return bare
+}
+
+// ownRoute reports whether c is routed to o's login, callback or logout
+// route, which the guards never guard.
+func (o *OAuth) ownRoute(c echo.Context) bool {
+	p, ok := strings.CutPrefix(c.Path(), o.prefix)
+	return ok && (p == LoginPath || p == CallbackPath || p == LogoutPath)
 }
 
 var (
