@@ -119,6 +119,44 @@ func TestExpiredSession(t *testing.T) {
 	}
 }
 
+// TestShortTokenSessionEnds: a session ends the moment its access token
+// expires, with no clock-skew leeway added, even when the token lives only
+// a couple of seconds: Info is nil from then on and the cookie is expired.
+func TestShortTokenSessionEnds(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{AccessTokenTTL: 2 * time.Second})
+	tests := []struct {
+		name  string
+		after time.Duration // how long after the token's expiry to ask
+	}{
+		{"at expiry", 0},
+		{"just past expiry", time.Millisecond},
+		{"5 s later", 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := &testClock{}
+			cfg := realConfig(prov)
+			cfg.Now = clk.Now
+			a := newApp(t, cfg) // a fresh clock, so the login happens at real time
+			b := newBrowser(t)
+			w := b.mustLogin(t, a)
+			exp := w.Info.AccessTokenExpiresAt
+			if d := time.Until(exp); d > 2*time.Second {
+				t.Fatalf("access token expires in %v; want at most 2 s", d)
+			}
+			value := b.cookie(t, a.URL, a.oauth.sessions.Name())
+			clk.Advance(time.Until(exp) + tt.after)
+			f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value)
+			if f.StatusCode != http.StatusOK || !strings.Contains(f.body, `"logged_in":false`) {
+				t.Fatalf("%v after the token expired: %d, logged in %v; want 200 logged out", tt.after, f.StatusCode, strings.Contains(f.body, `"logged_in":true`))
+			}
+			if !f.expired(a.oauth.sessions.Name()) {
+				t.Errorf("session cookie not cleared: %q", f.Header.Values("Set-Cookie"))
+			}
+		})
+	}
+}
+
 // TestNoCookieNoSetCookie: a request without any session cookie gets no
 // Set-Cookie from Auth.
 func TestNoCookieNoSetCookie(t *testing.T) {

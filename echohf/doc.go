@@ -22,6 +22,11 @@
 // any replica with the same configuration accepts it. Elsewhere, mock mode
 // logs local visitors in as a mocked user with no provider at all.
 //
+// A session ends the moment its access token expires. The guards
+// RequireLogin and RequireOrg run after Auth, on a route, a group or the
+// whole app (e.Use(echohf.Auth(), echohf.RequireLogin())): they never guard
+// echohf's own routes.
+//
 // Use New with a Config to configure in code, to get errors instead of
 // panics, or to run several instances (replicas) in one process.
 package echohf

@@ -166,15 +166,19 @@ const ownerKey = "echohf.owner"
 // request and makes the login available to Info. It does no network I/O.
 // A missing, invalid or expired session leaves the request logged out; the
 // cookies of an invalid or expired one are expired so the browser drops them.
+// A session expires the moment its access token does: Leeway allows for
+// clock skew on the times of the cookie and of the id_token, not on the end
+// of the access token's life.
 func (o *OAuth) Auth() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if o.cfg.Skipper(c) {
+				c.Set(ownerKey, skipped{o}) // for the guards and LoginURL
 				return next(c)
 			}
 			req := c.Request()
 			s, err := o.sessions.Load(req)
-			if err == nil {
+			if err == nil && s.live(o.cfg.Now()) {
 				if info := o.infoOf(s); info != nil {
 					c.Set(infoKey, info) // info names o for ownerOf
 					return next(c)
@@ -243,10 +247,20 @@ func ownerOf(c echo.Context) *OAuth {
 	if info := Info(c); info != nil && info.owner != nil {
 		return info.owner
 	}
-	if o, ok := c.Get(ownerKey).(*OAuth); ok {
+	switch o := c.Get(ownerKey).(type) {
+	case *OAuth:
 		return o
+	case skipped:
+		return o.o
 	}
 	return bare
+}
+
+// ownRoute reports whether c is routed to o's login, callback or logout
+// route, which the guards never guard.
+func (o *OAuth) ownRoute(c echo.Context) bool {
+	p, ok := strings.CutPrefix(c.Path(), o.prefix)
+	return ok && (p == LoginPath || p == CallbackPath || p == LogoutPath)
 }
 
 var (

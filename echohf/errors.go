@@ -12,8 +12,19 @@ var (
 	// ErrLoginRequired is returned by the guards for a logged-out API request (401).
 	ErrLoginRequired = errors.New("echohf: login required")
 	// ErrNotMember is returned by RequireOrg for a logged-in user who is not
-	// a member of the organizations, or lacks the role (403).
+	// a member of the organizations, or whose membership does not qualify
+	// (403). A role below MinRole gives ErrRoleTooLow, which matches it.
 	ErrNotMember = errors.New("echohf: not a member of the required organization")
+	// ErrRoleTooLow is returned by RequireOrg for a member of one of the
+	// organizations whose role there is below MinRole (403). It also matches
+	// ErrNotMember, so handlers written for ErrNotMember still see it.
+	ErrRoleTooLow = fmt.Errorf("%w: role too low", ErrNotMember)
+	// ErrNoAuth is returned by the guards when Auth did not run on the
+	// request: not installed, installed after the guard, or skipping the
+	// request with its Skipper. The guard cannot tell who is logged in, and
+	// sending the browser to login would loop, so it answers 500: the
+	// server is misconfigured, and no request can fix that.
+	ErrNoAuth = errors.New("echohf: guard ran without Auth")
 	// ErrLoginFailed is returned by login and callback when signing in
 	// fails: a provider problem (502, 503), a token that fails verification
 	// (401), a bad callback (400), mock login refused (403).

@@ -142,7 +142,26 @@ func ExampleRequireOrg() {
 	// Output:
 	// 401 {"message":"Please sign in to see this page."}
 	// 200 welcome
-	// 403 {"message":"This page is reserved to members of open-models."}
+	// 403 {"message":"This page needs the admin role in open-models; you have write."}
+}
+
+// RequireLogin after Auth protects a whole app: echohf's own routes stay
+// open, so signing in works.
+func ExampleRequireLogin() {
+	oauth, _ := echohf.New(echohf.Config{Mode: echohf.ModeMock, Logger: slog.New(slog.DiscardHandler)})
+	defer oauth.Close()
+	e := echo.New()
+	oauth.Attach(e)
+	e.Use(oauth.Auth(), echohf.RequireLogin())
+	e.GET("/", greet)
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	client := browser()
+	get(client, srv.URL+"/") // logged out, not a browser navigation
+	get(client, srv.URL+"/oauth/huggingface/login")
+	// Output:
+	// 401 {"message":"Please sign in to see this page."}
+	// 200 {"msg":"Hello, mockuser!"}
 }
 
 // SanitizeTarget lets only same-origin paths through.

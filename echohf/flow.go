@@ -463,13 +463,9 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 		return err
 	}
 	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
-	// The cookie's expiry is checked with Leeway for clock skew between
-	// replicas; minting it Leeway early ends the session when the access
-	// token does, not a minute after.
-	expires := info.AccessTokenExpiresAt
-	if early := expires.Add(-o.cfg.Leeway); early.After(o.cfg.Now().Add(time.Minute)) {
-		expires = early
-	}
+	// The cookie expires with the access token. jwtstore accepts it Leeway
+	// longer (clock skew), but Auth ends the session at s.Expires exactly.
+	expires := time.Unix(s.Expires, 0)
 	err = o.sessions.Save(w, r, s, expires)
 	if !errors.Is(err, jwtstore.ErrTooLarge) {
 		return err

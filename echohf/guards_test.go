@@ -2,6 +2,8 @@ package echohf
 
 import (
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +18,7 @@ import (
 func guardedApp(t *testing.T, cfg Config) *app {
 	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 	return serveApp(t, cfg, serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+		exposeErrors(e)
 		o.Attach(e)
 		e.GET("/g/login", ok, RequireLogin())
 		e.GET("/g/skip", ok, RequireLoginWithConfig(RequireLoginConfig{Skipper: func(c echo.Context) bool { return c.QueryParam("public") == "1" }}))
@@ -29,6 +32,30 @@ func guardedApp(t *testing.T, cfg Config) *app {
 		e.GET("/g/clean-strict", ok, RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"acme"}, RefuseRestricted: true}))
 		e.GET("/g/org-skip", ok, RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"nobody"}, Skipper: func(c echo.Context) bool { return c.QueryParam("public") == "1" }}))
 	}})
+}
+
+// errHeader names the sentinels an error answer matches (see exposeErrors).
+const errHeader = "X-Echohf-Error"
+
+// exposeErrors makes e's error answers list, in errHeader, the sentinels
+// their error matches, so tests over HTTP can check them with errors.Is.
+func exposeErrors(e *echo.Echo) {
+	sentinels := []struct {
+		name string
+		err  error
+	}{
+		{"login-required", ErrLoginRequired}, {"not-member", ErrNotMember}, {"role-too-low", ErrRoleTooLow}, {"no-auth", ErrNoAuth},
+	}
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		var names []string
+		for _, s := range sentinels {
+			if errors.Is(err, s.err) {
+				names = append(names, s.name)
+			}
+		}
+		c.Response().Header().Set(errHeader, strings.Join(names, " "))
+		e.DefaultHTTPErrorHandler(err, c)
+	}
 }
 
 func org(name, role string, restrictions ...string) mock.Org {
@@ -59,6 +86,17 @@ func TestGuards(t *testing.T) {
 		"norole":   {200, 200, 200, 403, 403, 403, 403, 403, 200},
 		"outsider": {200, 403, 403, 403, 403, 403, 403, 403, 403},
 	}
+	// The 403s of a member of acme whose role is too low; every other 403
+	// is "reserved to members".
+	roleLow := map[string]string{
+		"member /g/admin":   "This page needs the admin role in acme; you have write.",
+		"reader /g/contrib": "This page needs the contributor role in acme; you have read.",
+		"reader /g/write":   "This page needs the write role in acme; you have read.",
+		"reader /g/admin":   "This page needs the admin role in acme; you have read.",
+		"norole /g/contrib": "This page needs the contributor role in acme; you have no known role there.",
+		"norole /g/write":   "This page needs the write role in acme; you have no known role there.",
+		"norole /g/admin":   "This page needs the admin role in acme; you have no known role there.",
+	}
 	for _, name := range []string{"member", "reader", "norole", "outsider"} {
 		t.Run(name, func(t *testing.T) {
 			if err := prov.SetUser(name); err != nil {
@@ -74,8 +112,15 @@ func TestGuards(t *testing.T) {
 					if f.StatusCode != want[name][i] {
 						t.Errorf("%s GET %s (%s) = %d %s; want %d", name, p, hdr[1], f.StatusCode, f.body, want[name][i])
 					}
-					if f.StatusCode == http.StatusForbidden && !strings.Contains(f.body, "reserved to members") {
-						t.Errorf("403 body %q: want a clear message", f.body)
+					if f.StatusCode != http.StatusForbidden {
+						continue
+					}
+					msg, kinds := "This page is reserved to members of ", "not-member"
+					if m, ok := roleLow[name+" "+p]; ok {
+						msg, kinds = m, "not-member role-too-low"
+					}
+					if !strings.Contains(f.body, msg) || f.Header.Get(errHeader) != kinds {
+						t.Errorf("%s GET %s: 403 %s matching %q; want %q matching %q", name, p, f.body, f.Header.Get(errHeader), msg, kinds)
 					}
 				}
 			}
@@ -138,6 +183,125 @@ func TestGuards(t *testing.T) {
 			t.Errorf("unskipped org guard = %d; want 401", f.StatusCode)
 		}
 	})
+}
+
+// TestGuardWholeApp: a guard installed on the whole app (e.Use) or on the
+// group the routes are attached to never guards echohf's own routes, so a
+// browser signs in and reaches the page instead of looping.
+func TestGuardWholeApp(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	page := func(c echo.Context) error { return c.String(http.StatusOK, "page") }
+	whole := func(guard echo.MiddlewareFunc) func(*echo.Echo, *OAuth) {
+		return func(e *echo.Echo, o *OAuth) {
+			e.Use(guard)
+			o.Attach(e)
+		}
+	}
+	prefixed := realConfig(prov)
+	prefixed.Prefix = "/my/router"
+	tests := []struct {
+		name   string
+		cfg    Config
+		routes func(*echo.Echo, *OAuth)
+		start  string // the page the browser opens
+		logout string // the logout route
+	}{
+		{"RequireLogin", realConfig(prov), whole(RequireLogin()), "/page", LogoutPath},
+		{"RequireLogin, prefix", prefixed, whole(RequireLogin()), "/page", "/my/router" + LogoutPath},
+		{"RequireLogin, mock mode", Config{Mode: ModeMock}, whole(RequireLogin()), "/page", LogoutPath},
+		{"RequireOrg", realConfig(prov), whole(RequireOrg("open-models")), "/page", LogoutPath},
+		{"RequireLogin on the group", realConfig(prov), func(e *echo.Echo, o *OAuth) {
+			g := e.Group("/app", RequireLogin())
+			o.AttachGroup(g)
+			g.GET("/page", page)
+		}, "/app/page", "/app" + LogoutPath},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := serveApp(t, tt.cfg, serveOpts{routes: tt.routes})
+			b := newBrowser(t)
+			f := fetch(t, b.Client, a.URL+tt.start, "Accept", "text/html")
+			if f.StatusCode != http.StatusOK || f.body != "page" || f.Request.URL.Path != tt.start {
+				t.Fatalf("navigation to %s ended at %d %s after %d redirects; want 200 page there; logs:\n%s",
+					tt.start, f.StatusCode, f.Request.URL.Path, len(b.visited), a.logs)
+			}
+			// A logged-out logout answers itself instead of sending to login.
+			f = fetch(t, plainClient(), a.URL+tt.logout, "Accept", "text/html")
+			if f.StatusCode != http.StatusFound || f.rawLocation() != "/" {
+				t.Errorf("logged-out logout = %d Location %q; want 302 /", f.StatusCode, f.rawLocation())
+			}
+		})
+	}
+}
+
+// TestGuardWithoutAuth: a guard on a request that Auth did not see (Auth
+// not installed, installed after the guard, or skipping the request)
+// cannot tell who is logged in. It answers 500 with a clear message, and
+// logs why once, instead of sending the browser round a login loop.
+func TestGuardWithoutAuth(t *testing.T) {
+	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
+	mockMode := Config{Mode: ModeMock}
+	skipping := Config{Mode: ModeMock, Skipper: func(c echo.Context) bool { return c.Path() == "/guarded" }}
+	withLogger := func(o *OAuth) RequireLoginConfig { return RequireLoginConfig{Logger: o.cfg.Logger} }
+	tests := []struct {
+		name          string
+		cfg           Config
+		noAuth        bool
+		defaultLogger bool // the guard logs to slog.Default()
+		routes        func(*echo.Echo, *OAuth)
+		log           string // what the log line says
+		login         int    // the status of a login (a guard before Auth covers it too)
+	}{
+		{"no Auth", mockMode, true, false, func(e *echo.Echo, o *OAuth) {
+			o.Attach(e)
+			e.GET("/guarded", ok, RequireLoginWithConfig(withLogger(o)))
+		}, "RequireLogin ran without echohf's Auth before it", http.StatusOK},
+		{"no Auth, default logger", mockMode, true, true, func(e *echo.Echo, o *OAuth) {
+			o.Attach(e)
+			e.GET("/guarded", ok, RequireLogin())
+		}, "RequireLogin ran without echohf's Auth before it", http.StatusOK},
+		{"guard before Auth", mockMode, true, false, func(e *echo.Echo, o *OAuth) {
+			e.Use(RequireLoginWithConfig(withLogger(o)), o.Auth())
+			o.Attach(e)
+			e.GET("/guarded", ok)
+		}, "RequireLogin ran without echohf's Auth before it", http.StatusInternalServerError},
+		{"RequireOrg, no Auth", mockMode, true, false, func(e *echo.Echo, o *OAuth) {
+			o.Attach(e)
+			e.GET("/guarded", ok, RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"acme-research"}, Logger: o.cfg.Logger}))
+		}, "RequireOrg ran without echohf's Auth before it", http.StatusOK},
+		{"Auth skips the request", skipping, false, false, func(e *echo.Echo, o *OAuth) {
+			o.Attach(e)
+			e.GET("/guarded", ok, RequireLogin()) // logs to the OAuth's logger
+		}, "RequireLogin ran on a request that Auth's Skipper skipped", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := serveApp(t, tt.cfg, serveOpts{noAuth: tt.noAuth, routes: func(e *echo.Echo, o *OAuth) {
+				exposeErrors(e)
+				tt.routes(e, o)
+			}})
+			if tt.defaultLogger {
+				prev := slog.Default()
+				slog.SetDefault(a.oauth.cfg.Logger)
+				t.Cleanup(func() { slog.SetDefault(prev) })
+			}
+			b := newBrowser(t)
+			if status, body := b.login(t, a); status != tt.login || status == http.StatusOK && body != "page" {
+				t.Fatalf("login = %d %q; want %d", status, body, tt.login)
+			}
+			for _, hdr := range [][]string{{"Accept", "text/html"}, {"Sec-Fetch-Mode", "navigate"}, {"Accept", "application/json"}} {
+				f := fetch(t, b.noRedirect(), a.URL+"/guarded", hdr...)
+				if f.StatusCode != http.StatusInternalServerError || f.rawLocation() != "" ||
+					!strings.Contains(f.body, "misconfigured") || f.Header.Get(errHeader) != "no-auth" {
+					t.Errorf("GET /guarded (%s) = %d Location %q %s matching %q; want 500 misconfigured matching no-auth",
+						hdr[1], f.StatusCode, f.rawLocation(), f.body, f.Header.Get(errHeader))
+				}
+			}
+			if n := strings.Count(a.logs.String(), tt.log); n != 1 {
+				t.Errorf("log has %d lines saying %q; want 1:\n%s", n, tt.log, a.logs)
+			}
+		})
+	}
 }
 
 func TestGuardsInMockMode(t *testing.T) {

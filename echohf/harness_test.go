@@ -29,6 +29,7 @@ type serveOpts struct {
 	// routes registers the OAuth routes (default o.Attach(e)) and any other
 	// route; Auth, /whoami and /page are always there.
 	routes func(e *echo.Echo, o *OAuth)
+	noAuth bool // do not install Auth (routes may, or not at all)
 }
 
 // serveApp is newApp with a chosen listener, TLS and routes.
@@ -45,7 +46,9 @@ func serveApp(t testing.TB, cfg Config, so serveOpts) *app {
 	t.Cleanup(o.Close)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Use(o.Auth())
+	if !so.noAuth {
+		e.Use(o.Auth())
+	}
 	if so.routes != nil {
 		so.routes(e, o)
 	} else {

@@ -29,7 +29,9 @@ type OAuthInfo struct {
 
 // OAuthUserInfo is a Hugging Face user as the userinfo endpoint describes
 // them. Optional fields are pointers (or nil slices) so that "absent" is
-// distinguishable from a zero value.
+// distinguishable from a zero value, and its JSON keeps that distinction: an
+// absent field stays absent, a present one is written even when empty
+// (a list the provider sent empty is written as []).
 type OAuthUserInfo struct {
 	// Sub is the user's stable id.
 	Sub string `json:"sub"`
@@ -51,8 +53,9 @@ type OAuthUserInfo struct {
 	IsPro bool `json:"isPro"`
 	// CanPay tells whether the user has a payment method; nil when unknown.
 	CanPay *bool `json:"canPay,omitempty"`
-	// Orgs are the organizations the user belongs to; nil when unknown.
-	Orgs []OAuthOrgInfo `json:"orgs,omitempty"`
+	// Orgs are the organizations the user belongs to; nil when unknown,
+	// empty when the provider sent an empty list.
+	Orgs []OAuthOrgInfo `json:"orgs,omitzero"`
 }
 
 // Org returns the user's organization named nameOrID, or nil when the user
@@ -105,8 +108,9 @@ type OAuthOrgInfo struct {
 	// Plan is the organization's plan; nil when unknown.
 	Plan *string `json:"plan,omitempty"`
 	// SecurityRestrictions lists the organization's restrictions the
-	// session does not satisfy ("ip", "token-policy", "mfa", "sso").
-	SecurityRestrictions []string `json:"securityRestrictions,omitempty"`
+	// session does not satisfy ("ip", "token-policy", "mfa", "sso"); nil
+	// when the provider did not send the list, empty when it sent [].
+	SecurityRestrictions []string `json:"securityRestrictions,omitzero"`
 }
 
 // infoKey is the echo.Context key under which Auth stores the *OAuthInfo.
@@ -142,7 +146,7 @@ func parseUserInfo(raw []byte) (OAuthUserInfo, error) {
 		CanPay:            lax[*bool](m["canPay"]),
 	}
 	var orgs []json.RawMessage
-	if raw, ok := m["orgs"]; ok && json.Unmarshal(raw, &orgs) == nil {
+	if json.Unmarshal(m["orgs"], &orgs) == nil && orgs != nil { // absent or null stays nil; [] stays empty
 		u.Orgs = make([]OAuthOrgInfo, 0, len(orgs))
 		for _, o := range orgs {
 			var om map[string]json.RawMessage
@@ -176,9 +180,12 @@ func lax[T any](raw json.RawMessage) T {
 	return v
 }
 
+// laxStrings decodes raw as a list of strings, dropping items that are not
+// strings. A missing, null or mistyped list gives nil; [] gives an empty,
+// non-nil list, so that JSON output keeps it.
 func laxStrings(raw json.RawMessage) []string {
 	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) != nil {
+	if json.Unmarshal(raw, &list) != nil || list == nil {
 		return nil
 	}
 	out := make([]string, 0, len(list))

@@ -53,6 +53,26 @@ func TestParseUserInfo(t *testing.T) {
 			t.Errorf("parsed %+v", u)
 		}
 	})
+	t.Run("null lists are absent, empty lists are kept", func(t *testing.T) {
+		u, _ := parseUserInfo([]byte(`{"sub":"u1","orgs":null}`))
+		if u.Orgs != nil {
+			t.Errorf("orgs null = %#v; want nil", u.Orgs)
+		}
+		u, _ = parseUserInfo([]byte(`{"sub":"u1","orgs":[{"sub":"a","securityRestrictions":null},{"sub":"b"},{"sub":"c","securityRestrictions":[]}]}`))
+		if len(u.Orgs) != 3 {
+			t.Fatalf("orgs = %+v; want 3", u.Orgs)
+		}
+		for i, want := range []string{"null", "null", "[]"} {
+			got, _ := json.Marshal(u.Orgs[i].SecurityRestrictions)
+			if string(got) != want {
+				t.Errorf("org %s securityRestrictions = %s; want %s", u.Orgs[i].Sub, got, want)
+			}
+		}
+		u, _ = parseUserInfo([]byte(`{"sub":"u1","orgs":[]}`))
+		if u.Orgs == nil || len(u.Orgs) != 0 {
+			t.Errorf("orgs [] = %#v; want empty, not nil", u.Orgs)
+		}
+	})
 	t.Run("zero values are kept distinct from absent", func(t *testing.T) {
 		u, _ := parseUserInfo([]byte(`{"sub":"u1","email":"","email_verified":false,"canPay":false,"orgs":[{"sub":"o","canPay":false,"roleInOrg":"read","plan":"team","securityRestrictions":[]}]}`))
 		if u.Email == nil || *u.Email != "" || u.EmailVerified == nil || *u.EmailVerified || u.CanPay == nil || *u.CanPay {
@@ -133,6 +153,76 @@ func TestInfoOptionalFieldsEndToEnd(t *testing.T) {
 	}
 	if d := time.Until(w.Info.AccessTokenExpiresAt); d < mock.DefaultAccessTokenTTL-time.Minute || d > mock.DefaultAccessTokenTTL+time.Minute {
 		t.Errorf("access token expires in %v; want about %v", d, mock.DefaultAccessTokenTTL)
+	}
+}
+
+// TestInfoJSONKeepsLists: Info's JSON has every list the provider sent,
+// an empty one as [], and none it did not send, after the trip through the
+// session cookie (login, then a request that decodes the cookie).
+func TestInfoJSONKeepsLists(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	withOrgs := mock.NewUser("with-orgs")
+	withOrgs.Orgs = []mock.Org{org("empty", "read"), org("unset", "read"), org("set", "read", "ip")}
+	withOrgs.Orgs[0].SecurityRestrictions = []string{}
+	noOrgs := mock.NewUser("no-orgs")
+	noOrgs.Orgs = []mock.Org{}
+	for _, u := range []mock.User{withOrgs, noOrgs, mock.NewUser("plain")} {
+		prov.AddUser(u)
+	}
+	a := newApp(t, realConfig(prov))
+	const absent = "absent"
+	tests := []struct {
+		user string
+		orgs string            // the user's orgs field, as JSON ("" when sr checks it)
+		sr   map[string]string // each org's securityRestrictions, as JSON
+	}{
+		{"with-orgs", "", map[string]string{"empty": "[]", "unset": absent, "set": `["ip"]`}},
+		{"no-orgs", "[]", nil},
+		{"plain", absent, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			setUser(t, prov, tt.user)
+			b := newBrowser(t)
+			b.mustLogin(t, a)
+			_, body := b.get(t, a.URL+"/whoami")
+			var w struct {
+				Info struct {
+					User map[string]json.RawMessage `json:"user_info"`
+				} `json:"info"`
+			}
+			if err := json.Unmarshal([]byte(body), &w); err != nil {
+				t.Fatalf("whoami: %v", err)
+			}
+			orgs, ok := w.Info.User["orgs"]
+			switch {
+			case tt.orgs == absent && ok:
+				t.Errorf("orgs = %s; want it absent", orgs)
+			case tt.orgs != absent && tt.orgs != "" && string(orgs) != tt.orgs:
+				t.Errorf("orgs = %s (present %v); want %s", orgs, ok, tt.orgs)
+			}
+			if tt.sr == nil {
+				return
+			}
+			var list []map[string]json.RawMessage
+			if err := json.Unmarshal(orgs, &list); err != nil || len(list) != len(tt.sr) {
+				t.Fatalf("orgs = %s: %v; want %d orgs", orgs, err, len(tt.sr))
+			}
+			for _, o := range list {
+				var name string
+				_ = json.Unmarshal(o["preferred_username"], &name)
+				want, known := tt.sr[name]
+				got, ok := o["securityRestrictions"]
+				switch {
+				case !known:
+					t.Errorf("unexpected org %q", name)
+				case want == absent && ok:
+					t.Errorf("org %s: securityRestrictions = %s; want it absent", name, got)
+				case want != absent && string(got) != want:
+					t.Errorf("org %s: securityRestrictions = %s (present %v); want %s", name, got, ok, want)
+				}
+			}
+		})
 	}
 }
 

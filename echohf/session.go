@@ -20,6 +20,13 @@ type session struct {
 	info atomic.Pointer[OAuthInfo]
 }
 
+// live reports whether the access token of s is still valid at now. The
+// expiry is kept in whole seconds, rounded down (time.Time.Unix), so a
+// session never outlives its token.
+func (s *session) live(now time.Time) bool {
+	return s != nil && now.Unix() < s.Expires
+}
+
 // infoOf returns the OAuthInfo of a verified session, or nil when its
 // sealed token does not open (which a valid signature makes impossible
 // short of a key mix-up; the session is then treated as invalid).

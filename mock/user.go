@@ -14,9 +14,9 @@ type Org struct {
 	Picture              string   `json:"picture"`
 	IsEnterprise         bool     `json:"isEnterprise"`
 	CanPay               *bool    `json:"canPay,omitempty"`
-	RoleInOrg            string   `json:"roleInOrg,omitempty"`            // "read", "contributor", "write", "admin"
-	Plan                 string   `json:"plan,omitempty"`                 // e.g. "team", "enterprise", "plus"
-	SecurityRestrictions []string `json:"securityRestrictions,omitempty"` // "ip", "token-policy", "mfa", "sso"
+	RoleInOrg            string   `json:"roleInOrg,omitempty"`           // "read", "contributor", "write", "admin"
+	Plan                 string   `json:"plan,omitempty"`                // e.g. "team", "enterprise", "plus"
+	SecurityRestrictions []string `json:"securityRestrictions,omitzero"` // "ip", "token-policy", "mfa", "sso"; nil is left out, empty is sent as []
 }
 
 // User is a Hugging Face account as the userinfo endpoint returns it.
@@ -31,7 +31,7 @@ type User struct {
 	EmailVerified     *bool  `json:"email_verified,omitempty"`
 	IsPro             bool   `json:"isPro"`
 	CanPay            *bool  `json:"canPay,omitempty"`
-	Orgs              []Org  `json:"orgs,omitempty"`
+	Orgs              []Org  `json:"orgs,omitzero"` // nil is left out, empty is sent as []
 }
 
 // DefaultUser returns the mocked profile, a fresh copy on each call: "mockuser", with a verified
