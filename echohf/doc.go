@@ -20,7 +20,11 @@
 // provider's cached JWKS, userinfo. The callback then mints a signed JWT
 // session cookie holding the user's info and the sealed access token, so
 // any replica with the same configuration accepts it. Elsewhere, mock mode
-// logs local visitors in as a mocked user with no provider at all.
+// logs local visitors in as a mocked user with no provider at all, once
+// their browser has opened the sign-in link logged at startup
+// (OAuth.MockLoginURL): a proxy on the same host makes a remote visitor look
+// local, so only that link, which holds a key of the process, proves a
+// visitor sits at the console.
 //
 // Use New with a Config to configure in code, to get errors instead of
 // panics, or to run several instances (replicas) in one process.
