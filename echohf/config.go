@@ -164,8 +164,10 @@ type Config struct {
 	// mock-mode app deployed by mistake logs nobody in.
 	InsecureMockAllowRemote bool
 
-	// Logger receives warnings and login failures; it never sees a secret.
-	// Optional. Default slog.Default().
+	// Logger receives warnings and login failures; it never sees a secret,
+	// except in mock mode the startup warning's sign-in link, which is meant
+	// for the console (see OAuth.MockLoginURL). Optional. Default
+	// slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. Optional. Default time.Now.
 	Now func() time.Time

@@ -62,8 +62,8 @@ type OAuth struct {
 
 // New checks cfg (after filling it from the environment) and returns an
 // OAuth. In mock mode it logs a warning with the sign-in link
-// (MockLoginURL). Call Close when the OAuth is no
-// longer needed to stop its background key refresh.
+// (MockLoginURL). Call Close when the OAuth is no longer needed to stop its
+// background key refresh.
 func New(cfg Config) (*OAuth, error) {
 	r, err := cfg.resolve()
 	if err != nil {
