@@ -26,15 +26,23 @@ func sessionCookie(tb testing.TB, o *OAuth) string {
 	tb.Helper()
 	e := echo.New()
 	o.Attach(e)
-	req := httptest.NewRequest(http.MethodGet, CallbackPath, nil)
-	req.RemoteAddr, req.Host = "127.0.0.1:1234", "localhost"
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
-	if rec.Code != http.StatusFound {
-		tb.Fatalf("mock callback = %d %s", rec.Code, rec.Body)
+	var keyCookies []*http.Cookie
+	get := func(u string) []*http.Cookie {
+		req := httptest.NewRequest(http.MethodGet, u, nil)
+		req.RemoteAddr, req.Host = "127.0.0.1:1234", "localhost"
+		for _, c := range keyCookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != http.StatusFound {
+			tb.Fatalf("mock %s = %d %s", u, rec.Code, rec.Body)
+		}
+		return rec.Result().Cookies()
 	}
+	keyCookies = get(o.MockLoginURL("")) // the mock key's cookie
 	var parts []string
-	for _, c := range rec.Result().Cookies() {
+	for _, c := range get(CallbackPath) {
 		parts = append(parts, c.Name+"="+c.Value)
 	}
 	if len(parts) == 0 {

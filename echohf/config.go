@@ -22,8 +22,9 @@ const (
 	ModeAuto Mode = iota
 	// ModeReal runs the OpenID Connect flow against the provider.
 	ModeReal
-	// ModeMock logs every loopback visitor in as a mocked user, with no
-	// provider involved. It is for local development only.
+	// ModeMock logs loopback visitors in as a mocked user, with no provider
+	// involved, once their browser has opened the link OAuth.MockLoginURL
+	// gives (New logs it). It is for local development only.
 	ModeMock
 )
 
@@ -158,12 +159,15 @@ type Config struct {
 	// so the machine's real token never travels in a cookie.
 	MockCarryHFToken bool
 	// InsecureMockAllowRemote lets mock login answer requests that do not
-	// come from a loopback address. Optional. Default false: a mock-mode app
-	// deployed by mistake logs nobody in.
+	// come from a loopback address, or come through a proxy. The key of
+	// OAuth.MockLoginURL is still required. Optional. Default false: a
+	// mock-mode app deployed by mistake logs nobody in.
 	InsecureMockAllowRemote bool
 
-	// Logger receives warnings and login failures; it never sees a secret.
-	// Optional. Default slog.Default().
+	// Logger receives warnings and login failures; it never sees a secret,
+	// except in mock mode the startup warning's sign-in link, which is meant
+	// for the console (see OAuth.MockLoginURL). Optional. Default
+	// slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. Optional. Default time.Now.
 	Now func() time.Time

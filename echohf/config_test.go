@@ -288,7 +288,8 @@ func TestCookieAttributes(t *testing.T) {
 	t.Run("mock mode on localhost", func(t *testing.T) {
 		a := newApp(t, Config{Mode: ModeMock})
 		c := jarClient(t)
-		cb := fetch(t, c, a.URL+LoginPath).location(t)
+		login := fetch(t, c, a.URL+a.oauth.MockLoginURL("")).location(t)
+		cb := fetch(t, c, login).location(t)
 		h := fetch(t, c, cb).setCookie("hf_session")
 		if !strings.Contains(h, "; HttpOnly") || !strings.Contains(h, "; SameSite=Lax") || strings.Contains(h, "Secure") {
 			t.Errorf("mock session cookie %q; want HttpOnly, SameSite=Lax, not Secure", h)

@@ -20,7 +20,11 @@
 // provider's cached JWKS, userinfo. The callback then mints a signed JWT
 // session cookie holding the user's info and the sealed access token, so
 // any replica with the same configuration accepts it. Elsewhere, mock mode
-// logs local visitors in as a mocked user with no provider at all.
+// logs local visitors in as a mocked user with no provider at all, once
+// their browser has opened the sign-in link logged at startup
+// (OAuth.MockLoginURL): a proxy on the same host makes a remote visitor look
+// local, so only that link, which holds a key of the process, proves a
+// visitor sits at the console.
 //
 // A session ends the moment its access token expires. The guards
 // RequireLogin and RequireOrg run after Auth, on a route, a group or the

@@ -56,11 +56,14 @@ type OAuth struct {
 	provRetryAt time.Time
 
 	whoamiWarn sync.Once
+	mockKey    string // mock mode only: the key of MockLoginURL
+	mockCookie string // mock mode only: the cookie value that stands for it
 }
 
 // New checks cfg (after filling it from the environment) and returns an
-// OAuth. In mock mode it logs a warning. Call Close when the OAuth is no
-// longer needed to stop its background key refresh.
+// OAuth. In mock mode it logs a warning with the sign-in link
+// (MockLoginURL). Call Close when the OAuth is no longer needed to stop its
+// background key refresh.
 func New(cfg Config) (*OAuth, error) {
 	r, err := cfg.resolve()
 	if err != nil {
@@ -101,8 +104,9 @@ func New(cfg Config) (*OAuth, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, ctx: ctx, cancel: cancel}
 	if r.mode == ModeMock {
-		r.Logger.Warn("echohf: MOCK MODE: SPACE_ID is not set, so login signs in a mocked user without any provider; never deploy like this (set Config.DisallowMock to make this an error)",
-			"loopback_only", !r.InsecureMockAllowRemote)
+		o.mockKey, o.mockCookie = newMockKey()
+		r.Logger.Warn("echohf: MOCK MODE: SPACE_ID is not set, so login signs in a mocked user without any provider; never deploy like this (set Config.DisallowMock to make this an error). To sign in, open sign_in on this server: it holds a key for this process only",
+			"sign_in", o.MockLoginURL(""), "loopback_only", !r.InsecureMockAllowRemote)
 	}
 	if r.randomKey {
 		r.Logger.Info("echohf: no session secret configured: sessions are signed with a random key and end when the process exits")

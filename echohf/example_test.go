@@ -42,7 +42,8 @@ func browser() *http.Client {
 }
 
 // The three-line setup. Without SPACE_ID in the environment it runs in mock
-// mode: login signs in the mocked user, with no provider.
+// mode: login signs in the mocked user, with no provider, once the browser
+// has opened the sign-in link that startup logs (MockLoginURL).
 func ExampleAttach() {
 	e := echo.New()
 	echohf.Attach(e)
@@ -51,14 +52,19 @@ func ExampleAttach() {
 
 	srv := httptest.NewServer(e)
 	defer srv.Close()
+	oauth, _ := echohf.Default() // the instance Attach and Auth use
 	client := browser()
 	get(client, srv.URL+"/")
-	get(client, srv.URL+"/oauth/huggingface/login") // follows the redirects back to "/"
+	get(client, srv.URL+"/oauth/huggingface/login") // refused: the link was not opened yet
+	get(client, srv.URL+oauth.MockLoginURL(""))     // follows the redirects back to "/"
 	get(client, srv.URL+"/oauth/huggingface/logout")
+	get(client, srv.URL+"/oauth/huggingface/login") // the link's cookie lets it through now
 	// Output:
 	// 200 {"msg":"Not logged in!"}
+	// 403 {"message":"Mock login needs the sign-in link printed in the server's log: this app runs in mock mode (SPACE_ID is not set). Open that link once in this browser."}
 	// 200 {"msg":"Hello, mockuser!"}
 	// 200 {"msg":"Not logged in!"}
+	// 200 {"msg":"Hello, mockuser!"}
 }
 
 // An explicit instance in real mode, against the mock provider standing in
@@ -118,7 +124,7 @@ func ExampleInfo() {
 	})
 	srv := httptest.NewServer(e)
 	defer srv.Close()
-	get(browser(), srv.URL+"/oauth/huggingface/login?_target_url=/orgs")
+	get(browser(), srv.URL+oauth.MockLoginURL("/orgs")) // mock mode: the link New logs
 	// Output:
 	// 200 acme-research,open-models,reading-club
 }
@@ -137,7 +143,7 @@ func ExampleRequireOrg() {
 	defer srv.Close()
 	client := browser()
 	get(client, srv.URL+"/acme") // logged out, not a browser navigation
-	get(client, srv.URL+"/oauth/huggingface/login?_target_url=/acme")
+	get(client, srv.URL+oauth.MockLoginURL("/acme"))
 	get(client, srv.URL+"/acme-admins") // a writer, not an admin, of open-models
 	// Output:
 	// 401 {"message":"Please sign in to see this page."}

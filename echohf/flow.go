@@ -39,6 +39,7 @@ const (
 	msgBadState      = "Sign-in failed: the callback has no valid state. Please sign in again."
 	msgUnavailable   = "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment."
 	msgMockLocalOnly = "Mock login answers only local requests: this app runs in mock mode (SPACE_ID is not set)."
+	msgMockKey       = "Mock login needs the sign-in link printed in the server's log: this app runs in mock mode (SPACE_ID is not set). Open that link once in this browser."
 )
 
 // Query parameters of the login route.
@@ -55,14 +56,15 @@ func randomString(n int) string {
 }
 
 // loginTarget is where a login comes back to: _target_url when given,
-// else the current path's query kept on "/", as the reference does.
+// else the current path's query kept on "/", as the reference does (never
+// a mock key).
 func loginTarget(q url.Values) string {
 	if t := q.Get(paramTarget); t != "" {
 		return SanitizeTarget(t)
 	}
 	rest := url.Values{}
 	for k, v := range q {
-		if k != paramRedirects && k != paramOrgIDs {
+		if k != paramRedirects && k != paramOrgIDs && k != paramMockKey {
 			rest[k] = v
 		}
 	}
@@ -215,8 +217,8 @@ func (o *OAuth) login(c echo.Context) error {
 	q := c.QueryParams()
 	target := loginTarget(q)
 	if o.cfg.mode == ModeMock {
-		if !o.mockAllowed(c.Request()) {
-			return o.fail(c, http.StatusForbidden, msgMockLocalOnly, nil)
+		if done, err := o.mockGate(c, LoginPath); done {
+			return err
 		}
 		return c.Redirect(http.StatusFound, o.prefix+CallbackPath+"?"+paramTarget+"="+url.QueryEscape(target))
 	}

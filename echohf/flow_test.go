@@ -53,7 +53,7 @@ func TestRealFlow(t *testing.T) {
 func TestMockFlow(t *testing.T) {
 	a := newApp(t, Config{Mode: ModeMock})
 	b := newBrowser(t)
-	status, body := b.get(t, a.URL+LoginPath+"?_target_url=/page")
+	status, body := b.get(t, a.URL+a.oauth.MockLoginURL("/page"))
 	if status != http.StatusOK || body != "page" {
 		t.Fatalf("login = %d %q; want 200 page", status, body)
 	}

@@ -11,48 +11,57 @@ import (
 )
 
 // TestMockLoopbackOnly: mock login answers only loopback clients unless
-// InsecureMockAllowRemote widens it.
+// InsecureMockAllowRemote widens it, and only with the mock key's cookie
+// even then. Every row but the last sends that cookie.
 func TestMockLoopbackOnly(t *testing.T) {
 	tests := []struct {
-		name    string
-		remote  string
-		headers []string
-		allow   bool
-		want    bool // logged in
+		name     string
+		remote   string
+		headers  []string
+		allow    bool
+		want     bool // logged in
+		noCookie bool
 	}{
-		{"loopback v4", "127.0.0.1:1234", nil, false, true},
-		{"loopback v6", "[::1]:1234", nil, false, true},
-		{"remote", "203.0.113.5:1234", nil, false, false},
-		{"private network", "10.0.0.2:1234", nil, false, false},
-		{"forwarded for remote", "127.0.0.1:1234", []string{"X-Forwarded-For", "203.0.113.5"}, false, false},
-		{"forwarded chain", "127.0.0.1:1234", []string{"X-Forwarded-For", "127.0.0.1, 203.0.113.5"}, false, false},
-		{"x-real-ip", "127.0.0.1:1234", []string{"X-Real-Ip", "203.0.113.5"}, false, false},
-		{"Forwarded", "127.0.0.1:1234", []string{"Forwarded", `for="[2001:db8::1]:80";proto=https`}, false, false},
-		{"forwarded loopback", "127.0.0.1:1234", []string{"X-Forwarded-For", "127.0.0.1"}, false, true},
-		{"no port", "203.0.113.5", nil, false, false},
-		{"remote allowed", "203.0.113.5:1234", nil, true, true},
-		{"forwarded allowed", "127.0.0.1:1234", []string{"X-Forwarded-For", "203.0.113.5"}, true, true},
+		{name: "loopback v4", remote: "127.0.0.1:1234", want: true},
+		{name: "loopback v6", remote: "[::1]:1234", want: true},
+		{name: "remote", remote: "203.0.113.5:1234"},
+		{name: "private network", remote: "10.0.0.2:1234"},
+		{name: "forwarded for remote", remote: "127.0.0.1:1234", headers: []string{"X-Forwarded-For", "203.0.113.5"}},
+		{name: "forwarded chain", remote: "127.0.0.1:1234", headers: []string{"X-Forwarded-For", "127.0.0.1, 203.0.113.5"}},
+		{name: "x-real-ip", remote: "127.0.0.1:1234", headers: []string{"X-Real-Ip", "203.0.113.5"}},
+		{name: "Forwarded", remote: "127.0.0.1:1234", headers: []string{"Forwarded", `for="[2001:db8::1]:80";proto=https`}},
+		// Any forwarding header means a proxy, whatever it names.
+		{name: "forwarded loopback", remote: "127.0.0.1:1234", headers: []string{"X-Forwarded-For", "127.0.0.1"}},
+		{name: "Forwarded loopback v6", remote: "127.0.0.1:1234", headers: []string{"Forwarded", `for="[::1]:80"`}},
+		{name: "no port", remote: "203.0.113.5"},
+		{name: "remote allowed", remote: "203.0.113.5:1234", allow: true, want: true},
+		{name: "forwarded allowed", remote: "127.0.0.1:1234", headers: []string{"X-Forwarded-For", "203.0.113.5"}, allow: true, want: true},
 		// The Host header must name a loopback host: a DNS-rebinding page
 		// reaches the loopback address under its own name.
-		{"rebinding host", "127.0.0.1:1234", []string{"Host", "evil.example"}, false, false},
-		{"rebinding host with port", "127.0.0.1:1234", []string{"Host", "evil.example:7860"}, false, false},
-		{"loopback ip host", "127.0.0.1:1234", []string{"Host", "127.0.0.1:7860"}, false, true},
-		{"loopback v6 host", "[::1]:1234", []string{"Host", "[::1]:7860"}, false, true},
-		{"loopback v6 host without port", "[::1]:1234", []string{"Host", "[::1]"}, false, true},
-		{"Forwarded loopback v6", "127.0.0.1:1234", []string{"Forwarded", `for="[::1]:80"`}, false, true},
-		{"remote v6 host", "[::1]:1234", []string{"Host", "[2001:db8::1]:7860"}, false, false},
-		{"localhost subdomain", "127.0.0.1:1234", []string{"Host", "app.localhost:7860"}, false, true},
-		{"via a proxy", "127.0.0.1:1234", []string{"Via", "1.1 proxy"}, false, false},
-		{"forwarded host", "127.0.0.1:1234", []string{"X-Forwarded-Host", "space.example.com"}, false, false},
-		{"rebinding allowed", "127.0.0.1:1234", []string{"Host", "evil.example"}, true, true},
+		{name: "rebinding host", remote: "127.0.0.1:1234", headers: []string{"Host", "evil.example"}},
+		{name: "rebinding host with port", remote: "127.0.0.1:1234", headers: []string{"Host", "evil.example:7860"}},
+		{name: "loopback ip host", remote: "127.0.0.1:1234", headers: []string{"Host", "127.0.0.1:7860"}, want: true},
+		{name: "loopback v6 host", remote: "[::1]:1234", headers: []string{"Host", "[::1]:7860"}, want: true},
+		{name: "loopback v6 host without port", remote: "[::1]:1234", headers: []string{"Host", "[::1]"}, want: true},
+		{name: "remote v6 host", remote: "[::1]:1234", headers: []string{"Host", "[2001:db8::1]:7860"}},
+		{name: "localhost subdomain", remote: "127.0.0.1:1234", headers: []string{"Host", "app.localhost:7860"}, want: true},
+		{name: "via a proxy", remote: "127.0.0.1:1234", headers: []string{"Via", "1.1 proxy"}},
+		{name: "forwarded host", remote: "127.0.0.1:1234", headers: []string{"X-Forwarded-Host", "space.example.com"}},
+		{name: "rebinding allowed", remote: "127.0.0.1:1234", headers: []string{"Host", "evil.example"}, allow: true, want: true},
+		// InsecureMockAllowRemote does not waive the key.
+		{name: "remote allowed without the cookie", remote: "203.0.113.5:1234", allow: true, noCookie: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newApp(t, Config{Mode: ModeMock, InsecureMockAllowRemote: tt.allow})
+			cookie := mockKeyCookie(t, a)
 			for _, path := range []string{LoginPath, CallbackPath} {
 				req := httptest.NewRequest(http.MethodGet, path+"?_target_url=/page", nil)
 				req.RemoteAddr = tt.remote
 				req.Host = "localhost:7860"
+				if !tt.noCookie {
+					req.AddCookie(cookie)
+				}
 				for i := 0; i+1 < len(tt.headers); i += 2 {
 					if tt.headers[i] == "Host" {
 						req.Host = tt.headers[i+1]
@@ -83,12 +92,6 @@ func TestMockLoopbackOnly(t *testing.T) {
 				}
 			}
 		})
-	}
-	// Over real HTTP, a forwarding header naming a remote client is refused.
-	a := newApp(t, Config{Mode: ModeMock})
-	f := fetch(t, jarClient(t), a.URL+LoginPath, "X-Forwarded-For", "203.0.113.5")
-	if f.StatusCode != http.StatusForbidden {
-		t.Errorf("login with X-Forwarded-For over HTTP = %d; want 403", f.StatusCode)
 	}
 }
 

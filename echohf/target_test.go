@@ -82,6 +82,9 @@ func TestOpenRedirectEndToEnd(t *testing.T) {
 		for _, target := range evil {
 			q := "?_target_url=" + url.QueryEscape(target)
 			c := jarClient(t)
+			if a == mockApp {
+				fetch(t, c, a.URL+a.oauth.MockLoginURL("")) // the mock key's cookie
+			}
 			f := fetch(t, c, a.URL+LoginPath+q)
 			if f.StatusCode != http.StatusFound {
 				t.Fatalf("login = %d %s", f.StatusCode, f.body)
@@ -115,7 +118,9 @@ func TestOpenRedirectEndToEnd(t *testing.T) {
 		}
 	}
 	// The login route keeps the query on "/" when no target is given.
-	f := fetch(t, jarClient(t), mockApp.URL+LoginPath+"?a=1")
+	c := jarClient(t)
+	fetch(t, c, mockApp.URL+mockApp.oauth.MockLoginURL(""))
+	f := fetch(t, c, mockApp.URL+LoginPath+"?a=1")
 	if u, _ := url.Parse(f.rawLocation()); u.Query().Get(paramTarget) != "/?a=1" {
 		t.Errorf("login?a=1: Location %q; want _target_url=/?a=1", f.rawLocation())
 	}
@@ -182,7 +187,7 @@ func TestOrgIDsOnAuthorizeURL(t *testing.T) {
 
 // TestLoginTarget: without _target_url, a login comes back to "/" with the
 // login URL's query, less the parameters that steer the login itself
-// (_nb_redirects and orgIds).
+// (_nb_redirects, orgIds and mock_key).
 func TestLoginTarget(t *testing.T) {
 	tests := []struct{ query, want string }{
 		{"", "/"},
@@ -195,6 +200,7 @@ func TestLoginTarget(t *testing.T) {
 		{"orgIdsx=1&x_nb_redirects=2", "/?orgIdsx=1&x_nb_redirects=2"},
 		{"_target_url=%2Fx%3Fy%3D1&_nb_redirects=1&orgIds=abc&a=1", "/x?y=1"},
 		{"_target_url=%2F%2Fevil.com&a=1", "/"},
+		{"mock_key=secret&a=1", "/?a=1"},
 	}
 	for _, tt := range tests {
 		q, err := url.ParseQuery(tt.query)

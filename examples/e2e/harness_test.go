@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,6 +224,25 @@ func startSpace(t *testing.T, instance string, port int, vars ...string) *space 
 		return r.StatusCode == http.StatusOK && r.Header.Get("X-Instance") == instance
 	})
 	return s
+}
+
+// signingIn matches the line a mock-mode app prints with its sign-in link.
+var signingIn = regexp.MustCompile(`sign in \(mock mode\): (http://\S+)`)
+
+// signInURL returns the sign-in link s printed at startup (mock mode),
+// waiting up to readyTimeout for it.
+func (s *space) signInURL(t *testing.T) string {
+	t.Helper()
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		if m := signingIn.FindStringSubmatch(s.out.String()); m != nil {
+			return m[1]
+		}
+		if s.exited() || time.Now().After(deadline) {
+			t.Fatalf("%s printed no sign-in link:\n%s", s.name, s.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // realEnv is a Space's real-mode environment against the provider at

@@ -69,15 +69,22 @@ http {
 		listen 127.0.0.1:{{.Port}};
 		server_name localhost;
 
+		location = /_nginx_ready {
+			access_log off;
+			return 204;
+		}
+{{- if .Plain}}
+		# A bare proxy_pass to one instance, as a mistaken deployment may
+		# have it: nginx sends Host 127.0.0.1:port and no forwarding header.
+		location / {
+			proxy_pass http://127.0.0.1:{{index .Ports 0}};
+		}
+{{- else}}
 		proxy_http_version 1.1;
 		proxy_set_header Connection "";
 		proxy_set_header Host $http_host;
 		proxy_set_header X-Forwarded-Proto $scheme;
 
-		location = /_nginx_ready {
-			access_log off;
-			return 204;
-		}
 		location = {{.LoginPath}} {
 			proxy_pass http://instance0;
 		}
@@ -90,14 +97,16 @@ http {
 		location / {
 			proxy_pass http://pool;
 		}
+{{- end}}
 	}
 }
 `))
 
 // startNginx runs the nginx binary exe on 127.0.0.1:port in front of the
 // instances on ports, with its own configuration and files in a temporary
-// directory, and stops it (by PID) when the test ends.
-func startNginx(t *testing.T, exe string, port int, ports []int) {
+// directory, and stops it (by PID) when the test ends. plain makes it a
+// bare proxy_pass to the first instance instead of the load balancer.
+func startNginx(t *testing.T, exe string, port int, ports []int, plain bool) {
 	t.Helper()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nginx.conf")
@@ -106,7 +115,7 @@ func startNginx(t *testing.T, exe string, port int, ports []int) {
 		t.Fatal(err)
 	}
 	err = nginxConf.Execute(f, map[string]any{
-		"Dir": dir, "Port": port, "Ports": ports,
+		"Dir": dir, "Port": port, "Ports": ports, "Plain": plain,
 		"LoginPath": echohf.LoginPath, "CallbackPath": echohf.CallbackPath,
 	})
 	if cerr := f.Close(); err == nil {
@@ -200,7 +209,7 @@ func startReplicas(t *testing.T, providerURL string) (string, []*space) {
 		apps = append(apps, startSpace(t, name, port, env...))
 		ports = append(ports, port)
 	}
-	startNginx(t, nginx, lbPort, ports)
+	startNginx(t, nginx, lbPort, ports, false)
 	return lb, apps
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 
 	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/examples/internal/exampletest"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -268,31 +269,55 @@ func TestRealModeDenied(t *testing.T) {
 	}
 }
 
-// TestMockModeLogin: with no SPACE_ID, sign-in logs the mocked user in
-// without any provider.
+// TestMockModeLogin: with no SPACE_ID, the link the app prints at startup
+// logs the mocked user in without any provider; before it is opened, the
+// sign-in button is refused, and after, it signs in with one click.
 func TestMockModeLogin(t *testing.T) {
 	app := startSpace(t, "mock", freePort(t)) // no SPACE_ID, no HF_TOKEN: mock mode
 	b := newBrowser(t)
 
 	b.open(app.URL + "/")
-	mark := b.mark()
 	if !b.has("#logged-out") {
 		t.Fatal("home page is not logged out before sign-in")
 	}
 	resp := b.click("signin")
+	if resp.Status != http.StatusForbidden {
+		t.Errorf("sign-in before the printed link: status %d; want 403", resp.Status)
+	}
+	if got := b.text("message"); !strings.Contains(got, "printed in the server's log") {
+		t.Errorf("#message = %q; want it to point to the link printed in the log", got)
+	}
+	wantNoSession(t, b, app.URL)
+
+	// The person at the console opens the printed link.
+	link := app.signInURL(t)
+	mark := b.mark()
+	resp = b.open(link)
 	if resp.Status != http.StatusOK {
-		t.Fatalf("after mock sign-in: status %d; want 200", resp.Status)
+		t.Fatalf("after the printed link: status %d; want 200", resp.Status)
 	}
 	if got := b.location(); got != app.URL+"/" {
-		t.Errorf("after sign-in the browser is on %s; want %s/", got, app.URL)
+		t.Errorf("after the printed link the browser is on %s; want %s/", got, app.URL)
 	}
 	for _, h := range b.since(mark) {
 		if !strings.HasPrefix(h.URL, app.URL+"/") {
 			t.Errorf("mock-mode login left the app: %v", h)
 		}
+		if h.URL != link && strings.Contains(h.URL, "mock_key") {
+			t.Errorf("the key is in a later URL: %v", h)
+		}
 	}
 	wantLoggedIn(t, b)
 	wantSessionCookie(t, b, app.URL)
+	var key *network.Cookie
+	for _, c := range b.cookies(app.URL + echohf.LoginPath) {
+		if c.Name == "hf_mock_key" {
+			key = c
+		}
+	}
+	if key == nil || !key.HTTPOnly || key.SameSite != network.CookieSameSiteStrict || strings.Contains(link, key.Value) {
+		t.Errorf("mock key cookie %+v; want HttpOnly, SameSite=Strict, not the key itself", key)
+	}
 
 	resp = b.open(app.URL + "/private")
 	if resp.Status != http.StatusOK || !b.has("h1#private") {
@@ -304,4 +329,40 @@ func TestMockModeLogin(t *testing.T) {
 		t.Error("no #logged-out after logout")
 	}
 	wantNoSession(t, b, app.URL)
+
+	// Signing in again is one click: the link's cookie stands for the key.
+	resp = b.click("signin")
+	if resp.Status != http.StatusOK {
+		t.Fatalf("sign-in after the printed link: status %d; want 200", resp.Status)
+	}
+	wantLoggedIn(t, b)
+}
+
+// TestMockModeBehindProxy: a mock-mode app published by a bare nginx
+// proxy_pass to 127.0.0.1 (which sends a loopback Host and no forwarding
+// header, so the request looks local) signs no visitor in; only the link
+// printed at startup does, at the app's own address.
+func TestMockModeBehindProxy(t *testing.T) {
+	nginx := requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
+	port := freePort(t)
+	app := startSpace(t, "mock", port) // mock mode
+	proxyPort := freePort(t)
+	startNginx(t, nginx, proxyPort, []int{port}, true)
+	proxy := baseURL(proxyPort)
+
+	visitor := exampletest.NewClient(t)
+	for _, path := range []string{echohf.LoginPath, echohf.CallbackPath, "/private"} {
+		r := visitor.Get(t, proxy+path, "Accept: text/html")
+		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "printed in the server") {
+			t.Errorf("GET %s through nginx = %d at %s; want 403 pointing to the printed link", path, r.Status, r.URL)
+		}
+	}
+	if r := visitor.Get(t, proxy+"/", "Accept: text/html"); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="logged-out"`) {
+		t.Errorf("home through nginx = %d; want 200 logged out", r.Status)
+	}
+
+	console := exampletest.NewClient(t)
+	if r := console.Get(t, app.signInURL(t), "Accept: text/html"); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="username"`) {
+		t.Errorf("the printed link = %d at %s; want 200 logged in", r.Status, r.URL)
+	}
 }

@@ -5,7 +5,7 @@
 // With no environment it runs in mock mode, on port 7860 like a Space:
 //
 //	go run ./examples/hello
-//	# open http://localhost:7860/oauth/huggingface/login
+//	# open the "sign in (mock mode)" link it prints
 //
 // In real mode (SPACE_ID and the OAuth variables set, as in a Space with
 // `hf_oauth: true`, or as printed by `go run ./mock/cmd/hfmock`), login goes
@@ -33,9 +33,13 @@ func main() {
 	e.GET("/", greet)
 	e.GET("/me", me)
 
+	// In mock mode, print the sign-in link: it holds a key of this process,
+	// so only whoever sees this console can sign in. Attach has already
+	// panicked if Default's configuration were invalid.
+	oauth, _ := echohf.Default()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, e, listenAddr(os.Getenv), os.Stdout); err != nil {
+	if err := serve(ctx, e, listenAddr(os.Getenv), oauth.MockLoginURL(""), os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -53,7 +53,20 @@ func TestHello(t *testing.T) {
 			wantJSON(t, c.Get(t, p.URL+"/"), http.StatusOK, `{"msg":"Not logged in!"}`)
 			wantJSON(t, c.Get(t, p.URL+"/me"), http.StatusUnauthorized, `{"msg":"Not logged in!"}`)
 
-			r := c.Get(t, p.URL+echohf.LoginPath)
+			login := p.URL + echohf.LoginPath
+			if tt.env == nil {
+				// Mock mode signs in only a browser that opened the link
+				// printed at startup, as the person at the console does.
+				r := c.Get(t, login)
+				if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "printed") {
+					t.Errorf("mock login without the printed link = %d %s; want 403 pointing to it", r.Status, r.Body)
+				}
+				login = p.SignInURL(t)
+				if !strings.HasPrefix(login, p.URL+echohf.LoginPath+"?mock_key=") {
+					t.Errorf("printed sign-in link %q; want %s%s?mock_key=...", login, p.URL, echohf.LoginPath)
+				}
+			}
+			r := c.Get(t, login)
 			wantJSON(t, r, http.StatusOK, `{"msg":"Hello, mockuser!"}`)
 			if r.URL != p.URL+"/" {
 				t.Errorf("login landed on %s; want %s/", r.URL, p.URL)
@@ -83,6 +96,9 @@ func TestHello(t *testing.T) {
 			r = c.Get(t, p.URL+echohf.LogoutPath)
 			wantJSON(t, r, http.StatusOK, `{"msg":"Not logged in!"}`)
 			wantJSON(t, c.Get(t, p.URL+"/me"), http.StatusUnauthorized, `{"msg":"Not logged in!"}`)
+
+			// Signing in again takes the plain login route.
+			wantJSON(t, c.Get(t, p.URL+echohf.LoginPath), http.StatusOK, `{"msg":"Hello, mockuser!"}`)
 		})
 	}
 }
@@ -91,7 +107,7 @@ func TestHello(t *testing.T) {
 func TestHelloLoginTarget(t *testing.T) {
 	p := exampletest.Start(t, bin)
 	c := exampletest.NewClient(t)
-	r := c.Get(t, p.URL+echohf.LoginPath+"?_target_url=/me")
+	r := c.Get(t, p.SignInURL(t)+"&_target_url=/me")
 	if r.Status != http.StatusOK || r.URL != p.URL+"/me" || !strings.Contains(r.Body, `"preferred_username":"mockuser"`) {
 		t.Errorf("login with _target_url=/me = %d at %s: %s; want 200 at /me with the user", r.Status, r.URL, r.Body)
 	}

@@ -6,6 +6,7 @@
 // With no environment it runs in mock mode on port 7860:
 //
 //	go run ./examples/space
+//	# open the "sign in (mock mode)" link it prints
 //
 // On a Space with `hf_oauth: true` (see README.md and Dockerfile next to
 // this file), login goes through Hugging Face. Environment:
@@ -44,7 +45,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, e, listenAddr(os.Getenv), os.Stdout); err != nil {
+	// In mock mode, print the sign-in link (a key of this process, for the
+	// person at this console).
+	if err := serve(ctx, e, listenAddr(os.Getenv), oauth.MockLoginURL(""), os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }

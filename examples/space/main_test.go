@@ -98,6 +98,22 @@ func TestSpace(t *testing.T) {
 				t.Errorf("GET /private as JSON = %d %s; want 401 JSON", r.Status, r.Body)
 			}
 
+			if !tt.real {
+				// Mock mode signs in only a browser that opened the link
+				// printed at startup; then that browser signs in as usual.
+				r = c.Get(t, p.URL+"/private", browser)
+				wantPage(t, r, http.StatusForbidden)
+				contains(t, r, "Mock login needs the sign-in link printed in the server's log", `id="signin"`)
+				r = c.Get(t, p.SignInURL(t), browser)
+				wantPage(t, r, http.StatusOK)
+				if r.URL != p.URL+"/" {
+					t.Errorf("the printed link landed on %s (via %v); want %s/", r.URL, r.Hops, p.URL)
+				}
+				contains(t, r, "@"+user.PreferredUsername)
+				r = c.Get(t, p.URL+echohf.LogoutPath, browser)
+				contains(t, r, `id="logged-out"`)
+			}
+
 			// Logging in from /private lands back on /private.
 			r = c.Get(t, p.URL+"/private", browser)
 			wantPage(t, r, http.StatusOK)
@@ -207,7 +223,7 @@ func TestSpaceOrgName(t *testing.T) {
 		t.Run(tt.org, func(t *testing.T) {
 			p := exampletest.Start(t, bin, "ORG_NAME="+tt.org)
 			c := exampletest.NewClient(t)
-			r := c.Get(t, p.URL+echohf.LoginPath+"?_target_url=/members", browser)
+			r := c.Get(t, p.SignInURL(t)+"&_target_url=/members", browser)
 			wantPage(t, r, tt.want)
 			contains(t, r, "Members of "+tt.org)
 		})

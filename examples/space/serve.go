@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -22,15 +21,22 @@ func listenAddr(getenv func(string) string) string {
 
 // serve runs h on addr until ctx is done, then shuts down gracefully. Once
 // listening it writes "listening on http://host:port" to out, so that a
-// person (or a test that asked for port 0) knows where to go.
-func serve(ctx context.Context, h http.Handler, addr string, out io.Writer) error {
+// person (or a test that asked for port 0) knows where to go, and, when
+// signIn (a path) is set, "sign in (mock mode): http://host:port" + signIn,
+// the link that signs the person at the console in.
+func serve(ctx context.Context, h http.Handler, addr, signIn string, out io.Writer) error {
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	// A closed stdout must not stop the server: the line is a courtesy.
-	_, _ = fmt.Fprintf(out, "listening on %s\n", browsable(ln.Addr()))
+	base := browsable(ln.Addr())
+	msg := "listening on " + base + "\n"
+	if signIn != "" {
+		msg += "sign in (mock mode): " + base + signIn + "\n"
+	}
+	// A closed stdout must not stop the server: the lines are a courtesy.
+	_, _ = io.WriteString(out, msg)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

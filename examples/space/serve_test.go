@@ -76,7 +76,7 @@ func TestServeWaitsForInFlight(t *testing.T) {
 	defer cancel()
 	out := make(addrWriter, 1)
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, h, "127.0.0.1:0", out) }()
+	go func() { served <- serve(ctx, h, "127.0.0.1:0", "", out) }()
 	var base string
 	select {
 	case line := <-out:

@@ -18,7 +18,7 @@
 //	func TestHello(t *testing.T) {
 //		p := exampletest.Start(t, bin) // mock mode: no SPACE_ID
 //		c := exampletest.NewClient(t)
-//		r := c.Get(t, p.URL+"/")
+//		r := c.Get(t, p.SignInURL(t)) // the link printed for the console
 //		...
 //	}
 package exampletest
@@ -130,9 +130,20 @@ type Proc struct {
 	out    *buffer // stdout after the address line, and stderr
 	done   chan struct{}
 	err    error // from Wait, once done is closed
+
+	signIn     string        // the printed mock-mode sign-in link
+	signInSeen chan struct{} // closed once signIn is set
+	scanned    chan struct{} // closed when stdout ends
 }
 
-var listening = regexp.MustCompile(`listening on (http://\S+)`)
+var (
+	listening = regexp.MustCompile(`listening on (http://\S+)`)
+	signingIn = regexp.MustCompile(`sign in \(mock mode\): (http://\S+)`)
+)
+
+// signInWait bounds how long SignInURL waits for the sign-in line, which
+// the examples print right after their address.
+const signInWait = 5 * time.Second
 
 // Start runs bin with Env(kv...) and waits until it prints the address it
 // listens on. The program is stopped when the test ends (SIGTERM, then a
@@ -165,7 +176,7 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 	cmd.Env = Env(kv...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = stopGrace
-	p := &Proc{cmd: cmd, cancel: cancel, out: &buffer{}, done: make(chan struct{})}
+	p := &Proc{cmd: cmd, cancel: cancel, out: &buffer{}, done: make(chan struct{}), signInSeen: make(chan struct{}), scanned: make(chan struct{})}
 	cmd.Stderr = p.out
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -179,14 +190,20 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 	p.PID = cmd.Process.Pid
 	urlc := make(chan string, 1)
 	go func() {
+		defer close(p.scanned)
 		sc := bufio.NewScanner(stdout)
-		found := false
+		found, signIn := false, false
 		for sc.Scan() {
 			line := sc.Text()
 			if m := listening.FindStringSubmatch(line); m != nil && !found {
 				found = true
 				urlc <- m[1]
 				continue
+			}
+			if m := signingIn.FindStringSubmatch(line); m != nil && found && !signIn {
+				signIn = true
+				p.signIn = m[1]
+				close(p.signInSeen)
 			}
 			p.out.writeString(line + "\n")
 		}
@@ -239,6 +256,27 @@ func (p *Proc) Stop() error {
 	}
 	p.cancel()
 	return p.err
+}
+
+// SignInURL returns the mock-mode sign-in link the program printed after
+// its address ("sign in (mock mode): http://…"), the link the person at the
+// console opens. It waits a moment for the line, and fails the test when
+// the program prints none (in real mode, say).
+func (p *Proc) SignInURL(t testing.TB) string {
+	t.Helper()
+	select {
+	case <-p.signInSeen:
+		return p.signIn
+	case <-p.scanned:
+	case <-time.After(signInWait):
+	}
+	select {
+	case <-p.signInSeen: // seen just as stdout ended
+		return p.signIn
+	default:
+	}
+	t.Fatalf("%s printed no \"sign in (mock mode): URL\" line:\n%s", filepath.Base(p.cmd.Path), p.Output())
+	return ""
 }
 
 // Output returns what the program wrote so far, besides its address line.

@@ -1,0 +1,111 @@
+package echohf
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Mock mode lets nobody in on the strength of the request alone: a proxy
+// on the same host (nginx's plain proxy_pass, socat, ssh -R) makes a remote
+// visitor's request look local. Mock login also needs something only the
+// person at the console has: the per-process key in the link MockLoginURL
+// gives, which New logs and the examples print. Its first use leaves a
+// cookie that stands for it, so later logins from that browser need no key.
+
+// paramMockKey is the query parameter of MockLoginURL that carries the key.
+const paramMockKey = "mock_key"
+
+// mockKeyLen is the number of random bytes in a mock key.
+const mockKeyLen = 16
+
+// mockCookieName is the cookie that stands for the mock key once used.
+const mockCookieName = "hf_mock_key"
+
+// purposeMockCookie separates the mock key cookie's value from the key.
+const purposeMockCookie = "echohf/mock-key-cookie/v1"
+
+// errMockKey and errMockNoKey say why mock login refused a local request.
+var (
+	errMockKey   = errors.New("mock login with a wrong mock_key")
+	errMockNoKey = errors.New("mock login without the mock key or its cookie")
+)
+
+// newMockKey makes a mock key and the value of the cookie that stands for
+// it: an HMAC of a fixed string under the key, so the cookie does not
+// reveal the key.
+func newMockKey() (key, cookie string) {
+	key = randomString(mockKeyLen)
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(purposeMockCookie))
+	return key, base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// MockLoginURL returns, in mock mode, the path of o's login route carrying
+// this process's mock key, coming back to target (sanitized); in real mode
+// it returns "". Opening it from the machine the app runs on signs in the
+// mocked user and leaves a cookie that lets that browser's later logins
+// (LoginURL, guards) through without the key; a login without either is
+// refused with a 403. Print it where only the person who started the
+// program sees it, prefixed with the server's base URL, e.g.
+// "http://localhost:7860"+o.MockLoginURL(""). New logs it too. Call it
+// after Attach or AttachGroup so that it includes a group's path.
+func (o *OAuth) MockLoginURL(target string) string {
+	if o.cfg.mode != ModeMock {
+		return ""
+	}
+	u := o.prefix + LoginPath + "?" + paramMockKey + "=" + o.mockKey
+	if target != "" {
+		u += "&" + paramTarget + "=" + url.QueryEscape(SanitizeTarget(target))
+	}
+	return u
+}
+
+// mockGate decides whether the mock route at route (LoginPath or
+// CallbackPath) may go on: a local request (mockAllowed) with the mock key's
+// cookie. A request with the key in its query gets the cookie and is sent
+// to the same route without the key, so that the key stays out of the
+// address bar, the login target and later Referer headers. done reports
+// that mockGate answered the request itself; err is then its answer.
+func (o *OAuth) mockGate(c echo.Context, route string) (done bool, err error) {
+	req := c.Request()
+	if !o.mockAllowed(req) {
+		return true, o.fail(c, http.StatusForbidden, msgMockLocalOnly, nil)
+	}
+	q := req.URL.Query()
+	if keys, ok := q[paramMockKey]; ok {
+		if len(keys) != 1 || subtle.ConstantTimeCompare([]byte(keys[0]), []byte(o.mockKey)) != 1 {
+			return true, o.fail(c, http.StatusForbidden, msgMockKey, errMockKey)
+		}
+		// Secure follows the deployment like the session cookie's: mock mode
+		// normally serves plain http on localhost.
+		http.SetCookie(c.Response(), &http.Cookie{ //nolint:gosec // G124: see above
+			Name:     mockCookieName,
+			Value:    o.mockCookie,
+			Path:     o.prefix + path.Dir(LoginPath), // the three routes
+			HttpOnly: true,
+			Secure:   o.cfg.secure,
+			SameSite: http.SameSiteStrictMode,
+		})
+		q.Del(paramMockKey)
+		u := o.prefix + route
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return true, c.Redirect(http.StatusFound, u)
+	}
+	for _, ck := range req.CookiesNamed(mockCookieName) {
+		if subtle.ConstantTimeCompare([]byte(ck.Value), []byte(o.mockCookie)) == 1 {
+			return false, nil
+		}
+	}
+	return true, o.fail(c, http.StatusForbidden, msgMockKey, errMockNoKey)
+}
