@@ -163,8 +163,8 @@ func ExampleRequireLogin() {
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	client := browser()
-	get(client, srv.URL+"/") // logged out, not a browser navigation
-	get(client, srv.URL+"/oauth/huggingface/login")
+	get(client, srv.URL+"/")                     // logged out, not a browser navigation
+	get(client, srv.URL+oauth.MockLoginURL("/")) // the sign-in link mock mode logs
 	// Output:
 	// 401 {"message":"Please sign in to see this page."}
 	// 200 {"msg":"Hello, mockuser!"}

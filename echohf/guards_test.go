@@ -220,6 +220,10 @@ func TestGuardWholeApp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := serveApp(t, tt.cfg, serveOpts{routes: tt.routes})
 			b := newBrowser(t)
+			if tt.cfg.Mode == ModeMock { // the person at the console opened the printed link once
+				u, _ := url.Parse(a.URL)
+				b.Jar.SetCookies(u, []*http.Cookie{mockKeyCookie(t, a)})
+			}
 			f := fetch(t, b.Client, a.URL+tt.start, "Accept", "text/html")
 			if f.StatusCode != http.StatusOK || f.body != "page" || f.Request.URL.Path != tt.start {
 				t.Fatalf("navigation to %s ended at %d %s after %d redirects; want 200 page there; logs:\n%s",
