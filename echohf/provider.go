@@ -48,6 +48,7 @@ type discovery struct {
 	UserinfoEndpoint      string   `json:"userinfo_endpoint"`
 	JWKSURI               string   `json:"jwks_uri"`
 	IDTokenAlgs           []string `json:"id_token_signing_alg_values_supported"`
+	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 }
 
 // provider is a discovered OpenID provider with its cached keys.
@@ -124,10 +125,23 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 		Endpoint: oauth2.Endpoint{
 			AuthURL:   d.AuthorizationEndpoint,
 			TokenURL:  d.TokenEndpoint,
-			AuthStyle: oauth2.AuthStyleInHeader, // client_secret_basic, as Hugging Face expects
+			AuthStyle: authStyle(d.TokenAuthMethods),
 		},
 	}
 	return p, nil
+}
+
+// authStyle picks how the client authenticates at the token endpoint from
+// discovery's token_endpoint_auth_methods_supported: client_secret_basic
+// when listed or when the list is absent (OpenID Connect Discovery's
+// default, and what Hugging Face takes), else client_secret_post when
+// listed. A provider listing neither gets client_secret_basic, which RFC
+// 6749 section 2.3.1 requires of every server that issues client secrets.
+func authStyle(methods []string) oauth2.AuthStyle {
+	if !slices.Contains(methods, "client_secret_basic") && slices.Contains(methods, "client_secret_post") {
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleInHeader
 }
 
 // getJSON fetches url with getBody and decodes the body into v.
