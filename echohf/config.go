@@ -140,12 +140,15 @@ type Config struct {
 	Leeway time.Duration
 
 	// HTTPClient makes every request to the provider. Optional. Default a
-	// client with Timeout.
+	// client with Timeout. JWKS fetches, which jwk.Cache makes without a
+	// request context, use a copy with Timeout when it has none.
 	HTTPClient *http.Client
 	// Timeout bounds each request to the provider. Optional. Default 10s.
 	Timeout time.Duration
-	// JWKSRefreshInterval is the smallest gap between two fetches of the
-	// provider's keys forced by an unknown key id. Optional. Default 1 minute.
+	// JWKSRefreshInterval is how long a key id is refused without another
+	// fetch once a fresh fetch of the provider's keys did not hold it. A key
+	// id not seen before always forces a fetch, at most one a second.
+	// Optional. Default 1 minute.
 	JWKSRefreshInterval time.Duration
 
 	// HFToken is used in mock mode to build the mocked user from

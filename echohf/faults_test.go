@@ -12,32 +12,34 @@ import (
 
 // TestProviderFaults runs a login against every fault switch of the mock
 // provider: each ends with no session, no login cookie left and the
-// documented status, never another 5xx.
+// documented status, never another 5xx. When the provider failed, the log
+// names its host and what went wrong; the page stays generic.
 func TestProviderFaults(t *testing.T) {
 	tests := []struct {
 		name   string
 		faults mock.Faults
 		want   int
+		log    string // what the log says, {host} standing for the provider's host
 	}{
-		{"Deny", mock.Faults{Deny: true}, http.StatusForbidden},
-		{"ForeignKey", mock.Faults{ForeignKey: true}, http.StatusUnauthorized},
-		{"UnknownKID", mock.Faults{UnknownKID: true}, http.StatusUnauthorized},
-		{"AlgNone", mock.Faults{AlgNone: true}, http.StatusUnauthorized},
-		{"HS256PublicKey", mock.Faults{HS256PublicKey: true}, http.StatusUnauthorized},
-		{"WrongAudience", mock.Faults{WrongAudience: true}, http.StatusUnauthorized},
-		{"WrongIssuer", mock.Faults{WrongIssuer: true}, http.StatusUnauthorized},
-		{"ExpiredIDToken", mock.Faults{ExpiredIDToken: true}, http.StatusUnauthorized},
-		{"WrongNonce", mock.Faults{WrongNonce: true}, http.StatusUnauthorized},
-		{"ExtraAudience", mock.Faults{ExtraAudience: true}, http.StatusUnauthorized},
-		{"ForeignAZP", mock.Faults{ForeignAZP: true}, http.StatusUnauthorized},
-		{"JWKSKeyAlgRS512", mock.Faults{JWKSKeyAlg: "RS512"}, http.StatusUnauthorized},
-		{"JWKSKeyUseEnc", mock.Faults{JWKSKeyUse: "enc"}, http.StatusUnauthorized},
-		{"JWKSStatus500", mock.Faults{JWKSStatus: 500}, http.StatusBadGateway},
-		{"JWKSDelay", mock.Faults{JWKSDelay: time.Minute}, http.StatusBadGateway},
-		{"TokenStatus502", mock.Faults{TokenStatus: 502}, http.StatusBadGateway},
-		{"TokenInvalidGrant", mock.Faults{TokenInvalidGrant: true}, http.StatusBadRequest},
-		{"UserinfoStatus500", mock.Faults{UserinfoStatus: 500}, http.StatusBadGateway},
-		{"UserinfoSubMismatch", mock.Faults{UserinfoSub: "someone-else"}, http.StatusUnauthorized},
+		{"Deny", mock.Faults{Deny: true}, http.StatusForbidden, ""},
+		{"ForeignKey", mock.Faults{ForeignKey: true}, http.StatusUnauthorized, ""},
+		{"UnknownKID", mock.Faults{UnknownKID: true}, http.StatusUnauthorized, ""},
+		{"AlgNone", mock.Faults{AlgNone: true}, http.StatusUnauthorized, ""},
+		{"HS256PublicKey", mock.Faults{HS256PublicKey: true}, http.StatusUnauthorized, ""},
+		{"WrongAudience", mock.Faults{WrongAudience: true}, http.StatusUnauthorized, ""},
+		{"WrongIssuer", mock.Faults{WrongIssuer: true}, http.StatusUnauthorized, ""},
+		{"ExpiredIDToken", mock.Faults{ExpiredIDToken: true}, http.StatusUnauthorized, ""},
+		{"WrongNonce", mock.Faults{WrongNonce: true}, http.StatusUnauthorized, ""},
+		{"ExtraAudience", mock.Faults{ExtraAudience: true}, http.StatusUnauthorized, ""},
+		{"ForeignAZP", mock.Faults{ForeignAZP: true}, http.StatusUnauthorized, ""},
+		{"JWKSKeyAlgRS512", mock.Faults{JWKSKeyAlg: "RS512"}, http.StatusUnauthorized, ""},
+		{"JWKSKeyUseEnc", mock.Faults{JWKSKeyUse: "enc"}, http.StatusUnauthorized, ""},
+		{"JWKSStatus500", mock.Faults{JWKSStatus: 500}, http.StatusBadGateway, "jwks: {host} answered 500"},
+		{"JWKSDelay", mock.Faults{JWKSDelay: time.Minute}, http.StatusBadGateway, "jwks: {host} timed out"},
+		{"TokenStatus502", mock.Faults{TokenStatus: 502}, http.StatusBadGateway, "token endpoint: {host} answered 502"},
+		{"TokenInvalidGrant", mock.Faults{TokenInvalidGrant: true}, http.StatusBadRequest, "token endpoint: {host} answered 400 invalid_grant"},
+		{"UserinfoStatus500", mock.Faults{UserinfoStatus: 500}, http.StatusBadGateway, "userinfo: {host} answered 500"},
+		{"UserinfoSubMismatch", mock.Faults{UserinfoSub: "someone-else"}, http.StatusUnauthorized, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,6 +75,13 @@ func TestProviderFaults(t *testing.T) {
 			}
 			if !strings.Contains(a.logs.String(), "login failed") {
 				t.Errorf("no log line for the failure:\n%s", a.logs)
+			}
+			host := strings.TrimPrefix(prov.URL, "http://")
+			if want := strings.ReplaceAll(tt.log, "{host}", host); tt.log != "" && !strings.Contains(a.logs.String(), want) {
+				t.Errorf("logs do not say %q:\n%s", want, a.logs)
+			}
+			if strings.Contains(body, host) {
+				t.Errorf("page %q names the provider's host; want a generic message", body)
 			}
 			assertNoSecretsLogged(t, a, b)
 		})

@@ -196,13 +196,18 @@ func (o *OAuth) redirectURL(r *http.Request) string {
 
 // fail answers a login failure: a clear message for the user, a log line
 // for the operator. Neither carries a secret: err is built by this package
-// from status codes and fixed strings. The answer's Internal error matches
-// ErrLoginFailed (and err), for apps' error handlers.
+// from status codes and fixed strings. For a provider failure the log line
+// names the provider's host and what went wrong, while the page stays
+// generic. The answer's Internal error matches ErrLoginFailed (and err),
+// for apps' error handlers.
 func (o *OAuth) fail(c echo.Context, status int, msg string, err error) error {
 	attrs := []any{"status", status, "path", c.Path()}
 	internal := ErrLoginFailed
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
+		if pe := (*providerError)(nil); errors.As(err, &pe) && pe.host != "" {
+			attrs = append(attrs, "provider", pe.host)
+		}
 		if !errors.Is(err, ErrLoginFailed) {
 			internal = fmt.Errorf("%w: %w", ErrLoginFailed, err)
 		} else {
@@ -396,29 +401,23 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, 
 	cfg.RedirectURL = pend.Redirect
 	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient), code, oauth2.VerifierOption(pend.Verifier))
 	if err != nil {
-		if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
-			if code := re.Response.StatusCode; code >= 400 && code < 500 {
-				return nil, fmt.Errorf("%w: token endpoint answered %d %s", errGrant, code, safeToken(re.ErrorCode))
-			}
-			return nil, fmt.Errorf("%w: token endpoint answered %d", errProvider, re.Response.StatusCode)
-		}
-		return nil, fmt.Errorf("%w: token endpoint: %s", errProvider, transportError(err))
+		return nil, tokenError(p.TokenEndpoint, err)
 	}
 	rawID, _ := tok.Extra("id_token").(string)
 	if rawID == "" {
-		return nil, fmt.Errorf("%w: token response has no id_token", errProvider)
+		return nil, &providerError{step: "token endpoint", host: hostOf(p.TokenEndpoint), what: "sent no id_token", kind: errProvider}
 	}
 	claims, err := o.verifyIDToken(ctx, p, rawID, pend.Nonce)
 	if err != nil {
 		return nil, err
 	}
-	body, err := o.getBody(ctx, p.UserinfoEndpoint, tok.AccessToken)
+	body, err := o.getBody(ctx, "userinfo", p.UserinfoEndpoint, tok.AccessToken)
 	if err != nil {
-		return nil, fmt.Errorf("userinfo: %w", err)
+		return nil, err
 	}
 	user, err := parseUserInfo(body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: userinfo is not a JSON object", errProvider)
+		return nil, &providerError{step: "userinfo", host: hostOf(p.UserinfoEndpoint), what: "sent a document that is not a JSON object", kind: errProvider}
 	}
 	if user.Sub != claims.Sub {
 		return nil, fmt.Errorf("%w: userinfo sub is not the id_token's", errVerify)

@@ -92,7 +92,7 @@ func (o *OAuth) mockUser(ctx context.Context) OAuthUserInfo {
 		ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 		defer cancel()
 		var who whoami
-		err := o.getJSON(ctx, o.cfg.HFEndpoint+"/api/whoami-v2", o.cfg.HFToken, &who)
+		err := o.getJSON(ctx, "whoami", o.cfg.HFEndpoint+"/api/whoami-v2", o.cfg.HFToken, &who)
 		if err == nil && who.Name != "" {
 			return who.userInfo(o.cfg.HFEndpoint)
 		}

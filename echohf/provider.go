@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -29,7 +29,8 @@ var (
 	errVerify = errors.New("echohf: verification failed")
 )
 
-// maxDocSize bounds any JSON document read from the provider.
+// maxDocSize bounds any document read from the provider: a longer answer
+// is an error. (x/oauth2 reads at most as much of the token endpoint's.)
 const maxDocSize = 1 << 20
 
 // discoveryRetry is how long a failed discovery is remembered before the
@@ -48,6 +49,7 @@ type discovery struct {
 	UserinfoEndpoint      string   `json:"userinfo_endpoint"`
 	JWKSURI               string   `json:"jwks_uri"`
 	IDTokenAlgs           []string `json:"id_token_signing_alg_values_supported"`
+	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 }
 
 // provider is a discovered OpenID provider with its cached keys.
@@ -85,12 +87,15 @@ func (o *OAuth) providerFor(ctx context.Context) (*provider, error) {
 func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
+	const step = "discovery"
+	host := hostOf(o.cfg.ProviderURL)
 	var d discovery
-	if err := o.getJSON(ctx, o.cfg.ProviderURL+"/.well-known/openid-configuration", "", &d); err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
+	if err := o.getJSON(ctx, step, o.cfg.ProviderURL+"/.well-known/openid-configuration", "", &d); err != nil {
+		return nil, err
 	}
 	if strings.TrimRight(d.Issuer, "/") != o.cfg.ProviderURL {
-		return nil, fmt.Errorf("%w: discovery: issuer %q is not the provider URL %q", errProvider, d.Issuer, o.cfg.ProviderURL)
+		return nil, &providerError{step: step, host: host, kind: errProvider,
+			what: fmt.Sprintf("sent issuer %q, not the provider URL", safeToken(d.Issuer))}
 	}
 	secure := strings.HasPrefix(o.cfg.ProviderURL, "https://") // an https provider's endpoints are https too
 	for _, e := range []struct{ name, url string }{
@@ -100,7 +105,8 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 		{"jwks_uri", d.JWKSURI},
 	} {
 		if !strings.HasPrefix(e.url, "https://") && (secure || !strings.HasPrefix(e.url, "http://")) {
-			return nil, fmt.Errorf("%w: discovery: %s missing, not an http(s) URL, or http for an https provider", errProvider, e.name)
+			return nil, &providerError{step: step, host: host, kind: errProvider,
+				what: fmt.Sprintf("sent no usable %s (missing, not an http(s) URL, or http for an https provider)", e.name)}
 		}
 	}
 	p := &provider{discovery: d}
@@ -112,11 +118,11 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 	if len(p.algs) == 0 {
 		p.algs = []string{"RS256"}
 	}
-	cache := jwk.NewCache(o.ctx)
-	if err := cache.Register(d.JWKSURI, jwk.WithHTTPClient(o.cfg.HTTPClient), jwk.WithMinRefreshInterval(15*time.Minute)); err != nil {
-		return nil, fmt.Errorf("%w: jwks: %w", errProvider, err)
+	keys, err := newKeySource(o.ctx, d.JWKSURI, o.cfg)
+	if err != nil {
+		return nil, err
 	}
-	p.keys = &keySource{cache: cache, url: d.JWKSURI, interval: o.cfg.JWKSRefreshInterval, now: o.cfg.Now, timeout: o.cfg.Timeout}
+	p.keys = keys
 	p.oauth = oauth2.Config{
 		ClientID:     o.cfg.ClientID,
 		ClientSecret: o.cfg.ClientSecret,
@@ -124,50 +130,116 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 		Endpoint: oauth2.Endpoint{
 			AuthURL:   d.AuthorizationEndpoint,
 			TokenURL:  d.TokenEndpoint,
-			AuthStyle: oauth2.AuthStyleInHeader, // client_secret_basic, as Hugging Face expects
+			AuthStyle: authStyle(d.TokenAuthMethods),
 		},
 	}
 	return p, nil
 }
 
-// getJSON fetches url with getBody and decodes the body into v.
-func (o *OAuth) getJSON(ctx context.Context, url, token string, v any) error {
-	body, err := o.getBody(ctx, url, token)
+// authStyle picks how the client authenticates at the token endpoint from
+// discovery's token_endpoint_auth_methods_supported: client_secret_basic
+// when listed or when the list is absent (OpenID Connect Discovery's
+// default, and what Hugging Face takes), else client_secret_post when
+// listed. A provider listing neither gets client_secret_basic, which RFC
+// 6749 section 2.3.1 requires of every server that issues client secrets.
+func authStyle(methods []string) oauth2.AuthStyle {
+	if !slices.Contains(methods, "client_secret_basic") && slices.Contains(methods, "client_secret_post") {
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleInHeader
+}
+
+// providerError is a failed exchange with the provider, told the way the
+// operator's log needs it: the step ("discovery", "token endpoint",
+// "userinfo", "jwks"), the provider's host and what went wrong ("answered
+// 404", "timed out", ...). It never holds a URL's path or query, a token or
+// a body. It matches its kind: errProvider, or errGrant for a refused code.
+type providerError struct {
+	step string
+	host string
+	what string
+	kind error
+}
+
+func (e *providerError) Error() string {
+	if e.host == "" {
+		return e.step + ": " + e.what
+	}
+	return e.step + ": " + e.host + " " + e.what
+}
+
+func (e *providerError) Unwrap() error { return e.kind }
+
+// hostOf returns the host (and port) of rawURL, or "" when it does not parse.
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// getJSON fetches rawURL with getBody and decodes the body into v.
+func (o *OAuth) getJSON(ctx context.Context, step, rawURL, token string, v any) error {
+	body, err := o.getBody(ctx, step, rawURL, token)
 	if err != nil {
 		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("%w: the answer is not a JSON document", errProvider)
+		return &providerError{step: step, host: hostOf(rawURL), what: "sent a document that is not JSON", kind: errProvider}
 	}
 	return nil
 }
 
-// getBody fetches url (with a bearer token when token is set) and returns
-// its body, at most maxDocSize bytes. Transport failures and non-200
-// answers wrap errProvider; the error never contains the token or the body.
-func (o *OAuth) getBody(ctx context.Context, url, token string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errProvider, err)
+// getBody fetches rawURL (with a bearer token when token is set) and
+// returns its body; a body over maxDocSize is an error, not cut short.
+// Every failure is a *providerError for step.
+func (o *OAuth) getBody(ctx context.Context, step, rawURL, token string) ([]byte, error) {
+	fail := func(host, what string) error {
+		return &providerError{step: step, host: host, what: what, kind: errProvider}
 	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fail("", "has an unusable URL")
+	}
+	host := req.URL.Host
 	req.Header.Set("Accept", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := o.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", errProvider, transportError(err))
+		return nil, fail(host, transportError(err))
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))
-		return nil, fmt.Errorf("%w: %s answered %d", errProvider, req.URL.Path, res.StatusCode)
+		return nil, fail(host, fmt.Sprintf("answered %d", res.StatusCode))
 	}
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxDocSize))
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading %s: %s", errProvider, req.URL.Path, transportError(err))
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxDocSize+1))
+	switch {
+	case err != nil:
+		return nil, fail(host, transportError(err))
+	case len(body) > maxDocSize:
+		return nil, fail(host, "sent a body over 1 MiB")
 	}
 	return body, nil
+}
+
+// tokenError describes a failed code exchange: a 4xx answer is a refused
+// code (errGrant), anything else a provider failure.
+func tokenError(endpoint string, err error) error {
+	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
+	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
+		code := re.Response.StatusCode
+		e.what = strings.TrimSpace(fmt.Sprintf("answered %d %s", code, safeToken(re.ErrorCode)))
+		if code >= 400 && code < 500 {
+			e.kind = errGrant
+		}
+		return e
+	}
+	e.what = transportError(err)
+	return e
 }
 
 // transportError describes a transport failure without echoing URLs that
@@ -183,67 +255,7 @@ func transportError(err error) string {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return "timed out"
 	}
-	return "unreachable"
-}
-
-// keySource finds the provider's verification keys: a jwk.Cache fetches the
-// JWKS once and refreshes it in the background; an unknown kid forces at
-// most one refresh per interval, shared by every caller waiting on it. When
-// a refresh fails the keys already cached keep working, and the next login
-// tries again rather than waiting out the interval: the limit is for kids
-// the provider does not know, not for a provider that was unreachable.
-type keySource struct {
-	cache    *jwk.Cache
-	url      string
-	interval time.Duration
-	timeout  time.Duration
-	now      func() time.Time
-
-	mu     sync.Mutex
-	forced time.Time // when a refresh was last forced
-	failed bool      // whether that refresh failed
-}
-
-// errUnknownKey reports a kid the provider's JWKS does not hold.
-var errUnknownKey = fmt.Errorf("%w: unknown key id", errVerify)
-
-func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
-	if key, ok := k.cached(ctx, kid); ok {
-		return key, nil
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	// Another caller may have refreshed while we waited.
-	if key, ok := k.cached(ctx, kid); ok {
-		return key, nil
-	}
-	now := k.now()
-	if !k.failed && !k.forced.IsZero() && now.Sub(k.forced) < k.interval {
-		return nil, errUnknownKey
-	}
-	k.forced = now
-	ctx, cancel := context.WithTimeout(ctx, k.timeout)
-	defer cancel()
-	set, err := k.cache.Refresh(ctx, k.url)
-	k.failed = err != nil
-	if err != nil {
-		return nil, fmt.Errorf("%w: jwks: %s", errProvider, transportError(err))
-	}
-	if key, ok := set.LookupKeyID(kid); ok {
-		return key, nil
-	}
-	return nil, errUnknownKey
-}
-
-// cached looks kid up in the cached set, fetching the set on first use.
-func (k *keySource) cached(ctx context.Context, kid string) (jwk.Key, bool) {
-	ctx, cancel := context.WithTimeout(ctx, k.timeout)
-	defer cancel()
-	set, err := k.cache.Get(ctx, k.url)
-	if err != nil {
-		return nil, false
-	}
-	return set.LookupKeyID(kid)
+	return "could not be reached"
 }
 
 // idClaims are the checked claims of an id_token.

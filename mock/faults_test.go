@@ -497,3 +497,48 @@ func TestUserinfoOmit(t *testing.T) {
 		t.Errorf("userinfo = %v; want %v", got, full)
 	}
 }
+
+// discoveredAuthMethods fetches srv's discovery and returns its
+// token_endpoint_auth_methods_supported.
+func discoveredAuthMethods(t *testing.T, srv *mock.Server) []string {
+	t.Helper()
+	resp, err := http.Get(srv.URL + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var d struct {
+		Methods []string `json:"token_endpoint_auth_methods_supported"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Methods
+}
+
+// TestTokenAuthPost checks that TokenAuthPost makes the token endpoint take client
+// credentials only from the form, and discovery say so; switched off, both methods work.
+func TestTokenAuthPost(t *testing.T) {
+	srv := newServer(t, mock.Config{})
+	srv.SetFaults(mock.Faults{TokenAuthPost: true})
+	if got, want := discoveredAuthMethods(t, srv), []string{"client_secret_post"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("token_endpoint_auth_methods_supported = %q; want %q", got, want)
+	}
+	_, _, err := tryLogin(t, oauthConfig(srv, oauth2.AuthStyleInHeader))
+	if re := retrieveError(t, err); re.Response.StatusCode != http.StatusUnauthorized || re.ErrorCode != "invalid_client" {
+		t.Errorf("client_secret_basic: %d %q; want 401 invalid_client", re.Response.StatusCode, re.ErrorCode)
+	}
+	_, v := verifier(t, srv, mock.TestClientID)
+	tok, _ := login(t, oauthConfig(srv, oauth2.AuthStyleInParams))
+	if _, err := v.Verify(context.Background(), rawIDToken(t, tok)); err != nil {
+		t.Errorf("client_secret_post: id_token: %v", err)
+	}
+
+	srv.SetFaults(mock.Faults{})
+	if got, want := discoveredAuthMethods(t, srv), []string{"client_secret_basic", "client_secret_post"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("switched off: token_endpoint_auth_methods_supported = %q; want %q", got, want)
+	}
+	for _, style := range []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams} {
+		login(t, oauthConfig(srv, style))
+	}
+}

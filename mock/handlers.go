@@ -34,7 +34,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case PathDiscovery:
 		p.count(EndpointDiscovery)
 		if allow(w, r, http.MethodGet, http.MethodHead) {
-			p.discovery(w)
+			p.discovery(w, p.Faults())
 		}
 	case PathAuthorize:
 		p.count(EndpointAuthorize)
@@ -101,7 +101,11 @@ func faultStatus(w http.ResponseWriter, status int) {
 	writeJSON(w, status, oauthError{Error: code, Description: "mock: fault switched on"})
 }
 
-func (p *Provider) discovery(w http.ResponseWriter) {
+func (p *Provider) discovery(w http.ResponseWriter, f Faults) {
+	authMethods := []string{"client_secret_basic", "client_secret_post"}
+	if f.TokenAuthPost {
+		authMethods = []string{"client_secret_post"}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                p.issuer,
 		"authorization_endpoint":                p.issuer + PathAuthorize,
@@ -114,7 +118,7 @@ func (p *Provider) discovery(w http.ResponseWriter) {
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"code_challenge_methods_supported":      []string{"S256"},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"token_endpoint_auth_methods_supported": authMethods,
 		"scopes_supported":                      p.scopes,
 		"claims_supported": []string{
 			"iss", "aud", "sub", "exp", "iat", "auth_time", "nonce",
@@ -372,6 +376,9 @@ func (p *Provider) authenticateClient(r *http.Request, form url.Values) (c Clien
 	id, secret := form.Get("client_id"), form.Get("client_secret")
 	if r.Header.Get("Authorization") != "" {
 		basic = true
+		if p.Faults().TokenAuthPost {
+			return c, basic, fmt.Errorf("%w: client_secret_basic is not accepted, only client_secret_post", errClient)
+		}
 		user, pass, ok := r.BasicAuth()
 		if !ok {
 			return c, basic, fmt.Errorf("%w: malformed Basic authorization", errClient)

@@ -131,6 +131,10 @@ type Faults struct {
 	TokenStatus int
 	// TokenInvalidGrant makes the token endpoint answer 400 {"error":"invalid_grant"}.
 	TokenInvalidGrant bool
+	// TokenAuthPost makes the token endpoint take client credentials only from the form body
+	// (client_secret_post), refusing HTTP Basic with 401 invalid_client, and makes discovery
+	// list only client_secret_post.
+	TokenAuthPost bool
 	// UserinfoStatus, if non-zero, makes the userinfo endpoint answer this status.
 	UserinfoStatus int
 	// UserinfoSub, if non-empty, is reported by userinfo instead of the user's sub.
