@@ -32,7 +32,7 @@ func TestBadSessionCookies(t *testing.T) {
 		t.Fatalf("session cookie %q is not a compact JWS", valid)
 	}
 	foreignCfg := realConfig(prov)
-	foreignCfg.SessionSecret = "another-secret"
+	foreignCfg.SessionSecret = "another-session-secret-0123456789abcdef"
 	foreign := sessionValue(t, newApp(t, foreignCfg))
 
 	enc := base64.RawURLEncoding.EncodeToString

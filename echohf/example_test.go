@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -41,24 +42,21 @@ func browser() *http.Client {
 	return &http.Client{Jar: jar}
 }
 
-// The three-line setup. Without SPACE_ID in the environment it runs in mock
-// mode: login signs in the mocked user, with no provider.
+// The three-line setup, configured from the environment: in a Space with
+// `hf_oauth: true` login goes through Hugging Face; without SPACE_ID it runs
+// in mock mode. Calling Default first turns a bad environment into one
+// message and an exit status, where Attach would panic. (This example is
+// not run, as its result depends on the environment; TestDefault runs it.)
 func ExampleAttach() {
+	if _, err := echohf.Default(); err != nil {
+		fmt.Fprintln(os.Stderr, err) // names every bad or missing variable
+		os.Exit(1)
+	}
 	e := echo.New()
 	echohf.Attach(e)
 	e.Use(echohf.Auth())
 	e.GET("/", greet)
-
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	client := browser()
-	get(client, srv.URL+"/")
-	get(client, srv.URL+"/oauth/huggingface/login") // follows the redirects back to "/"
-	get(client, srv.URL+"/oauth/huggingface/logout")
-	// Output:
-	// 200 {"msg":"Not logged in!"}
-	// 200 {"msg":"Hello, mockuser!"}
-	// 200 {"msg":"Not logged in!"}
+	_ = e.Start(":7860")
 }
 
 // An explicit instance in real mode, against the mock provider standing in
