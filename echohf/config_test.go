@@ -139,6 +139,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestRoutePrefix(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	for _, prefix := range []string{"/my/router/", "my/router", "/my/router", "my/router/"} {
 		t.Run(prefix, func(t *testing.T) {
@@ -177,6 +178,7 @@ func TestRoutePrefix(t *testing.T) {
 }
 
 func TestAttachGroup(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	cfg := realConfig(prov)
 	cfg.Prefix = "auth"
@@ -219,6 +221,7 @@ func loginSteps(t *testing.T, c *http.Client, base string) (login, callback fetc
 }
 
 func TestCookieAttributes(t *testing.T) {
+	t.Parallel()
 	t.Run("Space over https", func(t *testing.T) {
 		prov := mock.NewServer(t, mock.Config{})
 		ln, addr := listen(t)
@@ -316,6 +319,7 @@ func TestSecureCookieSelection(t *testing.T) {
 // TestDiscoveryIssuerMismatch: a provider whose discovery names another
 // issuer is not used: login answers 503.
 func TestDiscoveryIssuerMismatch(t *testing.T) {
+	t.Parallel()
 	p, err := mock.New("https://impostor.example", mock.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 // provider: each ends with no session, no login cookie left and the
 // documented status, never another 5xx.
 func TestProviderFaults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		faults mock.Faults
@@ -112,6 +113,7 @@ func assertNoSecretsLogged(t *testing.T, a *app, b *browser, extra ...string) {
 // TestLogsHaveNoSecrets logs in successfully, then fails a login, and
 // checks that no token, secret, code or cookie value reached the logs.
 func TestLogsHaveNoSecrets(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	b := newBrowser(t)
@@ -132,6 +134,7 @@ func TestLogsHaveNoSecrets(t *testing.T) {
 // login answers 503 until the provider comes up and the discovery retry
 // window has passed.
 func TestProviderDownAtStartup(t *testing.T) {
+	t.Parallel()
 	ln, addr := listen(t)
 	ln.Close() // nothing listens there yet
 	clk := &testClock{}

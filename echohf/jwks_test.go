@@ -12,6 +12,7 @@ import (
 // TestJWKSFetchedOnce: many logins fetch the JWKS once; a key rotation
 // costs exactly one more fetch.
 func TestJWKSFetchedOnce(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	for i := range 5 {
@@ -39,6 +40,7 @@ func TestJWKSFetchedOnce(t *testing.T) {
 // TestJWKSUnknownKIDRateLimited: an unknown kid forces at most one refresh
 // per JWKSRefreshInterval, however many logins present it.
 func TestJWKSUnknownKIDRateLimited(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -73,6 +75,7 @@ func TestJWKSUnknownKIDRateLimited(t *testing.T) {
 // TestJWKSConcurrentRotation: concurrent logins after a rotation share one
 // forced refresh.
 func TestJWKSConcurrentRotation(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	newBrowser(t).mustLogin(t, a)
@@ -105,6 +108,7 @@ func TestJWKSConcurrentRotation(t *testing.T) {
 // TestJWKSOutageKeepsCachedKeys: once fetched, keys keep working while the
 // JWKS endpoint fails.
 func TestJWKSOutageKeepsCachedKeys(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	newBrowser(t).mustLogin(t, a)

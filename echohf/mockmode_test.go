@@ -13,6 +13,7 @@ import (
 // TestMockLoopbackOnly: mock login answers only loopback clients unless
 // InsecureMockAllowRemote widens it.
 func TestMockLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		remote  string
@@ -121,6 +122,7 @@ func fakeHub(t *testing.T, token string, status int) (*httptest.Server, *atomic.
 }
 
 func TestMockWhoami(t *testing.T) {
+	t.Parallel()
 	const token = "hf_localmachinetoken123"
 	hub, calls, badAuth := fakeHub(t, token, http.StatusOK)
 	a := newApp(t, Config{Mode: ModeMock, HFToken: token, HFEndpoint: hub.URL + "/"})
@@ -158,6 +160,7 @@ func TestMockWhoami(t *testing.T) {
 }
 
 func TestMockWhoamiFails(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		status int

@@ -12,6 +12,7 @@ import (
 // replicas: login starts on A, the callback lands on B, C serves the
 // logged-in user. An instance with another secret accepts none of it.
 func TestReplicas(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	lnB, addrB := listen(t)
 	cfg := realConfig(prov)
@@ -58,6 +59,7 @@ func TestReplicas(t *testing.T) {
 // TestSessionSecretRotation: a new secret with the old one kept accepts
 // old sessions; once the old secret is dropped they are logged out.
 func TestSessionSecretRotation(t *testing.T) {
+	t.Parallel()
 	cfg := Config{Mode: ModeMock, SessionSecret: "old-session-secret-0123456789abcdef"}
 	old := newApp(t, cfg)
 	value := sessionValue(t, old)
