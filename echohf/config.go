@@ -14,7 +14,7 @@ import (
 type Mode int
 
 const (
-	// ModeAuto uses ModeReal when SPACE_ID is set and ModeMock otherwise,
+	// ModeAuto uses ModeReal when Config.SpaceID (SPACE_ID) is set and ModeMock otherwise,
 	// like the Python reference.
 	ModeAuto Mode = iota
 	// ModeReal runs the OpenID Connect flow against the provider.

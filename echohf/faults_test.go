@@ -137,7 +137,9 @@ func TestProviderDownAtStartup(t *testing.T) {
 	t.Parallel()
 	ln, addr := listen(t)
 	ln.Close() // nothing listens there yet
-	clk := &testClock{}
+	// Stopped, so that the one-second retry window does not pass by itself
+	// on a loaded machine between the two logins.
+	clk := stoppedClock()
 	cfg := realConfig(&mock.Server{URL: "http://" + addr})
 	cfg.Now = clk.Now
 	cfg.Timeout = 5 * time.Second
