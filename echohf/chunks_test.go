@@ -34,6 +34,7 @@ func bigUser(n int) mock.User {
 // chunks that log in, survive requests, are all expired when one is
 // tampered with, and are all cleared by logout.
 func TestChunkedSession(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	prov.AddUser(bigUser(80))
 	setUser(t, prov, "bigmember")
@@ -91,6 +92,7 @@ func TestChunkedSession(t *testing.T) {
 
 // TestChunkedSessionExpired: an expired chunked session expires every chunk.
 func TestChunkedSessionExpired(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	prov.AddUser(bigUser(80))
 	setUser(t, prov, "bigmember")
@@ -112,6 +114,7 @@ func TestChunkedSessionExpired(t *testing.T) {
 // TestLoginCookieIsNotASession: a login cookie presented as the session
 // cookie does not log in (the purposes are separate).
 func TestLoginCookieIsNotASession(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	c := jarClient(t)
@@ -135,6 +138,7 @@ func TestLoginCookieIsNotASession(t *testing.T) {
 // TestCallbackOddInputs: provider errors, a missing code, an expired login
 // and oversized queries end with a clear 4xx or a retry, never a 5xx.
 func TestCallbackOddInputs(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -217,6 +221,7 @@ func TestCallbackOddInputs(t *testing.T) {
 // still signs in: avatars are dropped and the list truncated to what fits,
 // never a 5xx.
 func TestHugeOrgListTruncated(t *testing.T) {
+	t.Parallel()
 	user := mock.NewUser("collector")
 	for i := range 3000 {
 		user.Orgs = append(user.Orgs, mock.NewOrg(fmt.Sprintf("org-%04d", i)))

@@ -14,6 +14,7 @@ import (
 // cookies from many goroutines, while logins run; every answer is the one
 // its cookie calls for.
 func TestConcurrentRequests(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	alice := mock.NewUser("alice")
 	bob := mock.NewUser("bob")

@@ -1,11 +1,8 @@
 package echohf
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -17,7 +14,7 @@ import (
 type Mode int
 
 const (
-	// ModeAuto uses ModeReal when SPACE_ID is set and ModeMock otherwise,
+	// ModeAuto uses ModeReal when Config.SpaceID (SPACE_ID) is set and ModeMock otherwise,
 	// like the Python reference.
 	ModeAuto Mode = iota
 	// ModeReal runs the OpenID Connect flow against the provider.
@@ -39,8 +36,13 @@ func (m Mode) String() string {
 	}
 }
 
-// Environment variables read by FromEnv. The OAuth ones are those a Space
-// with `hf_oauth: true` receives.
+// Environment variables read by FromEnv (and so by NewFromEnv, Default,
+// Attach and Auth; never by New). The OAuth ones are those a Space with
+// `hf_oauth: true` receives. Values are trimmed of surrounding spaces, and an
+// empty value is the same as an unset variable. ECHOHF_MODE accepts real or
+// mock; ECHOHF_DISALLOW_MOCK, like any boolean, accepts 1/0, true/false,
+// yes/no and on/off; both in any case. Any other value is a startup error
+// naming the variable and the accepted values.
 //
 //nolint:gosec // G101: these are names of environment variables, not credentials.
 const (
@@ -59,20 +61,30 @@ const (
 	EnvHFEndpoint        = "HF_ENDPOINT"
 )
 
+// Accepted values, as error messages and the docs spell them.
+const (
+	modeValues = "real, mock (any case)"
+	boolValues = "1/0, true/false, yes/no, on/off (any case)"
+)
+
 // Config configures an OAuth instance: its routes and its Auth middleware.
-// Empty fields are filled from the environment (see FromEnv), then from the
-// defaults documented on each field.
+//
+// New uses a Config as given: an empty field takes the default documented
+// on it. A field documented "From $VAR" is filled from that environment
+// variable only by FromEnv, and so by NewFromEnv, Default, Attach and Auth;
+// the field, when set, wins over the variable.
 type Config struct {
 	// Skipper skips the Auth middleware for some requests.
 	// Optional. Default middleware.DefaultSkipper.
 	Skipper middleware.Skipper
 
-	// Mode selects real or mock mode. Optional. Default $ECHOHF_MODE ("real"
-	// or "mock"), else ModeAuto: real when SpaceID is set.
+	// Mode selects real or mock mode. From $ECHOHF_MODE ("real" or "mock",
+	// any case). Optional. Default ModeAuto: real when SpaceID is set.
 	Mode Mode
 	// DisallowMock turns mock mode into a startup error, for deployments
-	// that must never log anybody in without a provider. Optional. Default
-	// true when $ECHOHF_DISALLOW_MOCK is "1" or "true".
+	// that must never log anybody in without a provider. From
+	// $ECHOHF_DISALLOW_MOCK (1/0, true/false, yes/no, on/off, any case).
+	// Optional. Default false.
 	DisallowMock bool
 
 	// Prefix is the path the routes live under: "/my/app" gives
@@ -80,39 +92,43 @@ type Config struct {
 	// matter ("my/app/" is the same). Optional. Default "".
 	Prefix string
 
-	// SpaceID is the Space's id. Optional. Default $SPACE_ID.
+	// SpaceID is the Space's id. From $SPACE_ID. Optional.
 	SpaceID string
-	// SpaceHost is the Space's public host name. Optional. Default the
-	// first entry of the comma-separated $SPACE_HOST.
+	// SpaceHost is the Space's public host name. From the first entry of the
+	// comma-separated $SPACE_HOST. Optional.
 	SpaceHost string
-	// ClientID is the OAuth client id. Required in real mode. Default $OAUTH_CLIENT_ID.
+	// ClientID is the OAuth client id. From $OAUTH_CLIENT_ID. Required in
+	// real mode.
 	ClientID string
-	// ClientSecret is the OAuth client secret. Required in real mode.
-	// Default $OAUTH_CLIENT_SECRET.
+	// ClientSecret is the OAuth client secret. From $OAUTH_CLIENT_SECRET.
+	// Required in real mode.
 	ClientSecret string
-	// Scopes are the scopes to request. Required in real mode. Default the
-	// space-separated $OAUTH_SCOPES.
+	// Scopes are the scopes to request. From the space-separated
+	// $OAUTH_SCOPES. Required in real mode, and must include "openid".
 	Scopes []string
-	// ProviderURL is the OpenID provider's issuer URL. Required in real
-	// mode. Default $OPENID_PROVIDER_URL.
+	// ProviderURL is the OpenID provider's issuer URL. From
+	// $OPENID_PROVIDER_URL. Required in real mode.
 	ProviderURL string
 	// RedirectURL is the full callback URL registered with the provider.
-	// Optional. Default $ECHOHF_REDIRECT_URL, else
+	// From $ECHOHF_REDIRECT_URL. Optional. Default
 	// https://{SpaceHost}{Prefix}/oauth/huggingface/callback
 	// when SpaceHost is known, else built from the request's Host header
-	// (local development only).
+	// (local development only: real mode then logs a warning at startup).
 	RedirectURL string
 	// OrgIDs are organization ids asked for on every login (the authorize
 	// URL's orgIds parameter). Optional. See also LoginURL.
 	OrgIDs []string
 
-	// SessionSecret is the secret the session keys are derived from.
-	// Optional. Default $ECHOHF_SESSION_SECRET, else ClientSecret, else (mock
-	// mode only) a random secret per process.
+	// SessionSecret is the secret the session keys are derived from; it
+	// must be at least 32 bytes long. From $ECHOHF_SESSION_SECRET. Optional.
+	// Default ClientSecret (a warning is logged when it is shorter than 32
+	// bytes), else (mock mode only) a random secret per process.
 	SessionSecret string
 	// OldSessionSecrets still verify existing sessions while SessionSecret
-	// signs new ones, so secrets rotate without logging anybody out.
-	// Optional. Default the comma-separated $ECHOHF_OLD_SESSION_SECRETS.
+	// signs new ones, so secrets rotate without logging anybody out. An
+	// entry shorter than 32 bytes (a former client secret, say) is accepted
+	// with a warning. From the comma-separated $ECHOHF_OLD_SESSION_SECRETS.
+	// Optional.
 	OldSessionSecrets []string
 
 	// CookieName is the session cookie's name. Optional. Default
@@ -152,10 +168,10 @@ type Config struct {
 	JWKSRefreshInterval time.Duration
 
 	// HFToken is used in mock mode to build the mocked user from
-	// /api/whoami-v2. Optional. Default $HF_TOKEN.
+	// /api/whoami-v2. From $HF_TOKEN. Optional.
 	HFToken string
-	// HFEndpoint is the Hub the whoami call goes to. Optional. Default
-	// $HF_ENDPOINT, else https://huggingface.co.
+	// HFEndpoint is the Hub the whoami call goes to. From $HF_ENDPOINT.
+	// Optional. Default https://huggingface.co.
 	HFEndpoint string
 	// MockCarryHFToken puts HFToken itself into mock sessions as their
 	// access token. Optional. Default false: mock sessions carry a fake token,
@@ -177,46 +193,76 @@ type Config struct {
 }
 
 // FromEnv returns c with every empty field that has an environment variable
-// filled from it. New calls it; it is exported for apps that want to inspect
-// the result.
-func (c Config) FromEnv() Config {
-	setStr := func(dst *string, key string) {
+// (see the Env constants) filled from it. Its error, which matches
+// ErrConfig, names every variable whose value is not one of the accepted
+// values and every malformed value of the result (a short session secret, a
+// URL that is not http(s), ...), all at once. Settings still missing are not
+// an error here: New reports them, so fields may be filled after FromEnv.
+func (c Config) FromEnv() (Config, error) {
+	var p configError
+	c = c.fromEnv(os.Getenv, &p)
+	c.checkValues(&p)
+	return c, p.err()
+}
+
+// fromEnv is FromEnv with the environment as getenv, recording in p the
+// values it cannot read.
+func (c Config) fromEnv(getenv func(string) string, p *configError) Config {
+	get := func(key string) string { return strings.TrimSpace(getenv(key)) }
+	str := func(dst *string, key string) {
 		if *dst == "" {
-			*dst = strings.TrimSpace(os.Getenv(key))
+			*dst = get(key)
 		}
 	}
 	if c.Mode == ModeAuto {
-		switch strings.ToLower(strings.TrimSpace(os.Getenv(EnvMode))) {
+		switch v := get(EnvMode); strings.ToLower(v) {
+		case "":
 		case "real":
 			c.Mode = ModeReal
 		case "mock":
 			c.Mode = ModeMock
+		default:
+			p.addf("%s=%q is not a mode; accepted values: %s", EnvMode, v, modeValues)
 		}
 	}
-	if !c.DisallowMock {
-		switch strings.ToLower(strings.TrimSpace(os.Getenv(EnvDisallowMock))) {
-		case "1", "true", "yes":
-			c.DisallowMock = true
+	if v := get(EnvDisallowMock); !c.DisallowMock && v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			p.addf("%s=%q is not a boolean; accepted values: %s", EnvDisallowMock, v, boolValues)
 		}
+		// An unreadable safety switch fails closed.
+		c.DisallowMock = b || !ok
 	}
-	setStr(&c.SpaceID, EnvSpaceID)
+	str(&c.SpaceID, EnvSpaceID)
 	if c.SpaceHost == "" {
-		c.SpaceHost = firstHost(os.Getenv(EnvSpaceHost))
+		c.SpaceHost = firstHost(getenv(EnvSpaceHost))
 	}
-	setStr(&c.ClientID, EnvClientID)
-	setStr(&c.ClientSecret, EnvClientSecret)
-	if c.Scopes == nil {
-		c.Scopes = strings.Fields(os.Getenv(EnvScopes))
+	str(&c.ClientID, EnvClientID)
+	str(&c.ClientSecret, EnvClientSecret)
+	if len(c.Scopes) == 0 {
+		c.Scopes = strings.Fields(getenv(EnvScopes))
 	}
-	setStr(&c.ProviderURL, EnvProviderURL)
-	setStr(&c.RedirectURL, EnvRedirectURL)
-	setStr(&c.SessionSecret, EnvSessionSecret)
-	if c.OldSessionSecrets == nil {
-		c.OldSessionSecrets = splitList(os.Getenv(EnvOldSessionSecrets))
+	str(&c.ProviderURL, EnvProviderURL)
+	str(&c.RedirectURL, EnvRedirectURL)
+	str(&c.SessionSecret, EnvSessionSecret)
+	if len(c.OldSessionSecrets) == 0 {
+		c.OldSessionSecrets = splitList(getenv(EnvOldSessionSecrets))
 	}
-	setStr(&c.HFToken, EnvHFToken)
-	setStr(&c.HFEndpoint, EnvHFEndpoint)
+	str(&c.HFToken, EnvHFToken)
+	str(&c.HFEndpoint, EnvHFEndpoint)
 	return c
+}
+
+// parseBool reads the spellings every boolean variable accepts: 1/0,
+// true/false, yes/no, on/off, in any case.
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true, true
+	case "0", "false", "no", "off":
+		return false, true
+	}
+	return false, false
 }
 
 // firstHost returns the first entry of a comma-separated SPACE_HOST: the
@@ -244,135 +290,4 @@ func normalizePrefix(p string) string {
 		return ""
 	}
 	return "/" + p
-}
-
-// resolved is a Config with defaults applied and checked.
-type resolved struct {
-	Config
-	mode      Mode
-	secure    bool // cookies get Secure, SameSite=None and __Host-
-	secrets   []string
-	randomKey bool
-}
-
-// errMissing names a variable real mode needs.
-func errMissing(field, env string) error {
-	return fmt.Errorf("echohf: real mode needs %s (environment variable %s); on a Space, set `hf_oauth: true` in the Space's README metadata to have it provided", field, env)
-}
-
-func (c Config) resolve() (resolved, error) {
-	c = c.FromEnv()
-	r := resolved{Config: c}
-	if r.Skipper == nil {
-		r.Skipper = middleware.DefaultSkipper
-	}
-	r.Prefix = normalizePrefix(r.Prefix)
-	switch {
-	case c.Mode == ModeReal, c.Mode == ModeAuto && c.SpaceID != "":
-		r.mode = ModeReal
-	case c.Mode == ModeMock, c.Mode == ModeAuto:
-		r.mode = ModeMock
-	default:
-		return r, fmt.Errorf("echohf: unknown Mode %d", c.Mode)
-	}
-	if r.mode == ModeMock && c.DisallowMock {
-		return r, errors.New("echohf: mock mode is disallowed (DisallowMock) and SPACE_ID is not set; set SPACE_ID and the OAuth variables (`hf_oauth: true` on a Space), or Mode: ModeReal")
-	}
-	if r.mode == ModeReal {
-		switch {
-		case c.ClientID == "":
-			return r, errMissing("ClientID", EnvClientID)
-		case c.ClientSecret == "":
-			return r, errMissing("ClientSecret", EnvClientSecret)
-		case len(c.Scopes) == 0:
-			return r, errMissing("Scopes", EnvScopes)
-		case c.ProviderURL == "":
-			return r, errMissing("ProviderURL", EnvProviderURL)
-		}
-		u, err := url.Parse(c.ProviderURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return r, fmt.Errorf("echohf: ProviderURL %q is not an http(s) URL", c.ProviderURL)
-		}
-		r.ProviderURL = strings.TrimRight(c.ProviderURL, "/")
-	}
-	if c.RedirectURL != "" {
-		u, err := url.Parse(c.RedirectURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return r, fmt.Errorf("echohf: RedirectURL %q is not an absolute http(s) URL", c.RedirectURL)
-		}
-	}
-	if strings.ContainsAny(c.SpaceHost, "/?#@ ") {
-		return r, fmt.Errorf("echohf: SpaceHost %q is not a host name", c.SpaceHost)
-	}
-	r.secure = !c.InsecureCookie && (c.SpaceHost != "" || strings.HasPrefix(c.RedirectURL, "https://"))
-
-	switch {
-	case c.SessionSecret != "":
-		r.secrets = append([]string{c.SessionSecret}, c.OldSessionSecrets...)
-	case c.ClientSecret != "":
-		r.secrets = append([]string{c.ClientSecret}, c.OldSessionSecrets...)
-	default:
-		r.randomKey = true
-	}
-	if r.CookieName == "" {
-		r.CookieName = "hf_session"
-	}
-	if r.SessionMaxAge <= 0 {
-		r.SessionMaxAge = 30 * 24 * time.Hour
-	}
-	if r.SessionCacheSize == 0 {
-		r.SessionCacheSize = 1024
-	} else if r.SessionCacheSize < 0 {
-		r.SessionCacheSize = 0
-	}
-	if r.MaxPendingLogins <= 0 {
-		r.MaxPendingLogins = 4
-	}
-	if r.Leeway <= 0 {
-		r.Leeway = time.Minute
-	}
-	if r.Timeout <= 0 {
-		r.Timeout = 10 * time.Second
-	}
-	if r.HTTPClient == nil {
-		r.HTTPClient = &http.Client{Timeout: r.Timeout}
-	}
-	if r.JWKSRefreshInterval <= 0 {
-		r.JWKSRefreshInterval = time.Minute
-	}
-	if r.HFEndpoint == "" {
-		r.HFEndpoint = "https://huggingface.co"
-	}
-	r.HFEndpoint = strings.TrimRight(r.HFEndpoint, "/")
-	if r.Logger == nil {
-		r.Logger = slog.Default()
-	}
-	if r.Now == nil {
-		r.Now = time.Now
-	}
-	for _, id := range r.OrgIDs {
-		if !validOrgID(id) {
-			return r, fmt.Errorf("echohf: OrgIDs entry %q is not an organization id", id)
-		}
-	}
-	return r, nil
-}
-
-// validOrgID accepts Hub ids: short runs of letters, digits, '-' and '_'.
-func validOrgID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !idChar(c) {
-			return false
-		}
-	}
-	return true
-}
-
-// idChar reports whether c may appear in an id: base64url's alphabet.
-func idChar(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }

@@ -1,54 +1,339 @@
 package echohf
 
 import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/echohf/echohf/mock"
 )
 
-func TestModeFromEnv(t *testing.T) {
+// Only the tests in this file touch the environment: they are the tests of
+// FromEnv, NewFromEnv and Default, the only readers of it. They use
+// t.Setenv, so they never run in parallel.
+
+// envNames are the variables FromEnv reads.
+var envNames = []string{EnvSpaceID, EnvSpaceHost, EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL,
+	EnvMode, EnvDisallowMock, EnvRedirectURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint}
+
+// setEnv gives every variable FromEnv reads its value in vars, and the
+// others the empty value (the same as unset), so that the developer's shell
+// does not change what FromEnv sees.
+func setEnv(t *testing.T, vars map[string]string) {
+	t.Helper()
+	for k := range vars {
+		if !slices.Contains(envNames, k) {
+			t.Fatalf("setEnv: %s is not a variable FromEnv reads", k)
+		}
+	}
+	for _, k := range envNames {
+		t.Setenv(k, vars[k])
+	}
+}
+
+// spaceEnv is the environment of a Space with `hf_oauth: true`.
+func spaceEnv() map[string]string {
+	return map[string]string{
+		EnvSpaceID:      "user/space",
+		EnvSpaceHost:    "user-space.hf.space",
+		EnvClientID:     "cid",
+		EnvClientSecret: "csecret-0123456789abcdef0123456789",
+		EnvScopes:       "openid profile",
+		EnvProviderURL:  "https://huggingface.co",
+	}
+}
+
+// with returns a copy of env with kv ("NAME", "value", ...) set.
+func with(env map[string]string, kv ...string) map[string]string {
+	out := make(map[string]string, len(env)+len(kv)/2)
+	for k, v := range env {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+// wantConfigError fails unless err matches ErrConfig and names every want.
+func wantConfigError(t *testing.T, err error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error; want one naming %q", want)
+	}
+	if !errors.Is(err, ErrConfig) {
+		t.Errorf("error %q does not match ErrConfig", err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not name %q", err, w)
+		}
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	setEnv(t, map[string]string{
+		EnvSpaceID:           " env/space ",
+		EnvSpaceHost:         " env-space.hf.space , custom.example.com,other.example",
+		EnvClientID:          "env-id",
+		EnvClientSecret:      "env-secret",
+		EnvScopes:            "openid  profile email",
+		EnvProviderURL:       "https://env.example",
+		EnvRedirectURL:       "http://127.0.0.1:8080/oauth/huggingface/callback",
+		EnvOldSessionSecrets: "old1, ,old2",
+		EnvHFToken:           "hf_env",
+		EnvHFEndpoint:        "https://hub.example/",
+	})
+	got, err := Config{}.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{SpaceID: "env/space", SpaceHost: "env-space.hf.space", ClientID: "env-id", ClientSecret: "env-secret",
+		ProviderURL: "https://env.example", RedirectURL: "http://127.0.0.1:8080/oauth/huggingface/callback",
+		HFToken: "hf_env", HFEndpoint: "https://hub.example/"}
+	if got.SpaceID != want.SpaceID || got.SpaceHost != want.SpaceHost || got.ClientID != want.ClientID || got.ClientSecret != want.ClientSecret ||
+		got.ProviderURL != want.ProviderURL || got.RedirectURL != want.RedirectURL || got.HFToken != want.HFToken || got.HFEndpoint != want.HFEndpoint {
+		t.Errorf("FromEnv = %+v; want %+v", got, want)
+	}
+	if strings.Join(got.Scopes, ",") != "openid,profile,email" {
+		t.Errorf("Scopes = %q", got.Scopes)
+	}
+	if strings.Join(got.OldSessionSecrets, ",") != "old1,old2" {
+		t.Errorf("OldSessionSecrets = %q", got.OldSessionSecrets)
+	}
+
+	fields := Config{SpaceID: "f/space", SpaceHost: "field.hf.space", ClientID: "field-id", ClientSecret: "field-secret",
+		Scopes: []string{"openid"}, ProviderURL: "https://field.example", RedirectURL: "https://field.example/cb",
+		OldSessionSecrets: []string{"f"}, HFToken: "hf_field", HFEndpoint: "https://field-hub.example"}
+	if got, err := fields.FromEnv(); err != nil || got.SpaceID != fields.SpaceID || got.SpaceHost != fields.SpaceHost ||
+		got.ClientID != fields.ClientID || got.ClientSecret != fields.ClientSecret || strings.Join(got.Scopes, " ") != "openid" ||
+		got.ProviderURL != fields.ProviderURL || got.RedirectURL != fields.RedirectURL || strings.Join(got.OldSessionSecrets, ",") != "f" ||
+		got.HFToken != fields.HFToken || got.HFEndpoint != fields.HFEndpoint {
+		t.Errorf("Config fields did not win over the environment: %+v, %v", got, err)
+	}
+
+	o, err := NewFromEnv(Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if !o.cfg.secure || o.cfg.mode != ModeReal {
+		t.Errorf("NewFromEnv: secure %v mode %v; want secure real", o.cfg.secure, o.cfg.mode)
+	}
+	if strings.Join(o.cfg.secrets, ",") != "env-secret,old1,old2" {
+		t.Errorf("secrets = %q; want the client secret then the old ones", o.cfg.secrets)
+	}
+	if got := o.redirectURL(&http.Request{Host: "ignored.example"}); got != want.RedirectURL {
+		t.Errorf("redirect URL = %q; want the environment's %s", got, want.RedirectURL)
+	}
+}
+
+// TestFromEnvValues checks that FromEnv reads each accepted spelling and
+// refuses any other value, naming the variable and the accepted values, all
+// problems in one error.
+func TestFromEnvValues(t *testing.T) {
 	tests := []struct {
-		name, mode, disallow string
-		cfg                  Config
-		want                 Mode
-		wantErr              string
+		name         string
+		env          map[string]string
+		cfg          Config
+		mode         Mode
+		disallow     bool
+		wantErr      []string
+		wantProblems int
 	}{
-		{name: "auto without SPACE_ID is mock", want: ModeMock},
-		{name: "ECHOHF_MODE=mock", mode: "mock", want: ModeMock},
-		{name: "ECHOHF_MODE=real needs the OAuth variables", mode: "Real", wantErr: "OAUTH_CLIENT_ID"},
-		{name: "Config.Mode wins over ECHOHF_MODE", mode: "real", cfg: Config{Mode: ModeMock}, want: ModeMock},
-		{name: "ECHOHF_DISALLOW_MOCK=1 refuses mock mode", disallow: "1", wantErr: "DisallowMock"},
-		{name: "ECHOHF_DISALLOW_MOCK=true refuses mock mode", disallow: "true", wantErr: "DisallowMock"},
-		{name: "ECHOHF_DISALLOW_MOCK=0 allows it", disallow: "0", want: ModeMock},
+		{name: "nothing set", mode: ModeAuto},
+		{name: "real", env: map[string]string{EnvMode: "real"}, mode: ModeReal},
+		{name: "mock in capitals with spaces", env: map[string]string{EnvMode: " MOCK "}, mode: ModeMock},
+		{name: "Real", env: map[string]string{EnvMode: "Real"}, mode: ModeReal},
+		{name: "unknown mode", env: map[string]string{EnvMode: "garbage"}, wantErr: []string{EnvMode, `"garbage"`, modeValues}},
+		{name: "auto is not a mode value", env: map[string]string{EnvMode: "auto"}, wantErr: []string{EnvMode, modeValues}},
+		{name: "Config.Mode wins, the variable is not read", env: map[string]string{EnvMode: "garbage"}, cfg: Config{Mode: ModeMock}, mode: ModeMock},
+		{name: "disallow 1", env: map[string]string{EnvDisallowMock: "1"}, disallow: true},
+		{name: "disallow true", env: map[string]string{EnvDisallowMock: "true"}, disallow: true},
+		{name: "disallow YES", env: map[string]string{EnvDisallowMock: "YES"}, disallow: true},
+		{name: "disallow on", env: map[string]string{EnvDisallowMock: "on"}, disallow: true},
+		{name: "disallow 0", env: map[string]string{EnvDisallowMock: "0"}},
+		{name: "disallow False", env: map[string]string{EnvDisallowMock: "False"}},
+		{name: "disallow no", env: map[string]string{EnvDisallowMock: "no"}},
+		{name: "disallow OFF", env: map[string]string{EnvDisallowMock: "OFF"}},
+		{name: "disallow maybe fails closed", env: map[string]string{EnvDisallowMock: "maybe"}, disallow: true,
+			wantErr: []string{EnvDisallowMock, `"maybe"`, boolValues}},
+		{name: "disallow 2", env: map[string]string{EnvDisallowMock: "2"}, disallow: true, wantErr: []string{EnvDisallowMock, boolValues}},
+		{name: "Config.DisallowMock wins", env: map[string]string{EnvDisallowMock: "maybe"}, cfg: Config{DisallowMock: true}, disallow: true},
+		{name: "short session secret", env: map[string]string{EnvSessionSecret: "abc"}, wantErr: []string{EnvSessionSecret, "3 bytes", "32 bytes"}},
+		{name: "provider not a URL", env: map[string]string{EnvProviderURL: "junk"}, wantErr: []string{EnvProviderURL}},
+		{name: "redirect not absolute", env: map[string]string{EnvRedirectURL: "/cb"}, wantErr: []string{EnvRedirectURL}},
+		{name: "hub not a URL", env: map[string]string{EnvHFEndpoint: "hub.example"}, wantErr: []string{EnvHFEndpoint}},
+		{name: "space host with a path", env: map[string]string{EnvSpaceHost: "evil.com/x"}, wantErr: []string{EnvSpaceHost}},
+		{name: "every problem at once", env: map[string]string{EnvMode: "garbage", EnvDisallowMock: "maybe", EnvSessionSecret: "abc",
+			EnvProviderURL: "junk", EnvHFEndpoint: "ftp://hub"}, disallow: true,
+			wantErr:      []string{"(5 problems)", EnvMode, EnvDisallowMock, EnvSessionSecret, EnvProviderURL, EnvHFEndpoint},
+			wantProblems: 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clearEnv(t)
-			t.Setenv(EnvMode, tt.mode)
-			t.Setenv(EnvDisallowMock, tt.disallow)
-			r, err := tt.cfg.resolve()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("resolve() error = %v; want one naming %s", err, tt.wantErr)
+			setEnv(t, tt.env)
+			got, err := tt.cfg.FromEnv()
+			if tt.wantErr != nil {
+				wantConfigError(t, err, tt.wantErr...)
+				if strings.Contains(err.Error(), `"abc"`) {
+					t.Errorf("error %q echoes the session secret", err)
+				}
+				if n := strings.Count(err.Error(), "\n  - "); tt.wantProblems > 0 && n != tt.wantProblems {
+					t.Errorf("error lists %d problems; want %d:\n%s", n, tt.wantProblems, err)
+				}
+			} else if err != nil {
+				t.Fatalf("FromEnv: %v", err)
+			}
+			if got.Mode != tt.mode || got.DisallowMock != tt.disallow {
+				t.Errorf("Mode %v DisallowMock %v; want %v %v", got.Mode, got.DisallowMock, tt.mode, tt.disallow)
+			}
+		})
+	}
+}
+
+// TestNewFromEnv checks the environment's settings as New resolves them:
+// one error names every missing or bad setting.
+func TestNewFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		cfg     Config
+		want    Mode
+		wantErr []string
+	}{
+		{name: "nothing set is mock mode", want: ModeMock},
+		{name: "a Space", env: spaceEnv(), want: ModeReal},
+		{name: "SPACE_ID alone names every OAuth variable", env: map[string]string{EnvSpaceID: "a/b"},
+			wantErr: []string{EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL, "hf_oauth: true"}},
+		{name: "ECHOHF_MODE=real alone", env: map[string]string{EnvMode: "real"},
+			wantErr: []string{EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL}},
+		{name: "one variable missing", env: with(spaceEnv(), EnvScopes, ""), wantErr: []string{"Scopes (" + EnvScopes + ")"}},
+		{name: "scopes without openid", env: with(spaceEnv(), EnvScopes, "profile"), wantErr: []string{EnvScopes, "openid"}},
+		{name: "ECHOHF_DISALLOW_MOCK=on refuses mock mode", env: map[string]string{EnvDisallowMock: "on"}, wantErr: []string{EnvDisallowMock}},
+		{name: "ECHOHF_DISALLOW_MOCK=true refuses ECHOHF_MODE=mock", env: map[string]string{EnvDisallowMock: "true", EnvMode: "mock"},
+			wantErr: []string{EnvMode, EnvDisallowMock}},
+		{name: "ECHOHF_DISALLOW_MOCK=off allows it", env: map[string]string{EnvDisallowMock: "off"}, want: ModeMock},
+		{name: "ECHOHF_DISALLOW_MOCK=on in a Space", env: with(spaceEnv(), EnvDisallowMock, "on"), want: ModeReal},
+		{name: "Config.Mode wins over ECHOHF_MODE", env: map[string]string{EnvMode: "real"}, cfg: Config{Mode: ModeMock}, want: ModeMock},
+		{name: "bad mode and missing variables together", env: map[string]string{EnvMode: "garbage", EnvSpaceID: "a/b", EnvSessionSecret: "short"},
+			wantErr: []string{"(3 problems)", EnvMode, EnvSessionSecret, EnvClientID, EnvProviderURL}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			tt.cfg.Logger = slog.New(slog.DiscardHandler)
+			o, err := NewFromEnv(tt.cfg)
+			if tt.wantErr != nil {
+				if err == nil {
+					o.Close()
+				}
+				wantConfigError(t, err, tt.wantErr...)
+				if n := strings.Count(err.Error(), "hf_oauth"); n > 1 {
+					t.Errorf("the hf_oauth hint is given %d times:\n%s", n, err)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.mode != tt.want {
-				t.Errorf("mode = %v; want %v", r.mode, tt.want)
+			defer o.Close()
+			if o.Mode() != tt.want {
+				t.Errorf("mode = %v; want %v", o.Mode(), tt.want)
 			}
 		})
 	}
 }
 
-func TestRedirectURLFromEnv(t *testing.T) {
-	clearEnv(t)
-	t.Setenv(EnvRedirectURL, "http://127.0.0.1:8080/oauth/huggingface/callback")
-	if got := (Config{}).FromEnv().RedirectURL; got != "http://127.0.0.1:8080/oauth/huggingface/callback" {
-		t.Errorf("RedirectURL = %q; want the environment's", got)
+// TestNewIgnoresEnvironment: New uses its Config as given, whatever the
+// environment holds, valid or not.
+func TestNewIgnoresEnvironment(t *testing.T) {
+	env := with(spaceEnv(), EnvMode, "garbage", EnvDisallowMock, "maybe", EnvSessionSecret, "abc",
+		EnvOldSessionSecrets, "old", EnvRedirectURL, "/cb", EnvHFToken, "hf_junk", EnvHFEndpoint, "junk")
+	setEnv(t, env)
+	o, err := New(Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("New read the environment: %v", err)
 	}
-	if got := (Config{RedirectURL: "https://field.example/cb"}).FromEnv().RedirectURL; got != "https://field.example/cb" {
-		t.Errorf("RedirectURL = %q; want the field's", got)
+	defer o.Close()
+	r := o.cfg
+	if r.mode != ModeMock || !r.randomKey || r.secure || r.SpaceID != "" || r.ClientID != "" || r.RedirectURL != "" ||
+		r.HFToken != "" || r.HFEndpoint != "https://huggingface.co" || r.DisallowMock || len(r.OldSessionSecrets) != 0 {
+		t.Errorf("New(Config{}) took settings from the environment: %+v", r)
 	}
+}
+
+// resetDefault lets a test build the default OAuth afresh, and drops the
+// one it built when it ends.
+func resetDefault(t *testing.T) {
+	t.Helper()
+	reset := func() {
+		if defaultOAuth != nil {
+			defaultOAuth.Close()
+		}
+		defaultOnce, defaultOAuth, defaultErr = sync.Once{}, nil, nil
+	}
+	reset()
+	t.Cleanup(reset)
+}
+
+// TestDefault runs the three-line setup (Attach, Auth) configured from the
+// environment: mock mode with none, one error for a bad one, given by
+// Default and as the panic of Attach and Auth.
+func TestDefault(t *testing.T) {
+	t.Run("no environment", func(t *testing.T) {
+		setEnv(t, nil)
+		resetDefault(t)
+		e := echo.New()
+		Attach(e)
+		e.Use(Auth())
+		e.GET("/page", func(c echo.Context) error {
+			if info := Info(c); info != nil {
+				return c.String(http.StatusOK, "Hello, "+info.UserInfo.PreferredUsername+"!")
+			}
+			return c.String(http.StatusOK, "Not logged in!")
+		})
+		srv := httptest.NewServer(e)
+		defer srv.Close()
+		o, err := Default()
+		if err != nil || o.Mode() != ModeMock {
+			t.Fatalf("Default() = %v, %v; want the mock-mode instance", o, err)
+		}
+		b := newBrowser(t)
+		for _, step := range []struct{ path, want string }{
+			{"/page", "Not logged in!"},
+			{o.MockLoginURL("/page"), "Hello, " + mock.DefaultUser().PreferredUsername + "!"},
+			{LogoutPath + "?_target_url=/page", "Not logged in!"},
+		} {
+			if status, body := b.get(t, srv.URL+step.path); status != http.StatusOK || body != step.want {
+				t.Errorf("GET %s = %d %q; want 200 %q", step.path, status, body, step.want)
+			}
+		}
+	})
+	t.Run("bad environment", func(t *testing.T) {
+		setEnv(t, map[string]string{EnvMode: "garbage", EnvSessionSecret: "abc"})
+		resetDefault(t)
+		_, err := Default()
+		wantConfigError(t, err, EnvMode, EnvSessionSecret)
+		if _, again := Default(); !errors.Is(again, err) {
+			t.Errorf("second Default error %v; want the first, %v", again, err)
+		}
+		for name, f := range map[string]func(){"Attach": func() { Attach(echo.New()) }, "Auth": func() { Auth() }} {
+			func() {
+				defer func() {
+					if p, _ := recover().(error); !errors.Is(p, err) {
+						t.Errorf("%s panicked with %v; want the Default error", name, p)
+					}
+				}()
+				f()
+			}()
+		}
+	})
 }

@@ -1,8 +1,12 @@
 package echohf
 
 import (
+	"bytes"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,143 +15,131 @@ import (
 	"github.com/echohf/echohf/mock"
 )
 
-// clearEnv empties every variable FromEnv reads.
-func clearEnv(t *testing.T) {
-	for _, k := range []string{EnvSpaceID, EnvSpaceHost, EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint, EnvMode, EnvDisallowMock, EnvRedirectURL} {
-		t.Setenv(k, "")
+// TestConfigMissingSettings: real mode names every missing setting, by
+// field and variable, in one error with the hf_oauth hint once.
+func TestConfigMissingSettings(t *testing.T) {
+	t.Parallel()
+	full := Config{Mode: ModeReal, ClientID: "cid", ClientSecret: "csecret", Scopes: []string{"openid", "profile"}, ProviderURL: "https://huggingface.co"}
+	all := []string{"ClientID (" + EnvClientID + ")", "ClientSecret (" + EnvClientSecret + ")", "Scopes (" + EnvScopes + ")", "ProviderURL (" + EnvProviderURL + ")"}
+	tests := []struct {
+		name  string
+		unset func(c *Config)
+		want  []string
+	}{
+		{"ClientID", func(c *Config) { c.ClientID = "" }, all[:1]},
+		{"ClientSecret", func(c *Config) { c.ClientSecret = "" }, all[1:2]},
+		{"Scopes", func(c *Config) { c.Scopes = nil }, all[2:3]},
+		{"ProviderURL", func(c *Config) { c.ProviderURL = "" }, all[3:]},
+		{"all four", func(c *Config) { *c = Config{Mode: ModeReal} }, all},
+		{"all four, real because of SpaceID", func(c *Config) { *c = Config{SpaceID: "a/b"} }, all},
 	}
-}
-
-func TestConfigMissingVariable(t *testing.T) {
-	full := map[string]string{
-		EnvSpaceID:      "user/space",
-		EnvClientID:     "cid",
-		EnvClientSecret: "csecret",
-		EnvScopes:       "openid profile",
-		EnvProviderURL:  "https://huggingface.co",
-	}
-	for _, missing := range []string{EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL} {
-		t.Run(missing, func(t *testing.T) {
-			clearEnv(t)
-			for k, v := range full {
-				if k != missing {
-					t.Setenv(k, v)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := full
+			tt.unset(&cfg)
+			o, err := New(cfg)
+			if err == nil {
+				o.Close()
+				t.Fatalf("New(%+v): no error", cfg)
+			}
+			if !errors.Is(err, ErrConfig) {
+				t.Errorf("error %q does not match ErrConfig", err)
+			}
+			msg := err.Error()
+			for _, name := range all {
+				if got, want := strings.Contains(msg, name), slices.Contains(tt.want, name); got != want {
+					t.Errorf("error %q names %s: %v; want %v", msg, name, got, want)
 				}
 			}
-			_, err := New(Config{}) // SPACE_ID selects real mode
-			if err == nil {
-				t.Fatalf("New without %s: no error", missing)
+			if n := strings.Count(msg, "hf_oauth: true"); n != 1 {
+				t.Errorf("error %q gives the hf_oauth: true hint %d times; want once", msg, n)
 			}
-			if !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "hf_oauth: true") {
-				t.Errorf("error %q: want it to name %s and hf_oauth: true", err, missing)
+			if strings.Contains(msg, "problems") {
+				t.Errorf("error %q lists several problems; want the missing settings in one", msg)
 			}
 		})
 	}
-	t.Run("all set", func(t *testing.T) {
-		clearEnv(t)
-		for k, v := range full {
-			t.Setenv(k, v)
-		}
-		o, err := New(Config{})
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
-		defer o.Close()
-		if o.Mode() != ModeReal {
-			t.Errorf("mode = %v; want real", o.Mode())
-		}
-	})
-}
-
-func TestConfigFromEnv(t *testing.T) {
-	clearEnv(t)
-	t.Setenv(EnvSpaceID, "env/space")
-	t.Setenv(EnvSpaceHost, " env-space.hf.space , custom.example.com,other.example")
-	t.Setenv(EnvClientID, "env-id")
-	t.Setenv(EnvClientSecret, "env-secret")
-	t.Setenv(EnvScopes, "openid  profile email")
-	t.Setenv(EnvProviderURL, "https://env.example")
-	t.Setenv(EnvOldSessionSecrets, "old1, ,old2")
-
-	got := Config{}.FromEnv()
-	if got.SpaceHost != "env-space.hf.space" {
-		t.Errorf("SpaceHost = %q; want the first entry env-space.hf.space", got.SpaceHost)
-	}
-	if got.ClientID != "env-id" || got.ClientSecret != "env-secret" || got.ProviderURL != "https://env.example" || got.SpaceID != "env/space" {
-		t.Errorf("FromEnv = %+v", got)
-	}
-	if strings.Join(got.Scopes, ",") != "openid,profile,email" {
-		t.Errorf("Scopes = %q", got.Scopes)
-	}
-	if strings.Join(got.OldSessionSecrets, ",") != "old1,old2" {
-		t.Errorf("OldSessionSecrets = %q", got.OldSessionSecrets)
-	}
-
-	fields := Config{SpaceID: "f/space", SpaceHost: "field.hf.space", ClientID: "field-id", ClientSecret: "field-secret",
-		Scopes: []string{"openid"}, ProviderURL: "https://field.example", OldSessionSecrets: []string{"f"}}.FromEnv()
-	if fields.SpaceID != "f/space" || fields.SpaceHost != "field.hf.space" || fields.ClientID != "field-id" || fields.ClientSecret != "field-secret" ||
-		strings.Join(fields.Scopes, " ") != "openid" || fields.ProviderURL != "https://field.example" || strings.Join(fields.OldSessionSecrets, ",") != "f" {
-		t.Errorf("Config fields did not override the environment: %+v", fields)
-	}
-
-	r, err := Config{}.resolve()
+	o, err := New(full)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("New with every setting: %v", err)
 	}
-	if !r.secure || r.mode != ModeReal {
-		t.Errorf("resolve: secure %v mode %v; want secure real", r.secure, r.mode)
-	}
-	if got := (&OAuth{cfg: r}).redirectURL(&http.Request{Host: "ignored.example"}); got != "https://env-space.hf.space"+CallbackPath {
-		t.Errorf("redirect URL = %q; want https://env-space.hf.space%s", got, CallbackPath)
-	}
-	if strings.Join(r.secrets, ",") != "env-secret,old1,old2" {
-		t.Errorf("secrets = %q; want the client secret then the old ones", r.secrets)
+	defer o.Close()
+	if o.Mode() != ModeReal {
+		t.Errorf("mode = %v; want real", o.Mode())
 	}
 }
 
 func TestConfigErrors(t *testing.T) {
-	clearEnv(t)
+	t.Parallel()
+	secret := strings.Repeat("s", 32)
+	realCfg := Config{Mode: ModeReal, ClientID: "a", ClientSecret: "b", Scopes: []string{"openid"}, ProviderURL: "https://huggingface.co"}
 	tests := []struct {
 		name string
 		cfg  Config
-		want string
+		want []string
 	}{
-		{"DisallowMock", Config{DisallowMock: true}, "DisallowMock"},
-		{"DisallowMock explicit", Config{Mode: ModeMock, DisallowMock: true}, "DisallowMock"},
-		{"bad mode", Config{Mode: Mode(42)}, "Mode"},
-		{"provider not http", Config{Mode: ModeReal, ClientID: "a", ClientSecret: "b", Scopes: []string{"openid"}, ProviderURL: "ftp://x"}, "ProviderURL"},
-		{"relative redirect", Config{Mode: ModeMock, RedirectURL: "/cb"}, "RedirectURL"},
-		{"space host with path", Config{Mode: ModeMock, SpaceHost: "evil.com/x"}, "SpaceHost"},
-		{"bad org id", Config{Mode: ModeMock, OrgIDs: []string{"a b"}}, "OrgIDs"},
-		{"empty old secret", Config{Mode: ModeMock, SessionSecret: "s", OldSessionSecrets: []string{""}}, "empty"},
+		{"DisallowMock", Config{DisallowMock: true}, []string{"DisallowMock (" + EnvDisallowMock + ")", "SpaceID (" + EnvSpaceID + ") is not set"}},
+		{"DisallowMock explicit", Config{Mode: ModeMock, DisallowMock: true}, []string{"Mode (" + EnvMode + ") is mock", "DisallowMock"}},
+		{"bad mode", Config{Mode: Mode(42)}, []string{"Mode 42"}},
+		{"provider not http", func() Config { c := realCfg; c.ProviderURL = "ftp://x"; return c }(), []string{"ProviderURL (" + EnvProviderURL + ")"}},
+		{"scopes without openid", func() Config { c := realCfg; c.Scopes = []string{"profile"}; return c }(), []string{"Scopes (" + EnvScopes + ")", "openid"}},
+		{"relative redirect", Config{Mode: ModeMock, RedirectURL: "/cb"}, []string{"RedirectURL (" + EnvRedirectURL + ")"}},
+		{"hub not http", Config{Mode: ModeMock, HFEndpoint: "hub.example"}, []string{"HFEndpoint (" + EnvHFEndpoint + ")"}},
+		{"space host with path", Config{Mode: ModeMock, SpaceHost: "evil.com/x"}, []string{"SpaceHost (" + EnvSpaceHost + ")"}},
+		{"bad org id", Config{Mode: ModeMock, OrgIDs: []string{"a b"}}, []string{"OrgIDs"}},
+		{"short session secret", Config{Mode: ModeMock, SessionSecret: "short-secret"}, []string{"SessionSecret (" + EnvSessionSecret + ")", "12 bytes", "at least 32 bytes"}},
+		{"31-byte session secret", Config{Mode: ModeMock, SessionSecret: secret[:31]}, []string{"SessionSecret", "31 bytes"}},
+		{"empty old secret", Config{Mode: ModeMock, SessionSecret: secret, OldSessionSecrets: []string{""}}, []string{"OldSessionSecrets (" + EnvOldSessionSecrets + ")", "empty"}},
+		{"bad cookie name", Config{Mode: ModeMock, CookieName: "a b"}, []string{"session cookie"}},
+		{"every problem at once", Config{Mode: ModeReal, DisallowMock: true, SessionSecret: "short-secret", RedirectURL: "/cb", OrgIDs: []string{"?"}},
+			[]string{"(4 problems)", EnvClientID, EnvProviderURL, EnvSessionSecret, EnvRedirectURL, "OrgIDs"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			o, err := New(tt.cfg)
 			if err == nil {
 				o.Close()
 				t.Fatalf("New(%+v): no error", tt.cfg)
 			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %q: want it to mention %q", err, tt.want)
+			if !errors.Is(err, ErrConfig) {
+				t.Errorf("error %q does not match ErrConfig", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q: want it to mention %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "short-secret") {
+				t.Errorf("error %q echoes the session secret", err)
 			}
 		})
 	}
-	t.Run("DisallowMock with SPACE_ID", func(t *testing.T) {
-		t.Setenv(EnvSpaceID, "a/b")
-		t.Setenv(EnvClientID, "a")
-		t.Setenv(EnvClientSecret, "b")
-		t.Setenv(EnvScopes, "openid")
-		t.Setenv(EnvProviderURL, "https://huggingface.co")
-		o, err := New(Config{DisallowMock: true})
+	t.Run("DisallowMock in real mode", func(t *testing.T) {
+		t.Parallel()
+		for _, cfg := range []Config{{SpaceID: "a/b"}, {Mode: ModeReal}} {
+			cfg.ClientID, cfg.ClientSecret, cfg.Scopes, cfg.ProviderURL = realCfg.ClientID, realCfg.ClientSecret, realCfg.Scopes, realCfg.ProviderURL
+			cfg.DisallowMock = true
+			o, err := New(cfg)
+			if err != nil {
+				t.Fatalf("New(%+v): %v", cfg, err)
+			}
+			o.Close()
+		}
+	})
+	t.Run("32-byte session secret", func(t *testing.T) {
+		t.Parallel()
+		o, err := New(Config{Mode: ModeMock, SessionSecret: secret, OldSessionSecrets: []string{"old"}})
 		if err != nil {
-			t.Fatalf("New: %v", err)
+			t.Fatal(err)
 		}
 		o.Close()
 	})
 }
 
 func TestRoutePrefix(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	for _, prefix := range []string{"/my/router/", "my/router", "/my/router", "my/router/"} {
 		t.Run(prefix, func(t *testing.T) {
@@ -186,6 +178,7 @@ func TestRoutePrefix(t *testing.T) {
 }
 
 func TestAttachGroup(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	cfg := realConfig(prov)
 	cfg.Prefix = "auth"
@@ -228,6 +221,7 @@ func loginSteps(t *testing.T, c *http.Client, base string) (login, callback fetc
 }
 
 func TestCookieAttributes(t *testing.T) {
+	t.Parallel()
 	t.Run("Space over https", func(t *testing.T) {
 		prov := mock.NewServer(t, mock.Config{})
 		ln, addr := listen(t)
@@ -298,7 +292,7 @@ func TestCookieAttributes(t *testing.T) {
 }
 
 func TestSecureCookieSelection(t *testing.T) {
-	clearEnv(t)
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  Config
@@ -326,6 +320,7 @@ func TestSecureCookieSelection(t *testing.T) {
 // TestDiscoveryIssuerMismatch: a provider whose discovery names another
 // issuer is not used: login answers 503.
 func TestDiscoveryIssuerMismatch(t *testing.T) {
+	t.Parallel()
 	p, err := mock.New("https://impostor.example", mock.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -339,5 +334,64 @@ func TestDiscoveryIssuerMismatch(t *testing.T) {
 	}
 	if !strings.Contains(a.logs.String(), "issuer") {
 		t.Errorf("log does not say why:\n%s", a.logs)
+	}
+}
+
+// TestStartupWarnings: settings that work but should not be deployed are
+// logged once by New, without the secrets.
+func TestStartupWarnings(t *testing.T) {
+	t.Parallel()
+	prov := mock.NewServer(t, mock.Config{})
+	long := strings.Repeat("c", 32)
+	space := realConfig(prov)
+	space.SpaceHost = "user-space.hf.space"
+	tests := []struct {
+		name   string
+		cfg    func(c *Config)
+		want   []string // each logged exactly once
+		absent []string
+	}{
+		{"a Space", func(*Config) {}, nil, []string{"level=WARN"}},
+		{"short client secret as session secret", func(c *Config) { c.SessionSecret, c.ClientSecret = "", "short-client-secret" },
+			[]string{EnvClientSecret + "), which is shorter than 32 bytes; set " + EnvSessionSecret}, nil},
+		{"long client secret as session secret", func(c *Config) { c.SessionSecret, c.ClientSecret = "", long },
+			nil, []string{"level=WARN"}},
+		{"short old secret", func(c *Config) { c.OldSessionSecrets = []string{long, "old-client-secret"} },
+			[]string{"1 of OldSessionSecrets (" + EnvOldSessionSecrets + ") are shorter than 32 bytes"}, nil},
+		{"no host and no redirect URL", func(c *Config) { c.SpaceHost = "" },
+			[]string{"callback URL is built from each request's Host header"}, nil},
+		{"redirect URL without a host", func(c *Config) { c.SpaceHost, c.RedirectURL = "", "http://127.0.0.1:1/cb" },
+			nil, []string{"level=WARN"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			cfg := space
+			cfg.OldSessionSecrets = nil
+			tt.cfg(&cfg)
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			o, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Close()
+			out := logs.String()
+			for _, w := range tt.want {
+				if n := strings.Count(out, w); n != 1 {
+					t.Errorf("%q logged %d times; want once:\n%s", w, n, out)
+				}
+			}
+			for _, a := range tt.absent {
+				if strings.Contains(out, a) {
+					t.Errorf("logs have %q:\n%s", a, out)
+				}
+			}
+			for _, secret := range append([]string{cfg.ClientSecret, cfg.SessionSecret}, cfg.OldSessionSecrets...) {
+				if secret != "" && strings.Contains(out, secret) {
+					t.Errorf("a secret is in the logs:\n%s", out)
+				}
+			}
+		})
 	}
 }

@@ -24,6 +24,7 @@ func flip(s string, i int) string {
 // TestBadSessionCookies: every bad session cookie leaves the request
 // logged out, expires the cookie, and never yields a 5xx.
 func TestBadSessionCookies(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	valid := sessionValue(t, a)
@@ -32,7 +33,7 @@ func TestBadSessionCookies(t *testing.T) {
 		t.Fatalf("session cookie %q is not a compact JWS", valid)
 	}
 	foreignCfg := realConfig(prov)
-	foreignCfg.SessionSecret = "another-secret"
+	foreignCfg.SessionSecret = "another-session-secret-0123456789abcdef"
 	foreign := sessionValue(t, newApp(t, foreignCfg))
 
 	enc := base64.RawURLEncoding.EncodeToString
@@ -82,6 +83,7 @@ func TestBadSessionCookies(t *testing.T) {
 // when the access token does, not Leeway later: Info never hands out a
 // token the Hub already refuses.
 func TestExpiredSession(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -160,6 +162,7 @@ func TestShortTokenSessionEnds(t *testing.T) {
 // TestNoCookieNoSetCookie: a request without any session cookie gets no
 // Set-Cookie from Auth.
 func TestNoCookieNoSetCookie(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, Config{Mode: ModeMock})
 	f := fetch(t, plainClient(), a.URL+"/page")
 	if f.StatusCode != http.StatusOK || len(f.Header.Values("Set-Cookie")) != 0 {
@@ -169,6 +172,7 @@ func TestNoCookieNoSetCookie(t *testing.T) {
 
 // TestLogoutClearsCookies: logout expires the session cookie and redirects.
 func TestLogoutClearsCookies(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, Config{Mode: ModeMock})
 	value := sessionValue(t, a)
 	name := a.oauth.sessions.Name()
@@ -184,6 +188,7 @@ func TestLogoutClearsCookies(t *testing.T) {
 // TestAuthSkipper: a skipped request is not authenticated, even with a
 // valid cookie, and its cookies are left alone.
 func TestAuthSkipper(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, Config{Mode: ModeMock, Skipper: func(c echo.Context) bool { return c.QueryParam("skip") == "1" }})
 	value := sessionValue(t, a)
 	name := a.oauth.sessions.Name()

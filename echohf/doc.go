@@ -31,6 +31,11 @@
 // whole app (e.Use(echohf.Auth(), echohf.RequireLogin())): they never guard
 // echohf's own routes.
 //
-// Use New with a Config to configure in code, to get errors instead of
-// panics, or to run several instances (replicas) in one process.
+// Attach and Auth configure themselves from the environment (see Default),
+// and panic on a bad one. Use New with a Config to configure in code, to get
+// errors instead of panics, or to run several instances (replicas) in one
+// process: New uses its Config as given and never reads the environment,
+// while NewFromEnv and Config.FromEnv fill empty fields from it. Either way a
+// bad configuration is one error, matching ErrConfig, that names every bad or
+// missing setting at once.
 package echohf

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,19 +61,37 @@ type OAuth struct {
 	mockCookie string // mock mode only: the cookie value that stands for it
 }
 
-// New checks cfg (after filling it from the environment) and returns an
-// OAuth. In mock mode it logs a warning with the sign-in link
-// (MockLoginURL). Call Close when the OAuth is no longer needed to stop its
-// background key refresh.
+// New checks cfg and returns an OAuth. New uses cfg as given and never
+// reads the environment: use NewFromEnv (or Default) to fill empty fields
+// from it. A configuration error matches ErrConfig and names every bad or
+// missing setting at once. New logs a warning for settings that work but
+// should not be deployed (mock mode, with its sign-in link, see
+// MockLoginURL; a short client secret as the session secret; a callback URL
+// taken from the Host header). Call Close when the OAuth is no longer
+// needed to stop its background key refresh.
 func New(cfg Config) (*OAuth, error) {
-	r, err := cfg.resolve()
-	if err != nil {
+	var p configError
+	r := cfg.resolve(&p)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
-	keys, err := sessionKeys(r)
-	if err != nil {
+	return newResolved(r)
+}
+
+// NewFromEnv is New(cfg.FromEnv()): empty fields of cfg are filled from the
+// environment first. Its error names every unreadable variable and every
+// bad or missing setting together.
+func NewFromEnv(cfg Config) (*OAuth, error) {
+	var p configError
+	r := cfg.fromEnv(os.Getenv, &p).resolve(&p)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
+	return newResolved(r)
+}
+
+func newResolved(r resolved) (*OAuth, error) {
+	keys := sessionKeys(r)
 	opts := jwtstore.Options{
 		Keys:        keys,
 		Insecure:    !r.secure,
@@ -89,24 +108,31 @@ func New(cfg Config) (*OAuth, error) {
 	so.Name, so.Purpose, so.MaxAge, so.CacheSize = r.CookieName, purposeSession, r.SessionMaxAge, r.SessionCacheSize
 	sessions, err := jwtstore.New[*session](so)
 	if err != nil {
-		return nil, fmt.Errorf("echohf: session cookie: %w", err)
+		return nil, fmt.Errorf("%w: session cookie: %w", ErrConfig, err)
 	}
 	lo := opts
 	lo.Name, lo.Purpose, lo.MaxAge = "hf_login", purposeLogin, loginTTL
 	logins, err := jwtstore.New[pending](lo)
 	if err != nil {
-		return nil, fmt.Errorf("echohf: login cookie: %w", err)
+		return nil, fmt.Errorf("%w: login cookie: %w", ErrConfig, err)
 	}
 	sealer, err := jwtstore.NewSealer(purposeSeal, keys)
 	if err != nil {
-		return nil, fmt.Errorf("echohf: sealer: %w", err)
+		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, ctx: ctx, cancel: cancel}
 	if r.mode == ModeMock {
 		o.mockKey, o.mockCookie = newMockKey()
-		r.Logger.Warn("echohf: MOCK MODE: SPACE_ID is not set, so login signs in a mocked user without any provider; never deploy like this (set Config.DisallowMock to make this an error). To sign in, open sign_in on this server: it holds a key for this process only",
+		why := "SPACE_ID is not set, so "
+		if r.Mode == ModeMock {
+			why = "Mode is mock, so "
+		}
+		r.Logger.Warn("echohf: MOCK MODE: "+why+"login signs in a mocked user without any provider; never deploy like this (DisallowMock or ECHOHF_DISALLOW_MOCK=true makes this an error). To sign in, open sign_in on this server: it holds a key for this process only",
 			"sign_in", o.MockLoginURL(""), "loopback_only", !r.InsecureMockAllowRemote)
+	}
+	for _, w := range r.warnings {
+		r.Logger.Warn(w)
 	}
 	if r.randomKey {
 		r.Logger.Info("echohf: no session secret configured: sessions are signed with a random key and end when the process exits")
@@ -116,20 +142,17 @@ func New(cfg Config) (*OAuth, error) {
 
 // sessionKeys turns the configured secrets into a jwtstore keyring; with
 // no secret at all it makes a random one for this process.
-func sessionKeys(r resolved) ([]jwtstore.Key, error) {
+func sessionKeys(r resolved) []jwtstore.Key {
 	if r.randomKey {
-		secret := make([]byte, 32)
+		secret := make([]byte, minSecretLen)
 		_, _ = rand.Read(secret) // crypto/rand.Read never fails on supported platforms
-		return []jwtstore.Key{{Secret: secret}}, nil
+		return []jwtstore.Key{{Secret: secret}}
 	}
 	keys := make([]jwtstore.Key, 0, len(r.secrets))
-	for i, s := range r.secrets {
-		if s == "" {
-			return nil, fmt.Errorf("echohf: session secret %d is empty", i)
-		}
+	for _, s := range r.secrets {
 		keys = append(keys, jwtstore.Key{Secret: []byte(s)})
 	}
-	return keys, nil
+	return keys
 }
 
 // Close stops the background refresh of the provider's keys. Call it when
@@ -274,10 +297,12 @@ var (
 )
 
 // Default returns the OAuth shared by the package-level Attach and Auth,
-// configured from the environment alone (New(Config{})). It is created on
-// first use; an invalid environment gives the same error on every call.
+// configured from the environment alone (NewFromEnv(Config{})). It is
+// created on first use; an invalid environment gives the same error on
+// every call. A program that calls Default first can report that error and
+// exit before Attach and Auth would panic with it.
 func Default() (*OAuth, error) {
-	defaultOnce.Do(func() { defaultOAuth, defaultErr = New(Config{}) })
+	defaultOnce.Do(func() { defaultOAuth, defaultErr = NewFromEnv(Config{}) })
 	return defaultOAuth, defaultErr
 }
 

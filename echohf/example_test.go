@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -41,30 +42,26 @@ func browser() *http.Client {
 	return &http.Client{Jar: jar}
 }
 
-// The three-line setup. Without SPACE_ID in the environment it runs in mock
-// mode: login signs in the mocked user, with no provider, once the browser
-// has opened the sign-in link that startup logs (MockLoginURL).
+// The three-line setup, configured from the environment: in a Space with
+// `hf_oauth: true` login goes through Hugging Face; without SPACE_ID it runs
+// in mock mode, where login needs the sign-in link printed at startup
+// (MockLoginURL). Calling Default first turns a bad environment into one
+// message and an exit status, where Attach would panic. (This example is
+// not run, as its result depends on the environment; TestDefault runs it.)
 func ExampleAttach() {
+	oauth, err := echohf.Default()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err) // names every bad or missing variable
+		os.Exit(1)
+	}
 	e := echo.New()
 	echohf.Attach(e)
 	e.Use(echohf.Auth())
 	e.GET("/", greet)
-
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	oauth, _ := echohf.Default() // the instance Attach and Auth use
-	client := browser()
-	get(client, srv.URL+"/")
-	get(client, srv.URL+"/oauth/huggingface/login") // refused: the link was not opened yet
-	get(client, srv.URL+oauth.MockLoginURL(""))     // follows the redirects back to "/"
-	get(client, srv.URL+"/oauth/huggingface/logout")
-	get(client, srv.URL+"/oauth/huggingface/login") // the link's cookie lets it through now
-	// Output:
-	// 200 {"msg":"Not logged in!"}
-	// 403 {"message":"Mock login needs the sign-in link printed in the server's log: this app runs in mock mode (SPACE_ID is not set). Open that link once in this browser."}
-	// 200 {"msg":"Hello, mockuser!"}
-	// 200 {"msg":"Not logged in!"}
-	// 200 {"msg":"Hello, mockuser!"}
+	if link := oauth.MockLoginURL(""); link != "" {
+		fmt.Println("sign in (mock mode): http://localhost:7860" + link)
+	}
+	_ = e.Start(":7860")
 }
 
 // An explicit instance in real mode, against the mock provider standing in

@@ -15,6 +15,7 @@ import (
 // documented status, never another 5xx. When the provider failed, the log
 // names its host and what went wrong; the page stays generic.
 func TestProviderFaults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		faults mock.Faults
@@ -121,6 +122,7 @@ func assertNoSecretsLogged(t *testing.T, a *app, b *browser, extra ...string) {
 // TestLogsHaveNoSecrets logs in successfully, then fails a login, and
 // checks that no token, secret, code or cookie value reached the logs.
 func TestLogsHaveNoSecrets(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	b := newBrowser(t)
@@ -141,9 +143,12 @@ func TestLogsHaveNoSecrets(t *testing.T) {
 // login answers 503 until the provider comes up and the discovery retry
 // window has passed.
 func TestProviderDownAtStartup(t *testing.T) {
+	t.Parallel()
 	ln, addr := listen(t)
 	ln.Close() // nothing listens there yet
-	clk := &testClock{}
+	// Stopped, so that the one-second retry window does not pass by itself
+	// on a loaded machine between the two logins.
+	clk := stoppedClock()
 	cfg := realConfig(&mock.Server{URL: "http://" + addr})
 	cfg.Now = clk.Now
 	cfg.Timeout = 5 * time.Second

@@ -9,6 +9,7 @@ import (
 )
 
 func TestRealFlow(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	b := newBrowser(t)
@@ -51,6 +52,7 @@ func TestRealFlow(t *testing.T) {
 }
 
 func TestMockFlow(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, Config{Mode: ModeMock})
 	b := newBrowser(t)
 	status, body := b.get(t, a.URL+a.oauth.MockLoginURL("/page"))
@@ -74,6 +76,7 @@ func TestMockFlow(t *testing.T) {
 // out are taken from the verified id_token's claims, and what only
 // userinfo carries (the organizations) is kept.
 func TestUserinfoGapsFilledFromIDToken(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	prov.SetFaults(mock.Faults{UserinfoOmit: "name preferred_username profile picture website email email_verified"})
 	a := newApp(t, realConfig(prov)) // scopes openid, profile and email

@@ -97,6 +97,7 @@ func FuzzParseState(f *testing.F) {
 // TestParseStateRoundTrip: a state's encoding parses back, and a state from
 // before org ids were carried (three parts) still parses.
 func TestParseStateRoundTrip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		target string
 		orgIDs []string

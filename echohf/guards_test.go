@@ -66,6 +66,7 @@ func org(name, role string, restrictions ...string) mock.Org {
 }
 
 func TestGuards(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	member := mock.NewUser("member")
 	member.Orgs = []mock.Org{org("acme", "write"), org("secure", "admin", "mfa")}
@@ -309,6 +310,7 @@ func TestGuardWithoutAuth(t *testing.T) {
 }
 
 func TestGuardsInMockMode(t *testing.T) {
+	t.Parallel()
 	// The default mock user: orgs of different roles, one restricted.
 	u := mock.DefaultUser()
 	var restricted, clean string
@@ -340,6 +342,7 @@ func TestGuardsInMockMode(t *testing.T) {
 }
 
 func TestRequireOrgConfigPanics(t *testing.T) {
+	t.Parallel()
 	for name, cfg := range map[string]RequireOrgConfig{
 		"no orgs":      {},
 		"unknown role": {Orgs: []string{"a"}, MinRole: "owner"},
@@ -356,6 +359,7 @@ func TestRequireOrgConfigPanics(t *testing.T) {
 }
 
 func TestRoleRank(t *testing.T) {
+	t.Parallel()
 	s := func(v string) *string { return &v }
 	order := []*string{nil, s("owner"), s(RoleRead), s(RoleContributor), s(RoleWrite), s(RoleAdmin)}
 	for i := 2; i < len(order); i++ {

@@ -19,6 +19,7 @@ import (
 // cookies past the pending-login cap: each login cookie stays one small
 // cookie, and chunked leftovers count and are pruned too.
 func TestLoginCookieBomb(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	c := jarClient(t)
@@ -65,6 +66,7 @@ func TestLoginCookieBomb(t *testing.T) {
 
 // A long target survives as its path when it cannot fit in the state.
 func TestStateTargetBound(t *testing.T) {
+	t.Parallel()
 	long := "/report?q=" + strings.Repeat("x", 3000)
 	tests := []struct{ in, want string }{
 		{"/a?b=c", "/a?b=c"},
@@ -82,6 +84,7 @@ func TestStateTargetBound(t *testing.T) {
 // An organization named after another organization's id is not that
 // organization: ids match ids, handles match handles.
 func TestOrgIDIsNotAHandle(t *testing.T) {
+	t.Parallel()
 	victim := mock.NewOrg("victim-org")
 	impostor := mock.NewOrg(victim.Sub) // a handle that spells the victim's id
 	impostor.RoleInOrg = "admin"
@@ -113,6 +116,7 @@ func TestOrgIDIsNotAHandle(t *testing.T) {
 // A JWKS outage at the very first login must not poison the logins that
 // follow: once the JWKS answers again, the next login verifies.
 func TestJWKSOutageAtFirstLogin(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	prov.SetFaults(mock.Faults{JWKSStatus: http.StatusInternalServerError})
@@ -128,6 +132,7 @@ func TestJWKSOutageAtFirstLogin(t *testing.T) {
 // An https provider whose discovery names a plain-http endpoint is refused:
 // the code and tokens would cross the network in clear.
 func TestHTTPSProviderNeedsHTTPSEndpoints(t *testing.T) {
+	t.Parallel()
 	var disc *httptest.Server
 	disc = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -149,6 +154,7 @@ func TestHTTPSProviderNeedsHTTPSEndpoints(t *testing.T) {
 // Another site cannot log a user out: a cross-site logout is refused and
 // the session stays; the site's own logout link works.
 func TestLogoutCrossSite(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	b := newBrowser(t)
@@ -181,7 +187,8 @@ func TestLogoutCrossSite(t *testing.T) {
 }
 
 // A visitor who gives up while discovery is under way does not fail
-// discovery for everyone: the next login, a moment later, works.
+// discovery for everyone: the next login, a moment later, works. It is not
+// parallel: its sleeps race discovery, and other tests' load would slow it.
 func TestDiscoveryOutlivesTheVisitor(t *testing.T) {
 	var prov *mock.Provider
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -16,10 +16,25 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// testClock is a clock tests move forward by hand.
-type testClock struct{ off atomic.Int64 }
+// testClock is a clock tests move forward by hand. The zero value runs
+// with the real time, plus what was added; stoppedClock's moves only by hand.
+type testClock struct {
+	off     atomic.Int64
+	stopped time.Time
+}
 
-func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
+// stoppedClock returns a clock standing at the current time, for tests
+// whose windows (a second, say) a loaded machine could let pass on its own.
+func stoppedClock() *testClock { return &testClock{stopped: time.Now()} }
+
+func (c *testClock) Now() time.Time {
+	base := c.stopped
+	if base.IsZero() {
+		base = time.Now()
+	}
+	return base.Add(time.Duration(c.off.Load()))
+}
+
 func (c *testClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 
 // serveOpts tunes serveApp.

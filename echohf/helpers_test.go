@@ -43,9 +43,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// realConfig is a real-mode configuration against the mock provider srv,
-// with every environment-derived field set so tests do not depend on the
-// environment.
+// realConfig is a real-mode configuration against the mock provider srv.
+// New never reads the environment, so neither does an app built from it.
 func realConfig(srv *mock.Server) Config {
 	return Config{
 		Mode:          ModeReal,
@@ -54,7 +53,7 @@ func realConfig(srv *mock.Server) Config {
 		ClientSecret:  mock.TestClientSecret,
 		Scopes:        []string{"openid", "profile", "email"},
 		ProviderURL:   srv.URL,
-		SessionSecret: "test-session-secret",
+		SessionSecret: "test-session-secret-0123456789abcdef",
 		HFEndpoint:    "http://127.0.0.1:1", // never reached in real mode
 	}
 }

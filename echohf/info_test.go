@@ -15,6 +15,7 @@ import (
 )
 
 func TestOAuthInfoJSONHidesToken(t *testing.T) {
+	t.Parallel()
 	email := "a@example.com"
 	info := OAuthInfo{AccessToken: "hf_oauth_supersecret", AccessTokenExpiresAt: time.Unix(1e9, 0), Scope: "openid", UserInfo: OAuthUserInfo{Sub: "u", Email: &email}}
 	b, err := json.Marshal(info)
@@ -41,6 +42,7 @@ func TestOAuthInfoJSONHidesToken(t *testing.T) {
 }
 
 func TestParseUserInfo(t *testing.T) {
+	t.Parallel()
 	t.Run("absent optional fields stay nil", func(t *testing.T) {
 		u, err := parseUserInfo([]byte(`{"sub":"u1","name":"N","preferred_username":"n","picture":"p","profile":"q","isPro":false}`))
 		if err != nil {
@@ -119,6 +121,7 @@ func TestParseUserInfo(t *testing.T) {
 // TestInfoOptionalFieldsEndToEnd: a plain user (no email, no orgs) logs in
 // with those fields nil; a full one has every field.
 func TestInfoOptionalFieldsEndToEnd(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	plain := mock.NewUser("plain")
 	prov.AddUser(plain)
@@ -228,6 +231,7 @@ func TestInfoJSONKeepsLists(t *testing.T) {
 
 // TestInfoWithoutAuth: Info and the links work on a context Auth never saw.
 func TestInfoWithoutAuth(t *testing.T) {
+	t.Parallel()
 	e := echo.New()
 	c := e.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
 	if Info(c) != nil {
@@ -244,6 +248,7 @@ func TestInfoWithoutAuth(t *testing.T) {
 // TestSessionCookieHidesToken: the session cookie's readable claims never
 // carry the access token in clear.
 func TestSessionCookieHidesToken(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	b := newBrowser(t)

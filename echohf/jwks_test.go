@@ -16,6 +16,7 @@ import (
 // TestJWKSFetchedOnce: many logins fetch the JWKS once; a key rotation
 // costs exactly one more fetch.
 func TestJWKSFetchedOnce(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -48,6 +49,7 @@ func TestJWKSFetchedOnce(t *testing.T) {
 // not publish costs a refresh and a 401, and must not hold back a real key
 // rotation that comes seconds later: its new kid is fetched at once.
 func TestJWKSRotationAfterUnknownKID(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -72,6 +74,7 @@ func TestJWKSRotationAfterUnknownKID(t *testing.T) {
 // the provider does not publish, cost at most two refreshes (one under way
 // when some of them arrive, one after the floor), and all fail with 401.
 func TestJWKSUnknownKIDFlood(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -106,6 +109,7 @@ func TestJWKSUnknownKIDFlood(t *testing.T) {
 // TestJWKSRefusedKIDRemembered: a kid still unknown after a refresh is
 // refused without a fetch for JWKSRefreshInterval, then tried once more.
 func TestJWKSRefusedKIDRemembered(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -139,6 +143,7 @@ func TestJWKSRefusedKIDRemembered(t *testing.T) {
 // TestJWKSRefusedKIDsBounded: however many distinct kids are refused, the
 // memory of them stays within maxRefusedKIDs.
 func TestJWKSRefusedKIDsBounded(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -177,6 +182,7 @@ func TestJWKSRefusedKIDsBounded(t *testing.T) {
 // down during a rotation) fails the logins waiting on it but refuses
 // nothing: once the JWKS is back, the next login fetches the new key.
 func TestJWKSFailedRefreshRetried(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -200,6 +206,7 @@ func TestJWKSFailedRefreshRetried(t *testing.T) {
 // TestJWKSConcurrentRotation: concurrent logins after a rotation share one
 // forced refresh.
 func TestJWKSConcurrentRotation(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	clk := &testClock{}
 	cfg := realConfig(prov)
@@ -236,6 +243,7 @@ func TestJWKSConcurrentRotation(t *testing.T) {
 // TestJWKSOutageKeepsCachedKeys: once fetched, keys keep working while the
 // JWKS endpoint fails.
 func TestJWKSOutageKeepsCachedKeys(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	newBrowser(t).mustLogin(t, a)

@@ -14,6 +14,7 @@ import (
 // InsecureMockAllowRemote widens it, and only with the mock key's cookie
 // even then. Every row but the last sends that cookie.
 func TestMockLoopbackOnly(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		remote   string
@@ -124,12 +125,10 @@ func fakeHub(t *testing.T, token string, status int) (*httptest.Server, *atomic.
 }
 
 func TestMockWhoami(t *testing.T) {
+	t.Parallel()
 	const token = "hf_localmachinetoken123"
 	hub, calls, badAuth := fakeHub(t, token, http.StatusOK)
-	clearEnv(t)
-	t.Setenv(EnvHFToken, token)
-	t.Setenv(EnvHFEndpoint, hub.URL+"/")
-	a := newApp(t, Config{Mode: ModeMock})
+	a := newApp(t, Config{Mode: ModeMock, HFToken: token, HFEndpoint: hub.URL + "/"})
 	w := newBrowser(t).mustLogin(t, a)
 	u := w.Info.UserInfo
 	if u.PreferredUsername != "alice" || u.Sub != "u-alice" || u.Name != "Alice A" || !u.IsPro || u.Picture != "https://cdn.example/alice.png" {
@@ -157,13 +156,14 @@ func TestMockWhoami(t *testing.T) {
 		t.Errorf("no mock mode warning at startup:\n%s", a.logs)
 	}
 
-	carry := newApp(t, Config{Mode: ModeMock, MockCarryHFToken: true})
+	carry := newApp(t, Config{Mode: ModeMock, HFToken: token, HFEndpoint: hub.URL, MockCarryHFToken: true})
 	if w := newBrowser(t).mustLogin(t, carry); w.Token != token {
 		t.Errorf("with MockCarryHFToken, token = %q; want HF_TOKEN", w.Token)
 	}
 }
 
 func TestMockWhoamiFails(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		status int
@@ -193,7 +193,6 @@ func TestMockWhoamiFails(t *testing.T) {
 		})
 	}
 	t.Run("no token", func(t *testing.T) {
-		clearEnv(t)
 		a := newApp(t, Config{Mode: ModeMock})
 		w := newBrowser(t).mustLogin(t, a)
 		want := mock.DefaultUser()

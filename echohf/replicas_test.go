@@ -12,6 +12,7 @@ import (
 // replicas: login starts on A, the callback lands on B, C serves the
 // logged-in user. An instance with another secret accepts none of it.
 func TestReplicas(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	lnB, addrB := listen(t)
 	cfg := realConfig(prov)
@@ -20,7 +21,7 @@ func TestReplicas(t *testing.T) {
 	bApp := serveApp(t, cfg, serveOpts{ln: lnB})
 	c := newApp(t, cfg)
 	other := cfg
-	other.SessionSecret = "a-different-secret"
+	other.SessionSecret = "a-different-session-secret-0123456789"
 	d := newApp(t, other)
 
 	br := newBrowser(t)
@@ -58,12 +59,13 @@ func TestReplicas(t *testing.T) {
 // TestSessionSecretRotation: a new secret with the old one kept accepts
 // old sessions; once the old secret is dropped they are logged out.
 func TestSessionSecretRotation(t *testing.T) {
-	cfg := Config{Mode: ModeMock, SessionSecret: "old-secret-0123456789"}
+	t.Parallel()
+	cfg := Config{Mode: ModeMock, SessionSecret: "old-session-secret-0123456789abcdef"}
 	old := newApp(t, cfg)
 	value := sessionValue(t, old)
 	name := old.oauth.sessions.Name()
 
-	rotated := newApp(t, Config{Mode: ModeMock, SessionSecret: "new-secret-0123456789", OldSessionSecrets: []string{"old-secret-0123456789"}})
+	rotated := newApp(t, Config{Mode: ModeMock, SessionSecret: "new-session-secret-0123456789abcdef", OldSessionSecrets: []string{"old-session-secret-0123456789abcdef"}})
 	f := withCookie(t, rotated.URL+"/whoami", name, value)
 	if !strings.Contains(f.body, `"logged_in":true`) || !strings.Contains(f.body, `"token":"hf_oauth_mock_`) {
 		t.Fatalf("rotated instance refused an old session: %s", f.body)
@@ -73,7 +75,7 @@ func TestSessionSecretRotation(t *testing.T) {
 	if f := withCookie(t, old.URL+"/whoami", name, fresh); strings.Contains(f.body, `"logged_in":true`) {
 		t.Errorf("instance without the new secret accepted a new session")
 	}
-	dropped := newApp(t, Config{Mode: ModeMock, SessionSecret: "new-secret-0123456789"})
+	dropped := newApp(t, Config{Mode: ModeMock, SessionSecret: "new-session-secret-0123456789abcdef"})
 	if f := withCookie(t, dropped.URL+"/whoami", name, value); strings.Contains(f.body, `"logged_in":true`) || !f.expired(name) {
 		t.Errorf("old session accepted after the old secret was dropped: %s", f.body)
 	}
@@ -85,8 +87,7 @@ func TestSessionSecretRotation(t *testing.T) {
 // TestRandomKeyPerProcess: with no secret at all, two mock instances
 // never accept each other's sessions.
 func TestRandomKeyPerProcess(t *testing.T) {
-	t.Setenv(EnvSessionSecret, "")
-	t.Setenv(EnvClientSecret, "")
+	t.Parallel()
 	a := newApp(t, Config{Mode: ModeMock})
 	b := newApp(t, Config{Mode: ModeMock})
 	value := sessionValue(t, a)

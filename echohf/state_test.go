@@ -13,6 +13,7 @@ import (
 // with _nb_redirects bumped and the target kept, then out of the iframe to
 // https://{SpaceHost}, and without a Space host a clear 400.
 func TestCallbackLostLoginCookie(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	plain := newApp(t, realConfig(prov))
 	spaceCfg := realConfig(prov)
@@ -89,6 +90,7 @@ func TestCallbackLostLoginCookie(t *testing.T) {
 
 // TestCallbackBadState: a missing or garbage state is a clear 400.
 func TestCallbackBadState(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	long := strings.Repeat("A", 22) + ".0." + strings.Repeat("x", 20000)
@@ -103,6 +105,7 @@ func TestCallbackBadState(t *testing.T) {
 // TestTwoTabs: two logins started before either callback both succeed,
 // whichever finishes first.
 func TestTwoTabs(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	b := newBrowser(t)
@@ -132,6 +135,7 @@ func TestTwoTabs(t *testing.T) {
 // TestCallbackReplay: a callback URL used twice does not mint a second
 // session, whether the login cookie is gone or was copied.
 func TestCallbackReplay(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
 	c := jarClient(t)
@@ -170,6 +174,7 @@ func TestCallbackReplay(t *testing.T) {
 // TestPendingLoginCap: however many logins are started, the browser never
 // holds more than MaxPendingLogins login cookies, and the newest works.
 func TestPendingLoginCap(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	cfg := realConfig(prov)
 	cfg.MaxPendingLogins = 3

@@ -11,6 +11,7 @@ import (
 )
 
 func TestSanitizeTarget(t *testing.T) {
+	t.Parallel()
 	long := "/" + strings.Repeat("a", maxTargetLen)
 	okLong := "/" + strings.Repeat("a", maxTargetLen-1)
 	tests := []struct{ in, want string }{
@@ -74,6 +75,7 @@ func TestSanitizeTarget(t *testing.T) {
 // TestOpenRedirectEndToEnd: login, callback and logout with a foreign
 // target all land on "/", in both modes.
 func TestOpenRedirectEndToEnd(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	realApp := newApp(t, realConfig(prov))
 	mockApp := newApp(t, Config{Mode: ModeMock})
@@ -128,6 +130,7 @@ func TestOpenRedirectEndToEnd(t *testing.T) {
 
 // TestLoginURL checks the links the package builds.
 func TestLoginURL(t *testing.T) {
+	t.Parallel()
 	o, err := New(Config{Mode: ModeMock, Prefix: "/p/"})
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +160,7 @@ func TestLoginURL(t *testing.T) {
 // provider's authorize URL once each, at most 16 in all; invalid ones are
 // dropped.
 func TestOrgIDsOnAuthorizeURL(t *testing.T) {
+	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
 	cfg := realConfig(prov)
 	cfg.OrgIDs = []string{"cfgorg"}
@@ -189,6 +193,7 @@ func TestOrgIDsOnAuthorizeURL(t *testing.T) {
 // login URL's query, less the parameters that steer the login itself
 // (_nb_redirects, orgIds and mock_key).
 func TestLoginTarget(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ query, want string }{
 		{"", "/"},
 		{"a=1", "/?a=1"},

@@ -10,11 +10,13 @@
 // In real mode (SPACE_ID and the OAuth variables set, as in a Space with
 // `hf_oauth: true`, or as printed by `go run ./mock/cmd/hfmock`), login goes
 // through the OpenID provider. HOST and PORT choose where it listens
-// (default all interfaces, port 7860).
+// (default all interfaces, port 7860). A bad environment stops it at
+// startup with one message naming every variable at fault, and exit status 1.
 package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
@@ -27,6 +29,12 @@ import (
 )
 
 func main() {
+	// Default reads the environment once; Attach and Auth use the same
+	// instance, and would panic with this error.
+	if _, err := echohf.Default(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	e := echo.New()
 	echohf.Attach(e)     // /oauth/huggingface/{login,callback,logout}
 	e.Use(echohf.Auth()) // verifies the session cookie on every request

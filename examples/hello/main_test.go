@@ -113,15 +113,30 @@ func TestHelloLoginTarget(t *testing.T) {
 	}
 }
 
-// TestHelloBadEnvironment checks that a Space without `hf_oauth: true`
-// fails at startup with a message naming what is missing.
+// TestHelloBadEnvironment checks that a bad environment stops hello at
+// startup with one message naming every setting at fault, and exit status 1
+// rather than a panic.
 func TestHelloBadEnvironment(t *testing.T) {
-	p, err := exampletest.StartErr(t, bin, echohf.EnvSpaceID+"=echohf/hello")
-	if err == nil {
-		t.Fatalf("hello started at %s with SPACE_ID but no OAuth variables", p.URL)
+	tests := []struct {
+		name string
+		env  []string
+		want []string
+	}{
+		{"Space without hf_oauth", []string{echohf.EnvSpaceID + "=echohf/hello"},
+			[]string{echohf.EnvClientID, echohf.EnvClientSecret, echohf.EnvScopes, echohf.EnvProviderURL, "hf_oauth: true"}},
+		{"unknown mode", []string{echohf.EnvMode + "=garbage"}, []string{echohf.EnvMode, "real", "mock"}},
+		{"DisallowMock on", []string{echohf.EnvDisallowMock + "=on"}, []string{echohf.EnvDisallowMock, "mock mode"}},
+		{"unknown boolean", []string{echohf.EnvDisallowMock + "=maybe"}, []string{echohf.EnvDisallowMock, "yes/no, on/off"}},
+		{"short session secret and bad mode", []string{echohf.EnvSessionSecret + "=abc", echohf.EnvMode + "=Garbage"},
+			[]string{echohf.EnvSessionSecret, "32 bytes", echohf.EnvMode}},
 	}
-	if out := err.Error(); !strings.Contains(out, echohf.EnvClientID) || !strings.Contains(out, "hf_oauth") {
-		t.Errorf("startup error does not name %s and hf_oauth:\n%s", echohf.EnvClientID, out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := exampletest.StartupFailure(t, bin, tt.env, tt.want...)
+			if strings.Contains(out, "=abc") || strings.Contains(out, `"abc"`) {
+				t.Errorf("the session secret is echoed:\n%s", out)
+			}
+		})
 	}
 }
 

@@ -18,11 +18,13 @@
 //	              replicas apart (default the host name)
 //
 // plus the variables echohf reads (SPACE_ID, OAUTH_CLIENT_ID, …,
-// ECHOHF_SESSION_SECRET; see echohf.Config).
+// ECHOHF_SESSION_SECRET; see echohf.Config). A bad environment stops it at
+// startup with one message naming every variable at fault, and exit status 1.
 package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"os"
 	"os/signal"
@@ -33,9 +35,10 @@ import (
 )
 
 func main() {
-	oauth, err := echohf.New(echohf.Config{}) // configured from the environment
+	oauth, err := echohf.NewFromEnv(echohf.Config{}) // configured from the environment
 	if err != nil {
-		log.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	defer oauth.Close()
 

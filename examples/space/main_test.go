@@ -249,6 +249,28 @@ func TestSpaceDeniedConsent(t *testing.T) {
 	contains(t, r, `id="logged-out"`)
 }
 
+// TestSpaceBadEnvironment checks that a bad environment stops the app at
+// startup with one message naming every setting at fault, and exit status 1
+// rather than a panic or a stack trace.
+func TestSpaceBadEnvironment(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+		want []string
+	}{
+		{"Space without hf_oauth", []string{echohf.EnvSpaceID + "=echohf/space", echohf.EnvClientID + "=cid"},
+			[]string{echohf.EnvClientSecret, echohf.EnvScopes, echohf.EnvProviderURL, "hf_oauth: true"}},
+		{"DisallowMock and a bad mode", []string{echohf.EnvDisallowMock + "=yes", echohf.EnvMode + "=fake"},
+			[]string{echohf.EnvDisallowMock, echohf.EnvMode}},
+		{"short session secret", []string{echohf.EnvSessionSecret + "=abc"}, []string{echohf.EnvSessionSecret}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			exampletest.StartupFailure(t, bin, tt.env, tt.want...)
+		})
+	}
+}
+
 // TestSpaceInstanceDefault: without INSTANCE_ID, X-Instance is the host name.
 func TestSpaceInstanceDefault(t *testing.T) {
 	host, err := os.Hostname()

@@ -27,6 +27,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -236,6 +237,34 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 		return nil, fmt.Errorf("%s did not print its address within %v:\n%s", filepath.Base(bin), StartTimeout, p.Output())
 	}
 	return p, nil
+}
+
+// StartupFailure runs bin with Env(kv...) expecting it to refuse to start,
+// and checks that it fails the way a configuration error should: exit
+// status 1, every string of want in its output, and no panic or goroutine
+// dump. It returns the output.
+func StartupFailure(t testing.TB, bin string, kv []string, want ...string) string {
+	t.Helper()
+	p, err := StartErr(t, bin, kv...)
+	if err == nil {
+		t.Fatalf("%s started at %s with %q; want a startup error", filepath.Base(bin), p.URL, kv)
+	}
+	out := err.Error()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("%s with %q did not exit with status 1:\n%s", filepath.Base(bin), kv, out)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("%s with %q: output does not name %q:\n%s", filepath.Base(bin), kv, w, out)
+		}
+	}
+	for _, bad := range []string{"panic", "goroutine "} {
+		if strings.Contains(out, bad) {
+			t.Errorf("%s with %q: output has %q, a crash rather than a message:\n%s", filepath.Base(bin), kv, bad, out)
+		}
+	}
+	return out
 }
 
 // Stop ends the program (SIGTERM, then a kill after a grace period) and
