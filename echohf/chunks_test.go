@@ -224,7 +224,9 @@ func TestHugeOrgListTruncated(t *testing.T) {
 	t.Parallel()
 	user := mock.NewUser("collector")
 	for i := range 3000 {
-		user.Orgs = append(user.Orgs, mock.NewOrg(fmt.Sprintf("org-%04d", i)))
+		org := mock.NewOrg(fmt.Sprintf("org-%04d", i))
+		org.Picture = fmt.Sprintf("https://huggingface.co/avatars/%032x.svg", i) // the shape of the Hub's default avatars
+		user.Orgs = append(user.Orgs, org)
 	}
 	prov := mock.NewServer(t, mock.Config{Users: []mock.User{user}})
 	a := newApp(t, realConfig(prov))

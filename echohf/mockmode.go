@@ -1,16 +1,12 @@
 package echohf
 
 import (
-	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/echohf/echohf/mock"
 )
 
 // mockAllowed reports whether mock login may answer r, unless
@@ -83,78 +79,4 @@ func (o *OAuth) mockCallback(c echo.Context) error {
 		return o.fail(c, http.StatusInternalServerError, "Mock sign-in failed: the session could not be stored.", err)
 	}
 	return c.Redirect(http.StatusFound, SanitizeTarget(c.QueryParam(paramTarget)))
-}
-
-// mockUser is the mocked profile: the HF_TOKEN owner's, from whoami-v2,
-// when a token is set and the call works; else mock.DefaultUser.
-func (o *OAuth) mockUser(ctx context.Context) OAuthUserInfo {
-	if o.cfg.HFToken != "" {
-		ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
-		defer cancel()
-		var who whoami
-		err := o.getJSON(ctx, "whoami", o.cfg.HFEndpoint+"/api/whoami-v2", o.cfg.HFToken, &who)
-		if err == nil && who.Name != "" {
-			return who.userInfo(o.cfg.HFEndpoint)
-		}
-		o.whoamiWarn.Do(func() {
-			msg := "unusable answer"
-			if err != nil {
-				msg = err.Error()
-			}
-			o.cfg.Logger.Warn("echohf: mock mode: whoami with HF_TOKEN failed, using the default mock user", "error", msg)
-		})
-	}
-	raw, _ := json.Marshal(mock.DefaultUser())
-	u, _ := parseUserInfo(raw)
-	return u
-}
-
-// whoami is the part of /api/whoami-v2's answer the mocked profile uses.
-type whoami struct {
-	ID            string  `json:"id"`
-	Name          string  `json:"name"`
-	Fullname      string  `json:"fullname"`
-	Email         *string `json:"email"`
-	EmailVerified *bool   `json:"emailVerified"`
-	AvatarURL     string  `json:"avatarUrl"`
-	IsPro         bool    `json:"isPro"`
-	CanPay        *bool   `json:"canPay"`
-	Orgs          []struct {
-		ID           string  `json:"id"`
-		Name         string  `json:"name"`
-		Fullname     string  `json:"fullname"`
-		AvatarURL    string  `json:"avatarUrl"`
-		IsEnterprise bool    `json:"isEnterprise"`
-		CanPay       *bool   `json:"canPay"`
-		RoleInOrg    *string `json:"roleInOrg"`
-		Plan         *string `json:"plan"`
-	} `json:"orgs"`
-}
-
-func (w whoami) userInfo(endpoint string) OAuthUserInfo {
-	u := OAuthUserInfo{
-		Sub:               w.ID,
-		Name:              w.Fullname,
-		PreferredUsername: w.Name,
-		Email:             w.Email,
-		EmailVerified:     w.EmailVerified,
-		Picture:           w.AvatarURL,
-		Profile:           endpoint + "/" + w.Name,
-		IsPro:             w.IsPro,
-		CanPay:            w.CanPay,
-		Orgs:              make([]OAuthOrgInfo, 0, len(w.Orgs)),
-	}
-	for _, org := range w.Orgs {
-		u.Orgs = append(u.Orgs, OAuthOrgInfo{
-			Sub:               org.ID,
-			Name:              org.Fullname,
-			PreferredUsername: org.Name,
-			Picture:           org.AvatarURL,
-			IsEnterprise:      org.IsEnterprise,
-			CanPay:            org.CanPay,
-			RoleInOrg:         org.RoleInOrg,
-			Plan:              org.Plan,
-		})
-	}
-	return u
 }

@@ -34,7 +34,9 @@
 // Programs use [Start]; the command hfmock (go run ./mock/cmd/hfmock) serves one on
 // 127.0.0.1:5556 and prints the environment to run an echohf app in real mode against it.
 //
-// [DefaultUser] is the mocked profile that echohf's mock mode uses when no provider is involved.
+// [DefaultUser] is the user a provider approves by default; echohf's mock mode, which runs with
+// no provider, signs in the same profile. Users' pictures are SVG data URIs, so pages showing
+// them need no network.
 //
-// The package does not import "testing" and only ever listens on loopback addresses.
+// The package only ever listens on loopback addresses.
 package mock

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"testing"
 	"time"
 )
 
@@ -76,23 +77,14 @@ func (s *Server) Close() {
 	<-s.done
 }
 
-// TB is the subset of testing.TB that NewServer needs, so that this package need not
-// import "testing".
-type TB interface {
-	Helper()
-	Cleanup(func())
-	Fatalf(format string, args ...any)
-}
-
 // NewServer starts a provider for a test and stops it when the test ends. Besides the clients
 // of cfg it registers [TestClientID] with [TestClientSecret], which accepts any loopback
 // redirect URI ([LoopbackRedirectURIs]).
-func NewServer(tb TB, cfg Config) *Server {
+func NewServer(tb testing.TB, cfg Config) *Server {
 	tb.Helper()
 	s, err := Start(cfg)
 	if err != nil {
 		tb.Fatalf("mock.NewServer: %v", err)
-		return nil
 	}
 	tb.Cleanup(s.Close)
 	if _, ok := s.client(TestClientID); !ok {

@@ -65,26 +65,27 @@ func DefaultUser() User {
 	return u
 }
 
-// NewUser returns a plain user named username: sub derived from the name, profile and
-// picture URLs on huggingface.co, no email, no orgs.
+// NewUser returns a plain user named username: sub derived from the name, a profile URL on
+// huggingface.co, an avatar that needs no network (an SVG data URI of the name's initial), no
+// email, no orgs.
 func NewUser(username string) User {
 	return User{
 		Sub:               objectID("user:" + username),
 		Name:              username,
 		PreferredUsername: username,
 		Profile:           "https://huggingface.co/" + username,
-		Picture:           "https://huggingface.co/avatars/" + username + ".svg",
+		Picture:           avatar(username),
 	}
 }
 
 // NewOrg returns an organization named name with role "read": sub derived from the name,
-// picture URL on huggingface.co, no plan.
+// picture that needs no network (as NewUser's), no plan.
 func NewOrg(name string) Org {
 	return Org{
 		Sub:               objectID("org:" + name),
 		Name:              name,
 		PreferredUsername: name,
-		Picture:           "https://huggingface.co/avatars/" + name + ".svg",
+		Picture:           avatar(name),
 		RoleInOrg:         "read",
 	}
 }

@@ -1,0 +1,134 @@
+package echohf
+
+import "context"
+
+// Avatars of the default mock user and its organizations: SVG data URIs of
+// each name's initial, so that pages showing them need no network. They are
+// the pictures package mock draws for the same names.
+const (
+	avatarMockUser     = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCA2NCA2NCI+PHJlY3Qgd2lkdGg9IjY0IiBoZWlnaHQ9IjY0IiBmaWxsPSJoc2woMjY4LDU1JSw0NSUpIi8+PHRleHQgeD0iMzIiIHk9IjQzIiBmb250LWZhbWlseT0ic2Fucy1zZXJpZiIgZm9udC1zaXplPSIzMCIgdGV4dC1hbmNob3I9Im1pZGRsZSIgZmlsbD0iI2ZmZiI+TTwvdGV4dD48L3N2Zz4="
+	avatarACMEResearch = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCA2NCA2NCI+PHJlY3Qgd2lkdGg9IjY0IiBoZWlnaHQ9IjY0IiBmaWxsPSJoc2woNjMsNTUlLDQ1JSkiLz48dGV4dCB4PSIzMiIgeT0iNDMiIGZvbnQtZmFtaWx5PSJzYW5zLXNlcmlmIiBmb250LXNpemU9IjMwIiB0ZXh0LWFuY2hvcj0ibWlkZGxlIiBmaWxsPSIjZmZmIj5BPC90ZXh0Pjwvc3ZnPg=="
+	avatarOpenModels   = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCA2NCA2NCI+PHJlY3Qgd2lkdGg9IjY0IiBoZWlnaHQ9IjY0IiBmaWxsPSJoc2woOTUsNTUlLDQ1JSkiLz48dGV4dCB4PSIzMiIgeT0iNDMiIGZvbnQtZmFtaWx5PSJzYW5zLXNlcmlmIiBmb250LXNpemU9IjMwIiB0ZXh0LWFuY2hvcj0ibWlkZGxlIiBmaWxsPSIjZmZmIj5PPC90ZXh0Pjwvc3ZnPg=="
+	avatarReadingClub  = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCA2NCA2NCI+PHJlY3Qgd2lkdGg9IjY0IiBoZWlnaHQ9IjY0IiBmaWxsPSJoc2woMzU0LDU1JSw0NSUpIi8+PHRleHQgeD0iMzIiIHk9IjQzIiBmb250LWZhbWlseT0ic2Fucy1zZXJpZiIgZm9udC1zaXplPSIzMCIgdGV4dC1hbmNob3I9Im1pZGRsZSIgZmlsbD0iI2ZmZiI+UjwvdGV4dD48L3N2Zz4="
+)
+
+// defaultMockUser is the profile mock mode signs in when HF_TOKEN gives
+// none: "mockuser", with a verified email and three organizations of
+// different roles and plans, one with security restrictions. It lives here
+// so that the library never links the test fake; a test keeps it equal to
+// mock.DefaultUser, which tests sign in with against the mock provider.
+func defaultMockUser() OAuthUserInfo {
+	email, website := "mockuser@example.com", "https://example.com"
+	yes, no := true, false
+	admin, write, read := RoleAdmin, RoleWrite, RoleRead
+	enterprise, team := "enterprise", "team"
+	return OAuthUserInfo{
+		Sub:               "f5ba2b88cc6eb0e90f5ed901",
+		Name:              "Mock User",
+		PreferredUsername: "mockuser",
+		EmailVerified:     &yes,
+		Email:             &email,
+		Picture:           avatarMockUser,
+		Profile:           "https://huggingface.co/mockuser",
+		Website:           &website,
+		CanPay:            &yes,
+		Orgs: []OAuthOrgInfo{{
+			Sub:                  "909bc5104b96a8d1e097cb94",
+			Name:                 "ACME Research",
+			PreferredUsername:    "acme-research",
+			Picture:              avatarACMEResearch,
+			IsEnterprise:         true,
+			CanPay:               &yes,
+			RoleInOrg:            &admin,
+			Plan:                 &enterprise,
+			SecurityRestrictions: []string{"mfa", "sso"},
+		}, {
+			Sub:               "3d620fd7ea8de38233d7f848",
+			Name:              "Open Models",
+			PreferredUsername: "open-models",
+			Picture:           avatarOpenModels,
+			IsEnterprise:      true,
+			CanPay:            &no,
+			RoleInOrg:         &write,
+			Plan:              &team,
+		}, {
+			Sub:               "776ad117c4d0dc6370916e0e",
+			Name:              "Reading Club",
+			PreferredUsername: "reading-club",
+			Picture:           avatarReadingClub,
+			RoleInOrg:         &read,
+		}},
+	}
+}
+
+// mockUser is the mocked profile: the HF_TOKEN owner's, from whoami-v2,
+// when a token is set and the call works; else defaultMockUser.
+func (o *OAuth) mockUser(ctx context.Context) OAuthUserInfo {
+	if o.cfg.HFToken != "" {
+		ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
+		defer cancel()
+		var who whoami
+		err := o.getJSON(ctx, "whoami", o.cfg.HFEndpoint+"/api/whoami-v2", o.cfg.HFToken, &who)
+		if err == nil && who.Name != "" {
+			return who.userInfo(o.cfg.HFEndpoint)
+		}
+		o.whoamiWarn.Do(func() {
+			msg := "unusable answer"
+			if err != nil {
+				msg = err.Error()
+			}
+			o.cfg.Logger.Warn("echohf: mock mode: whoami with HF_TOKEN failed, using the default mock user", "error", msg)
+		})
+	}
+	return defaultMockUser()
+}
+
+// whoami is the part of /api/whoami-v2's answer the mocked profile uses.
+type whoami struct {
+	ID            string  `json:"id"`
+	Name          string  `json:"name"`
+	Fullname      string  `json:"fullname"`
+	Email         *string `json:"email"`
+	EmailVerified *bool   `json:"emailVerified"`
+	AvatarURL     string  `json:"avatarUrl"`
+	IsPro         bool    `json:"isPro"`
+	CanPay        *bool   `json:"canPay"`
+	Orgs          []struct {
+		ID           string  `json:"id"`
+		Name         string  `json:"name"`
+		Fullname     string  `json:"fullname"`
+		AvatarURL    string  `json:"avatarUrl"`
+		IsEnterprise bool    `json:"isEnterprise"`
+		CanPay       *bool   `json:"canPay"`
+		RoleInOrg    *string `json:"roleInOrg"`
+		Plan         *string `json:"plan"`
+	} `json:"orgs"`
+}
+
+func (w whoami) userInfo(endpoint string) OAuthUserInfo {
+	u := OAuthUserInfo{
+		Sub:               w.ID,
+		Name:              w.Fullname,
+		PreferredUsername: w.Name,
+		Email:             w.Email,
+		EmailVerified:     w.EmailVerified,
+		Picture:           w.AvatarURL,
+		Profile:           endpoint + "/" + w.Name,
+		IsPro:             w.IsPro,
+		CanPay:            w.CanPay,
+		Orgs:              make([]OAuthOrgInfo, 0, len(w.Orgs)),
+	}
+	for _, org := range w.Orgs {
+		u.Orgs = append(u.Orgs, OAuthOrgInfo{
+			Sub:               org.ID,
+			Name:              org.Fullname,
+			PreferredUsername: org.Name,
+			Picture:           org.AvatarURL,
+			IsEnterprise:      org.IsEnterprise,
+			CanPay:            org.CanPay,
+			RoleInOrg:         org.RoleInOrg,
+			Plan:              org.Plan,
+		})
+	}
+	return u
+}
