@@ -139,7 +139,7 @@ func hfFixture(tb testing.TB, orgs, cacheSize int) (*Store[hfSession], *http.Req
 	return s, requestWith(cookieHeader(rec)), rec.Result().Header.Values("Set-Cookie"), c
 }
 
-// TestSizes measures the realistic sessions (the README's size table) and bounds them: the
+// TestSizes measures the realistic sessions (the size table of docs/sessions.md) and bounds them: the
 // 3-org session fits in one uncompressed cookie; the 100-org one (43 KB in 11 cookies
 // uncompressed) is compressed into a few chunks, well under the default MaxSize.
 func TestSizes(t *testing.T) {
