@@ -40,7 +40,9 @@
 // below) and, if it still does not fit, split into chunk cookies Name()+".0",
 // Name()+".1", ... where chunk 0's value starts with the chunk count and "~" (for example
 // "3~eyJhbGci..."), so a missing chunk is detected. Save and Clear expire stale cookies
-// left by an earlier save.
+// left by an earlier save. Chunk names with an index of [MaxChunks] or more are not a
+// store's: Load skips them and nothing expires them, so whatever a request carries, a
+// response gets at most 1+MaxChunks expiring lines for one store.
 //
 // # Compression
 //
