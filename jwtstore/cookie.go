@@ -78,8 +78,7 @@ type pieces struct {
 }
 
 // add records the value of the single cookie (idx -1) or of chunk idx. A second cookie of
-// the same name makes the whole invalid; it is still recorded as present. add reports
-// whether the pieces are still valid.
+// the same name makes the whole invalid. add reports whether the pieces are still valid.
 func (p *pieces) add(idx int, val string) bool {
 	dup := false
 	if idx < 0 {

@@ -44,6 +44,13 @@
 // store's: Load skips them and nothing expires them, so whatever a request carries, a
 // response gets at most 1+MaxChunks expiring lines for one store.
 //
+// # Sub views
+//
+// [Store.Sub] gives a view whose cookie is Name()+"_"+id, for example one login cookie per
+// browser tab; its tokens are bound to the id. [Store.ReadSubs] reads the cookies of all
+// the views a request carries in one pass over its Cookie header, keeping a bounded number
+// of ids, so a request stuffed with forged views costs no more than one with a few.
+//
 // # Compression
 //
 // A token whose single cookie would exceed CookieLimit gets its payload JSON compressed with

@@ -114,6 +114,7 @@ type Store[C any] struct {
 	audJSON [2][]byte // aud as Save encodes it: ["aud"] and "aud"
 	ring    *ring
 	cache   *cache[C]
+	gone    string // what follows "name=" in the line that expires a cookie
 }
 
 // New validates o, fills defaults and returns a Store.
@@ -199,6 +200,7 @@ func New[C any](o Options) (*Store[C], error) {
 	if err := s.checkLayout(); err != nil {
 		return nil, err
 	}
+	s.gone = strings.TrimPrefix(s.cookie(s.name, "", time.Unix(0, 0), -1).String(), s.name+"=")
 	if o.CacheSize > 0 {
 		s.cache = newCache[C](o.CacheSize)
 	}
@@ -421,7 +423,7 @@ func (s *Store[C]) expireStale(h http.Header, r *http.Request, stale func(chunk 
 // expire adds to h the Set-Cookie line that expires the cookie name, unless h already has
 // it (Clear called twice for one response), and returns the number of lines added.
 func (s *Store[C]) expire(h http.Header, name string) int {
-	line := s.cookie(name, "", time.Unix(0, 0), -1).String()
+	line := name + "=" + s.gone // the attributes are the same for every name of a store
 	if slices.Contains(h["Set-Cookie"], line) {
 		return 0
 	}
