@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -235,10 +234,14 @@ func (o *OAuth) login(c echo.Context) error {
 		Redirect:  o.redirectURL(req),
 		Created:   o.cfg.Now().UnixNano(),
 	}
-	o.prunePending(res, req)
+	// The new login cookie takes one of the answer's Set-Cookie lines; the
+	// pruning gets what is left after the lines already written (Auth may
+	// have expired a bad session).
+	o.prunePending(res, req, maxLoginSetCookies-1-len(res.Header()["Set-Cookie"]))
 	store, err := o.logins.Sub(st.id)
 	if err == nil {
-		err = store.Save(res, req, pend, o.cfg.Now().Add(loginTTL))
+		// The id is new, so the request has no stale cookie of it to expire.
+		err = store.Save(res, nil, pend, o.cfg.Now().Add(loginTTL))
 	}
 	if err != nil {
 		return o.fail(c, http.StatusInternalServerError, "Sign-in could not start.", err)
@@ -267,43 +270,6 @@ func (o *OAuth) askedOrgIDs(q url.Values) []string {
 		}
 	}
 	return asked
-}
-
-// prunePending keeps the number of login cookies below the cap by expiring
-// the oldest (and any that no longer verify), so a new login always has room.
-func (o *OAuth) prunePending(w http.ResponseWriter, r *http.Request) {
-	prefix := o.logins.Name() + "_"
-	type entry struct {
-		store   *jwtstore.Store[pending]
-		created int64
-	}
-	var live []entry
-	seen := map[string]bool{}
-	for _, ck := range r.Cookies() {
-		id, ok := strings.CutPrefix(ck.Name, prefix)
-		id, _, _ = strings.Cut(id, ".") // a chunk names its login too
-		if !ok || seen[id] {
-			continue
-		}
-		seen[id] = true
-		store, err := o.logins.Sub(id)
-		if err != nil {
-			continue
-		}
-		p, err := store.Load(r)
-		if err != nil {
-			store.Clear(w, r)
-			continue
-		}
-		live = append(live, entry{store, p.Created})
-	}
-	if len(live) < o.cfg.MaxPendingLogins {
-		return
-	}
-	sort.Slice(live, func(i, j int) bool { return live[i].created < live[j].created })
-	for _, e := range live[:len(live)-o.cfg.MaxPendingLogins+1] {
-		e.store.Clear(w, r)
-	}
 }
 
 func (o *OAuth) callback(c echo.Context) error {

@@ -1,0 +1,166 @@
+package echohf
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/echohf/echohf/jwtstore"
+	"github.com/echohf/echohf/mock"
+)
+
+// forgedHeaderSize is the Cookie header the forged-cookie tests send: just
+// under net/http's default limit of 1 MiB for all the request's headers.
+const forgedHeaderSize = 1_000_000
+
+// forgedLoginCookies returns a Cookie header of n forged login cookies of
+// the login store named name (name+"_"+id, ids that Sub accepts), their
+// values padded with spaces so that the header is about size bytes.
+func forgedLoginCookies(name string, n, size int) string {
+	room := size/n - len(name) - 1 - stateIDLen - len("=; ")
+	pad := strings.Repeat(" ", max(room-1, 0)/2)
+	var b strings.Builder
+	b.Grow(size)
+	for i := range n {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(name + "_" + randomString(16) + "=" + pad + "x" + pad)
+	}
+	return b.String()
+}
+
+// TestLoginForgedCookies: a login carrying thousands of forged login
+// cookies costs about what one carrying a few does, answers a bounded
+// number of Set-Cookie lines, and still starts the login.
+func TestLoginForgedCookies(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	cfg := realConfig(prov)
+	cfg.SpaceHost = "forged.hf.space" // Secure cookies: __Host-hf_login_<id>
+	a := newApp(t, cfg)
+	name := a.oauth.logins.Name()
+	login := func(t *testing.T, cookie string) fetched {
+		t.Helper()
+		f := fetch(t, plainClient(), a.URL+LoginPath, "Cookie", cookie)
+		if f.StatusCode != http.StatusFound {
+			t.Fatalf("login = %d %s; want 302; logs:\n%s", f.StatusCode, f.body, a.logs)
+		}
+		return f
+	}
+	login(t, "") // discovery, once
+	big := forgedLoginCookies(name, 3000, forgedHeaderSize)
+	if len(big) > forgedHeaderSize {
+		t.Fatalf("forged header of %d bytes; want at most %d", len(big), forgedHeaderSize)
+	}
+	session := a.oauth.sessions.Name()
+	var sessionChunks []string
+	for i := range jwtstore.MaxChunks {
+		sessionChunks = append(sessionChunks, session+"."+strconv.Itoa(i)+"=x")
+	}
+	var chunks []string
+	for range 100 {
+		id := randomString(16)
+		for i := range jwtstore.MaxChunks {
+			chunks = append(chunks, name+"_"+id+"."+strconv.Itoa(i)+"=x")
+		}
+	}
+	forgedChunks := strings.Join(chunks, "; ")
+	tests := []struct {
+		name   string
+		cookie string
+		lines  int // at most
+	}{
+		{"3000 forged", big, maxLoginSetCookies},
+		{"30 forged", forgedLoginCookies(name, 30, forgedHeaderSize/100), maxLoginSetCookies},
+		{"3000 forged chunks", strings.ReplaceAll(big, "=", ".0="), maxLoginSetCookies},
+		{"100 forged, each in 32 chunks", forgedChunks, maxLoginSetCookies},
+		// Auth first expires the forged session's chunks (1+MaxChunks lines at
+		// most); the login then adds its own cookie and nothing else.
+		{"forged session chunks too", strings.Join(sessionChunks, "; ") + "; " + big, 1 + jwtstore.MaxChunks + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			f := login(t, tt.cookie)
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("login took %v; want well under a second", d)
+			}
+			lines := f.Header.Values("Set-Cookie")
+			if len(lines) > tt.lines {
+				t.Errorf("%d Set-Cookie lines (%d bytes); want at most %d", len(lines), len(strings.Join(lines, "")), tt.lines)
+			}
+			live := 0
+			for _, ck := range f.Cookies() {
+				if ck.MaxAge > 0 {
+					live++
+					if !strings.HasPrefix(ck.Name, name+"_") || strings.Contains(ck.Name, ".") {
+						t.Errorf("live cookie %s; want the new login's single cookie", ck.Name)
+					}
+				}
+			}
+			if live != 1 {
+				t.Errorf("%d live cookies set; want the new login's one", live)
+			}
+		})
+	}
+	// Work counted as allocations: 100 times the forged cookies cost about
+	// the same, so the work does not grow with what the request sends.
+	allocs := func(cookie string) float64 {
+		return testing.AllocsPerRun(5, func() { login(t, cookie) })
+	}
+	few, many := allocs(tests[1].cookie), allocs(big)
+	if many > few+300 {
+		t.Errorf("a login with 3000 forged cookies makes %.0f allocations, with 30: %.0f; want about the same", many, few)
+	}
+}
+
+// TestForgedChunkCookies: chunk cookies of the session that no Store
+// writes (index MaxChunks and above) are not the app's, so Auth does not
+// answer one expiring line per forged name: any request gets at most one
+// line per cookie the store can write.
+func TestForgedChunkCookies(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	name := a.oauth.sessions.Name()
+	forged := func(from, n int) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = name + "." + strconv.Itoa(from+i) + "="
+		}
+		return strings.Join(parts, "; ")
+	}
+	ours := forged(0, jwtstore.MaxChunks)
+	tests := []struct {
+		name   string
+		cookie string
+		want   int // Set-Cookie lines
+	}{
+		{"36000 out of range", forged(100000, 36000), 0},
+		{"every index", forged(0, 36000), 1 + jwtstore.MaxChunks},
+		{"ours and out of range", ours + "; " + forged(jwtstore.MaxChunks, 30000), 1 + jwtstore.MaxChunks},
+		{"out of range beside a session", name + "=" + sessionValue(t, a) + "; " + forged(100000, 30000), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.cookie) > forgedHeaderSize {
+				t.Fatalf("forged header of %d bytes; want at most %d", len(tt.cookie), forgedHeaderSize)
+			}
+			for _, path := range []string{"/page", "/whoami", LogoutPath} {
+				f := fetch(t, plainClient(), a.URL+path, "Cookie", tt.cookie)
+				if f.StatusCode >= 500 {
+					t.Fatalf("GET %s = %d %s", path, f.StatusCode, f.body)
+				}
+				lines := f.Header.Values("Set-Cookie")
+				want := tt.want
+				if path == LogoutPath {
+					want = max(want, 1) // logout expires the session cookie even when absent
+				}
+				if len(lines) != want {
+					t.Errorf("GET %s: %d Set-Cookie lines (%d bytes); want %d", path, len(lines), len(strings.Join(lines, "")), want)
+				}
+			}
+		})
+	}
+}
