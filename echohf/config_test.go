@@ -97,7 +97,7 @@ func TestConfigFromEnv(t *testing.T) {
 	if !r.secure || r.mode != ModeReal {
 		t.Errorf("resolve: secure %v mode %v; want secure real", r.secure, r.mode)
 	}
-	if got := (&OAuth{cfg: r}).redirectURL(&http.Request{Host: "ignored.example"}); got != "https://env-space.hf.space"+CallbackPath {
+	if got, _ := (&OAuth{cfg: r}).redirectURL(&http.Request{Host: "ignored.example"}); got != "https://env-space.hf.space"+CallbackPath {
 		t.Errorf("redirect URL = %q; want https://env-space.hf.space%s", got, CallbackPath)
 	}
 	if strings.Join(r.secrets, ",") != "env-secret,old1,old2" {

@@ -174,23 +174,6 @@ func parseState(state string) (loginState, bool) {
 	return s, true
 }
 
-// redirectURL is the callback URL given to the provider.
-func (o *OAuth) redirectURL(r *http.Request) string {
-	switch {
-	case o.cfg.RedirectURL != "":
-		return o.cfg.RedirectURL
-	case o.cfg.SpaceHost != "":
-		return "https://" + o.cfg.SpaceHost + o.prefix + CallbackPath
-	}
-	// Local development only: neither a redirect URL nor a Space host is
-	// configured, so the request's own host is the best guess.
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + o.prefix + CallbackPath
-}
-
 // fail answers a login failure: a clear message for the user, a log line
 // for the operator. Neither carries a secret: err is built by this package
 // from status codes and fixed strings. The answer's Internal error matches
@@ -219,11 +202,15 @@ func (o *OAuth) login(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusFound, o.prefix+CallbackPath+"?"+paramTarget+"="+url.QueryEscape(target))
 	}
-	p, err := o.providerFor(c.Request().Context())
+	req, res := c.Request(), c.Response()
+	redirect, ok := o.redirectURL(req)
+	if !ok {
+		return o.fail(c, http.StatusBadRequest, "Sign-in could not start: the request's Host header is not a valid host name.", errBadHost)
+	}
+	p, err := o.providerFor(req.Context())
 	if err != nil {
 		return o.fail(c, http.StatusServiceUnavailable, msgUnavailable, err)
 	}
-	req, res := c.Request(), c.Response()
 	asked := o.askedOrgIDs(q)
 	st := newState(redirects(q), target, asked)
 	state := st.String()
@@ -231,7 +218,7 @@ func (o *OAuth) login(c echo.Context) error {
 		StateHash: stateHash(state),
 		Nonce:     randomString(16),
 		Verifier:  oauth2.GenerateVerifier(),
-		Redirect:  o.redirectURL(req),
+		Redirect:  redirect,
 		Created:   o.cfg.Now().UnixNano(),
 	}
 	// The new login cookie takes one of the answer's Set-Cookie lines; the

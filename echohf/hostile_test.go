@@ -2,6 +2,7 @@ package echohf
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,5 +163,161 @@ func TestForgedChunkCookies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoginHost: without a configured redirect URL or Space host, the
+// callback URL comes from the request's Host, which must be a host[:port]
+// of bounded length: anything else is a 400, never a 5xx, and the login
+// cookie stays one small cookie.
+func TestLoginHost(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	long := randomHost(maxHostLen) // labels of 63, 255 in all
+	tests := []struct {
+		host string
+		ok   bool
+	}{
+		{"127.0.0.1", true},
+		{"127.0.0.1:8080", true},
+		{"localhost:65535", true},
+		{"[::1]:7860", true},
+		{"[::1]", true},
+		{"my-app.example", true},
+		{"my_app:8080", true}, // a Compose service name
+		{"example.com.", true},
+		{long, true},
+		{long + ":1234", true},
+		{long + "a", false},
+		{randomHost(40 << 10), false},
+		{randomHost(10 << 10), false},
+		{"a..b", false},
+		{".a", false},
+		{"-a.example", false},
+		{"a-.example", false},
+		{"exa'mple.com", false},
+		{"a;b", false},
+		{"a=b", false},
+		{"a%2f", false},
+		{"example.com:", false},
+		{"example.com:65536", false},
+		{"example.com:99999999", false},
+		{"example.com:http", false},
+		{"example.com:80:80", false},
+		{"::1", false},
+		{"[::1", false},
+		{"[::1]x", false},
+		{"[example.com]", false},
+		{"[::1]:", false},
+		{strings.Repeat("a", 64) + ".example", false},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Quote(tt.host[:min(len(tt.host), 40)]), func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, a.URL+LoginPath, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = tt.host
+			res, err := plainClient().Do(req)
+			if err != nil {
+				t.Fatalf("GET login with Host %.40q: %v", tt.host, err)
+			}
+			res.Body.Close()
+			if res.StatusCode >= 500 {
+				t.Fatalf("login with Host %.40q = %d; want no 5xx", tt.host, res.StatusCode)
+			}
+			if !tt.ok {
+				if res.StatusCode != http.StatusBadRequest {
+					t.Fatalf("login with Host %.40q = %d; want 400", tt.host, res.StatusCode)
+				}
+				if n := len(res.Header.Values("Set-Cookie")); n != 0 {
+					t.Errorf("refused login set %d cookies", n)
+				}
+				return
+			}
+			if res.StatusCode != http.StatusFound {
+				t.Fatalf("login with Host %.40q = %d; want 302; logs:\n%s", tt.host, res.StatusCode, a.logs)
+			}
+			loc, _ := res.Location()
+			if got, want := loc.Query().Get("redirect_uri"), "http://"+tt.host+CallbackPath; got != want {
+				t.Errorf("redirect_uri = %.60q; want %.60q", got, want)
+			}
+			lines := res.Header.Values("Set-Cookie")
+			if len(lines) != 1 || len(lines[0]) > 1024 || strings.HasPrefix(lines[0], a.oauth.logins.Name()+".") {
+				t.Errorf("login cookies: %d lines, first %d bytes; want one cookie under 1 KB", len(lines), len(lines[0]))
+			}
+		})
+	}
+}
+
+// randomHost returns a host name of n characters: random labels of 63
+// lowercase letters and digits (incompressible), dot-separated.
+func randomHost(n int) string {
+	var b strings.Builder
+	for b.Len() < n {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		label := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(randomString(64)))
+		b.WriteString(label[:min(63, len(label))])
+	}
+	return strings.TrimSuffix(b.String()[:n], ".")
+}
+
+// TestValidHost covers what no Go client sends (it drops an IPv6 zone).
+func TestValidHost(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"example.com", true},
+		{"[2001:db8::1]:443", true},
+		{"[fe80::1%25eth0]", false},
+		{"[fe80::1%eth0]:80", false},
+		{"[127.0.0.1]", false},
+		{"[::ffff:127.0.0.1]", true},
+		{"", false},
+		{":80", false},
+		{".", false},
+		{"a.", true},
+		{"a..", false},
+		{"a b", false},
+		{"a/b", false},
+		{"a@b", false},
+		{"a\x00b", false},
+		{"é.example", false},
+		{"example.com:0", true},
+		{"example.com:00080", true},
+		{"example.com:+80", false},
+	}
+	for _, tt := range tests {
+		if got := validHost(tt.in); got != tt.want {
+			t.Errorf("validHost(%q) = %v; want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestLoginLongestInputs: the longest target and org ids a login takes go
+// through the whole flow (into the state, the session and back) without a
+// 5xx: nothing a client sends makes a cookie too large to store.
+func TestLoginLongestInputs(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	target := "/page?x=" + randomString(1500)[:maxStateTarget-len("/page?x=")]
+	orgs := make([]string, maxLoginOrgIDs)
+	for i := range orgs {
+		orgs[i] = randomString(48) // 64 characters, the longest org id
+	}
+	b := newBrowser(t)
+	status, body := b.get(t, a.URL+LoginPath+"?_target_url="+url.QueryEscape(target)+"&orgIds="+strings.Join(orgs, ","))
+	if status != http.StatusOK || body != "page" {
+		t.Fatalf("login = %d %q; want 200 page; logs:\n%s", status, body, a.logs)
+	}
+	w := b.whoami(t, a.URL)
+	if !w.LoggedIn {
+		t.Fatal("not logged in")
+	}
+	if st, ok := parseState(w.Info.State); !ok || st.target != target || len(st.orgIDs) != maxLoginOrgIDs {
+		t.Errorf("session state carries target %.30q… and %d org ids; want the login's", st.target, len(st.orgIDs))
 	}
 }
