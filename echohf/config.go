@@ -99,7 +99,8 @@ type Config struct {
 	// Optional. Default $ECHOHF_REDIRECT_URL, else
 	// https://{SpaceHost}{Prefix}/oauth/huggingface/callback
 	// when SpaceHost is known, else built from the request's Host header
-	// (local development only).
+	// (local development only; a Host that is not a valid host[:port] gets
+	// a 400 from login).
 	RedirectURL string
 	// OrgIDs are organization ids asked for on every login (the authorize
 	// URL's orgIds parameter). Optional. See also LoginURL.

@@ -117,6 +117,51 @@ func TestLoginForgedCookies(t *testing.T) {
 	}
 }
 
+// TestForgedCookiesKeepTheCap: beside forged login cookies, a browser's
+// genuine pending logins still count: the oldest is expired first, before
+// any forged one, so the cap holds, and the others are kept.
+func TestForgedCookiesKeepTheCap(t *testing.T) {
+	prov := mock.NewServer(t, mock.Config{})
+	cfg := realConfig(prov)
+	cfg.MaxPendingLogins = 3
+	a := newApp(t, cfg)
+	name := a.oauth.logins.Name()
+	var genuine []string // name=value, oldest first
+	for range cfg.MaxPendingLogins {
+		f := fetch(t, plainClient(), a.URL+LoginPath)
+		for _, ck := range f.Cookies() {
+			if strings.HasPrefix(ck.Name, name+"_") && ck.MaxAge > 0 {
+				genuine = append(genuine, ck.Name+"="+ck.Value)
+			}
+		}
+	}
+	if len(genuine) != cfg.MaxPendingLogins {
+		t.Fatalf("%d login cookies after %d logins", len(genuine), cfg.MaxPendingLogins)
+	}
+	// A browser sends its older cookies first; the forged ones follow, each
+	// in 32 chunks, more than a login's answer may expire.
+	cookie := strings.Join(genuine, "; ")
+	for range 100 {
+		id := randomString(16)
+		for i := range jwtstore.MaxChunks {
+			cookie += "; " + name + "_" + id + "." + strconv.Itoa(i) + "=x"
+		}
+	}
+	f := fetch(t, plainClient(), a.URL+LoginPath, "Cookie", cookie)
+	if f.StatusCode != http.StatusFound {
+		t.Fatalf("login = %d", f.StatusCode)
+	}
+	if n := len(f.Header.Values("Set-Cookie")); n > maxLoginSetCookies {
+		t.Errorf("%d Set-Cookie lines; want at most %d", n, maxLoginSetCookies)
+	}
+	for i, c := range genuine {
+		n, _, _ := strings.Cut(c, "=")
+		if want := i == 0; f.expired(n) != want {
+			t.Errorf("genuine login %d (oldest first) expired = %v; want %v", i, f.expired(n), want)
+		}
+	}
+}
+
 // TestForgedChunkCookies: chunk cookies of the session that no Store
 // writes (index MaxChunks and above) are not the app's, so Auth does not
 // answer one expiring line per forged name: any request gets at most one
