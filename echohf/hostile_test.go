@@ -60,8 +60,10 @@ func TestLoginForgedCookies(t *testing.T) {
 	for i := range jwtstore.MaxChunks {
 		sessionChunks = append(sessionChunks, session+"."+strconv.Itoa(i)+"=x")
 	}
+	// Fewer than 3,000 cookies in all: past that, Go 1.26's Request.Cookies
+	// returns none, which would hide the old behavior from this test.
 	var chunks []string
-	for range 100 {
+	for range 90 {
 		id := randomString(16)
 		for i := range jwtstore.MaxChunks {
 			chunks = append(chunks, name+"_"+id+"."+strconv.Itoa(i)+"=x")
@@ -76,10 +78,10 @@ func TestLoginForgedCookies(t *testing.T) {
 		{"3000 forged", big, maxLoginSetCookies},
 		{"30 forged", forgedLoginCookies(name, 30, forgedHeaderSize/100), maxLoginSetCookies},
 		{"3000 forged chunks", strings.ReplaceAll(big, "=", ".0="), maxLoginSetCookies},
-		{"100 forged, each in 32 chunks", forgedChunks, maxLoginSetCookies},
+		{"90 forged, each in 32 chunks", forgedChunks, maxLoginSetCookies},
 		// Auth first expires the forged session's chunks (1+MaxChunks lines at
 		// most); the login then adds its own cookie and nothing else.
-		{"forged session chunks too", strings.Join(sessionChunks, "; ") + "; " + big, 1 + jwtstore.MaxChunks + 1},
+		{"forged session chunks too", strings.Join(sessionChunks, "; ") + "; " + forgedLoginCookies(name, 300, forgedHeaderSize/10), 1 + jwtstore.MaxChunks + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +143,7 @@ func TestForgedCookiesKeepTheCap(t *testing.T) {
 	// A browser sends its older cookies first; the forged ones follow, each
 	// in 32 chunks, more than a login's answer may expire.
 	cookie := strings.Join(genuine, "; ")
-	for range 100 {
+	for range 90 { // under the 3,000 cookies of Go's Request.Cookies
 		id := randomString(16)
 		for i := range jwtstore.MaxChunks {
 			cookie += "; " + name + "_" + id + "." + strconv.Itoa(i) + "=x"
