@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/echohf/echohf/mock"
 )
 
 // greet is the reference's handler: the benchmarks run it with and without
@@ -121,3 +123,57 @@ func BenchmarkBareEcho(b *testing.B) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// benchLogin runs the login route of a warm real-mode replica (discovery
+// done) as a Space serves it, with the Cookie header cookie ("{login}"
+// stands for the login cookies' name): the route alone, and behind Auth,
+// whose own pass over the header any route pays.
+func benchLogin(b *testing.B, cookie string) {
+	prov := mock.NewServer(b, mock.Config{})
+	cfg := realConfig(prov)
+	cfg.SpaceHost = "bench.hf.space"
+	cfg.Logger = discardLogger()
+	o, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(o.Close)
+	for _, auth := range []bool{false, true} {
+		name := "route"
+		e := echo.New()
+		if auth {
+			name = "with_auth"
+			e.Use(o.Auth())
+		}
+		o.Attach(e)
+		b.Run(name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, LoginPath+"?_target_url=/page", nil)
+			if cookie != "" {
+				req.Header.Set("Cookie", strings.ReplaceAll(cookie, "{login}", o.logins.Name()))
+			}
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if n := len(rec.Header().Values("Set-Cookie")); rec.Code != http.StatusFound || n > maxLoginSetCookies {
+				b.Fatalf("warm-up login = %d with %d Set-Cookie lines", rec.Code, n)
+			}
+			w := &sink{h: http.Header{}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				clear(w.h)
+				e.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+// BenchmarkLogin is the start of a login on a warm replica: state, PKCE,
+// the login cookie and the authorize URL.
+func BenchmarkLogin(b *testing.B) { benchLogin(b, "") }
+
+// BenchmarkLoginForgedCookies is the same login carrying 3,000 forged login
+// cookies with values padded with spaces (just under 1 MiB of Cookie
+// header). It should cost a small multiple of BenchmarkLogin.
+func BenchmarkLoginForgedCookies(b *testing.B) {
+	benchLogin(b, forgedLoginCookies("{login}", 3000, forgedHeaderSize))
+}

@@ -113,7 +113,8 @@ type Config struct {
 	// From $ECHOHF_REDIRECT_URL. Optional. Default
 	// https://{SpaceHost}{Prefix}/oauth/huggingface/callback
 	// when SpaceHost is known, else built from the request's Host header
-	// (local development only: real mode then logs a warning at startup).
+	// (local development only: real mode then logs a warning at startup,
+	// and a Host that is not a valid host[:port] gets a 400 from login).
 	RedirectURL string
 	// OrgIDs are organization ids asked for on every login (the authorize
 	// URL's orgIds parameter). Optional. See also LoginURL.

@@ -130,7 +130,7 @@ func TestFromEnv(t *testing.T) {
 	if strings.Join(o.cfg.secrets, ",") != "env-secret,old1,old2" {
 		t.Errorf("secrets = %q; want the client secret then the old ones", o.cfg.secrets)
 	}
-	if got := o.redirectURL(&http.Request{Host: "ignored.example"}); got != want.RedirectURL {
+	if got, _ := o.redirectURL(&http.Request{Host: "ignored.example"}); got != want.RedirectURL {
 		t.Errorf("redirect URL = %q; want the environment's %s", got, want.RedirectURL)
 	}
 }

@@ -112,6 +112,8 @@ func newResolved(r resolved) (*OAuth, error) {
 	}
 	lo := opts
 	lo.Name, lo.Purpose, lo.MaxAge = "hf_login", purposeLogin, loginTTL
+	// A login cookie is one small cookie: never chunks, whatever the request.
+	lo.MaxSize = jwtstore.CookieLimit
 	logins, err := jwtstore.New[pending](lo)
 	if err != nil {
 		return nil, fmt.Errorf("%w: login cookie: %w", ErrConfig, err)

@@ -27,7 +27,7 @@ var (
 	ErrNoAuth = errors.New("echohf: guard ran without Auth")
 	// ErrLoginFailed is returned by login and callback when signing in
 	// fails: a provider problem (502, 503), a token that fails verification
-	// (401), a bad callback (400), mock login refused (403).
+	// (401), a bad callback or Host header (400), mock login refused (403).
 	ErrLoginFailed = errors.New("echohf: sign-in failed")
 	// ErrAccessDenied is returned by the callback when the user declined
 	// consent (403). It also matches ErrLoginFailed.

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -177,23 +176,6 @@ func parseState(state string) (loginState, bool) {
 	return s, true
 }
 
-// redirectURL is the callback URL given to the provider.
-func (o *OAuth) redirectURL(r *http.Request) string {
-	switch {
-	case o.cfg.RedirectURL != "":
-		return o.cfg.RedirectURL
-	case o.cfg.SpaceHost != "":
-		return "https://" + o.cfg.SpaceHost + o.prefix + CallbackPath
-	}
-	// Local development only: neither a redirect URL nor a Space host is
-	// configured, so the request's own host is the best guess.
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + o.prefix + CallbackPath
-}
-
 // fail answers a login failure: a clear message for the user, a log line
 // for the operator. Neither carries a secret: err is built by this package
 // from status codes and fixed strings. For a provider failure the log line
@@ -227,11 +209,15 @@ func (o *OAuth) login(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusFound, o.prefix+CallbackPath+"?"+paramTarget+"="+url.QueryEscape(target))
 	}
-	p, err := o.providerFor(c.Request().Context())
+	req, res := c.Request(), c.Response()
+	redirect, ok := o.redirectURL(req)
+	if !ok {
+		return o.fail(c, http.StatusBadRequest, "Sign-in could not start: the request's Host header is not a valid host name.", errBadHost)
+	}
+	p, err := o.providerFor(req.Context())
 	if err != nil {
 		return o.fail(c, http.StatusServiceUnavailable, msgUnavailable, err)
 	}
-	req, res := c.Request(), c.Response()
 	asked := o.askedOrgIDs(q)
 	st := newState(redirects(q), target, asked)
 	state := st.String()
@@ -239,13 +225,17 @@ func (o *OAuth) login(c echo.Context) error {
 		StateHash: stateHash(state),
 		Nonce:     randomString(16),
 		Verifier:  oauth2.GenerateVerifier(),
-		Redirect:  o.redirectURL(req),
+		Redirect:  redirect,
 		Created:   o.cfg.Now().UnixNano(),
 	}
-	o.prunePending(res, req)
+	// The new login cookie takes one of the answer's Set-Cookie lines; the
+	// pruning gets what is left after the lines already written (Auth may
+	// have expired a bad session).
+	o.prunePending(res, req, maxLoginSetCookies-1-len(res.Header()["Set-Cookie"]))
 	store, err := o.logins.Sub(st.id)
 	if err == nil {
-		err = store.Save(res, req, pend, o.cfg.Now().Add(loginTTL))
+		// The id is new, so the request has no stale cookie of it to expire.
+		err = store.Save(res, nil, pend, o.cfg.Now().Add(loginTTL))
 	}
 	if err != nil {
 		return o.fail(c, http.StatusInternalServerError, "Sign-in could not start.", err)
@@ -274,43 +264,6 @@ func (o *OAuth) askedOrgIDs(q url.Values) []string {
 		}
 	}
 	return asked
-}
-
-// prunePending keeps the number of login cookies below the cap by expiring
-// the oldest (and any that no longer verify), so a new login always has room.
-func (o *OAuth) prunePending(w http.ResponseWriter, r *http.Request) {
-	prefix := o.logins.Name() + "_"
-	type entry struct {
-		store   *jwtstore.Store[pending]
-		created int64
-	}
-	var live []entry
-	seen := map[string]bool{}
-	for _, ck := range r.Cookies() {
-		id, ok := strings.CutPrefix(ck.Name, prefix)
-		id, _, _ = strings.Cut(id, ".") // a chunk names its login too
-		if !ok || seen[id] {
-			continue
-		}
-		seen[id] = true
-		store, err := o.logins.Sub(id)
-		if err != nil {
-			continue
-		}
-		p, err := store.Load(r)
-		if err != nil {
-			store.Clear(w, r)
-			continue
-		}
-		live = append(live, entry{store, p.Created})
-	}
-	if len(live) < o.cfg.MaxPendingLogins {
-		return
-	}
-	sort.Slice(live, func(i, j int) bool { return live[i].created < live[j].created })
-	for _, e := range live[:len(live)-o.cfg.MaxPendingLogins+1] {
-		e.store.Clear(w, r)
-	}
 }
 
 func (o *OAuth) callback(c echo.Context) error {

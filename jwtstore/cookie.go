@@ -1,14 +1,17 @@
 package jwtstore
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
-// eachCookie calls fn for every name=value pair of the Cookie header lines, parsed with the
-// leniency of net/http's readCookies (several lines, optional spaces, empty parts, quoted
-// values) but without allocating. Values are passed with surrounding quotes removed and are
-// not otherwise validated. fn returns false to stop.
-func eachCookie(lines []string, fn func(name, val string) bool) {
+// eachCookie calls fn for every cookie of the Cookie header lines, parsed with the
+// leniency of net/http's readCookies (several lines, optional spaces, empty parts) but
+// without allocating. fn gets the cookie's name, trimmed, and its raw value: callers pass
+// the values they keep through cookieValue, so a long value they skip costs no more than
+// the search for the ';' after it. fn returns false to stop.
+func eachCookie(lines []string, fn func(name, raw string) bool) {
 	for _, line := range lines {
-		line = trimSpace(line)
 		for len(line) > 0 {
 			var part string
 			if i := strings.IndexByte(line, ';'); i >= 0 {
@@ -16,23 +19,129 @@ func eachCookie(lines []string, fn func(name, val string) bool) {
 			} else {
 				part, line = line, ""
 			}
-			part = trimSpace(part)
-			if part == "" {
+			name, raw := part, ""
+			if i := strings.IndexByte(part, '='); i >= 0 {
+				name, raw = part[:i], part[i+1:]
+			}
+			if name = trimSpace(name); name == "" {
 				continue
 			}
-			name, val := part, ""
-			if i := strings.IndexByte(part, '='); i >= 0 {
-				name, val = part[:i], part[i+1:]
-			}
-			name, val = trimSpace(name), trimSpace(val)
-			if len(val) > 1 && val[0] == '"' && val[len(val)-1] == '"' {
-				val = val[1 : len(val)-1]
-			}
-			if !fn(name, val) {
+			if !fn(name, raw) {
 				return
 			}
 		}
 	}
+}
+
+// cookieValue returns a raw value from eachCookie trimmed, with surrounding quotes removed.
+// It is not otherwise validated.
+func cookieValue(raw string) string {
+	val := trimSpace(raw)
+	if len(val) > 1 && val[0] == '"' && val[len(val)-1] == '"' {
+		val = val[1 : len(val)-1]
+	}
+	return val
+}
+
+// chunkIndex parses what follows a store's cookie name in a cookie name: nothing for the
+// single cookie (-1), or "." and a chunk index in canonical decimal. Only indexes below
+// MaxChunks are a store's: no Save writes others, so they are not ours to read or expire.
+func chunkIndex(rest string) (int, bool) {
+	if rest == "" {
+		return -1, true
+	}
+	if rest[0] != '.' {
+		return 0, false
+	}
+	d := rest[1:]
+	if len(d) == 0 || len(d) > 2 || (d[0] == '0' && len(d) > 1) {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(d[i]-'0')
+	}
+	return n, n < MaxChunks
+}
+
+// pieces collects what a request carries under one cookie name: the single cookie and the
+// chunks, by index.
+type pieces struct {
+	single    string
+	hasSingle bool
+	chunks    [MaxChunks]string
+	mask      uint64 // bit i: chunk i is present
+	bad       error  // a duplicated cookie
+}
+
+// add records the value of the single cookie (idx -1) or of chunk idx. A second cookie of
+// the same name makes the whole invalid. add reports whether the pieces are still valid.
+func (p *pieces) add(idx int, val string) bool {
+	dup := false
+	if idx < 0 {
+		dup = p.hasSingle
+		p.single, p.hasSingle = val, true
+	} else {
+		dup = p.mask&(1<<idx) != 0
+		p.chunks[idx], p.mask = val, p.mask|1<<idx
+	}
+	if dup && p.bad == nil {
+		p.bad = fmt.Errorf("%w: duplicated cookie", ErrInvalid)
+	}
+	return p.bad == nil
+}
+
+// token returns the token the pieces carry. It refuses a token longer than maxSize, and a
+// single cookie longer than CookieLimit (Save would have chunked it).
+func (p *pieces) token(maxSize int) (string, error) {
+	switch {
+	case p.bad != nil:
+		return "", p.bad
+	case !p.hasSingle && p.mask == 0:
+		return "", ErrNoSession
+	case p.hasSingle && p.mask != 0:
+		return "", fmt.Errorf("%w: single cookie and chunks together", ErrInvalid)
+	case p.hasSingle:
+		if len(p.single) > min(CookieLimit, maxSize) {
+			return "", fmt.Errorf("%w: cookie too long", ErrInvalid)
+		}
+		return p.single, nil
+	}
+	c0 := p.chunks[0]
+	sep := strings.IndexByte(c0, chunkSep)
+	if p.mask&1 == 0 || sep < 1 || sep > 2 || c0[0] == '0' {
+		return "", fmt.Errorf("%w: missing or malformed first chunk", ErrInvalid)
+	}
+	n := 0
+	for _, d := range []byte(c0[:sep]) {
+		if d < '0' || d > '9' {
+			return "", fmt.Errorf("%w: malformed first chunk", ErrInvalid)
+		}
+		n = n*10 + int(d-'0')
+	}
+	if n < 2 || n > MaxChunks {
+		return "", fmt.Errorf("%w: bad chunk count", ErrInvalid)
+	}
+	if p.mask != 1<<n-1 {
+		return "", fmt.Errorf("%w: missing or extra chunks", ErrInvalid)
+	}
+	size := len(c0) - sep - 1
+	for i := 1; i < n; i++ {
+		size += len(p.chunks[i])
+	}
+	if size > maxSize {
+		return "", fmt.Errorf("%w: token too long", ErrInvalid)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(c0[sep+1:])
+	for i := 1; i < n; i++ {
+		b.WriteString(p.chunks[i])
+	}
+	return b.String(), nil
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -55,6 +164,22 @@ func isToken(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x7f || c <= ' ' || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// maxSubID is the longest id Sub accepts.
+const maxSubID = 64
+
+// validSubID reports whether id matches [A-Za-z0-9_-]{1,64}.
+func validSubID(id string) bool {
+	if len(id) == 0 || len(id) > maxSubID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if !b64url[id[i]] {
 			return false
 		}
 	}

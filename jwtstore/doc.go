@@ -40,7 +40,16 @@
 // below) and, if it still does not fit, split into chunk cookies Name()+".0",
 // Name()+".1", ... where chunk 0's value starts with the chunk count and "~" (for example
 // "3~eyJhbGci..."), so a missing chunk is detected. Save and Clear expire stale cookies
-// left by an earlier save.
+// left by an earlier save. Chunk names with an index of [MaxChunks] or more are not a
+// store's: Load skips them and nothing expires them, so whatever a request carries, a
+// response gets at most 1+MaxChunks expiring lines for one store.
+//
+// # Sub views
+//
+// [Store.Sub] gives a view whose cookie is Name()+"_"+id, for example one login cookie per
+// browser tab; its tokens are bound to the id. [Store.ReadSubs] reads the cookies of all
+// the views a request carries in one pass over its Cookie header, keeping a bounded number
+// of ids, so a request stuffed with forged views costs no more than one with a few.
 //
 // # Compression
 //

@@ -74,6 +74,40 @@ func ExampleStore_Clear() {
 	// __Host-session.1 -1
 }
 
+// One login cookie per browser tab, as Sub views; a new login reads them all from one parse
+// of the Cookie header, keeps the valid ones and expires the rest.
+func ExampleStore_ReadSubs() {
+	logins, _ := jwtstore.New[Session](jwtstore.Options{
+		Name:    "login",
+		Purpose: "login",
+		Keys:    []jwtstore.Key{{Secret: []byte("a 32-byte random secret, really.")}},
+	})
+	tab1, _ := logins.Sub("tab1")
+	rec := httptest.NewRecorder()
+	_ = tab1.Save(rec, nil, Session{User: "ada"}, time.Now().Add(10*time.Minute))
+
+	req := httptest.NewRequest(http.MethodGet, "/login", nil)
+	req.AddCookie(rec.Result().Cookies()[0])
+	req.Header.Add("Cookie", "login_tab2=forged; login_tab3.0=2~forged")
+	subs := logins.ReadSubs(req, 8)
+	res := httptest.NewRecorder()
+	for _, id := range subs.IDs() {
+		sess, err := subs.Load(id)
+		if err != nil {
+			subs.Expire(res, id, 16)
+			continue
+		}
+		fmt.Println(id, sess.User)
+	}
+	for _, c := range res.Result().Cookies() {
+		fmt.Println(c.Name, c.MaxAge)
+	}
+	// Output:
+	// tab1 ada
+	// login_tab2 -1
+	// login_tab3.0 -1
+}
+
 func ExampleSealer() {
 	secret := []byte("a 32-byte random secret, really.")
 	sealer, err := jwtstore.NewSealer("access-token", []jwtstore.Key{{ID: "k1", Secret: secret}})

@@ -2,6 +2,7 @@ package jwtstore
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,4 +67,57 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("Load(%q) = %+v; not a saved session", header, got)
 		}
 	})
+}
+
+// FuzzReadSubs checks that, below its bound, Subs answers exactly as each view's own Load.
+func FuzzReadSubs(f *testing.F) {
+	s := newTestStore(f, nil)
+	var parts []string
+	for _, id := range []string{"a", "b-_9"} {
+		v, _ := s.Sub(id)
+		parts = append(parts, cookieHeader(save(f, v, nil, testClaims{User: id}, t0.Add(time.Hour))))
+	}
+	big, _ := s.Sub("big")
+	parts = append(parts, cookieHeader(save(f, big, nil, testClaims{User: "big", Pad: pad(7000)}, t0.Add(time.Hour))))
+	all := strings.Join(parts, "; ")
+	for _, seed := range []string{
+		all,
+		all + "; " + parts[0],
+		"session_a.0=2~x; session_a.1=y; session_a.32=z",
+		"session_=1; session_a b=2; session_a..0=3; session_a.00=4; session_" + strings.Repeat("x", 65) + "=5",
+		`session_q="quoted"; session_q.1=x`,
+		"",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		r := requestWith(header)
+		v := s.ReadSubs(r, 1<<20)
+		ids := v.IDs()
+		if hasDup(ids) {
+			t.Fatalf("IDs() = %q has duplicates", ids)
+		}
+		for _, id := range ids {
+			view, err := s.Sub(id)
+			if err != nil {
+				t.Fatalf("ReadSubs kept id %q that Sub refuses: %v", id, err)
+			}
+			got, err := v.Load(id)
+			want, wantErr := view.Load(r)
+			if got != want || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("Subs.Load(%q) = %v, %v; Sub(%q).Load = %v, %v", id, got, err, id, want, wantErr)
+			}
+		}
+	})
+}
+
+func hasDup(ids []string) bool {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			return true
+		}
+		seen[id] = true
+	}
+	return false
 }

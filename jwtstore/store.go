@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,6 +114,7 @@ type Store[C any] struct {
 	audJSON [2][]byte // aud as Save encodes it: ["aud"] and "aud"
 	ring    *ring
 	cache   *cache[C]
+	gone    string // what follows "name=" in the line that expires a cookie
 }
 
 // New validates o, fills defaults and returns a Store.
@@ -198,6 +200,7 @@ func New[C any](o Options) (*Store[C], error) {
 	if err := s.checkLayout(); err != nil {
 		return nil, err
 	}
+	s.gone = strings.TrimPrefix(s.cookie(s.name, "", time.Unix(0, 0), -1).String(), s.name+"=")
 	if o.CacheSize > 0 {
 		s.cache = newCache[C](o.CacheSize)
 	}
@@ -228,21 +231,25 @@ func (s *Store[C]) Name() string { return s.name }
 // are bound to its name (through aud), so a cookie cannot be moved from one view to
 // another. id must match [A-Za-z0-9_-]{1,64}.
 func (s *Store[C]) Sub(id string) (*Store[C], error) {
-	if len(id) == 0 || len(id) > 64 {
-		return nil, fmt.Errorf("jwtstore: Sub id must be 1 to 64 characters, got %d", len(id))
+	if len(id) == 0 || len(id) > maxSubID {
+		return nil, fmt.Errorf("jwtstore: Sub id must be 1 to %d characters, got %d", maxSubID, len(id))
 	}
-	for i := 0; i < len(id); i++ {
-		if !b64url[id[i]] {
-			return nil, errors.New("jwtstore: Sub id must match [A-Za-z0-9_-]{1,64}")
-		}
+	if !validSubID(id) {
+		return nil, errors.New("jwtstore: Sub id must match [A-Za-z0-9_-]{1,64}")
 	}
-	v := *s
-	v.name = s.name + "_" + id
-	v.setAud(s.aud + "#" + id)
+	v := s.view(id)
 	if err := v.checkLayout(); err != nil {
 		return nil, err
 	}
-	return &v, nil
+	return v, nil
+}
+
+// view returns the Sub view id, which must be valid, without checking its cookie layout.
+func (s *Store[C]) view(id string) *Store[C] {
+	v := *s
+	v.name = s.name + "_" + id
+	v.setAud(s.aud + "#" + id)
+	return &v
 }
 
 var issJSON = [2][]byte{[]byte(`"jwtstore"`)}
@@ -396,58 +403,49 @@ func (s *Store[C]) cookie(name, value string, exp time.Time, maxAge int) *http.C
 }
 
 // expireStale adds expiring Set-Cookie lines for this store's cookies present in r that
-// stale reports as stale: chunk is -1 for the single cookie, else the chunk index.
+// stale reports as stale: chunk is -1 for the single cookie, else the chunk index. It adds
+// at most one line per name a store can write (1+MaxChunks), whatever r carries.
 func (s *Store[C]) expireStale(h http.Header, r *http.Request, stale func(chunk int) bool) {
 	if r == nil {
 		return
 	}
-	done := map[int]bool{}
+	var done uint64 // bit 0: the single cookie; bit i+1: chunk i
 	eachCookie(r.Header["Cookie"], func(name, _ string) bool {
 		idx, ok := s.match(name)
-		if ok && !done[idx] && stale(idx) {
-			done[idx] = true
-			h.Add("Set-Cookie", s.expired(name))
+		if bit := uint64(1) << (idx + 1); ok && done&bit == 0 && stale(idx) {
+			done |= bit
+			s.expire(h, name)
 		}
 		return true
 	})
 }
 
-func (s *Store[C]) expired(name string) string {
-	return s.cookie(name, "", time.Unix(0, 0), -1).String()
+// expire adds to h the Set-Cookie line that expires the cookie name, unless h already has
+// it (Clear called twice for one response), and returns the number of lines added.
+func (s *Store[C]) expire(h http.Header, name string) int {
+	line := name + "=" + s.gone // the attributes are the same for every name of a store
+	if slices.Contains(h["Set-Cookie"], line) {
+		return 0
+	}
+	h["Set-Cookie"] = append(h["Set-Cookie"], line)
+	return 1
 }
 
 // match reports whether a cookie name is ours: -1 for the single cookie, the index for a
-// chunk (canonical decimal, below 1e6).
+// chunk (canonical decimal, below MaxChunks).
 func (s *Store[C]) match(name string) (int, bool) {
-	if len(name) < len(s.name) || name[:len(s.name)] != s.name {
+	rest, ok := strings.CutPrefix(name, s.name)
+	if !ok {
 		return 0, false
 	}
-	if len(name) == len(s.name) {
-		return -1, true
-	}
-	d := name[len(s.name):]
-	if d[0] != '.' {
-		return 0, false
-	}
-	d = d[1:]
-	if len(d) == 0 || len(d) > 6 || (d[0] == '0' && len(d) > 1) {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(d); i++ {
-		if d[i] < '0' || d[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(d[i]-'0')
-	}
-	return n, true
+	return chunkIndex(rest)
 }
 
 // Clear expires the session cookie and every chunk of it present in r (the single cookie
 // is expired even when absent). r may be nil.
 func (s *Store[C]) Clear(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Add("Set-Cookie", s.expired(s.name))
+	s.expire(h, s.name)
 	s.expireStale(h, r, func(chunk int) bool { return chunk >= 0 })
 }
 
@@ -485,6 +483,12 @@ func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
 	if err != nil {
 		return zero, time.Time{}, err
 	}
+	return s.loadToken(tok)
+}
+
+// loadToken verifies tok, found in this store's cookies, and returns its claims and expiry.
+func (s *Store[C]) loadToken(tok string) (C, time.Time, error) {
+	var zero C
 	now := s.o.Now()
 	if s.cache != nil {
 		if e := s.cache.get(tok); e != nil {
@@ -613,75 +617,12 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 // header lines. It refuses a token longer than MaxSize, and a single cookie longer than
 // CookieLimit (Save would have chunked it).
 func (s *Store[C]) find(lines []string) (string, error) {
-	var (
-		single    string
-		hasSingle bool
-		chunks    [MaxChunks]string
-		mask      uint64
-		bad       error
-	)
-	eachCookie(lines, func(name, val string) bool {
-		idx, ok := s.match(name)
-		if !ok {
-			return true
+	var p pieces
+	eachCookie(lines, func(name, raw string) bool {
+		if idx, ok := s.match(name); ok {
+			return p.add(idx, cookieValue(raw))
 		}
-		switch {
-		case idx < 0 && hasSingle, idx >= 0 && idx < MaxChunks && mask&(1<<idx) != 0:
-			bad = fmt.Errorf("%w: duplicated cookie", ErrInvalid)
-		case idx >= MaxChunks:
-			bad = fmt.Errorf("%w: chunk index out of range", ErrInvalid)
-		case idx < 0:
-			single, hasSingle = val, true
-			return true
-		default:
-			chunks[idx], mask = val, mask|1<<idx
-			return true
-		}
-		return false
+		return true
 	})
-	switch {
-	case bad != nil:
-		return "", bad
-	case !hasSingle && mask == 0:
-		return "", ErrNoSession
-	case hasSingle && mask != 0:
-		return "", fmt.Errorf("%w: single cookie and chunks together", ErrInvalid)
-	case hasSingle:
-		if len(single) > min(CookieLimit, s.o.MaxSize) {
-			return "", fmt.Errorf("%w: cookie too long", ErrInvalid)
-		}
-		return single, nil
-	}
-	c0 := chunks[0]
-	sep := strings.IndexByte(c0, chunkSep)
-	if mask&1 == 0 || sep < 1 || sep > 2 || c0[0] == '0' {
-		return "", fmt.Errorf("%w: missing or malformed first chunk", ErrInvalid)
-	}
-	n := 0
-	for _, d := range []byte(c0[:sep]) {
-		if d < '0' || d > '9' {
-			return "", fmt.Errorf("%w: malformed first chunk", ErrInvalid)
-		}
-		n = n*10 + int(d-'0')
-	}
-	if n < 2 || n > MaxChunks {
-		return "", fmt.Errorf("%w: bad chunk count", ErrInvalid)
-	}
-	if mask != 1<<n-1 {
-		return "", fmt.Errorf("%w: missing or extra chunks", ErrInvalid)
-	}
-	chunks[0] = c0[sep+1:]
-	size := 0
-	for i := 0; i < n; i++ {
-		size += len(chunks[i])
-	}
-	if size > s.o.MaxSize {
-		return "", fmt.Errorf("%w: token too long", ErrInvalid)
-	}
-	var b strings.Builder
-	b.Grow(size)
-	for i := 0; i < n; i++ {
-		b.WriteString(chunks[i])
-	}
-	return b.String(), nil
+	return p.token(s.o.MaxSize)
 }

@@ -531,7 +531,6 @@ func TestChunks(t *testing.T) {
 		{"missing last chunk", hc[0] + "; " + hc[1]},
 		{"missing chunk 0", hc[1] + "; " + hc[2]},
 		{"extra chunk", hdr + "; session.3=AAAA"},
-		{"chunk out of range", hdr + "; session.40=AAAA"},
 		{"duplicated chunk", hdr + "; " + hc[1]},
 		{"duplicated chunk, other value", hdr + "; " + oc[1]},
 		{"chunks from two saves", hc[0] + "; " + oc[1] + "; " + hc[2]},
@@ -898,6 +897,114 @@ func TestRegisteredClaimForms(t *testing.T) {
 			_, err := s.Load(requestWith("session=" + signRaw(s, h+"."+b64(tt.payload))))
 			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
 				t.Fatalf("Load err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// names returns a Cookie header of n empty cookies named prefix+i, i counting from from.
+func names(prefix string, from, n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = prefix + strconv.Itoa(from+i) + "="
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Chunk indexes from MaxChunks up are not a store's: Load skips them instead of calling the
+// session invalid, and no request makes Save or Clear answer more than one expiring line per
+// name a store writes.
+func TestChunkIndexOutOfRange(t *testing.T) {
+	s := newTestStore(t, nil)
+	single := cookieHeader(save(t, s, nil, testClaims{User: "a"}, t0.Add(time.Hour)))
+	chunked := cookieHeader(save(t, s, nil, testClaims{User: "big", Pad: pad(10000)}, t0.Add(time.Hour)))
+	for _, tt := range []struct {
+		name, header string
+		want         error // nil, ErrNoSession (and not ErrInvalid) or ErrInvalid
+		user         string
+	}{
+		{"single and chunk 32", single + "; session.32=AAAA", nil, "a"},
+		{"chunks and chunk 40", chunked + "; session.40=AAAA", nil, "big"},
+		{"chunks and 36000 forged", chunked + "; " + names("session.", 100000, 36000), nil, "big"},
+		{"only forged", names("session.", MaxChunks, 1000), ErrNoSession, ""},
+		{"zero-padded index", single + "; session.01=x", nil, "a"},
+		{"chunk 31 is ours", single + "; session.31=x", ErrInvalid, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.Load(requestWith(tt.header))
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) || got.User != tt.user {
+				t.Fatalf("Load = user %q, %v; want user %q, %v", got.User, err, tt.user, tt.want)
+			}
+			if errors.Is(err, ErrInvalid) != errors.Is(tt.want, ErrInvalid) {
+				t.Fatalf("Load err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+	every := requestWith(names("session.", 0, 36000) + "; session=x")
+	for _, tt := range []struct {
+		name string
+		run  func(w http.ResponseWriter)
+		want int
+	}{
+		{"Clear", func(w http.ResponseWriter) { s.Clear(w, every) }, 1 + MaxChunks},
+		{"Clear twice", func(w http.ResponseWriter) { s.Clear(w, every); s.Clear(w, every) }, 1 + MaxChunks},
+		{"Save single", func(w http.ResponseWriter) { _ = s.Save(w, every, testClaims{User: "a"}, t0.Add(time.Hour)) }, 1 + MaxChunks},
+		{"Save chunked", func(w http.ResponseWriter) {
+			_ = s.Save(w, every, testClaims{User: "big", Pad: pad(10000)}, t0.Add(time.Hour))
+		}, 1 + MaxChunks},
+		{"Clear, only forged", func(w http.ResponseWriter) { s.Clear(w, requestWith(names("session.", MaxChunks, 36000))) }, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			tt.run(rec)
+			lines := rec.Result().Header.Values("Set-Cookie")
+			if len(lines) != tt.want {
+				t.Fatalf("%d Set-Cookie lines; want %d", len(lines), tt.want)
+			}
+			seen := map[string]bool{}
+			for _, c := range rec.Result().Cookies() {
+				if seen[c.Name] {
+					t.Errorf("cookie %s set twice", c.Name)
+				}
+				seen[c.Name] = true
+				if idx, ok := s.match(c.Name); !ok {
+					t.Errorf("cookie %s (index %d) is not the store's", c.Name, idx)
+				}
+			}
+		})
+	}
+}
+
+// The line that expires a cookie is what net/http writes for it, for every name of a store.
+func TestExpireLine(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		mut  func(*Options)
+	}{
+		{"defaults", nil},
+		{"insecure", func(o *Options) { o.Insecure = true }},
+		{"none, partitioned, host prefix", func(o *Options) {
+			o.SameSite, o.Partitioned, o.HostPrefix = http.SameSiteNoneMode, true, true
+		}},
+		{"domain and path", func(o *Options) { o.Domain, o.Path, o.SameSite = "example.com", "/app", http.SameSiteStrictMode }},
+		{"no SameSite", func(o *Options) { o.SameSite = http.SameSiteDefaultMode }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestStore(t, tt.mut)
+			v, _ := s.Sub("view-1")
+			for _, st := range []*Store[testClaims]{s, v} {
+				for _, name := range []string{st.Name(), st.Name() + ".0", st.Name() + ".31"} {
+					h := http.Header{}
+					st.expire(h, name)
+					want := st.cookie(name, "", time.Unix(0, 0), -1).String()
+					if got := h.Get("Set-Cookie"); got != want {
+						t.Errorf("expire(%q) = %q; want %q", name, got, want)
+					}
+					c, err := http.ParseSetCookie(h.Get("Set-Cookie"))
+					if err != nil || c.Name != name || c.MaxAge >= 0 || c.Value != "" {
+						t.Errorf("expire(%q) line parses as %+v, %v; want an expired cookie of that name", name, c, err)
+					}
+				}
 			}
 		})
 	}
