@@ -18,23 +18,11 @@ import (
 // binary a Space runs, configured by its environment alone.
 var bin string
 
-func TestMain(m *testing.M) {
-	var cleanup func()
-	bin, cleanup = exampletest.MustBuild(".")
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { exampletest.Main(m, ".", &bin) }
 
 // realEnv is the environment of a Space with `hf_oauth: true`, pointed at srv.
 func realEnv(srv *mock.Server) []string {
-	return []string{
-		echohf.EnvSpaceID + "=echohf/space",
-		echohf.EnvClientID + "=" + mock.TestClientID,
-		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
-		echohf.EnvScopes + "=openid profile read-repos",
-		echohf.EnvProviderURL + "=" + srv.URL,
-	}
+	return exampletest.RealEnv(srv.URL, "echohf/space", "openid profile read-repos")
 }
 
 // browser is the header of a page load in a browser, which the guards
@@ -121,7 +109,7 @@ func TestSpace(t *testing.T) {
 				t.Errorf("login from /private landed on %s (via %v)", r.URL, r.Hops)
 			}
 			contains(t, r, `id="private"`, "@"+user.PreferredUsername, "openid profile")
-			if tt.real != via(r, srv) {
+			if tt.real != (srv != nil && r.Via(srv.URL+mock.PathAuthorize)) {
 				t.Errorf("login went through the provider = %v; want %v (hops %v)", !tt.real, tt.real, r.Hops)
 			}
 			for i, h := range r.Headers {
@@ -170,19 +158,6 @@ func TestSpace(t *testing.T) {
 
 // signinClass matches the sign-in link with "signin" among its classes.
 var signinClass = regexp.MustCompile(`<a id="signin"[^>]*\sclass="(?:[^"]*\s)?signin(?:\s[^"]*)?"`)
-
-// via tells whether a login went through srv's authorize endpoint.
-func via(r *exampletest.Response, srv *mock.Server) bool {
-	if srv == nil {
-		return false
-	}
-	for _, h := range r.Hops {
-		if strings.HasPrefix(h, srv.URL+mock.PathAuthorize) {
-			return true
-		}
-	}
-	return false
-}
 
 // TestSpaceNonMember logs in a user of no organization (real mode): the
 // RequireOrg page answers the 403 page, the rest of the app works.
