@@ -28,7 +28,7 @@ type renderer map[string]*template.Template
 func newRenderer() (renderer, error) {
 	r := renderer{}
 	for _, p := range pages {
-		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
+		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
 		}

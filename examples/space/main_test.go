@@ -310,3 +310,58 @@ func href(t *testing.T, r *exampletest.Response, id string) string {
 	}
 	return u
 }
+
+// pixel is a one-pixel orange SVG as a data: URI, an avatar that needs no
+// network.
+const pixel = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxIDEiPjxyZWN0IHdpZHRoPSIxIiBoZWlnaHQ9IjEiIGZpbGw9IiNmOTAiLz48L3N2Zz4="
+
+// TestSpacePictures checks how the pages draw the pictures a provider
+// gives: an image URL or data: image in a fixed frame, with the initials
+// in the frame underneath; no image at all for a missing picture or one
+// that is not an image URL.
+func TestSpacePictures(t *testing.T) {
+	tests := []struct {
+		name, picture string
+		img           bool // drawn as an <img> with src picture
+	}{
+		{"data URI", pixel, true},
+		{"https URL", "https://cdn-avatars.huggingface.co/v1/production/uploads/ada.png", true},
+		{"same-origin path", "/avatars/ada.png", true},
+		{"none", "", false},
+		{"script", "javascript:alert(1)", false},
+		{"HTML in a data URI", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			user := mock.NewUser("ada")
+			user.Name = "Ada Lovelace"
+			user.Picture = tt.picture
+			org := mock.NewOrg("acme-research")
+			org.Name = "ACME Research"
+			org.Picture = tt.picture
+			user.Orgs = []mock.Org{org}
+			srv := mock.NewServer(t, mock.Config{Users: []mock.User{user}})
+			p := exampletest.Start(t, bin, realEnv(srv)...)
+			c := exampletest.NewClient(t)
+
+			for _, page := range []string{echohf.LoginPath, "/private"} {
+				r := c.Get(t, p.URL+page, browser)
+				wantPage(t, r, http.StatusOK)
+				contains(t, r, `<span class="avatar avatar-user" aria-hidden="true"><span class="initials">AL</span>`)
+				img := `<img id="avatar" src="` + tt.picture + `" alt=""`
+				if tt.img {
+					contains(t, r, img)
+				} else {
+					notContains(t, r, `<img id="avatar"`)
+				}
+				notContains(t, r, "ZgotmplZ", "javascript:", "data:text")
+			}
+			r := c.Get(t, p.URL+"/", browser)
+			contains(t, r, `<span class="avatar avatar-org" aria-hidden="true"><span class="initials">AR</span>`)
+			if tt.img {
+				contains(t, r, `<span class="initials">AR</span><img src="`+tt.picture+`" alt=""`)
+			}
+			notContains(t, r, "ZgotmplZ")
+		})
+	}
+}
