@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDockerfile builds the app from exactly what the Dockerfile copies
+// into its build stage (without tests, as Dockerfile.dockerignore says),
+// offline, as `docker build` would: a package the app needs but the image
+// lacks fails the build here. It also checks that the .dockerignore lets
+// through what the Dockerfile copies, and nothing else.
+func TestDockerfile(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.TempDir()
+	var copied []string
+	for _, line := range strings.Split(string(df), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "COPY" || strings.HasPrefix(f[1], "--") {
+			continue // not a COPY from the build context
+		}
+		dest := f[len(f)-1]
+		for _, src := range f[1 : len(f)-1] {
+			copied = append(copied, src)
+			to := dest
+			if strings.HasSuffix(dest, "/") {
+				to = filepath.Join(dest, filepath.Base(src))
+			}
+			copyTree(t, filepath.Join(root, src), filepath.Join(ctx, to))
+		}
+	}
+
+	ignore, err := os.ReadFile("Dockerfile.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var allowed []string
+	for _, line := range strings.Split(string(ignore), "\n") {
+		if p, ok := strings.CutPrefix(strings.TrimSpace(line), "!"); ok {
+			allowed = append(allowed, p)
+		}
+	}
+	slices.Sort(copied)
+	slices.Sort(allowed)
+	if !slices.Equal(copied, allowed) {
+		t.Errorf("the Dockerfile copies %q; its .dockerignore lets through %q", copied, allowed)
+	}
+
+	bctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(bctx, "go", "build", "-trimpath", "-o", filepath.Join(t.TempDir(), "space"), "./examples/space")
+	cmd.Dir = ctx
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOWORK=off", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("go build in the image's build context (%q): %v\n%s", copied, err, out)
+	}
+}
+
+// copyTree copies the file or folder src to dst, leaving out tests and
+// testdata as Dockerfile.dockerignore does.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir() && d.Name() == "testdata":
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case strings.HasSuffix(d.Name(), "_test.go"):
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o600)
+	})
+	if err != nil {
+		t.Fatalf("copy %s: %v", src, err)
+	}
+}
