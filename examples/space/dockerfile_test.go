@@ -12,11 +12,14 @@ import (
 	"time"
 )
 
-// TestDockerfile builds the app from exactly what the Dockerfile copies
-// into its build stage (without tests, as Dockerfile.dockerignore says),
-// offline, as `docker build` would: a package the app needs but the image
-// lacks fails the build here. It also checks that the .dockerignore lets
-// through what the Dockerfile copies, and nothing else.
+// module is this module's path.
+const module = "github.com/echohf/echohf"
+
+// TestDockerfile checks that the Dockerfile copies every folder of this
+// module the app is built from and no other, that its .dockerignore lets
+// through exactly what it copies, and then builds the app, offline, from
+// exactly those files (without tests, as the .dockerignore says), as
+// `docker build` would.
 func TestDockerfile(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -62,6 +65,28 @@ func TestDockerfile(t *testing.T) {
 
 	bctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	// The folders of this module the app is built from, and what is copied.
+	list := exec.CommandContext(bctx, "go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./examples/space")
+	list.Dir = root
+	out, err := list.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var needed []string
+	for _, pkg := range strings.Fields(string(out)) {
+		if dir, ok := strings.CutPrefix(pkg, module+"/"); ok {
+			needed = append(needed, dir)
+			if _, err := os.Stat(filepath.Join(ctx, dir)); err != nil {
+				t.Errorf("the app needs %s, which the Dockerfile does not copy", pkg)
+			}
+		}
+	}
+	for _, c := range copied {
+		if c != "go.mod" && c != "go.sum" && !slices.ContainsFunc(needed, func(dir string) bool { return dir == c || strings.HasPrefix(dir, c+"/") }) {
+			t.Errorf("the Dockerfile copies %s, which the app does not need", c)
+		}
+	}
+
 	cmd := exec.CommandContext(bctx, "go", "build", "-trimpath", "-o", filepath.Join(t.TempDir(), "space"), "./examples/space")
 	cmd.Dir = ctx
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOWORK=off", "CGO_ENABLED=0")

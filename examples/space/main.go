@@ -21,9 +21,9 @@
 // ECHOHF_SESSION_SECRET; see echohf.Config). A bad environment stops it at
 // startup with one message naming every variable at fault, and exit status 1.
 //
-// To start an app of your own from this one, copy this folder (main.go,
-// app.go, templates/, and Dockerfile as README.md's "Your own module"
-// shows) into your module, and either copy ../internal/serve/serve.go into
+// To start an app of your own from this one, copy main.go, app.go,
+// picture.go and templates/ into your module (README.md's "Your own module"
+// has a Dockerfile for it), and either copy ../internal/serve/serve.go into
 // a package of your module (fixing the import), or replace the serve.Run
 // call with Echo's e.Start(":7860") after printing the sign-in link, as
 // the serve package's documentation shows.
