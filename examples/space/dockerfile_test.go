@@ -30,6 +30,16 @@ func TestDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.TempDir()
+	repoRoot, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = repoRoot.Close() }()
+	ctxRoot, err := os.OpenRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ctxRoot.Close() }()
 	var copied []string
 	for _, line := range strings.Split(string(df), "\n") {
 		f := strings.Fields(line)
@@ -43,7 +53,7 @@ func TestDockerfile(t *testing.T) {
 			if strings.HasSuffix(dest, "/") {
 				to = filepath.Join(dest, filepath.Base(src))
 			}
-			copyTree(t, filepath.Join(root, src), filepath.Join(ctx, to))
+			copyTree(t, repoRoot, ctxRoot, src, to)
 		}
 	}
 
@@ -95,35 +105,32 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
-// copyTree copies the file or folder src to dst, leaving out tests and
-// testdata as Dockerfile.dockerignore does.
-func copyTree(t *testing.T, src, dst string) {
+// copyTree copies the file or folder src of the repository to dst in the
+// build context, leaving out tests and testdata as
+// Dockerfile.dockerignore does.
+func copyTree(t *testing.T, repo, ctx *os.Root, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(repo.FS(), src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		to := filepath.Join(dst, rel)
+		to := filepath.Join(dst, strings.TrimPrefix(path, src))
 		switch {
 		case d.IsDir() && d.Name() == "testdata":
 			return filepath.SkipDir
 		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
+			return ctx.MkdirAll(to, 0o755)
 		case strings.HasSuffix(d.Name(), "_test.go"):
 			return nil
 		}
-		b, err := os.ReadFile(path)
+		b, err := repo.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		if err := ctx.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 			return err
 		}
-		return os.WriteFile(to, b, 0o600)
+		return ctx.WriteFile(to, b, 0o600)
 	})
 	if err != nil {
 		t.Fatalf("copy %s: %v", src, err)
