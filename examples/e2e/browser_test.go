@@ -42,9 +42,10 @@ type browser struct {
 	t   *testing.T
 	ctx context.Context
 
-	mu   sync.Mutex
-	hops []hop
-	done bool // the test has ended: stop logging
+	mu       sync.Mutex
+	hops     []hop
+	requests []string // the URL of every request the tab made, first to last
+	done     bool     // the test has ended: stop logging
 }
 
 // newBrowser starts Chromium (skipping or failing the test when it is not
@@ -95,9 +96,9 @@ func newBrowser(t *testing.T) *browser {
 			_ = proc.Kill() // "process already finished" is the expected answer
 		}
 	})
-	// Loopback only: the pages' avatars on huggingface.co (and anything
-	// else off this machine) are blocked in the browser, not left to time
-	// out on a closed network.
+	// Loopback only: anything off this machine (a real user's avatar on
+	// huggingface.co, say) is blocked in the browser, not left to time out
+	// on a closed network. The requests are still recorded (requested).
 	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
 		URLPatterns: []*network.BlockPattern{
 			{URLPattern: "http://127.0.0.1:*/*", Block: false},
@@ -122,12 +123,15 @@ func (b *browser) logf(format string, args ...any) {
 	}
 }
 
-// record keeps the responses of the tab. It runs on chromedp's event loop:
-// it only appends under the lock.
+// record keeps the requests and responses of the tab. It runs on
+// chromedp's event loop: it only appends under the lock.
 func (b *browser) record(ev any) {
 	var r *network.Response
 	switch e := ev.(type) {
 	case *network.EventRequestWillBeSent:
+		b.mu.Lock()
+		b.requests = append(b.requests, e.Request.URL)
+		b.mu.Unlock()
 		r = e.RedirectResponse // the response that caused this request, if any
 	case *network.EventResponseReceived:
 		r = e.Response
@@ -158,6 +162,14 @@ func (b *browser) since(mark int) []hop {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]hop(nil), b.hops[mark:]...)
+}
+
+// requested returns the URL of every request the tab made so far, blocked
+// ones included.
+func (b *browser) requested() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.requests...)
 }
 
 // open navigates to u, follows redirects and returns the final document's

@@ -18,6 +18,8 @@
 //
 //	ECHOHF_E2E=1 go test -race ./examples/e2e/
 //
-// The logged-in page is saved as screenshots/space-logged-in.png at the
-// root of the repository (an ignored folder) for a person to look at.
+// The pages are saved as screenshots/space-*.png at the root of the
+// repository (an ignored folder) for a person to look at: logged out and
+// logged in, in mock and real mode, the members page, and a user whose
+// pictures are broken, huge or missing (space-any-picture.png).
 package e2e

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/echohf/echohf/echohf"
 	"github.com/echohf/echohf/examples/internal/exampletest"
-	"github.com/echohf/echohf/mock"
 )
 
 // envStrict is the variable under which a missing Chromium or nginx fails
@@ -44,13 +42,7 @@ const (
 // spaceBin is examples/space, built once by TestMain.
 var spaceBin string
 
-func TestMain(m *testing.M) {
-	var cleanup func()
-	spaceBin, cleanup = exampletest.MustBuild("../space")
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { exampletest.Main(m, "../space", &spaceBin) }
 
 // requireBinary returns the first of candidates found (a name in PATH or an
 // absolute path). When none is found the test is skipped, or fails when
@@ -86,7 +78,7 @@ func freePort(t *testing.T) int {
 type proc struct {
 	name string
 	pid  int
-	out  *syncBuffer
+	out  *exampletest.Buffer
 	done chan struct{}
 	err  error // from Wait, once done is closed
 
@@ -104,7 +96,7 @@ func startProc(t *testing.T, name, bin string, args, env []string) *proc {
 	cmd.Env = env
 	cmd.Dir = t.TempDir()
 	cmd.WaitDelay = stopGrace
-	p := &proc{name: name, out: &syncBuffer{}, done: make(chan struct{}), cancel: cancel}
+	p := &proc{name: name, out: &exampletest.Buffer{}, done: make(chan struct{}), cancel: cancel}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		cancel()
@@ -249,33 +241,10 @@ func (s *space) signInURL(t *testing.T) string {
 // providerURL, with a fixed public callback URL (so that every replica
 // sends the same redirect_uri) and a fixed session secret.
 func realEnv(providerURL, publicURL string) []string {
-	return []string{
-		echohf.EnvSpaceID + "=local/e2e",
-		echohf.EnvClientID + "=" + mock.TestClientID,
-		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
-		echohf.EnvScopes + "=openid profile",
-		echohf.EnvProviderURL + "=" + providerURL,
-		echohf.EnvRedirectURL + "=" + publicURL + echohf.CallbackPath,
-		echohf.EnvSessionSecret + "=" + sessionSecret,
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	return append(exampletest.RealEnv(providerURL, "local/e2e", "openid profile"),
+		echohf.EnvRedirectURL+"="+publicURL+echohf.CallbackPath,
+		echohf.EnvSessionSecret+"="+sessionSecret,
+	)
 }
 
 // isSessionCookie tells the session cookie and its chunks (hf_session,

@@ -12,20 +12,24 @@
 // through the OpenID provider. HOST and PORT choose where it listens
 // (default all interfaces, port 7860). A bad environment stops it at
 // startup with one message naming every variable at fault, and exit status 1.
+//
+// To start an app of your own from this one, copy main.go into your module,
+// and either copy ../internal/serve/serve.go into a package of your module
+// (fixing the import), or replace the serve.Run call with Echo's
+// e.Start(":7860") after printing the sign-in link, as the serve package's
+// documentation shows.
 package main
 
 import (
-	"context"
 	"fmt"
 	"log"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/examples/internal/serve"
 )
 
 func main() {
@@ -45,9 +49,7 @@ func main() {
 	// so only whoever sees this console can sign in. Attach has already
 	// panicked if Default's configuration were invalid.
 	oauth, _ := echohf.Default()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := serve(ctx, e, listenAddr(os.Getenv), oauth.MockLoginURL(""), os.Stdout); err != nil {
+	if err := serve.Run(e, oauth.MockLoginURL("")); err != nil {
 		log.Fatal(err)
 	}
 }

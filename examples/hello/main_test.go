@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -17,24 +16,7 @@ import (
 // as `go run ./examples/hello` does.
 var bin string
 
-func TestMain(m *testing.M) {
-	var cleanup func()
-	bin, cleanup = exampletest.MustBuild(".")
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
-
-// realEnv is the environment of a Space with `hf_oauth: true`, pointed at srv.
-func realEnv(srv *mock.Server) []string {
-	return []string{
-		echohf.EnvSpaceID + "=echohf/hello",
-		echohf.EnvClientID + "=" + mock.TestClientID,
-		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
-		echohf.EnvScopes + "=openid profile",
-		echohf.EnvProviderURL + "=" + srv.URL,
-	}
-}
+func TestMain(m *testing.M) { exampletest.Main(m, ".", &bin) }
 
 func TestHello(t *testing.T) {
 	srv := mock.NewServer(t, mock.Config{})
@@ -43,7 +25,7 @@ func TestHello(t *testing.T) {
 		env  []string
 	}{
 		{"mock mode", nil},
-		{"real mode", realEnv(srv)},
+		{"real mode", exampletest.RealEnv(srv.URL, "echohf/hello", "openid profile")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +53,7 @@ func TestHello(t *testing.T) {
 			if r.URL != p.URL+"/" {
 				t.Errorf("login landed on %s; want %s/", r.URL, p.URL)
 			}
-			if tt.env != nil && !hopsVia(r.Hops, srv.URL+mock.PathAuthorize) {
+			if tt.env != nil && !r.Via(srv.URL+mock.PathAuthorize) {
 				t.Errorf("real-mode login did not go through the provider: %v", r.Hops)
 			}
 
@@ -150,11 +132,12 @@ func wantJSON(t *testing.T, r *exampletest.Response, status int, body string) {
 	}
 }
 
-func hopsVia(hops []string, prefix string) bool {
-	for _, h := range hops {
-		if strings.HasPrefix(h, prefix) {
-			return true
-		}
+// TestHelloStopsCleanly checks that the program exits with status 0 on
+// SIGTERM (what a Space or a test sends). That the shutdown waits for
+// requests in flight is serve.TestUntilWaitsForInFlight's part.
+func TestHelloStopsCleanly(t *testing.T) {
+	p := exampletest.Start(t, bin)
+	if err := p.Stop(); err != nil {
+		t.Errorf("hello after SIGTERM: %v; want a clean exit", err)
 	}
-	return false
 }

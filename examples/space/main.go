@@ -20,18 +20,22 @@
 // plus the variables echohf reads (SPACE_ID, OAUTH_CLIENT_ID, …,
 // ECHOHF_SESSION_SECRET; see echohf.Config). A bad environment stops it at
 // startup with one message naming every variable at fault, and exit status 1.
+//
+// To start an app of your own from this one, copy main.go, app.go,
+// picture.go and templates/ into your module (README.md's "Your own module"
+// has a Dockerfile for it), and either copy ../internal/serve/serve.go into
+// a package of your module (fixing the import), or replace the serve.Run
+// call with Echo's e.Start(":7860") after printing the sign-in link, as
+// the serve package's documentation shows.
 package main
 
 import (
-	"context"
 	"fmt"
 	"log"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/echohf/echohf/echohf"
-	"github.com/echohf/echohf/mock"
+	"github.com/echohf/echohf/examples/internal/serve"
 )
 
 func main() {
@@ -46,14 +50,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// In mock mode, print the sign-in link (a key of this process, for the
 	// person at this console).
-	if err := serve(ctx, e, listenAddr(os.Getenv), oauth.MockLoginURL(""), os.Stdout); err != nil {
+	if err := serve.Run(e, oauth.MockLoginURL("")); err != nil {
 		log.Fatal(err)
 	}
 }
+
+// defaultOrg is the organization of /members when ORG_NAME is not set: one
+// of the mock-mode user's, so that the page opens on a laptop.
+const defaultOrg = "acme-research"
 
 // settings are the app's own options, besides echohf's.
 type settings struct {
@@ -66,7 +72,7 @@ type settings struct {
 func settingsFromEnv(getenv func(string) string) settings {
 	s := settings{Org: getenv("ORG_NAME"), Instance: getenv("INSTANCE_ID")}
 	if s.Org == "" {
-		s.Org = mock.DefaultUser().Orgs[0].PreferredUsername
+		s.Org = defaultOrg
 	}
 	if s.Instance == "" {
 		s.Instance, _ = os.Hostname()

@@ -18,23 +18,11 @@ import (
 // binary a Space runs, configured by its environment alone.
 var bin string
 
-func TestMain(m *testing.M) {
-	var cleanup func()
-	bin, cleanup = exampletest.MustBuild(".")
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { exampletest.Main(m, ".", &bin) }
 
 // realEnv is the environment of a Space with `hf_oauth: true`, pointed at srv.
 func realEnv(srv *mock.Server) []string {
-	return []string{
-		echohf.EnvSpaceID + "=echohf/space",
-		echohf.EnvClientID + "=" + mock.TestClientID,
-		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
-		echohf.EnvScopes + "=openid profile read-repos",
-		echohf.EnvProviderURL + "=" + srv.URL,
-	}
+	return exampletest.RealEnv(srv.URL, "echohf/space", "openid profile read-repos")
 }
 
 // browser is the header of a page load in a browser, which the guards
@@ -121,7 +109,7 @@ func TestSpace(t *testing.T) {
 				t.Errorf("login from /private landed on %s (via %v)", r.URL, r.Hops)
 			}
 			contains(t, r, `id="private"`, "@"+user.PreferredUsername, "openid profile")
-			if tt.real != via(r, srv) {
+			if tt.real != (srv != nil && r.Via(srv.URL+mock.PathAuthorize)) {
 				t.Errorf("login went through the provider = %v; want %v (hops %v)", !tt.real, tt.real, r.Hops)
 			}
 			for i, h := range r.Headers {
@@ -170,19 +158,6 @@ func TestSpace(t *testing.T) {
 
 // signinClass matches the sign-in link with "signin" among its classes.
 var signinClass = regexp.MustCompile(`<a id="signin"[^>]*\sclass="(?:[^"]*\s)?signin(?:\s[^"]*)?"`)
-
-// via tells whether a login went through srv's authorize endpoint.
-func via(r *exampletest.Response, srv *mock.Server) bool {
-	if srv == nil {
-		return false
-	}
-	for _, h := range r.Hops {
-		if strings.HasPrefix(h, srv.URL+mock.PathAuthorize) {
-			return true
-		}
-	}
-	return false
-}
 
 // TestSpaceNonMember logs in a user of no organization (real mode): the
 // RequireOrg page answers the 403 page, the rest of the app works.
@@ -334,4 +309,59 @@ func href(t *testing.T, r *exampletest.Response, id string) string {
 		t.Fatalf("link %q: %v", id, err)
 	}
 	return u
+}
+
+// pixel is a one-pixel orange SVG as a data: URI, an avatar that needs no
+// network.
+const pixel = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxIDEiPjxyZWN0IHdpZHRoPSIxIiBoZWlnaHQ9IjEiIGZpbGw9IiNmOTAiLz48L3N2Zz4="
+
+// TestSpacePictures checks how the pages draw the pictures a provider
+// gives: an image URL or data: image in a fixed frame, with the initials
+// in the frame underneath; no image at all for a missing picture or one
+// that is not an image URL.
+func TestSpacePictures(t *testing.T) {
+	tests := []struct {
+		name, picture string
+		img           bool // drawn as an <img> with src picture
+	}{
+		{"data URI", pixel, true},
+		{"https URL", "https://cdn-avatars.huggingface.co/v1/production/uploads/ada.png", true},
+		{"same-origin path", "/avatars/ada.png", true},
+		{"none", "", false},
+		{"script", "javascript:alert(1)", false},
+		{"HTML in a data URI", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			user := mock.NewUser("ada")
+			user.Name = "Ada Lovelace"
+			user.Picture = tt.picture
+			org := mock.NewOrg("acme-research")
+			org.Name = "ACME Research"
+			org.Picture = tt.picture
+			user.Orgs = []mock.Org{org}
+			srv := mock.NewServer(t, mock.Config{Users: []mock.User{user}})
+			p := exampletest.Start(t, bin, realEnv(srv)...)
+			c := exampletest.NewClient(t)
+
+			for _, page := range []string{echohf.LoginPath, "/private"} {
+				r := c.Get(t, p.URL+page, browser)
+				wantPage(t, r, http.StatusOK)
+				contains(t, r, `<span class="avatar avatar-user" aria-hidden="true"><span class="initials">AL</span>`)
+				img := `<img id="avatar" src="` + tt.picture + `" alt=""`
+				if tt.img {
+					contains(t, r, img)
+				} else {
+					notContains(t, r, `<img id="avatar"`)
+				}
+				notContains(t, r, "ZgotmplZ", "javascript:", "data:text")
+			}
+			r := c.Get(t, p.URL+"/", browser)
+			contains(t, r, `<span class="avatar avatar-org" aria-hidden="true"><span class="initials">AR</span>`)
+			if tt.img {
+				contains(t, r, `<span class="initials">AR</span><img src="`+tt.picture+`" alt=""`)
+			}
+			notContains(t, r, "ZgotmplZ")
+		})
+	}
 }

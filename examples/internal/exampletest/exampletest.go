@@ -5,15 +5,9 @@
 //
 // A typical test file:
 //
-//	var bin string
+//	var bin string // the example, built once by TestMain
 //
-//	func TestMain(m *testing.M) {
-//		var cleanup func()
-//		bin, cleanup = exampletest.MustBuild(".")
-//		code := m.Run()
-//		cleanup()
-//		os.Exit(code)
-//	}
+//	func TestMain(m *testing.M) { exampletest.Main(m, ".", &bin) }
 //
 //	func TestHello(t *testing.T) {
 //		p := exampletest.Start(t, bin) // mock mode: no SPACE_ID
@@ -42,7 +36,34 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/mock"
 )
+
+// Main is a TestMain for the tests of an example: it builds the main
+// package pkg (see MustBuild) into *bin, runs the tests, removes the binary
+// and exits with the tests' status.
+func Main(m *testing.M, pkg string, bin *string) {
+	b, cleanup := MustBuild(pkg)
+	*bin = b
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// RealEnv is the environment of a Space with `hf_oauth: true` and the
+// given id and scopes, whose OpenID provider is at providerURL (a
+// mock.Server's URL) and knows the mock package's test client.
+func RealEnv(providerURL, spaceID, scopes string) []string {
+	return []string{
+		echohf.EnvSpaceID + "=" + spaceID,
+		echohf.EnvClientID + "=" + mock.TestClientID,
+		echohf.EnvClientSecret + "=" + mock.TestClientSecret,
+		echohf.EnvScopes + "=" + scopes,
+		echohf.EnvProviderURL + "=" + providerURL,
+	}
+}
 
 // MustBuild compiles the main package pkg (a path such as "." or
 // "../space") into a temporary directory and returns the binary and a
@@ -128,7 +149,7 @@ type Proc struct {
 
 	cmd    *exec.Cmd
 	cancel context.CancelFunc
-	out    *buffer // stdout after the address line, and stderr
+	out    *Buffer // stdout after the address line, and stderr
 	done   chan struct{}
 	err    error // from Wait, once done is closed
 
@@ -177,7 +198,7 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 	cmd.Env = Env(kv...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = stopGrace
-	p := &Proc{cmd: cmd, cancel: cancel, out: &buffer{}, done: make(chan struct{}), signInSeen: make(chan struct{}), scanned: make(chan struct{})}
+	p := &Proc{cmd: cmd, cancel: cancel, out: &Buffer{}, done: make(chan struct{}), signInSeen: make(chan struct{}), scanned: make(chan struct{})}
 	cmd.Stderr = p.out
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -311,23 +332,26 @@ func (p *Proc) SignInURL(t testing.TB) string {
 // Output returns what the program wrote so far, besides its address line.
 func (p *Proc) Output() string { return p.out.String() }
 
-// buffer is a bytes.Buffer safe for concurrent writes and reads.
-type buffer struct {
+// Buffer collects a process's output: a bytes.Buffer safe for concurrent
+// writes and reads. The zero value is ready to use.
+type Buffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *buffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *buffer) writeString(s string) {
+func (b *Buffer) writeString(s string) {
 	_, _ = b.Write([]byte(s))
 }
 
-func (b *buffer) String() string {
+// String returns what was written so far.
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
@@ -364,6 +388,12 @@ type Response struct {
 	Hops []string
 	// Headers are the response headers of every hop, in order.
 	Headers []http.Header
+}
+
+// Via tells whether the request went through a URL starting with prefix
+// (the provider's authorize endpoint, say) on its way.
+func (r *Response) Via(prefix string) bool {
+	return slices.ContainsFunc(r.Hops, func(h string) bool { return strings.HasPrefix(h, prefix) })
 }
 
 // Get fetches url, following redirects, with the given header entries

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"context"
@@ -6,15 +6,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/echohf/echohf/examples/internal/exampletest"
 )
 
-func TestListenAddr(t *testing.T) {
+func TestAddr(t *testing.T) {
 	tests := []struct {
 		host, port, want string
 	}{
@@ -25,8 +24,8 @@ func TestListenAddr(t *testing.T) {
 	}
 	for _, tt := range tests {
 		env := map[string]string{"HOST": tt.host, "PORT": tt.port}
-		if got := listenAddr(func(k string) string { return env[k] }); got != tt.want {
-			t.Errorf("listenAddr(HOST=%q, PORT=%q) = %q; want %q", tt.host, tt.port, got, tt.want)
+		if got := Addr(func(k string) string { return env[k] }); got != tt.want {
+			t.Errorf("Addr(HOST=%q, PORT=%q) = %q; want %q", tt.host, tt.port, got, tt.want)
 		}
 	}
 }
@@ -51,7 +50,7 @@ func TestBrowsable(t *testing.T) {
 	}
 }
 
-// addrWriter hands serve's "listening on" line to the test.
+// addrWriter hands Until's "listening on" line to the test.
 type addrWriter chan string
 
 func (w addrWriter) Write(p []byte) (int, error) {
@@ -59,11 +58,11 @@ func (w addrWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestServeWaitsForInFlight cancels serve's context while a request is
+// TestUntilWaitsForInFlight cancels Until's context while a request is
 // still in its handler, then lets the handler finish: the client must get
-// the whole 200 response and serve must return nil. A server stopped with
+// the whole 200 response and Until must return nil. A server stopped with
 // Close instead of Shutdown cuts that request off.
-func TestServeWaitsForInFlight(t *testing.T) {
+func TestUntilWaitsForInFlight(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	var releaseOnce sync.Once
 	unblock := func() { releaseOnce.Do(func() { close(release) }) }
@@ -78,19 +77,19 @@ func TestServeWaitsForInFlight(t *testing.T) {
 	defer cancel()
 	out := make(addrWriter, 1)
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, h, "127.0.0.1:0", "", out) }()
+	go func() { served <- Until(ctx, h, "127.0.0.1:0", "", out) }()
 	var base string
 	select {
 	case line := <-out:
 		base = strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
 	case err := <-served:
-		t.Fatalf("serve returned before listening: %v", err)
+		t.Fatalf("Until returned before listening: %v", err)
 	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not print its address")
+		t.Fatal("Until did not print its address")
 	}
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("serve printed %q: %v", base, err)
+		t.Fatalf("Until printed %q: %v", base, err)
 	}
 
 	type result struct {
@@ -140,7 +139,7 @@ func TestServeWaitsForInFlight(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	select {
 	case err := <-served:
-		t.Fatalf("serve returned (%v) while a request was still in its handler", err)
+		t.Fatalf("Until returned (%v) while a request was still in its handler", err)
 	default:
 	}
 	unblock()
@@ -156,19 +155,52 @@ func TestServeWaitsForInFlight(t *testing.T) {
 	select {
 	case err := <-served:
 		if err != nil {
-			t.Errorf("serve after a graceful shutdown = %v; want nil", err)
+			t.Errorf("Until after a graceful shutdown = %v; want nil", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not return after the last request finished")
+		t.Fatal("Until did not return after the last request finished")
 	}
 }
 
-// TestHelloStopsCleanly checks that the program exits with status 0 on
-// SIGTERM (what a Space or a test sends). That the shutdown waits for
-// requests in flight is TestServeWaitsForInFlight's part.
-func TestHelloStopsCleanly(t *testing.T) {
-	p := exampletest.Start(t, bin)
-	if err := p.Stop(); err != nil {
-		t.Errorf("hello after SIGTERM: %v; want a clean exit", err)
+// TestUntilPrints checks the lines Until prints once listening: the
+// address, and the sign-in link only when there is one (mock mode).
+func TestUntilPrints(t *testing.T) {
+	tests := []struct {
+		name, signIn string
+		want         []string
+	}{
+		{"real mode", "", []string{"listening on http://127.0.0.1:PORT"}},
+		{"mock mode", "/oauth/huggingface/login?mock_key=k", []string{
+			"listening on http://127.0.0.1:PORT",
+			"sign in (mock mode): http://127.0.0.1:PORT/oauth/huggingface/login?mock_key=k",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			out := make(addrWriter, 1)
+			served := make(chan error, 1)
+			go func() { served <- Until(ctx, http.NotFoundHandler(), "127.0.0.1:0", tt.signIn, out) }()
+			var got string
+			select {
+			case got = <-out:
+			case err := <-served:
+				t.Fatalf("Until returned before listening: %v", err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("Until printed nothing")
+			}
+			cancel()
+			if err := <-served; err != nil {
+				t.Errorf("Until = %v; want nil", err)
+			}
+			port := regexp.MustCompile(`:(\d+)\n`).FindStringSubmatch(got)
+			if port == nil {
+				t.Fatalf("Until printed %q; want a port", got)
+			}
+			want := strings.ReplaceAll(strings.Join(tt.want, "\n")+"\n", "PORT", port[1])
+			if got != want {
+				t.Errorf("Until printed %q; want %q", got, want)
+			}
+		})
 	}
 }
