@@ -101,12 +101,7 @@ func (s *Store[C]) Load(r *http.Request) (C, error) {
 	return c, err
 }
 
-// Expiry returns the expiry of the valid session in r, or an error as Load.
-func (s *Store[C]) Expiry(r *http.Request) (time.Time, error) {
-	_, exp, err := s.load(r)
-	return exp, err
-}
-
+// load is Load that also returns the token's expiry.
 func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
 	var zero C
 	if r == nil {

@@ -26,9 +26,9 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || got != want {
 		t.Fatalf("Load = %+v, %v; want %+v, nil", got, err, want)
 	}
-	exp, err := s.Expiry(requestWith(cookieHeader(rec)))
+	_, exp, err := s.load(requestWith(cookieHeader(rec)))
 	if err != nil || !exp.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("Expiry = %v, %v; want %v", exp, err, t0.Add(time.Hour))
+		t.Fatalf("load expiry = %v, %v; want %v", exp, err, t0.Add(time.Hour))
 	}
 	// The token is a standard JWS golang-jwt can parse with the derived key.
 	tok := rec.Result().Cookies()[0].Value
@@ -291,7 +291,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 			if err != nil || got != want {
 				t.Fatalf("Load = %+v, %v", got, err)
 			}
-			exp, _ := s.Expiry(requestWith(cookieHeader(rec)))
+			_, exp, _ := s.load(requestWith(cookieHeader(rec)))
 			if limit := t0.Add(s.o.MaxAge); exp.After(limit) {
 				t.Errorf("expiry %v after now+MaxAge %v", exp, limit)
 			}
@@ -319,7 +319,7 @@ func TestMaxAgeClamp(t *testing.T) {
 		{t0.Add(90*time.Minute + 500*time.Millisecond), t0.Add(90 * time.Minute)},
 	} {
 		rec := save(t, s, nil, testClaims{User: "a"}, tt.in)
-		exp, err := s.Expiry(requestWith(cookieHeader(rec)))
+		_, exp, err := s.load(requestWith(cookieHeader(rec)))
 		if err != nil || !exp.Equal(tt.want) {
 			t.Errorf("Save(exp %v): expiry %v, %v; want %v", tt.in, exp, err, tt.want)
 		}
@@ -403,7 +403,7 @@ func TestRotation(t *testing.T) {
 	newCookie := cookieHeader(save(t, during, nil, newClaims, t0.Add(time.Hour)))
 	assertRotation(t, before, during, after, oldCookie, newCookie, oldClaims, newClaims)
 	// Derived ids are stable and distinct per secret.
-	if a, b := (Key{Secret: secretA}).KeyID(), (Key{Secret: secretA}).KeyID(); a != b || a == (Key{Secret: secretB}).KeyID() || len(a) != 8 {
+	if a, b := (Key{Secret: secretA}).id(), (Key{Secret: secretA}).id(); a != b || a == (Key{Secret: secretB}).id() || len(a) != 8 {
 		t.Errorf("derived ids %q %q", a, b)
 	}
 }
