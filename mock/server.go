@@ -92,10 +92,3 @@ func NewServer(tb testing.TB, cfg Config) *Server {
 	}
 	return s
 }
-
-func (p *Provider) client(id string) (Client, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.clients[id]
-	return c, ok
-}
