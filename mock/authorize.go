@@ -83,7 +83,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_request", "code_challenge must be a base64url SHA-256")
 		return
 	}
-	if p.Faults().Deny {
+	if p.currentFaults().Deny {
 		fail("access_denied", "The user denied access to the application")
 		return
 	}

@@ -5,12 +5,15 @@ import (
 	"time"
 )
 
-// DefaultScopes are the scopes a Provider supports when [Config].Scopes is empty: Hugging Face's.
-var DefaultScopes = []string{
-	"openid", "profile", "email", "read-billing", "read-memberships",
-	"read-repos", "write-repos", "manage-repos", "gated-repos",
-	"write-discussions", "read-collections", "write-collections",
-	"inference-api", "jobs", "webhooks", "read-mcp",
+// DefaultScopes returns the scopes a Provider supports when [Config].Scopes is empty:
+// Hugging Face's. Each call returns a new slice.
+func DefaultScopes() []string {
+	return []string{
+		"openid", "profile", "email", "read-billing", "read-memberships",
+		"read-repos", "write-repos", "manage-repos", "gated-repos",
+		"write-discussions", "read-collections", "write-collections",
+		"inference-api", "jobs", "webhooks", "read-mcp",
+	}
 }
 
 // Default lifetimes, used for zero [Config] fields.
@@ -42,7 +45,7 @@ type Config struct {
 	// Clients are the registered OAuth clients. Optional. Default none (see [Provider.AddClient]
 	// and [NewServer]).
 	Clients []Client
-	// Scopes are the scopes the provider supports. Optional. Default [DefaultScopes].
+	// Scopes are the scopes the provider supports. Optional. Default [DefaultScopes]().
 	Scopes []string
 	// AccessTokenTTL is the access token lifetime. Optional. Default 8h.
 	AccessTokenTTL time.Duration

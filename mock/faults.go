@@ -65,8 +65,8 @@ func (p *Provider) SetFaults(f Faults) {
 	p.mu.Unlock()
 }
 
-// Faults returns the current fault switches.
-func (p *Provider) Faults() Faults {
+// currentFaults returns the current fault switches.
+func (p *Provider) currentFaults() Faults {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.faults

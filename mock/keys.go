@@ -25,15 +25,8 @@ func (p *Provider) RotateKey() (newKID string) {
 	return kid
 }
 
-// KeyID returns the kid of the current signing key.
-func (p *Provider) KeyID() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.kid
-}
-
 func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
-	f := p.Faults()
+	f := p.currentFaults()
 	if f.JWKSDelay > 0 {
 		t := time.NewTimer(f.JWKSDelay)
 		select {

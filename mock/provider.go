@@ -92,7 +92,7 @@ func New(issuer string, cfg Config) (*Provider, error) {
 		p.now = time.Now
 	}
 	if len(p.scopes) == 0 {
-		p.scopes = slices.Clone(DefaultScopes)
+		p.scopes = DefaultScopes()
 	}
 	if !slices.Contains(p.scopes, "openid") {
 		return nil, errors.New("mock: Config.Scopes must include openid")
@@ -142,9 +142,6 @@ func New(issuer string, cfg Config) (*Provider, error) {
 	p.key, p.kid = key, thumbprint(&key.PublicKey)
 	return p, nil
 }
-
-// Issuer returns the issuer URL (no trailing slash).
-func (p *Provider) Issuer() string { return p.issuer }
 
 // AddUser adds u, replacing any user with the same PreferredUsername. It panics if u has an
 // empty Sub or PreferredUsername.

@@ -35,7 +35,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case PathDiscovery:
 		p.count(EndpointDiscovery)
 		if allow(w, r, http.MethodGet, http.MethodHead) {
-			p.discovery(w, p.Faults())
+			p.discovery(w, p.currentFaults())
 		}
 	case PathAuthorize:
 		p.count(EndpointAuthorize)
@@ -75,19 +75,12 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 }
 
 // Requests returns how many requests the endpoint (EndpointDiscovery, EndpointAuthorize, …)
-// has received since the start or [Provider.ResetCounters], faulted and rejected ones included.
+// has received since the provider was created, faulted and rejected ones included.
 func (p *Provider) Requests(endpoint string) int {
 	if i := endpointIndex(endpoint); i >= 0 {
 		return int(p.counters[i].Load())
 	}
 	return 0
-}
-
-// ResetCounters sets every request counter to zero.
-func (p *Provider) ResetCounters() {
-	for i := range p.counters {
-		p.counters[i].Store(0)
-	}
 }
 
 var endpointNames = [...]string{EndpointDiscovery, EndpointAuthorize, EndpointToken, EndpointUserinfo, EndpointJWKS}

@@ -31,7 +31,7 @@ type tokenResponse struct {
 var errClient = errors.New("client authentication failed")
 
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
-	switch f := p.Faults(); {
+	switch f := p.currentFaults(); {
 	case f.TokenStatus != 0:
 		faultStatus(w, f.TokenStatus)
 		return
@@ -93,7 +93,7 @@ func (p *Provider) authenticateClient(r *http.Request, form url.Values) (c Clien
 	id, secret := form.Get("client_id"), form.Get("client_secret")
 	if r.Header.Get("Authorization") != "" {
 		basic = true
-		if p.Faults().TokenAuthPost {
+		if p.currentFaults().TokenAuthPost {
 			return c, basic, fmt.Errorf("%w: client_secret_basic is not accepted, only client_secret_post", errClient)
 		}
 		user, pass, ok := r.BasicAuth()

@@ -9,7 +9,7 @@ import (
 
 // userinfo answers the Hugging Face userinfo JSON for a Bearer access token.
 func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
-	f := p.Faults()
+	f := p.currentFaults()
 	if f.UserinfoStatus != 0 {
 		faultStatus(w, f.UserinfoStatus)
 		return
