@@ -226,7 +226,7 @@ func TestCookieAttributes(t *testing.T) {
 		prov := mock.NewServer(t, mock.Config{})
 		ln, addr := listen(t)
 		base := "https://" + addr
-		prov.AddClient(mock.Client{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: append([]string{base + "/*"}, mock.LoopbackRedirectURIs...)})
+		prov.AddClient(mock.Client{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: append([]string{base + "/*"}, mock.LoopbackRedirectURIs()...)})
 		cfg := realConfig(prov)
 		cfg.SpaceHost = "user-space.hf.space"
 		cfg.RedirectURL = base + CallbackPath // the proxy's public URL stands in for the Space's

@@ -74,7 +74,7 @@ func ExampleNew() {
 		return
 	}
 	defer provider.Close()
-	provider.AddClient(mock.Client{ID: "my-space", Secret: "my-secret", RedirectURIs: mock.LoopbackRedirectURIs})
+	provider.AddClient(mock.Client{ID: "my-space", Secret: "my-secret", RedirectURIs: mock.LoopbackRedirectURIs()})
 
 	oauth, err := echohf.New(echohf.Config{
 		Mode:         echohf.ModeReal,

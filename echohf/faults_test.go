@@ -160,7 +160,7 @@ func TestProviderDownAtStartup(t *testing.T) {
 		t.Fatalf("login with the provider down = %d %q; want 503 with a clear message", status, body)
 	}
 
-	prov, err := mock.StartAt(addr, mock.Config{Clients: []mock.Client{{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: mock.LoopbackRedirectURIs}}})
+	prov, err := mock.StartAt(addr, mock.Config{Clients: []mock.Client{{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: mock.LoopbackRedirectURIs()}}})
 	if err != nil {
 		t.Fatalf("StartAt: %v", err)
 	}

@@ -199,7 +199,7 @@ func TestDiscoveryOutlivesTheVisitor(t *testing.T) {
 	}))
 	defer srv.Close()
 	var err error
-	if prov, err = mock.New(srv.URL, mock.Config{Clients: []mock.Client{{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: mock.LoopbackRedirectURIs}}}); err != nil {
+	if prov, err = mock.New(srv.URL, mock.Config{Clients: []mock.Client{{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: mock.LoopbackRedirectURIs()}}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := realConfig(&mock.Server{Provider: prov, URL: srv.URL})

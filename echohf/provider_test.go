@@ -53,7 +53,7 @@ func wrappedProvider(t *testing.T, wrap func(next http.Handler) http.Handler) *m
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
-	p, err := mock.New(issuer, mock.Config{Clients: []mock.Client{{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: mock.LoopbackRedirectURIs}}})
+	p, err := mock.New(issuer, mock.Config{Clients: []mock.Client{{ID: mock.TestClientID, Secret: mock.TestClientSecret, RedirectURIs: mock.LoopbackRedirectURIs()}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -205,3 +205,31 @@ func assertRotation(t *testing.T, before, during, after *Store[testClaims], oldC
 		}
 	}
 }
+
+func base64Decode(s string) (string, error) {
+	b, err := jwt.NewParser().DecodeSegment(s)
+	return string(b), err
+}
+
+// pad returns a deterministic, incompressible-looking string of n bytes.
+func pad(n int) string {
+	const a = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = a[x%uint32(len(a))]
+	}
+	return string(b)
+}
+
+// names returns a Cookie header of n empty cookies named prefix+i, i counting from from.
+func names(prefix string, from, n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = prefix + strconv.Itoa(from+i) + "="
+	}
+	return strings.Join(parts, "; ")
+}

@@ -29,9 +29,9 @@ type Key struct {
 	Secret []byte
 }
 
-// KeyID returns the id a Key uses: k.ID when set, otherwise the id derived from k.Secret.
+// id returns the id a Key uses: k.ID when set, otherwise the id derived from k.Secret.
 // It returns "" for a key with an empty secret and no ID.
-func (k Key) KeyID() string {
+func (k Key) id() string {
 	if k.ID != "" {
 		return k.ID
 	}
@@ -126,7 +126,7 @@ func checkKeys(keys []Key) ([]string, error) {
 		if len(k.Secret) == 0 {
 			return nil, fmt.Errorf("jwtstore: key %d (id %q) has an empty secret", i, k.ID)
 		}
-		id := k.KeyID()
+		id := k.id()
 		if !validKeyID(id) {
 			return nil, fmt.Errorf("jwtstore: key %d: id %q must be 1 to 64 characters from A-Z a-z 0-9 _ - and dot", i, id)
 		}

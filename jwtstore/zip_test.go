@@ -88,8 +88,8 @@ func TestCompressedRoundTrip(t *testing.T) {
 						t.Fatalf("%s: token not cached", s.Name())
 					}
 				}
-				if exp, err := s.Expiry(requestWith(hdr)); err != nil || !exp.Equal(t0.Add(time.Hour)) {
-					t.Errorf("%s: Expiry = %v, %v", s.Name(), exp, err)
+				if _, exp, err := s.load(requestWith(hdr)); err != nil || !exp.Equal(t0.Add(time.Hour)) {
+					t.Errorf("%s: load expiry = %v, %v", s.Name(), exp, err)
 				}
 				// A cache hit still checks the times.
 				c.now = t0.Add(2 * time.Hour)

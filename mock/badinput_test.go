@@ -470,12 +470,10 @@ func TestIssuerWithPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Issuer() != "https://example.com/hf" {
-		t.Errorf("Issuer() = %q", p.Issuer())
-	}
 	w := httptest.NewRecorder()
 	p.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://example.com/hf/.well-known/openid-configuration", nil))
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `"jwks_uri":"https://example.com/hf/oauth/jwks"`) {
+	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, `"issuer":"https://example.com/hf"`) ||
+		!strings.Contains(body, `"jwks_uri":"https://example.com/hf/oauth/jwks"`) {
 		t.Errorf("discovery: %d %s", w.Code, w.Body)
 	}
 	w = httptest.NewRecorder()

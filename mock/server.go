@@ -15,9 +15,11 @@ const (
 	TestClientSecret = "test-secret"
 )
 
-// LoopbackRedirectURIs are redirect URIs that accept any callback on a loopback host, on any
-// port and path (see [Client]).
-var LoopbackRedirectURIs = []string{"http://127.0.0.1/*", "http://localhost/*", "http://[::1]/*"}
+// LoopbackRedirectURIs returns redirect URIs that accept any callback on a loopback host, on
+// any port and path (see [Client]). Each call returns a new slice.
+func LoopbackRedirectURIs() []string {
+	return []string{"http://127.0.0.1/*", "http://localhost/*", "http://[::1]/*"}
+}
 
 // Server is a Provider running on a loopback port.
 type Server struct {
@@ -88,14 +90,7 @@ func NewServer(tb testing.TB, cfg Config) *Server {
 	}
 	tb.Cleanup(s.Close)
 	if _, ok := s.client(TestClientID); !ok {
-		s.AddClient(Client{ID: TestClientID, Secret: TestClientSecret, RedirectURIs: LoopbackRedirectURIs})
+		s.AddClient(Client{ID: TestClientID, Secret: TestClientSecret, RedirectURIs: LoopbackRedirectURIs()})
 	}
 	return s
-}
-
-func (p *Provider) client(id string) (Client, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, ok := p.clients[id]
-	return c, ok
 }

@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		Clients: []mock.Client{{
 			ID:           *clientID,
 			Secret:       *clientSecret,
-			RedirectURIs: mock.LoopbackRedirectURIs,
+			RedirectURIs: mock.LoopbackRedirectURIs(),
 		}},
 	})
 	if err != nil {

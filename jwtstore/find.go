@@ -5,6 +5,30 @@ import (
 	"strings"
 )
 
+// find returns the token carried by this store's cookie or chunk cookies in the Cookie
+// header lines. It refuses a token longer than MaxSize, and a single cookie longer than
+// CookieLimit (Save would have chunked it).
+func (s *Store[C]) find(lines []string) (string, error) {
+	var p pieces
+	eachCookie(lines, func(name, raw string) bool {
+		if idx, ok := s.match(name); ok {
+			return p.add(idx, cookieValue(raw))
+		}
+		return true
+	})
+	return p.token(s.o.MaxSize)
+}
+
+// match reports whether a cookie name is ours: -1 for the single cookie, the index for a
+// chunk (canonical decimal, below MaxChunks).
+func (s *Store[C]) match(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, s.name)
+	if !ok {
+		return 0, false
+	}
+	return chunkIndex(rest)
+}
+
 // eachCookie calls fn for every cookie of the Cookie header lines, parsed with the
 // leniency of net/http's readCookies (several lines, optional spaces, empty parts) but
 // without allocating. fn gets the cookie's name, trimmed, and its raw value: callers pass
@@ -154,60 +178,4 @@ func trimSpace(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-// isToken reports whether s is an RFC 7230 token, the syntax of a cookie name.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x7f || c <= ' ' || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// maxSubID is the longest id Sub accepts.
-const maxSubID = 64
-
-// validSubID reports whether id matches [A-Za-z0-9_-]{1,64}.
-func validSubID(id string) bool {
-	if len(id) == 0 || len(id) > maxSubID {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if !b64url[id[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// validAttr reports whether s is safe as a cookie attribute value.
-func validAttr(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == ';' {
-			return false
-		}
-	}
-	return true
-}
-
-func validPurpose(p string) bool {
-	if len(p) == 0 || len(p) > 128 {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if c := p[i]; !b64url[c] && c != '.' && c != ':' && c != '/' {
-			return false
-		}
-	}
-	return true
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

@@ -1,0 +1,80 @@
+package jwtstore
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// issJSON is the iss claim as Save encodes it.
+var issJSON = [2][]byte{[]byte(`"jwtstore"`)}
+
+// verify checks the header segment and signature of tok and decodes its payload. tok
+// comes from find, which has already bounded its length.
+func (s *Store[C]) verify(tok string) (*wire[C], error) {
+	i := indexDot(tok)
+	if i < 0 {
+		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
+	}
+	hd, ok := s.ring.byHeader[tok[:i]]
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown header (algorithm or key id)", ErrInvalid)
+	}
+	k := hd.key
+	j := indexDot(tok[i+1:])
+	if j < 0 {
+		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
+	}
+	j += i + 1 // end of the signing input
+	sig := tok[j+1:]
+	if len(sig) != sigLen || indexDot(sig) >= 0 {
+		return nil, fmt.Errorf("%w: bad signature length", ErrInvalid)
+	}
+	m := k.get()
+	defer k.put(m)
+	m.buf = append(m.buf[:0], tok[:j]...)
+	m.h.Write(m.buf)
+	m.h.Sum(m.sum[:0])
+	base64.RawURLEncoding.Encode(m.enc[:], m.sum[:])
+	// Constant-time compare of the canonical encoding: a non-canonical encoding of the
+	// right MAC is refused too.
+	var diff byte
+	for x := 0; x < len(m.enc); x++ {
+		diff |= m.enc[x] ^ sig[x]
+	}
+	if diff != 0 {
+		return nil, fmt.Errorf("%w: bad signature", ErrInvalid)
+	}
+	payload := m.buf[i+1 : j]
+	// The decoder refuses every non-alphabet byte but CR and LF, which it skips.
+	if bytes.IndexByte(payload, '\n') >= 0 || bytes.IndexByte(payload, '\r') >= 0 {
+		return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
+	}
+	if n := base64.RawURLEncoding.DecodedLen(len(payload)); cap(m.dec) < n {
+		m.dec = make([]byte, n)
+	}
+	n, err := base64.RawURLEncoding.Strict().Decode(m.dec[:cap(m.dec)], payload)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
+	}
+	data := m.dec[:n]
+	if hd.zip {
+		// Only now that the signature is verified.
+		z := getInflater()
+		defer putInflater(z)
+		if data, err = z.inflate(data, maxInflate); errors.Is(err, errInflateBound) {
+			return nil, fmt.Errorf("%w: compressed payload inflates beyond %d bytes", ErrInvalid, maxInflate)
+		} else if err != nil {
+			return nil, fmt.Errorf("%w: bad compressed payload", ErrInvalid)
+		}
+	}
+	w := new(wire[C])
+	w.Iss.want = issJSON
+	w.Aud.want = s.audJSON
+	if err := json.Unmarshal(data, w); err != nil {
+		return nil, fmt.Errorf("%w: bad payload JSON", ErrInvalid)
+	}
+	return w, nil
+}
