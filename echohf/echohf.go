@@ -56,6 +56,7 @@ type OAuth struct {
 	provErr     error
 	provRetryAt time.Time
 
+	attached   atomic.Bool // the routes are registered
 	whoamiWarn sync.Once
 	mockKey    string // mock mode only: the key of MockLoginURL
 	mockCookie string // mock mode only: the cookie value that stands for it
@@ -166,19 +167,26 @@ func (o *OAuth) Close() { o.cancel() }
 func (o *OAuth) Mode() Mode { return o.cfg.mode }
 
 // Attach registers the login, callback and logout routes on e under the
-// configured prefix.
+// configured prefix. An OAuth registers its routes once: a second Attach or
+// AttachGroup panics, since it would move every link LoginURL, LogoutURL,
+// MockLoginURL and the guards build. To serve the routes on another Echo,
+// build another OAuth from the same Config: the two are replicas.
 func (o *OAuth) Attach(e *echo.Echo) {
 	o.register(e.GET)
 }
 
 // AttachGroup registers the routes on g, under the configured prefix
 // inside the group. Links built by the guards and LoginURL use the group's
-// full path.
+// full path. Like Attach, it panics when o's routes are already registered.
 func (o *OAuth) AttachGroup(g *echo.Group) {
 	o.register(g.GET)
 }
 
 func (o *OAuth) register(get func(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route) {
+	if o.attached.Swap(true) {
+		panic("echohf: this OAuth's routes are already registered (by Attach or AttachGroup); an OAuth registers them once, " +
+			"so that its links stay right: for another Echo or group, build another OAuth from the same Config")
+	}
 	r := get(o.cfg.Prefix+LoginPath, o.login)
 	get(o.cfg.Prefix+CallbackPath, o.callback)
 	get(o.cfg.Prefix+LogoutPath, o.logout)
@@ -311,7 +319,8 @@ func Default() (*OAuth, error) {
 // Attach registers the login, callback and logout routes of the default
 // OAuth on e. It panics when the environment is invalid (a Space without
 // `hf_oauth: true`, say): the error names what is missing. Use New and
-// OAuth.Attach to handle the error yourself.
+// OAuth.Attach to handle the error yourself. Like OAuth.Attach, it
+// registers the routes once: a second call panics.
 func Attach(e *echo.Echo) {
 	mustDefault().Attach(e)
 }

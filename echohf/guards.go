@@ -1,6 +1,7 @@
 package echohf
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -21,9 +22,6 @@ type RequireLoginConfig struct {
 	Logger *slog.Logger
 }
 
-// DefaultRequireLoginConfig is the configuration RequireLogin uses.
-var DefaultRequireLoginConfig = RequireLoginConfig{Skipper: middleware.DefaultSkipper}
-
 // RequireLogin returns a guard for routes that need a logged-in user. It
 // must run after Auth. A logged-out browser navigation is redirected to
 // login, coming back to the current path and query; any other logged-out
@@ -36,13 +34,21 @@ var DefaultRequireLoginConfig = RequireLoginConfig{Skipper: middleware.DefaultSk
 // the mistake once and answers 500 with ErrNoAuth, rather than sending the
 // browser round a login loop.
 func RequireLogin() echo.MiddlewareFunc {
-	return RequireLoginWithConfig(DefaultRequireLoginConfig)
+	return RequireLoginWithConfig(RequireLoginConfig{})
 }
 
-// RequireLoginWithConfig returns a RequireLogin guard with cfg.
+// RequireLoginWithConfig returns a RequireLogin guard with cfg. It panics
+// when cfg is invalid (see RequireLoginConfig.ToMiddleware).
 func RequireLoginWithConfig(cfg RequireLoginConfig) echo.MiddlewareFunc {
+	return must(cfg.ToMiddleware())
+}
+
+// ToMiddleware returns the RequireLogin guard cfg describes. Every
+// RequireLoginConfig is valid today: the error is there for settings to
+// come, as in Echo's middleware.
+func (cfg RequireLoginConfig) ToMiddleware() (echo.MiddlewareFunc, error) {
 	if cfg.Skipper == nil {
-		cfg.Skipper = DefaultRequireLoginConfig.Skipper
+		cfg.Skipper = middleware.DefaultSkipper
 	}
 	g := &guard{name: "RequireLogin", logger: cfg.Logger}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -59,7 +65,16 @@ func RequireLoginWithConfig(cfg RequireLoginConfig) echo.MiddlewareFunc {
 			}
 			return loginRequired(c)
 		}
+	}, nil
+}
+
+// must is the panic of the WithConfig constructors: a guard with an
+// invalid configuration is a programming error, found at startup.
+func must(mw echo.MiddlewareFunc, err error) echo.MiddlewareFunc {
+	if err != nil {
+		panic(err)
 	}
+	return mw
 }
 
 // guard is what RequireLogin and RequireOrg share: finding the login Auth
@@ -186,14 +201,20 @@ func RequireOrg(orgs ...string) echo.MiddlewareFunc {
 }
 
 // RequireOrgWithConfig returns a RequireOrg guard with cfg. It panics when
-// cfg names no organization or an unknown role, as Echo's WithConfig
-// constructors do for invalid configurations.
+// cfg is invalid (see RequireOrgConfig.ToMiddleware), as Echo's WithConfig
+// constructors do.
 func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
+	return must(cfg.ToMiddleware())
+}
+
+// ToMiddleware returns the RequireOrg guard cfg describes, or an error
+// matching ErrConfig when cfg names no organization or an unknown MinRole.
+func (cfg RequireOrgConfig) ToMiddleware() (echo.MiddlewareFunc, error) {
 	minRank := -1 // below every role's rank, unknown roles (-1) included
 	if cfg.MinRole != "" {
 		minRank = roleRank(&cfg.MinRole)
 		if minRank < 0 {
-			panic("echohf: RequireOrg MinRole must be read, contributor, write or admin")
+			return nil, fmt.Errorf("%w: RequireOrg MinRole %q is not read, contributor, write or admin", ErrConfig, cfg.MinRole)
 		}
 	}
 	if cfg.Skipper == nil {
@@ -206,7 +227,7 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 		}
 	}
 	if len(orgs) == 0 {
-		panic("echohf: RequireOrg needs at least one organization")
+		return nil, fmt.Errorf("%w: RequireOrg needs at least one organization", ErrConfig)
 	}
 	g := &guard{name: "RequireOrg", logger: cfg.Logger}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -245,7 +266,7 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 			}
 			return echo.NewHTTPError(http.StatusForbidden, "This page is reserved to members of "+strings.Join(orgs, ", ")+".").WithInternal(ErrNotMember)
 		}
-	}
+	}, nil
 }
 
 // roleMessage tells a member of org (named name in the guard's
