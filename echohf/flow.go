@@ -388,6 +388,22 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, 
 	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: state, Scope: scope}, nil
 }
 
+// tokenError describes a failed code exchange: a 4xx answer is a refused
+// code (errGrant), anything else a provider failure.
+func tokenError(endpoint string, err error) error {
+	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
+	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
+		code := re.Response.StatusCode
+		e.what = strings.TrimSpace(fmt.Sprintf("answered %d %s", code, safeToken(re.ErrorCode)))
+		if code >= 400 && code < 500 {
+			e.kind = errGrant
+		}
+		return e
+	}
+	e.what = transportError(err)
+	return e
+}
+
 // mergeUser fills the fields userinfo left empty from the id_token's claims.
 func mergeUser(u *OAuthUserInfo, from OAuthUserInfo) {
 	fill := func(dst *string, src string) {
