@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // ErrConfig is matched (errors.Is) by every error that New, NewFromEnv,
@@ -112,9 +110,6 @@ func httpURL(v string) bool {
 func (c Config) resolve(p *configError) resolved {
 	c.checkValues(p)
 	r := resolved{Config: c}
-	if r.Skipper == nil {
-		r.Skipper = middleware.DefaultSkipper
-	}
 	r.Prefix = normalizePrefix(r.Prefix)
 	r.mode = ModeMock
 	if c.Mode == ModeReal || c.Mode == ModeAuto && c.SpaceID != "" {
