@@ -86,13 +86,10 @@ type skipped struct{ o *OAuth }
 // clock skew on the times of the cookie and of the id_token, not on the end
 // of the access token's life.
 func (o *OAuth) Auth() echo.MiddlewareFunc {
-	skip := o.cfg.Skipper
-	if skip == nil {
-		skip = middleware.DefaultSkipper
-	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if skip(c) {
+			// A nil Skipper is middleware.DefaultSkipper: it skips nothing.
+			if o.cfg.Skipper != nil && o.cfg.Skipper(c) {
 				c.Set(ownerKey, skipped{o}) // for the guards and LoginURL
 				return next(c)
 			}
