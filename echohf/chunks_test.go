@@ -96,10 +96,7 @@ func TestChunkedSessionExpired(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
 	prov.AddUser(bigUser(80))
 	setUser(t, prov, "bigmember")
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 	b := newBrowser(t)
 	b.mustLogin(t, a)
 	clk.Advance(mock.DefaultAccessTokenTTL + 10*time.Minute)
@@ -140,10 +137,7 @@ func TestLoginCookieIsNotASession(t *testing.T) {
 func TestCallbackOddInputs(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 
 	// start begins a login and returns the client and the state.
 	start := func() (*http.Client, string) {

@@ -25,6 +25,8 @@ const (
 	ModeMock
 )
 
+// String returns "real", "mock" or "auto" (for ModeAuto and any unknown
+// value), as ECHOHF_MODE spells the first two.
 func (m Mode) String() string {
 	switch m {
 	case ModeReal:

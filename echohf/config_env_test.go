@@ -316,6 +316,14 @@ func TestDefault(t *testing.T) {
 				t.Errorf("GET %s = %d %q; want 200 %q", step.path, status, body, step.want)
 			}
 		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("a second Attach of the default OAuth did not panic")
+				}
+			}()
+			Attach(echo.New())
+		}()
 	})
 	t.Run("bad environment", func(t *testing.T) {
 		setEnv(t, map[string]string{EnvMode: "garbage", EnvSessionSecret: "abc"})

@@ -3,6 +3,7 @@ package echohf
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -203,6 +204,71 @@ func TestAttachGroup(t *testing.T) {
 	b.get(t, a.URL+"/api/auth"+LogoutPath)
 	if w := b.whoami(t, a.URL); w.LoggedIn {
 		t.Fatal("still logged in after logout")
+	}
+}
+
+// TestAttachOnce: an OAuth registers its routes once. A second Attach or
+// AttachGroup, on the same Echo or another, panics at startup saying so,
+// registers nothing, and leaves the first routes and the links to them
+// (which the second would have moved) as they were.
+func TestAttachOnce(t *testing.T) {
+	t.Parallel()
+	attach := map[string]func(*OAuth, *echo.Echo){
+		"Attach":      func(o *OAuth, e *echo.Echo) { o.Attach(e) },
+		"AttachGroup": func(o *OAuth, e *echo.Echo) { o.AttachGroup(e.Group("/group")) },
+	}
+	tests := []struct {
+		first, second string
+		sameEcho      bool // the second call registers on the first's Echo
+	}{
+		{"Attach", "Attach", false},
+		{"Attach", "Attach", true},
+		{"Attach", "AttachGroup", false},
+		{"Attach", "AttachGroup", true},
+		{"AttachGroup", "Attach", false},
+		{"AttachGroup", "AttachGroup", false},
+	}
+	for _, tt := range tests {
+		name := tt.first + " then " + tt.second
+		if tt.sameEcho {
+			name += " on the same Echo"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var panicked any
+			var links, linksAfter []string
+			var added int // routes the second call registered
+			a := serveApp(t, Config{Mode: ModeMock}, serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+				attach[tt.first](o, e)
+				links = []string{o.LoginURL("/page"), o.LogoutURL("/page"), o.MockLoginURL("/page")}
+				second := echo.New()
+				if tt.sameEcho {
+					second = e
+				}
+				routes := len(second.Routes())
+				func() {
+					defer func() { panicked = recover() }()
+					attach[tt.second](o, second)
+				}()
+				added = len(second.Routes()) - routes
+				linksAfter = []string{o.LoginURL("/page"), o.LogoutURL("/page"), o.MockLoginURL("/page")}
+			}})
+			if msg := fmt.Sprint(panicked); !strings.Contains(msg, "echohf: ") || !strings.Contains(msg, "already registered") {
+				t.Fatalf("second %s panicked with %v; want a message saying the routes are already registered", tt.second, panicked)
+			}
+			if added != 0 {
+				t.Errorf("the refused %s registered %d routes", tt.second, added)
+			}
+			if !slices.Equal(links, linksAfter) {
+				t.Errorf("links after the refused %s = %q; want them unchanged, %q", tt.second, linksAfter, links)
+			}
+			b := newBrowser(t)
+			b.mustLogin(t, a)
+			b.get(t, a.URL+links[1])
+			if w := b.whoami(t, a.URL); w.LoggedIn {
+				t.Fatalf("still logged in after logout at %s", links[1])
+			}
+		})
 	}
 }
 

@@ -85,10 +85,7 @@ func TestBadSessionCookies(t *testing.T) {
 func TestExpiredSession(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 	b := newBrowser(t)
 	w := b.mustLogin(t, a)
 	value := b.cookie(t, a.URL, a.oauth.sessions.Name())
@@ -104,7 +101,7 @@ func TestExpiredSession(t *testing.T) {
 	if f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value); strings.Contains(f.body, `"logged_in":true`) {
 		t.Fatalf("still logged in 2 s after the token expired: %s", f.body)
 	}
-	clk.Advance(cfg.Leeway + 3*time.Minute)
+	clk.Advance(a.oauth.cfg.Leeway + 3*time.Minute)
 	f := withCookie(t, a.URL+"/whoami", a.oauth.sessions.Name(), value)
 	if f.StatusCode != http.StatusOK || strings.Contains(f.body, `"logged_in":true`) {
 		t.Fatalf("expired session: %d %s; want 200 logged out", f.StatusCode, f.body)
@@ -136,10 +133,7 @@ func TestShortTokenSessionEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := &testClock{}
-			cfg := realConfig(prov)
-			cfg.Now = clk.Now
-			a := newApp(t, cfg) // a fresh clock, so the login happens at real time
+			a, clk := clockedApp(t, prov) // a fresh clock, so the login happens at real time
 			b := newBrowser(t)
 			w := b.mustLogin(t, a)
 			exp := w.Info.AccessTokenExpiresAt

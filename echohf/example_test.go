@@ -1,6 +1,7 @@
 package echohf_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -146,6 +147,17 @@ func ExampleRequireOrg() {
 	// 401 {"message":"Please sign in to see this page."}
 	// 200 welcome
 	// 403 {"message":"This page needs the admin role in open-models; you have write."}
+}
+
+// ToMiddleware reports a guard configuration that cannot work as an error,
+// where RequireOrgWithConfig would panic.
+func ExampleRequireOrgConfig_ToMiddleware() {
+	_, err := echohf.RequireOrgConfig{Orgs: []string{"acme-research"}, MinRole: "owner"}.ToMiddleware()
+	fmt.Println(errors.Is(err, echohf.ErrConfig))
+	fmt.Println(err)
+	// Output:
+	// true
+	// echohf: invalid configuration: RequireOrg MinRole "owner" is not read, contributor, write or admin
 }
 
 // RequireLogin after Auth protects a whole app: echohf's own routes stay

@@ -1,108 +1,80 @@
 package echohf
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
-
-	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
-// RequireLoginConfig configures the RequireLogin guard.
-type RequireLoginConfig struct {
-	// Skipper skips the guard. Optional. Default middleware.DefaultSkipper.
-	Skipper middleware.Skipper
-	// Logger receives the line that reports the guard running without Auth
-	// (once per guard). Optional. Default: the Logger of the OAuth whose
-	// Auth skipped the request, else slog.Default().
-	Logger *slog.Logger
+// seen is what Auth left on a request, for the guards and the link
+// builders: the login (nil when logged out), and the OAuth whose Auth saw
+// the request, or skipped it; o is nil when no Auth saw the request.
+type seen struct {
+	info    *OAuthInfo
+	o       *OAuth
+	skipped bool // Auth's Skipper skipped the request
 }
 
-// DefaultRequireLoginConfig is the configuration RequireLogin uses.
-var DefaultRequireLoginConfig = RequireLoginConfig{Skipper: middleware.DefaultSkipper}
+// bare stands in for an OAuth when none handled the request: only its
+// prefix is used, to build default links.
+var bare = &OAuth{}
 
-// RequireLogin returns a guard for routes that need a logged-in user. It
-// must run after Auth. A logged-out browser navigation is redirected to
-// login, coming back to the current path and query; any other logged-out
-// request gets 401.
-//
-// The guard never guards echohf's own login, callback and logout routes,
-// so it can protect a whole app: e.Use(o.Auth(), echohf.RequireLogin()).
-// On a request that Auth did not see (Auth missing, installed after the
-// guard, or skipping the request), it cannot tell who is logged in: it logs
-// the mistake once and answers 500 with ErrNoAuth, rather than sending the
-// browser round a login loop.
-func RequireLogin() echo.MiddlewareFunc {
-	return RequireLoginWithConfig(DefaultRequireLoginConfig)
-}
-
-// RequireLoginWithConfig returns a RequireLogin guard with cfg.
-func RequireLoginWithConfig(cfg RequireLoginConfig) echo.MiddlewareFunc {
-	if cfg.Skipper == nil {
-		cfg.Skipper = DefaultRequireLoginConfig.Skipper
+// owner is the OAuth whose links the request gets: the one whose Auth saw
+// it, else bare.
+func (s seen) owner() *OAuth {
+	if s.o != nil {
+		return s.o
 	}
-	g := &guard{name: "RequireLogin", logger: cfg.Logger}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if cfg.Skipper(c) {
-				return next(c)
-			}
-			info, own, err := g.enter(c)
-			switch {
-			case own || info != nil:
-				return next(c)
-			case err != nil:
-				return err
-			}
-			return loginRequired(c)
-		}
-	}
+	return bare
 }
 
-// guard is what RequireLogin and RequireOrg share: finding the login Auth
-// left on the request, letting echohf's own routes through, and reporting
-// a missing Auth.
+// guard is what RequireLogin and RequireOrg share: letting echohf's own
+// routes through, sending logged-out requests to login, and reporting a
+// missing Auth.
 type guard struct {
-	name    string       // the guard's constructor, for the log line
-	logger  *slog.Logger // nil: the owner's, else slog.Default()
-	noAuth  atomic.Bool  // a missing Auth was logged
-	skipped atomic.Bool  // a request Auth skipped was logged
+	name    string                 // the guard's constructor, for the log line
+	logger  *slog.Logger           // nil: the owner's, else slog.Default()
+	admit   func(*OAuthInfo) reply // the check of a login; nil admits any
+	noAuth  atomic.Bool            // a missing Auth was logged
+	skipped atomic.Bool            // a request Auth skipped was logged
 }
 
-// skipped is what Auth leaves under ownerKey on a request its Skipper
-// skips: the guards can tell it from a request Auth never saw, and
-// LoginURL still knows the routes' prefix. (A struct holding one pointer is
-// stored in an interface without allocating.)
-type skipped struct{ o *OAuth }
+// noAuthReply answers a guarded request that Auth did not see.
+var noAuthReply = reply{
+	status: http.StatusInternalServerError,
+	msg:    "This page needs sign-in, but the server is misconfigured: echohf's Auth middleware did not see this request.",
+	err:    ErrNoAuth,
+}
 
-// enter reads what Auth left on c: the login (nil when logged out), and
-// whether c is routed to one of echohf's own routes, which a guard always
-// lets through. err is the answer when Auth did not see c.
-func (g *guard) enter(c echo.Context) (info *OAuthInfo, own bool, err error) {
-	if info = Info(c); info != nil {
-		return info, info.owner != nil && info.owner.ownRoute(c), nil
-	}
-	switch o := c.Get(ownerKey).(type) {
-	case *OAuth:
-		return nil, o.ownRoute(c), nil
-	case skipped:
-		if o.o.ownRoute(c) {
-			return nil, true, nil
+// decide is g's answer to r, routed to route (its route path), given what
+// Auth left on it: the zero reply lets r go on. echohf's own routes always
+// go on; a login goes on when g admits it; a logged-out request is sent to
+// login (or refused with 401); a request Auth did not see gets 500.
+func (g *guard) decide(s seen, r *http.Request, route string) reply {
+	switch {
+	case s.o != nil && s.o.ownRoute(route):
+		return reply{}
+	case s.info != nil:
+		if g.admit == nil {
+			return reply{}
 		}
-		g.report(&g.skipped, o.o, g.name+" ran on a request that Auth's Skipper skipped, so it cannot tell who is logged in; skip the request in the guard as well, or let Auth see it", c)
-	default:
-		g.report(&g.noAuth, nil, g.name+" ran without echohf's Auth before it, so it cannot tell who is logged in; install Auth first: e.Use(o.Auth(), guard)", c)
+		return g.admit(s.info)
+	case s.o == nil:
+		g.report(&g.noAuth, nil, g.name+" ran without echohf's Auth before it, so it cannot tell who is logged in; install Auth first: e.Use(o.Auth(), guard)", route)
+		return noAuthReply
+	case s.skipped:
+		g.report(&g.skipped, s.o, g.name+" ran on a request that Auth's Skipper skipped, so it cannot tell who is logged in; skip the request in the guard as well, or let Auth see it", route)
+		return noAuthReply
 	}
-	return nil, false, echo.NewHTTPError(http.StatusInternalServerError,
-		"This page needs sign-in, but the server is misconfigured: echohf's Auth middleware did not see this request.").WithInternal(ErrNoAuth)
+	return s.o.loginRequired(r)
 }
 
 // report logs msg the first time done is set, to the guard's logger, else
 // owner's, else slog.Default().
-func (g *guard) report(done *atomic.Bool, owner *OAuth, msg string, c echo.Context) {
+func (g *guard) report(done *atomic.Bool, owner *OAuth, msg, route string) {
 	if done.Swap(true) {
 		return
 	}
@@ -113,15 +85,15 @@ func (g *guard) report(done *atomic.Bool, owner *OAuth, msg string, c echo.Conte
 	if l == nil {
 		l = slog.Default()
 	}
-	l.Error("echohf: "+msg, "path", c.Path())
+	l.Error("echohf: "+msg, "path", route)
 }
 
-// loginRequired sends a browser to login and answers an API call with 401.
-func loginRequired(c echo.Context) error {
-	if isNavigation(c.Request()) {
-		return c.Redirect(http.StatusFound, LoginURL(c, c.Request().URL.RequestURI()))
+// loginRequired sends a browser to o's login and answers an API call with 401.
+func (o *OAuth) loginRequired(r *http.Request) reply {
+	if isNavigation(r) {
+		return redirect(o.LoginURL(r.URL.RequestURI()))
 	}
-	return echo.NewHTTPError(http.StatusUnauthorized, "Please sign in to see this page.").WithInternal(ErrLoginRequired)
+	return reply{status: http.StatusUnauthorized, msg: "Please sign in to see this page.", err: ErrLoginRequired}
 }
 
 // isNavigation tells a browser loading a page from a script or API call.
@@ -153,99 +125,61 @@ func roleRank(role *string) int {
 	return slices.Index(roles, *role)
 }
 
-// RequireOrgConfig configures the RequireOrg guard.
-type RequireOrgConfig struct {
-	// Skipper skips the guard. Optional. Default middleware.DefaultSkipper.
-	Skipper middleware.Skipper
-	// Orgs are the organizations that grant access, by handle
-	// (preferred_username) or by id (sub, 24 hexadecimal digits, matched
-	// against ids only); membership of any one is enough. Required.
-	Orgs []string
-	// MinRole is the least role in the organization that grants access:
-	// RoleRead < RoleContributor < RoleWrite < RoleAdmin. Optional. Default
-	// "": any member.
-	MinRole string
-	// RefuseRestricted refuses an organization whose securityRestrictions
-	// is not empty (the session does not meet the organization's IP, token,
-	// MFA or SSO policy). Optional. Default false.
-	RefuseRestricted bool
-	// Logger receives the line that reports the guard running without Auth
-	// (once per guard). Optional. Default: the Logger of the OAuth whose
-	// Auth skipped the request, else slog.Default().
-	Logger *slog.Logger
+// orgRule is a checked RequireOrg configuration.
+type orgRule struct {
+	orgs             []string // as the configuration names them, empty names dropped
+	minRole          string
+	minRank          int // below every role's rank without a MinRole, unknown roles (-1) included
+	refuseRestricted bool
 }
 
-// RequireOrg returns a guard for routes reserved to members of one of orgs
-// (handles or ids). It must run after Auth. Logged-out requests are treated
-// as by RequireLogin; logged-in non-members get 403 (ErrNotMember), and with
-// MinRole, members whose role is too low get 403 saying which role the page
-// needs (ErrRoleTooLow). Like RequireLogin, it never guards echohf's own
-// routes and answers 500 when Auth did not see the request.
-func RequireOrg(orgs ...string) echo.MiddlewareFunc {
-	return RequireOrgWithConfig(RequireOrgConfig{Orgs: orgs})
-}
-
-// RequireOrgWithConfig returns a RequireOrg guard with cfg. It panics when
-// cfg names no organization or an unknown role, as Echo's WithConfig
-// constructors do for invalid configurations.
-func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
-	minRank := -1 // below every role's rank, unknown roles (-1) included
-	if cfg.MinRole != "" {
-		minRank = roleRank(&cfg.MinRole)
-		if minRank < 0 {
-			panic("echohf: RequireOrg MinRole must be read, contributor, write or admin")
+// newOrgRule checks a RequireOrg configuration: at least one organization,
+// and a known role if any.
+func newOrgRule(orgs []string, minRole string, refuseRestricted bool) (orgRule, error) {
+	r := orgRule{minRole: minRole, minRank: -1, refuseRestricted: refuseRestricted}
+	if minRole != "" {
+		r.minRank = roleRank(&minRole)
+		if r.minRank < 0 {
+			return orgRule{}, fmt.Errorf("%w: RequireOrg MinRole %q is not read, contributor, write or admin", ErrConfig, minRole)
 		}
 	}
-	if cfg.Skipper == nil {
-		cfg.Skipper = middleware.DefaultSkipper
-	}
-	var orgs []string
-	for _, org := range cfg.Orgs {
+	for _, org := range orgs {
 		if org != "" {
-			orgs = append(orgs, org)
+			r.orgs = append(r.orgs, org)
 		}
 	}
-	if len(orgs) == 0 {
-		panic("echohf: RequireOrg needs at least one organization")
+	if len(r.orgs) == 0 {
+		return orgRule{}, fmt.Errorf("%w: RequireOrg needs at least one organization", ErrConfig)
 	}
-	g := &guard{name: "RequireOrg", logger: cfg.Logger}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if cfg.Skipper(c) {
-				return next(c)
+	return r, nil
+}
+
+// admit lets info through when the user is a member of one of the
+// organizations with the role and restrictions the rule asks for, and
+// otherwise answers 403: ErrRoleTooLow when the role is what is missing,
+// else ErrNotMember.
+func (r orgRule) admit(info *OAuthInfo) reply {
+	var low *OAuthOrgInfo // the first org the user is in with too low a role
+	var lowName string    // as the configuration names it
+	for _, name := range r.orgs {
+		org := info.UserInfo.Org(name)
+		switch {
+		case org == nil:
+			continue
+		case roleRank(org.RoleInOrg) < r.minRank:
+			if low == nil {
+				low, lowName = org, name
 			}
-			info, own, err := g.enter(c)
-			switch {
-			case own:
-				return next(c)
-			case err != nil:
-				return err
-			case info == nil:
-				return loginRequired(c)
-			}
-			var low *OAuthOrgInfo // the first org the user is in with too low a role
-			var lowName string    // as cfg.Orgs names it
-			for _, name := range orgs {
-				org := info.UserInfo.Org(name)
-				switch {
-				case org == nil:
-					continue
-				case roleRank(org.RoleInOrg) < minRank:
-					if low == nil {
-						low, lowName = org, name
-					}
-					continue
-				case cfg.RefuseRestricted && len(org.SecurityRestrictions) > 0:
-					continue
-				}
-				return next(c)
-			}
-			if low != nil {
-				return echo.NewHTTPError(http.StatusForbidden, roleMessage(cfg.MinRole, lowName, low)).WithInternal(ErrRoleTooLow)
-			}
-			return echo.NewHTTPError(http.StatusForbidden, "This page is reserved to members of "+strings.Join(orgs, ", ")+".").WithInternal(ErrNotMember)
+			continue
+		case r.refuseRestricted && len(org.SecurityRestrictions) > 0:
+			continue
 		}
+		return reply{}
 	}
+	if low != nil {
+		return reply{status: http.StatusForbidden, msg: roleMessage(r.minRole, lowName, low), err: ErrRoleTooLow}
+	}
+	return reply{status: http.StatusForbidden, msg: "This page is reserved to members of " + strings.Join(r.orgs, ", ") + ".", err: ErrNotMember}
 }
 
 // roleMessage tells a member of org (named name in the guard's

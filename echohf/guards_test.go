@@ -3,6 +3,7 @@ package echohf
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -341,20 +342,63 @@ func TestGuardsInMockMode(t *testing.T) {
 	}
 }
 
-func TestRequireOrgConfigPanics(t *testing.T) {
+// TestGuardConfigs: a guard's ToMiddleware returns an error matching
+// ErrConfig for an invalid configuration, and its WithConfig constructor
+// panics with that error, as Echo's middleware do; a valid configuration
+// gives a guard that works.
+func TestGuardConfigs(t *testing.T) {
 	t.Parallel()
-	for name, cfg := range map[string]RequireOrgConfig{
-		"no orgs":      {},
-		"unknown role": {Orgs: []string{"a"}, MinRole: "owner"},
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: RequireOrgWithConfig did not panic", name)
-				}
+	tests := []struct {
+		name       string
+		build      func() (echo.MiddlewareFunc, error)
+		withConfig func() echo.MiddlewareFunc
+		wantErr    string // a part of the error; "" for a valid configuration
+		wantStatus int    // a logged-out API call's answer from a valid guard
+	}{
+		{"RequireLogin, zero config", RequireLoginConfig{}.ToMiddleware,
+			func() echo.MiddlewareFunc { return RequireLoginWithConfig(RequireLoginConfig{}) }, "", http.StatusUnauthorized},
+		{"RequireOrg", RequireOrgConfig{Orgs: []string{"acme"}, MinRole: RoleWrite}.ToMiddleware,
+			func() echo.MiddlewareFunc {
+				return RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"acme"}, MinRole: RoleWrite})
+			}, "", http.StatusUnauthorized},
+		{"RequireOrg, no orgs", RequireOrgConfig{}.ToMiddleware,
+			func() echo.MiddlewareFunc { return RequireOrgWithConfig(RequireOrgConfig{}) }, "at least one organization", 0},
+		{"RequireOrg, empty org names", RequireOrgConfig{Orgs: []string{"", ""}}.ToMiddleware,
+			func() echo.MiddlewareFunc { return RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"", ""}}) }, "at least one organization", 0},
+		{"RequireOrg, unknown role", RequireOrgConfig{Orgs: []string{"a"}, MinRole: "owner"}.ToMiddleware,
+			func() echo.MiddlewareFunc {
+				return RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"a"}, MinRole: "owner"})
+			}, "MinRole", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mw, err := tt.build()
+			var panicked any
+			func() {
+				defer func() { panicked = recover() }()
+				tt.withConfig()
 			}()
-			RequireOrgWithConfig(cfg)
-		}()
+			if tt.wantErr != "" {
+				if mw != nil || !errors.Is(err, ErrConfig) || !strings.Contains(fmt.Sprint(err), tt.wantErr) {
+					t.Fatalf("ToMiddleware() = %v, %v; want no middleware and an ErrConfig error about %q", mw != nil, err, tt.wantErr)
+				}
+				if p, _ := panicked.(error); p == nil || p.Error() != err.Error() || !errors.Is(p, ErrConfig) {
+					t.Errorf("WithConfig panicked with %v; want ToMiddleware's error, %v", panicked, err)
+				}
+				return
+			}
+			if err != nil || mw == nil || panicked != nil {
+				t.Fatalf("ToMiddleware() = %v, %v; WithConfig panicked with %v; want a guard", mw != nil, err, panicked)
+			}
+			a := serveApp(t, Config{Mode: ModeMock}, serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+				o.Attach(e)
+				e.GET("/guarded", func(c echo.Context) error { return c.String(http.StatusOK, "in") }, mw)
+			}})
+			if f := fetch(t, plainClient(), a.URL+"/guarded", "Accept", "application/json"); f.StatusCode != tt.wantStatus {
+				t.Errorf("logged-out GET /guarded = %d %s; want %d", f.StatusCode, f.body, tt.wantStatus)
+			}
+		})
 	}
 }
 

@@ -65,6 +65,15 @@ func newApp(t testing.TB, cfg Config) *app {
 	return serveApp(t, cfg, serveOpts{})
 }
 
+// clockedApp is newApp(t, realConfig(prov)) with a clock the test moves.
+func clockedApp(t testing.TB, prov *mock.Server) (*app, *testClock) {
+	t.Helper()
+	clk := &testClock{}
+	cfg := realConfig(prov)
+	cfg.Now = clk.Now
+	return newApp(t, cfg), clk
+}
+
 // browser is an http.Client with a cookie jar that follows redirects and
 // records every URL it visits.
 type browser struct {

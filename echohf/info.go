@@ -3,8 +3,6 @@ package echohf
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/labstack/echo/v4"
 )
 
 // OAuthInfo is a logged-in user's OAuth session: the counterpart of
@@ -111,17 +109,6 @@ type OAuthOrgInfo struct {
 	// session does not satisfy ("ip", "token-policy", "mfa", "sso"); nil
 	// when the provider did not send the list, empty when it sent [].
 	SecurityRestrictions []string `json:"securityRestrictions,omitzero"`
-}
-
-// infoKey is the echo.Context key under which Auth stores the *OAuthInfo.
-const infoKey = "echohf.info"
-
-// Info returns the OAuthInfo that Auth found on the request, or nil when the
-// request is logged out (or Auth is not installed). It is the counterpart of
-// parse_huggingface_oauth. The value is shared: do not modify it.
-func Info(c echo.Context) *OAuthInfo {
-	info, _ := c.Get(infoKey).(*OAuthInfo)
-	return info
 }
 
 // parseUserInfo reads a userinfo document leniently: unknown fields are

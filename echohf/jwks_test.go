@@ -18,10 +18,7 @@ import (
 func TestJWKSFetchedOnce(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 	for i := range 5 {
 		newBrowser(t).mustLogin(t, a)
 		if n := prov.Requests(mock.EndpointJWKS); n != 1 {
@@ -51,10 +48,7 @@ func TestJWKSFetchedOnce(t *testing.T) {
 func TestJWKSRotationAfterUnknownKID(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.SetFaults(mock.Faults{UnknownKID: true})
 	clk.Advance(2 * jwksRefreshFloor)
@@ -76,10 +70,7 @@ func TestJWKSRotationAfterUnknownKID(t *testing.T) {
 func TestJWKSUnknownKIDFlood(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.SetFaults(mock.Faults{UnknownKID: true}) // a fresh kid in every id_token
 	clk.Advance(2 * jwksRefreshFloor)
@@ -145,10 +136,7 @@ func TestJWKSRefusedKIDRemembered(t *testing.T) {
 func TestJWKSRefusedKIDsBounded(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	keys := a.oauth.prov.Load().keys
 	clk.Advance(2 * jwksRefreshFloor)
@@ -184,10 +172,7 @@ func TestJWKSRefusedKIDsBounded(t *testing.T) {
 func TestJWKSFailedRefreshRetried(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.RotateKey()
 	prov.SetFaults(mock.Faults{JWKSStatus: http.StatusServiceUnavailable})
@@ -208,10 +193,7 @@ func TestJWKSFailedRefreshRetried(t *testing.T) {
 func TestJWKSConcurrentRotation(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	a := newApp(t, cfg)
+	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.RotateKey()
 	clk.Advance(2 * jwksRefreshFloor)

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-
-	"github.com/labstack/echo/v4"
 )
 
 // Mock mode lets nobody in on the strength of the request alone: a proxy
@@ -73,20 +71,19 @@ func (o *OAuth) MockLoginURL(target string) string {
 // cookie. A request with the key in its query gets the cookie and is sent
 // to the same route without the key, so that the key stays out of the
 // address bar, the login target and later Referer headers. done reports
-// that mockGate answered the request itself; err is then its answer.
-func (o *OAuth) mockGate(c echo.Context, route string) (done bool, err error) {
-	req := c.Request()
-	if !o.mockAllowed(req) {
-		return true, o.fail(c, http.StatusForbidden, msgMockLocalOnly, nil)
+// that mockGate answered the request itself; rep is then its answer.
+func (o *OAuth) mockGate(w http.ResponseWriter, r *http.Request, route string) (rep reply, done bool) {
+	if !o.mockAllowed(r) {
+		return o.fail(route, http.StatusForbidden, msgMockLocalOnly, nil), true
 	}
-	q := req.URL.Query()
+	q := r.URL.Query()
 	if keys, ok := q[paramMockKey]; ok {
 		if len(keys) != 1 || subtle.ConstantTimeCompare([]byte(keys[0]), []byte(o.mockKey)) != 1 {
-			return true, o.fail(c, http.StatusForbidden, msgMockKey, errMockKey)
+			return o.fail(route, http.StatusForbidden, msgMockKey, errMockKey), true
 		}
 		// Secure follows the deployment like the session cookie's: mock mode
 		// normally serves plain http on localhost.
-		http.SetCookie(c.Response(), &http.Cookie{ //nolint:gosec // G124: see above
+		http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: see above
 			Name:     mockCookieName,
 			Value:    o.mockCookie,
 			Path:     o.prefix + path.Dir(LoginPath), // the three routes
@@ -99,13 +96,13 @@ func (o *OAuth) mockGate(c echo.Context, route string) (done bool, err error) {
 		if len(q) > 0 {
 			u += "?" + q.Encode()
 		}
-		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-		return true, c.Redirect(http.StatusFound, u)
+		w.Header().Set("Cache-Control", "no-store")
+		return redirect(u), true
 	}
-	for _, ck := range req.CookiesNamed(mockCookieName) {
+	for _, ck := range r.CookiesNamed(mockCookieName) {
 		if subtle.ConstantTimeCompare([]byte(ck.Value), []byte(o.mockCookie)) == 1 {
-			return false, nil
+			return reply{}, false
 		}
 	}
-	return true, o.fail(c, http.StatusForbidden, msgMockKey, errMockNoKey)
+	return o.fail(route, http.StatusForbidden, msgMockKey, errMockNoKey), true
 }

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-
-	"github.com/labstack/echo/v4"
 )
 
 // mockAllowed reports whether mock login may answer r, unless
@@ -59,12 +57,11 @@ func forwardingHeader(name string) bool {
 
 // mockCallback mints a session for the mocked user, as the reference's
 // mock mode does, with no provider involved.
-func (o *OAuth) mockCallback(c echo.Context) error {
-	if done, err := o.mockGate(c, CallbackPath); done {
-		return err
+func (o *OAuth) mockCallback(w http.ResponseWriter, r *http.Request) reply {
+	if rep, done := o.mockGate(w, r, CallbackPath); done {
+		return rep
 	}
-	req := c.Request()
-	user := o.mockUser(req.Context())
+	user := o.mockUser(r.Context())
 	token := "hf_oauth_mock_" + randomString(16)
 	if o.cfg.MockCarryHFToken && o.cfg.HFToken != "" {
 		token = o.cfg.HFToken
@@ -75,8 +72,8 @@ func (o *OAuth) mockCallback(c echo.Context) error {
 		UserInfo:             user,
 		Scope:                "openid profile",
 	}
-	if err := o.saveSession(c.Response(), req, info); err != nil {
-		return o.fail(c, http.StatusInternalServerError, "Mock sign-in failed: the session could not be stored.", err)
+	if err := o.saveSession(w, r, info); err != nil {
+		return o.fail(CallbackPath, http.StatusInternalServerError, "Mock sign-in failed: the session could not be stored.", err)
 	}
-	return c.Redirect(http.StatusFound, SanitizeTarget(c.QueryParam(paramTarget)))
+	return redirect(SanitizeTarget(r.URL.Query().Get(paramTarget)))
 }

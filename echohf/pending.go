@@ -5,6 +5,18 @@ import (
 	"sort"
 )
 
+// pending is what a login cookie carries between the redirect to the
+// provider and the callback. It keeps the state's SHA-256, not the state:
+// the callback has the state from its query, and the cookie stays the same
+// small size whatever target and org ids the state carries.
+type pending struct {
+	StateHash []byte `json:"h"`
+	Nonce     string `json:"n"`
+	Verifier  string `json:"v"`
+	Redirect  string `json:"r"` // the redirect_uri sent to the provider
+	Created   int64  `json:"c"` // Unix nanoseconds, to evict the oldest pending login
+}
+
 // maxLoginSetCookies bounds the Set-Cookie lines of a login's answer,
 // the new login cookie included, whatever cookies the request carries.
 const maxLoginSetCookies = 16

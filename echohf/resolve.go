@@ -9,14 +9,13 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // ErrConfig is matched (errors.Is) by every error that New, NewFromEnv,
 // Default and Config.FromEnv return for an invalid configuration. The
 // error's text names every bad or missing setting at once, each by its
-// Config field and its environment variable.
+// Config field and its environment variable. The guards' ToMiddleware
+// methods return it too, for a guard configuration that cannot work.
 var ErrConfig = errors.New("echohf: invalid configuration")
 
 // minSecretLen is the shortest session secret accepted: 32 bytes, the
@@ -111,9 +110,6 @@ func httpURL(v string) bool {
 func (c Config) resolve(p *configError) resolved {
 	c.checkValues(p)
 	r := resolved{Config: c}
-	if r.Skipper == nil {
-		r.Skipper = middleware.DefaultSkipper
-	}
 	r.Prefix = normalizePrefix(r.Prefix)
 	r.mode = ModeMock
 	if c.Mode == ModeReal || c.Mode == ModeAuto && c.SpaceID != "" {

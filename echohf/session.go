@@ -1,8 +1,12 @@
 package echohf
 
 import (
+	"errors"
+	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/echohf/echohf/jwtstore"
 )
 
 // session is what the session cookie carries, signed by jwtstore. The
@@ -25,6 +29,24 @@ type session struct {
 // session never outlives its token.
 func (s *session) live(now time.Time) bool {
 	return s != nil && now.Unix() < s.Expires
+}
+
+// authenticate returns the login r's session cookie holds, or nil when r
+// is logged out. It does no network I/O. The cookies of an invalid or
+// expired session are expired on w, so the browser drops them. A session
+// ends the moment its access token does: Leeway allows for clock skew on
+// the cookie's times, not on the end of the token's life.
+func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
+	s, err := o.sessions.Load(r)
+	if err == nil && s.live(o.cfg.Now()) {
+		if info := o.infoOf(s); info != nil {
+			return info
+		}
+	}
+	if err == nil || errors.Is(err, jwtstore.ErrInvalid) || errors.Is(err, jwtstore.ErrExpired) {
+		o.sessions.Clear(w, r)
+	}
+	return nil
 }
 
 // infoOf returns the OAuthInfo of a verified session, or nil when its
@@ -53,14 +75,60 @@ func (o *OAuth) infoOf(s *session) *OAuthInfo {
 	return s.info.Load()
 }
 
-// pending is what a login cookie carries between the redirect to the
-// provider and the callback. It keeps the state's SHA-256, not the state:
-// the callback has the state from its query, and the cookie stays the same
-// small size whatever target and org ids the state carries.
-type pending struct {
-	StateHash []byte `json:"h"`
-	Nonce     string `json:"n"`
-	Verifier  string `json:"v"`
-	Redirect  string `json:"r"` // the redirect_uri sent to the provider
-	Created   int64  `json:"c"` // Unix nanoseconds, to evict the oldest pending login
+// saveSession seals the access token and mints the session cookie. A
+// session too large for the cookies loses its organizations' avatars, then
+// as many organizations as it must.
+func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthInfo) error {
+	sealed, err := o.sealer.Seal([]byte(info.AccessToken))
+	if err != nil {
+		return err
+	}
+	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
+	// The cookie expires with the access token. jwtstore accepts it Leeway
+	// longer (clock skew), but Auth ends the session at s.Expires exactly.
+	expires := time.Unix(s.Expires, 0)
+	err = o.sessions.Save(w, r, s, expires)
+	if !errors.Is(err, jwtstore.ErrTooLarge) {
+		return err
+	}
+	// A member of very many organizations: drop their avatars, then keep
+	// as many organizations as fit (found by bisection; a Save that fails
+	// writes nothing). A missing org can only make RequireOrg refuse.
+	all := len(s.User.Orgs)
+	orgs := make([]OAuthOrgInfo, all)
+	for i, org := range s.User.Orgs {
+		org.Picture = ""
+		orgs[i] = org
+	}
+	lo, hi := -1, all // the largest count known to fit, the smallest known not to
+	for lo+1 < hi {
+		n := (lo + hi + 1) / 2
+		s.User.Orgs = orgs[:n]
+		if err = o.sessions.Save(discard{http.Header{}}, nil, s, expires); err == nil { // a probe: no stale cookies to expire
+			lo = n
+		} else if errors.Is(err, jwtstore.ErrTooLarge) {
+			hi = n
+		} else {
+			return err
+		}
+	}
+	if lo < 0 {
+		return err
+	}
+	s.User.Orgs = orgs[:lo]
+	o.cfg.Logger.Warn("echohf: session too large for cookies: organization avatars dropped and organizations truncated", "kept", lo, "orgs", all)
+	return o.sessions.Save(w, r, s, expires)
 }
+
+// discard is a ResponseWriter that drops everything: saveSession probes
+// which sessions fit with it.
+type discard struct{ h http.Header }
+
+// Header returns headers that are thrown away.
+func (d discard) Header() http.Header { return d.h }
+
+// Write drops p.
+func (d discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// WriteHeader drops the status.
+func (d discard) WriteHeader(int) {}

@@ -3,7 +3,6 @@ package echohf
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,8 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/echohf/echohf/jwtstore"
 )
@@ -56,6 +53,7 @@ type OAuth struct {
 	provErr     error
 	provRetryAt time.Time
 
+	attached   atomic.Bool // the routes are registered
 	whoamiWarn sync.Once
 	mockKey    string // mock mode only: the key of MockLoginURL
 	mockCookie string // mock mode only: the cookie value that stands for it
@@ -165,70 +163,13 @@ func (o *OAuth) Close() { o.cancel() }
 // Mode reports whether o runs the real flow or mock mode.
 func (o *OAuth) Mode() Mode { return o.cfg.mode }
 
-// Attach registers the login, callback and logout routes on e under the
-// configured prefix.
-func (o *OAuth) Attach(e *echo.Echo) {
-	o.register(e.GET)
-}
-
-// AttachGroup registers the routes on g, under the configured prefix
-// inside the group. Links built by the guards and LoginURL use the group's
-// full path.
-func (o *OAuth) AttachGroup(g *echo.Group) {
-	o.register(g.GET)
-}
-
-func (o *OAuth) register(get func(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route) {
-	r := get(o.cfg.Prefix+LoginPath, o.login)
-	get(o.cfg.Prefix+CallbackPath, o.callback)
-	get(o.cfg.Prefix+LogoutPath, o.logout)
-	// Routes are registered before serving starts, so this write happens
-	// before any request reads o.prefix.
-	o.prefix = strings.TrimSuffix(r.Path, LoginPath)
-}
-
-// ownerKey is the echo.Context key under which Auth stores its *OAuth, for
-// the guards and LoginURL.
-const ownerKey = "echohf.owner"
-
-// Auth returns the middleware that reads the session cookie on every
-// request and makes the login available to Info. It does no network I/O.
-// A missing, invalid or expired session leaves the request logged out; the
-// cookies of an invalid or expired one are expired so the browser drops them.
-// A session expires the moment its access token does: Leeway allows for
-// clock skew on the times of the cookie and of the id_token, not on the end
-// of the access token's life.
-func (o *OAuth) Auth() echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if o.cfg.Skipper(c) {
-				c.Set(ownerKey, skipped{o}) // for the guards and LoginURL
-				return next(c)
-			}
-			req := c.Request()
-			s, err := o.sessions.Load(req)
-			if err == nil && s.live(o.cfg.Now()) {
-				if info := o.infoOf(s); info != nil {
-					c.Set(infoKey, info) // info names o for ownerOf
-					return next(c)
-				}
-			}
-			c.Set(ownerKey, o)
-			if err == nil || errors.Is(err, jwtstore.ErrInvalid) || errors.Is(err, jwtstore.ErrExpired) {
-				o.sessions.Clear(c.Response(), req)
-			}
-			return next(c)
-		}
-	}
-}
-
 // LoginURL returns the path of o's login route that comes back to target
 // (sanitized) and, when orgIDs are given, asks the user for access to those
 // organizations (the authorize URL's orgIds parameter).
 func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
 	q := make([]string, 0, 2)
 	if target != "" {
-		q = append(q, "_target_url="+url.QueryEscape(SanitizeTarget(target)))
+		q = append(q, paramTarget+"="+url.QueryEscape(SanitizeTarget(target)))
 	}
 	var ids []string
 	for _, id := range orgIDs {
@@ -237,7 +178,7 @@ func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
 		}
 	}
 	if len(ids) > 0 {
-		q = append(q, "orgIds="+strings.Join(ids, ","))
+		q = append(q, paramOrgIDs+"="+strings.Join(ids, ","))
 	}
 	u := o.prefix + LoginPath
 	if len(q) > 0 {
@@ -250,45 +191,15 @@ func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
 func (o *OAuth) LogoutURL(target string) string {
 	u := o.prefix + LogoutPath
 	if target != "" {
-		u += "?_target_url=" + url.QueryEscape(SanitizeTarget(target))
+		u += "?" + paramTarget + "=" + url.QueryEscape(SanitizeTarget(target))
 	}
 	return u
 }
 
-// LoginURL returns the login path of the OAuth whose Auth middleware
-// handled c, or the default path when Auth is not installed. See
-// OAuth.LoginURL.
-func LoginURL(c echo.Context, target string, orgIDs ...string) string {
-	return ownerOf(c).LoginURL(target, orgIDs...)
-}
-
-// LogoutURL returns the logout path of the OAuth whose Auth middleware
-// handled c, or the default path when Auth is not installed.
-func LogoutURL(c echo.Context, target string) string {
-	return ownerOf(c).LogoutURL(target)
-}
-
-// bare stands in for an OAuth when none handled the request: only its
-// prefix is used, to build default links.
-var bare = &OAuth{}
-
-func ownerOf(c echo.Context) *OAuth {
-	if info := Info(c); info != nil && info.owner != nil {
-		return info.owner
-	}
-	switch o := c.Get(ownerKey).(type) {
-	case *OAuth:
-		return o
-	case skipped:
-		return o.o
-	}
-	return bare
-}
-
-// ownRoute reports whether c is routed to o's login, callback or logout
-// route, which the guards never guard.
-func (o *OAuth) ownRoute(c echo.Context) bool {
-	p, ok := strings.CutPrefix(c.Path(), o.prefix)
+// ownRoute reports whether route, a request's route path, is o's login,
+// callback or logout route, which the guards never guard.
+func (o *OAuth) ownRoute(route string) bool {
+	p, ok := strings.CutPrefix(route, o.prefix)
 	return ok && (p == LoginPath || p == CallbackPath || p == LogoutPath)
 }
 
@@ -306,26 +217,4 @@ var (
 func Default() (*OAuth, error) {
 	defaultOnce.Do(func() { defaultOAuth, defaultErr = NewFromEnv(Config{}) })
 	return defaultOAuth, defaultErr
-}
-
-// Attach registers the login, callback and logout routes of the default
-// OAuth on e. It panics when the environment is invalid (a Space without
-// `hf_oauth: true`, say): the error names what is missing. Use New and
-// OAuth.Attach to handle the error yourself.
-func Attach(e *echo.Echo) {
-	mustDefault().Attach(e)
-}
-
-// Auth returns the default OAuth's session middleware. It panics when the
-// environment is invalid, like Attach.
-func Auth() echo.MiddlewareFunc {
-	return mustDefault().Auth()
-}
-
-func mustDefault() *OAuth {
-	o, err := Default()
-	if err != nil {
-		panic(err)
-	}
-	return o
 }

@@ -3,11 +3,7 @@ package echohf
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -206,15 +202,9 @@ func (k *keySource) refuseKID(id [32]byte) {
 
 // failure describes a failed JWKS fetch for the log.
 func (k *keySource) failure(err error) error {
-	what := "sent an unusable key set"
-	var se *statusError
-	switch {
-	case errors.As(err, &se):
-		what = fmt.Sprintf("answered %d", se.code)
-	case errors.Is(err, errTooLarge):
-		what = "sent a body over 1 MiB"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.As(err, new(net.Error)):
-		what = transportError(err)
+	what, ok := fetchFailure(err)
+	if !ok {
+		what = "sent an unusable key set"
 	}
 	return &providerError{step: "jwks", host: k.host, what: what, kind: errProvider}
 }
@@ -229,87 +219,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// errTooLarge reports a provider answer over maxDocSize.
-var errTooLarge = errors.New("echohf: provider answer over 1 MiB")
-
-// statusError reports a JWKS answer other than 200.
-type statusError struct{ code int }
-
-func (e *statusError) Error() string { return fmt.Sprintf("echohf: JWKS answered %d", e.code) }
-
-// jwksClient is what jwk.Cache fetches the JWKS with: Config.HTTPClient,
-// with a non-200 answer turned into a statusError and the body cut off
-// with errTooLarge past maxDocSize, so that an oversized key set fails the
-// fetch instead of being read without bound. jwk.Cache gives its fetches
-// no context, so a client without a Timeout gets Config.Timeout, and the
-// OAuth's context ends fetches at Close.
-type jwksClient struct {
-	ctx context.Context
-	c   *http.Client
-}
-
-func newJWKSClient(ctx context.Context, c *http.Client, timeout time.Duration) jwksClient {
-	cc := *c
-	if cc.Timeout <= 0 {
-		cc.Timeout = timeout
-	}
-	return jwksClient{ctx: ctx, c: &cc}
-}
-
-// Get fetches u (see jwksClient).
-func (j jwksClient) Get(u string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(j.ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	res, err := j.c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if res.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))
-		res.Body.Close()
-		return nil, &statusError{code: res.StatusCode}
-	}
-	res.Body = &capReader{body: res.Body, left: maxDocSize}
-	return res, nil
-}
-
-// capReader reads at most left bytes of body and fails with errTooLarge
-// beyond. It closes body at its end or on the first error, since
-// jwk.Cache never closes the bodies it reads.
-type capReader struct {
-	body io.ReadCloser
-	left int64
-	err  error
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if c.err != nil {
-		return 0, c.err
-	}
-	if int64(len(p)) > c.left+1 {
-		p = p[:c.left+1] // one byte past the cap tells a body at the cap from one over
-	}
-	n, err := c.body.Read(p)
-	c.left -= int64(n)
-	if c.left < 0 {
-		n, err = n+int(c.left), errTooLarge
-	}
-	if err != nil {
-		c.err = err
-		c.body.Close()
-	}
-	return n, err
-}
-
-// Close closes the body.
-func (c *capReader) Close() error {
-	if c.err == nil {
-		c.err = http.ErrBodyReadAfterClose
-	}
-	return c.body.Close()
 }

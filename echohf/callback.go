@@ -1,0 +1,195 @@
+package echohf
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// defaultTokenLifetime applies when the provider gives no expires_in, and
+// to mock sessions (the reference's 8 hours).
+const defaultTokenLifetime = 8 * time.Hour
+
+// callback completes a sign-in: it checks the state against the login
+// cookie (and consumes the cookie), exchanges the code, verifies the
+// id_token, reads userinfo, mints the session and redirects to the target.
+// In mock mode it signs the mocked user in (mockCallback).
+func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
+	if o.cfg.mode == ModeMock {
+		return o.mockCallback(w, r)
+	}
+	q := r.URL.Query()
+	state := q.Get("state")
+	st, ok := parseState(state)
+	if !ok {
+		return o.fail(CallbackPath, http.StatusBadRequest, msgBadState, nil)
+	}
+	store, err := o.logins.Sub(st.id)
+	if err != nil {
+		return o.fail(CallbackPath, http.StatusBadRequest, msgBadState, nil)
+	}
+	pend, err := store.Load(r)
+	matched := err == nil && subtle.ConstantTimeCompare(pend.StateHash, stateHash(state)) == 1
+	store.Clear(w, r) // a login cookie is consumed once, whatever happens next
+	if e := q.Get("error"); e != "" {
+		if e == "access_denied" {
+			return o.fail(CallbackPath, http.StatusForbidden, "Sign-in was canceled: access to your Hugging Face account was not granted.", ErrAccessDenied)
+		}
+		return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the provider answered with an error.", fmt.Errorf("provider error %q", safeToken(e)))
+	}
+	if !matched {
+		return o.retryLogin(st)
+	}
+	code := q.Get("code")
+	if code == "" {
+		return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the callback has no authorization code.", nil)
+	}
+	p, err := o.providerFor(r.Context())
+	if err != nil {
+		return o.fail(CallbackPath, http.StatusServiceUnavailable, msgUnavailable, err)
+	}
+	info, err := o.complete(r.Context(), p, pend, state, code)
+	if err != nil {
+		switch {
+		case errors.Is(err, errVerify):
+			return o.fail(CallbackPath, http.StatusUnauthorized, "Sign-in failed: the identity returned by Hugging Face could not be verified.", err)
+		case errors.Is(err, errGrant):
+			return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the authorization code was refused (it may have expired). Please sign in again.", err)
+		default:
+			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider did not answer properly. Please try again.", err)
+		}
+	}
+	if err := o.saveSession(w, r, info); err != nil {
+		return o.fail(CallbackPath, http.StatusInternalServerError, "Sign-in failed: the session could not be stored.", err)
+	}
+	return redirect(st.target) // from the state the login cookie vouched for
+}
+
+// retryLogin follows the reference when a callback arrives without its
+// login cookie (typically third-party cookies blocked in the Space's
+// iframe): back to the same login with the retry counter bumped, and after
+// maxRetries retries, to the Space's own host, outside the iframe.
+func (o *OAuth) retryLogin(st loginState) reply {
+	retries := st.retries
+	v := url.Values{paramRedirects: {strconv.Itoa(retries + 1)}}
+	if st.target != "" && st.target != "/" {
+		v.Set(paramTarget, st.target)
+	}
+	if len(st.orgIDs) > 0 {
+		v.Set(paramOrgIDs, strings.Join(st.orgIDs, ","))
+	}
+	u := o.prefix + LoginPath + "?" + v.Encode()
+	if retries >= maxRetries {
+		if o.cfg.SpaceHost == "" || retries >= maxRetries+maxBreakouts {
+			return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the browser did not keep the login cookie. Please allow cookies for this site and try again.", errors.New("state mismatch after retries"))
+		}
+		u = "https://" + o.cfg.SpaceHost + u
+	}
+	o.cfg.Logger.Info("echohf: login cookie missing on callback, retrying login", "retries", retries+1)
+	return redirect(u)
+}
+
+// errGrant reports a code the token endpoint refused (invalid_grant and
+// other 4xx answers).
+var errGrant = errors.New("echohf: authorization code refused")
+
+// complete exchanges the code, verifies the id_token and fetches userinfo.
+func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, code string) (*OAuthInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
+	defer cancel()
+	cfg := p.oauth
+	cfg.RedirectURL = pend.Redirect
+	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient), code, oauth2.VerifierOption(pend.Verifier))
+	if err != nil {
+		return nil, tokenError(p.TokenEndpoint, err)
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	if rawID == "" {
+		return nil, &providerError{step: "token endpoint", host: hostOf(p.TokenEndpoint), what: "sent no id_token", kind: errProvider}
+	}
+	claims, err := o.verifyIDToken(ctx, p, rawID, pend.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	body, err := o.getBody(ctx, "userinfo", p.UserinfoEndpoint, tok.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	user, err := parseUserInfo(body)
+	if err != nil {
+		return nil, &providerError{step: "userinfo", host: hostOf(p.UserinfoEndpoint), what: "sent a document that is not a JSON object", kind: errProvider}
+	}
+	if user.Sub != claims.Sub {
+		return nil, fmt.Errorf("%w: userinfo sub is not the id_token's", errVerify)
+	}
+	fromToken, _ := parseUserInfo(claims.JSON)
+	mergeUser(&user, fromToken)
+	expires := tok.Expiry
+	if expires.IsZero() {
+		expires = o.cfg.Now().Add(defaultTokenLifetime)
+	}
+	scope, _ := tok.Extra("scope").(string)
+	if scope == "" {
+		scope = strings.Join(o.cfg.Scopes, " ")
+	}
+	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: state, Scope: scope}, nil
+}
+
+// tokenError describes a failed code exchange: a 4xx answer is a refused
+// code (errGrant), anything else a provider failure.
+func tokenError(endpoint string, err error) error {
+	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
+	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
+		code := re.Response.StatusCode
+		e.what = strings.TrimSpace(fmt.Sprintf("answered %d %s", code, safeToken(re.ErrorCode)))
+		if code >= 400 && code < 500 {
+			e.kind = errGrant
+		}
+		return e
+	}
+	e.what = transportError(err)
+	return e
+}
+
+// mergeUser fills the fields userinfo left empty from the id_token's claims.
+func mergeUser(u *OAuthUserInfo, from OAuthUserInfo) {
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&u.Name, from.Name)
+	fill(&u.PreferredUsername, from.PreferredUsername)
+	fill(&u.Picture, from.Picture)
+	fill(&u.Profile, from.Profile)
+	if u.Email == nil {
+		u.Email = from.Email
+	}
+	if u.EmailVerified == nil {
+		u.EmailVerified = from.EmailVerified
+	}
+	if u.Website == nil {
+		u.Website = from.Website
+	}
+}
+
+// safeToken keeps an OAuth error code printable and short for logs.
+func safeToken(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, s)
+}
