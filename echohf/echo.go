@@ -215,7 +215,8 @@ type RequireOrgConfig struct {
 	MinRole string
 	// RefuseRestricted refuses an organization whose securityRestrictions
 	// is not empty (the session does not meet the organization's IP, token,
-	// MFA or SSO policy). Optional. Default false.
+	// MFA or SSO policy); such a member gets a 403 naming the policy, whose
+	// error is ErrRestricted. Optional. Default false.
 	RefuseRestricted bool
 	// Logger receives the line that reports the guard running without Auth
 	// (once per guard). Optional. Default: the Logger of the OAuth whose

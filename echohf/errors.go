@@ -19,6 +19,10 @@ var (
 	// organizations whose role there is below MinRole (403). It also matches
 	// ErrNotMember, so handlers written for ErrNotMember still see it.
 	ErrRoleTooLow = fmt.Errorf("%w: role too low", ErrNotMember)
+	// ErrRestricted is returned by RequireOrg with RefuseRestricted for a
+	// member whose session does not meet the organization's security
+	// restrictions (403). It also matches ErrNotMember.
+	ErrRestricted = fmt.Errorf("%w: organization security restrictions not met", ErrNotMember)
 	// ErrNoAuth is returned by the guards when Auth did not run on the
 	// request: not installed, installed after the guard, or skipping the
 	// request with its Skipper. The guard cannot tell who is logged in, and

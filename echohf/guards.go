@@ -157,10 +157,11 @@ func newOrgRule(orgs []string, minRole string, refuseRestricted bool) (orgRule, 
 // admit lets info through when the user is a member of one of the
 // organizations with the role and restrictions the rule asks for, and
 // otherwise answers 403: ErrRoleTooLow when the role is what is missing,
+// ErrRestricted when only the organization's security restrictions are,
 // else ErrNotMember.
 func (r orgRule) admit(info *OAuthInfo) reply {
-	var low *OAuthOrgInfo // the first org the user is in with too low a role
-	var lowName string    // as the configuration names it
+	var low, restricted *OAuthOrgInfo  // the first org the user is in with too low a role, with unmet restrictions
+	var lowName, restrictedName string // as the configuration names them
 	for _, name := range r.orgs {
 		org := info.UserInfo.Org(name)
 		switch {
@@ -172,14 +173,35 @@ func (r orgRule) admit(info *OAuthInfo) reply {
 			}
 			continue
 		case r.refuseRestricted && len(org.SecurityRestrictions) > 0:
+			if restricted == nil {
+				restricted, restrictedName = org, name
+			}
 			continue
 		}
 		return reply{}
 	}
-	if low != nil {
+	switch {
+	case low != nil:
 		return reply{status: http.StatusForbidden, msg: roleMessage(r.minRole, lowName, low), err: ErrRoleTooLow}
+	case restricted != nil:
+		return reply{status: http.StatusForbidden, msg: restrictedMessage(restrictedName, restricted), err: ErrRestricted}
 	}
 	return reply{status: http.StatusForbidden, msg: "This page is reserved to members of " + strings.Join(r.orgs, ", ") + ".", err: ErrNotMember}
+}
+
+// restrictedMessage tells a member of org (named name in the guard's
+// configuration) that their session does not meet its security policy.
+// The restriction names are Hugging Face's fixed words ("mfa", "sso", …),
+// cut to printable ASCII.
+func restrictedMessage(name string, org *OAuthOrgInfo) string {
+	if org.PreferredUsername != "" {
+		name = org.PreferredUsername
+	}
+	what := make([]string, 0, len(org.SecurityRestrictions))
+	for _, s := range org.SecurityRestrictions {
+		what = append(what, safeToken(s))
+	}
+	return "This page needs a session that meets the security policy of " + name + " (" + strings.Join(what, ", ") + ")."
 }
 
 // roleMessage tells a member of org (named name in the guard's

@@ -45,7 +45,7 @@ func exposeErrors(e *echo.Echo) {
 		name string
 		err  error
 	}{
-		{"login-required", ErrLoginRequired}, {"not-member", ErrNotMember}, {"role-too-low", ErrRoleTooLow}, {"no-auth", ErrNoAuth},
+		{"login-required", ErrLoginRequired}, {"not-member", ErrNotMember}, {"role-too-low", ErrRoleTooLow}, {"restricted", ErrRestricted}, {"no-auth", ErrNoAuth},
 	}
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		var names []string
@@ -99,6 +99,11 @@ func TestGuards(t *testing.T) {
 		"norole /g/write":   "This page needs the write role in acme; you have no known role there.",
 		"norole /g/admin":   "This page needs the admin role in acme; you have no known role there.",
 	}
+	// The 403s of a member refused only for the organization's security
+	// restrictions that the session does not meet.
+	restricted := map[string]string{
+		"member /g/secure-strict": "This page needs a session that meets the security policy of secure (mfa).",
+	}
 	for _, name := range []string{"member", "reader", "norole", "outsider"} {
 		t.Run(name, func(t *testing.T) {
 			if err := prov.SetUser(name); err != nil {
@@ -120,6 +125,9 @@ func TestGuards(t *testing.T) {
 					msg, kinds := "This page is reserved to members of ", "not-member"
 					if m, ok := roleLow[name+" "+p]; ok {
 						msg, kinds = m, "not-member role-too-low"
+					}
+					if m, ok := restricted[name+" "+p]; ok {
+						msg, kinds = m, "not-member restricted"
 					}
 					if !strings.Contains(f.body, msg) || f.Header.Get(errHeader) != kinds {
 						t.Errorf("%s GET %s: 403 %s matching %q; want %q matching %q", name, p, f.body, f.Header.Get(errHeader), msg, kinds)
