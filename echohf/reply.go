@@ -26,8 +26,8 @@ func redirect(u string) reply { return reply{status: http.StatusFound, location:
 const (
 	msgBadState      = "Sign-in failed: the callback has no valid state. Please sign in again."
 	msgUnavailable   = "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment."
-	msgMockLocalOnly = "Mock login answers only local requests: this app runs in mock mode (SPACE_ID is not set)."
-	msgMockKey       = "Mock login needs the sign-in link printed in the server's log: this app runs in mock mode (SPACE_ID is not set). Open that link once in this browser."
+	msgMockLocalOnly = "Mock login answers only local requests: this app runs in mock mode, with no provider."
+	msgMockKey       = "Mock login needs the sign-in link printed in the server's log: this app runs in mock mode, with no provider. Open that link once in this browser."
 )
 
 // fail answers a login failure on route (LoginPath or CallbackPath): a
