@@ -112,7 +112,7 @@ func (k *Kit) Login(r *http.Request, user echohf.OAuthUserInfo, opts ...Option) 
 	}
 	for _, c := range cookies {
 		if c.MaxAge >= 0 { // not an expired stale cookie
-			r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+			r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value}) //nolint:gosec // G124: a request's cookie has no attributes
 		}
 	}
 }
@@ -218,7 +218,7 @@ func (k *Kit) mint(r *http.Request, user echohf.OAuthUserInfo, opts []Option) []
 func tamper(cookies []*http.Cookie) {
 	pos := 10 // from the end of the token: well inside an HS256 signature
 	for i := len(cookies) - 1; i >= 0; i-- {
-		c := cookies[i]
+		c := cookies[i] //nolint:gosec // G124: the cookies SaveSession set, attributes and all
 		if c.MaxAge < 0 {
 			continue
 		}
