@@ -29,8 +29,10 @@ type TB interface {
 	Cleanup(f func())
 }
 
-// Kit mints sessions for the echohf instances of one Config. A Kit is safe
-// for concurrent use when its TB is.
+// Kit mints sessions for the echohf instances of one Config. Its methods
+// report a mistake (a jar that would not send the cookies back, say)
+// through the TB given to New, so a Kit that subtests share fails their
+// parent test. A Kit is safe for concurrent use.
 type Kit struct {
 	t   TB
 	cfg echohf.Config
@@ -121,8 +123,9 @@ func (k *Kit) Login(r *http.Request, user echohf.OAuthUserInfo, opts ...Option) 
 // the session cookies in jar, in place of any session cookies jar held for
 // rawURL, as a browser does at the end of a login. It fails the test when
 // jar would not send them back to rawURL: a Secure cookie (a Config with
-// SpaceHost or an https RedirectURL, without InsecureCookie) is only sent
-// over https, to a server such as httptest.NewTLSServer starts.
+// SpaceHost or an https RedirectURL, without InsecureCookie) goes only to
+// https URLs and, as browsers and net/http/cookiejar allow, to loopback
+// hosts such as the 127.0.0.1 of httptest servers.
 func (k *Kit) LoginJar(jar http.CookieJar, rawURL string, user echohf.OAuthUserInfo, opts ...Option) {
 	k.t.Helper()
 	u, err := url.Parse(rawURL)
