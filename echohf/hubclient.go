@@ -59,7 +59,8 @@ var hubClearMu sync.Mutex
 // MockCarryHFToken to call the Hub with HFToken.
 //
 // The client makes its requests with the transport, redirect policy and
-// timeout of Config.HTTPClient (Config.Timeout when it has none); set a
+// timeout of Config.HTTPClient (Config.Timeout when it has none), but not
+// its cookie jar, which would mix users' cookies; set a
 // longer Timeout on the returned client for large downloads. Use it while
 // handling c: its clearing writes to c's response.
 func HubClient(c echo.Context) *http.Client {
