@@ -38,4 +38,9 @@
 // while NewFromEnv and Config.FromEnv fill empty fields from it. Either way a
 // bad configuration is one error, matching ErrConfig, that names every bad or
 // missing setting at once.
+//
+// HubClient gives a handler an *http.Client that calls the Hugging Face Hub
+// with the signed-in user's access token; a 401 from the Hub signs the user
+// out. Package echohftest signs test users in for the tests of apps built on
+// echohf, through SaveSession.
 package echohf

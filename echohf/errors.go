@@ -9,7 +9,9 @@ import (
 // the routes and guards return, so an app's error handler can tell them
 // apart with errors.Is (echo.HTTPError unwraps to its Internal error).
 var (
-	// ErrLoginRequired is returned by the guards for a logged-out API request (401).
+	// ErrLoginRequired is returned by the guards for a logged-out API request
+	// (401), and by the requests of HubClient's client when logged out or
+	// when the Hub refuses the user's token.
 	ErrLoginRequired = errors.New("echohf: login required")
 	// ErrNotMember is returned by RequireOrg for a logged-in user who is not
 	// a member of the organizations, or whose membership does not qualify
@@ -23,9 +25,10 @@ var (
 	// member whose session does not meet the organization's security
 	// restrictions (403). It also matches ErrNotMember.
 	ErrRestricted = fmt.Errorf("%w: organization security restrictions not met", ErrNotMember)
-	// ErrNoAuth is returned by the guards when Auth did not run on the
-	// request: not installed, installed after the guard, or skipping the
-	// request with its Skipper. The guard cannot tell who is logged in, and
+	// ErrNoAuth is returned by the guards (and HubClient's requests) when
+	// Auth did not run on the request: not installed, installed after the
+	// guard, or skipping the request with its Skipper. The guard cannot
+	// tell who is logged in, and
 	// sending the browser to login would loop, so it answers 500: the
 	// server is misconfigured, and no request can fix that.
 	ErrNoAuth = errors.New("echohf: guard ran without Auth")

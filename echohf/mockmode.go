@@ -55,6 +55,10 @@ func forwardingHeader(name string) bool {
 	return strings.HasPrefix(n, "x-forwarded")
 }
 
+// mockTokenPrefix starts the made-up access tokens of mock sessions
+// (without MockCarryHFToken), which HubClient never sends to the Hub.
+const mockTokenPrefix = "hf_oauth_mock_" //nolint:gosec // G101: the prefix of made-up tokens, not a credential
+
 // mockCallback mints a session for the mocked user, as the reference's
 // mock mode does, with no provider involved.
 func (o *OAuth) mockCallback(w http.ResponseWriter, r *http.Request) reply {
@@ -62,7 +66,7 @@ func (o *OAuth) mockCallback(w http.ResponseWriter, r *http.Request) reply {
 		return rep
 	}
 	user := o.mockUser(r.Context())
-	token := "hf_oauth_mock_" + randomString(16)
+	token := mockTokenPrefix + randomString(16)
 	if o.cfg.MockCarryHFToken && o.cfg.HFToken != "" {
 		token = o.cfg.HFToken
 	}

@@ -1,0 +1,230 @@
+package echohf
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// defaultHFEndpoint is the Hub when Config.HFEndpoint is not set.
+const defaultHFEndpoint = "https://huggingface.co"
+
+// Errors of the requests HubClient's client refuses or gets refused. Both
+// match ErrLoginRequired.
+var (
+	errHubLoggedOut = fmt.Errorf("%w: no signed-in user to call the Hub for", ErrLoginRequired)
+	errHubRefused   = fmt.Errorf("%w: the Hub refused the session's access token (401); the session is cleared", ErrLoginRequired)
+	errHubNoAuth    = fmt.Errorf("%w: HubClient cannot tell who is signed in", ErrNoAuth)
+)
+
+// hubResourceErrors are the X-Error-Code values with which the Hub
+// answers 401 about a repository rather than about the token.
+var hubResourceErrors = []string{"RepoNotFound", "GatedRepo", "RevisionNotFound", "EntryNotFound"}
+
+// hubClearMu serializes the session clears of HubClient clients, which
+// the goroutines of one handler may make at once on one response.
+var hubClearMu sync.Mutex
+
+// HubClient returns an *http.Client that calls the Hugging Face Hub API
+// on behalf of the user signed in on c: requests to the Hub (the scheme,
+// host and port of Config.HFEndpoint, see HubEndpoint) get
+// "Authorization: Bearer" and the session's access token. The token never
+// goes anywhere else: not to other hosts, not after a redirect off the Hub,
+// and not to the Hub at the end of redirects that left it. A request that
+// carries its own Authorization header is sent as it is.
+//
+// A Hub request fails, with no network call, with an error matching
+// ErrLoginRequired when c is logged out, or ErrNoAuth when Auth did not see
+// c. When the Hub answers 401 to the session's token (a token revoked or
+// expired at the Hub), the client closes that answer, expires the session
+// cookie on c's response, as Auth does for an invalid session, and returns
+// an error matching ErrLoginRequired; a 401 about a repository (the Hub's
+// RepoNotFound, GatedRepo, ... codes) comes back as an answer. The handler
+// decides what to show, typically a link to LoginURL. Info(c) still
+// returns the login for the rest of the request.
+//
+// In mock mode, the made-up token of a mock session is not sent: Hub
+// requests go without a token, as an anonymous caller's. Set
+// MockCarryHFToken to call the Hub with HFToken.
+//
+// The client makes its requests with the transport, redirect policy and
+// timeout of Config.HTTPClient (Config.Timeout when it has none), but not
+// its cookie jar, which would mix users' cookies; set a
+// longer Timeout on the returned client for large downloads. Use it while
+// handling c: its clearing writes to c's response.
+func HubClient(c echo.Context) *http.Client {
+	info := Info(c)
+	o := seenBy(c).owner()
+	t := &hubTransport{
+		hub: originOf(hubEndpoint(o)),
+		res: c.Response(),
+		req: c.Request(),
+		o:   o,
+	}
+	t.w = t.res.Writer
+	switch {
+	case info != nil:
+		if o.cfg.mode != ModeMock || !strings.HasPrefix(info.AccessToken, mockTokenPrefix) {
+			t.token = info.AccessToken
+		}
+	default:
+		t.err = errHubNoAuth
+		if _, ok := c.Get(ownerKey).(*OAuth); ok { // Auth saw c: logged out
+			t.err = errHubLoggedOut
+		}
+	}
+	base := o.cfg.HTTPClient
+	if base == nil {
+		base = &http.Client{}
+	}
+	t.base = base.Transport
+	if t.base == nil {
+		t.base = http.DefaultTransport
+	}
+	timeout := base.Timeout
+	if timeout <= 0 {
+		timeout = o.cfg.Timeout
+	}
+	if timeout <= 0 { // no instance: Config.Timeout's default
+		timeout = 10 * time.Second
+	}
+	return &http.Client{Transport: t, CheckRedirect: base.CheckRedirect, Timeout: timeout}
+}
+
+// HubEndpoint returns the base URL of the Hub that HubClient(c) sends the
+// user's token to: Config.HFEndpoint of the OAuth whose Auth handled c,
+// without a trailing slash, or https://huggingface.co.
+func HubEndpoint(c echo.Context) string {
+	return hubEndpoint(seenBy(c).owner())
+}
+
+func hubEndpoint(o *OAuth) string {
+	if o.cfg.HFEndpoint == "" {
+		return defaultHFEndpoint
+	}
+	return o.cfg.HFEndpoint
+}
+
+// originOf returns the scheme, host and port of rawURL in one canonical
+// form ("https://huggingface.co:443"), or "" when it is not an absolute
+// http(s) URL.
+func originOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return origin(u)
+}
+
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	switch {
+	case u.Hostname() == "":
+		return ""
+	case port != "":
+	case scheme == "https":
+		port = "443"
+	case scheme == "http":
+		port = "80"
+	default:
+		return ""
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// hubTransport is HubClient's transport (see HubClient).
+type hubTransport struct {
+	base  http.RoundTripper
+	hub   string // the Hub's origin; "" matches nothing
+	token string // "" sends Hub requests without a token
+	err   error  // when set, Hub requests fail with it
+
+	o   *OAuth
+	res *echo.Response      // c's response, to clear the session on
+	w   http.ResponseWriter // its writer when HubClient was called
+	req *http.Request       // c's request, for the chunks to expire
+}
+
+// RoundTrip sends r, with the session's token when r goes to the Hub.
+func (t *hubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !t.onHub(r) || r.Header.Get("Authorization") != "" {
+		return t.base.RoundTrip(r)
+	}
+	if t.err != nil {
+		if r.Body != nil {
+			r.Body.Close() // a RoundTripper closes the body, even on errors
+		}
+		return nil, t.err
+	}
+	if t.token == "" {
+		return t.base.RoundTrip(r)
+	}
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Authorization", "Bearer "+t.token)
+	res, err := t.base.RoundTrip(r2)
+	if err != nil {
+		return nil, err
+	}
+	res.Request = r // the caller's request, without the token
+	if res.StatusCode != http.StatusUnauthorized || hubResourceError(res) {
+		return res, nil
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))
+	res.Body.Close()
+	t.clear()
+	return nil, errHubRefused
+}
+
+// onHub reports whether r goes to the Hub, and so did every request of the
+// redirects that led to it.
+func (t *hubTransport) onHub(r *http.Request) bool {
+	if t.hub == "" {
+		return false
+	}
+	for {
+		if r.URL == nil || origin(r.URL) != t.hub {
+			return false
+		}
+		if r.Response == nil {
+			return true
+		}
+		if r = r.Response.Request; r == nil { // a redirect from an unknown request
+			return false
+		}
+	}
+}
+
+// hubResourceError reports whether a 401 from the Hub is about a
+// repository rather than the token.
+func hubResourceError(res *http.Response) bool {
+	code := res.Header.Get("X-Error-Code")
+	for _, e := range hubResourceErrors {
+		if code == e {
+			return true
+		}
+	}
+	return false
+}
+
+// clear expires the session cookie on c's response, unless that response
+// has been sent (or its echo.Response reused for another request, which
+// means c's handler has returned).
+func (t *hubTransport) clear() {
+	hubClearMu.Lock()
+	defer hubClearMu.Unlock()
+	if t.o.sessions == nil || t.res.Writer != t.w || t.res.Committed {
+		return
+	}
+	t.o.sessions.Clear(t.res, t.req)
+	t.o.cfg.Logger.Info("echohf: the Hub refused a session's access token; the session cookie is cleared", "path", t.req.URL.Path)
+}
+
+var _ http.RoundTripper = (*hubTransport)(nil)
