@@ -1,0 +1,608 @@
+package echohf
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// The session cookie's wire form. A session is marshaled as a JSON object
+// with its own fields under their tags, except the user, which most of the
+// cookie is about: "u" holds it packed into bytes, base64url-encoded. The
+// packed user is
+//
+//	form byte (wireText or wireZip) | uvarint len(bin) | bin | text
+//
+// where bin holds flags, lengths, codes and the binary forms of ids and
+// avatar URLs, and text holds the bytes of every string in the order they
+// are written, raw DEFLATE-compressed in the wireZip form (used when that is
+// shorter). Hex ids are stored as bytes, avatar URLs relative to the Hub's
+// known prefixes, and roles, plans and restrictions as codes, so a 100-org
+// session fits in nginx's default 8 KB of Cookie header. The base64 inside
+// the JWT's own base64 costs little: jwtstore compresses the payload of a
+// session that needs more than one cookie, which undoes it.
+//
+// A change to this form must change purposeSession, so that cookies in the
+// old form fail their signature check (logged out) instead of being misread.
+const (
+	wireText = 1 // the text is stored as it is
+	wireZip  = 2 // the text is stored raw DEFLATE-compressed
+
+	// maxWireText bounds the inflated text of a packed user.
+	maxWireText = 1 << 20
+)
+
+// errWire reports a packed user that does not decode. Only a cookie signed
+// with a current key reaches the decoder, so it means a key mix-up; the
+// session is then invalid.
+var errWire = errors.New("echohf: malformed session user")
+
+// sessionFields is session without its methods, so that the wire form can
+// marshal every session field with its tags and replace only the user.
+type sessionFields session
+
+// sessionWire is a session as the cookie carries it.
+type sessionWire struct {
+	*sessionFields
+	User packedUser `json:"u"` // shadows sessionFields.User
+}
+
+// MarshalJSON writes s in the wire form.
+func (s *session) MarshalJSON() ([]byte, error) {
+	return json.Marshal(sessionWire{(*sessionFields)(s), packedUser{&s.User}})
+}
+
+// UnmarshalJSON reads s from the wire form.
+func (s *session) UnmarshalJSON(b []byte) error {
+	return json.Unmarshal(b, &sessionWire{(*sessionFields)(s), packedUser{&s.User}})
+}
+
+// packedUser marshals the user it points to as a JSON string: the packed
+// user, base64url-encoded.
+type packedUser struct{ u *OAuthUserInfo }
+
+// MarshalJSON implements json.Marshaler.
+func (p packedUser) MarshalJSON() ([]byte, error) {
+	blob, err := packUser(p.u)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, base64.RawURLEncoding.EncodedLen(len(blob))+2)
+	out = append(out, '"')
+	out = base64.RawURLEncoding.AppendEncode(out, blob)
+	return append(out, '"'), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p packedUser) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return errWire
+	}
+	blob, err := base64.RawURLEncoding.Strict().AppendDecode(nil, b[1:len(b)-1])
+	if err != nil {
+		return errWire
+	}
+	return unpackUser(blob, p.u)
+}
+
+// Codes of the known values of a few fields; code 0 means "a string follows".
+var (
+	wireRoles        = []string{"read", "contributor", "write", "admin"}
+	wirePlans        = []string{"team", "enterprise", "plus", "academia", "pro"}
+	wireRestrictions = []string{"ip", "token-policy", "mfa", "sso"}
+	wireImageExts    = []string{".png", ".jpeg", ".jpg", ".webp", ".gif", ".svg"}
+)
+
+// Forms of a URL: a tag, then what follows it.
+const (
+	urlRaw        = iota // string
+	urlHub               // hubPrefix + string
+	urlAvatar            // avatarPrefix + string
+	urlAvatarHex         // avatarPrefix + 16 bytes as hex + ".svg"
+	urlCDN               // cdnPrefix + string
+	urlCDNFolder         // cdnPrefix + 12 bytes as hex + "/" + string
+	urlDataSVG           // svgDataPrefix + base64 of a string
+	urlCDNStamped        // cdnPrefix + uvarint ms + "-" + 12 bytes as hex + wireImageExts[tag-urlCDNStamped]
+
+	hubPrefix     = "https://huggingface.co/"
+	avatarPrefix  = "https://huggingface.co/avatars/"
+	cdnPrefix     = "https://cdn-avatars.huggingface.co/v1/production/uploads/"
+	svgDataPrefix = "data:image/svg+xml;base64,"
+)
+
+// Flags of a packed user and of a packed organization.
+const (
+	userHexSub = 1 << iota
+	userEmailVerifiedSet
+	userEmailVerified
+	userEmailSet
+	userWebsiteSet
+	userPro
+	userCanPaySet
+	userCanPay
+	userOrgsSet
+)
+
+const (
+	orgHexSub = 1 << iota
+	orgEnterprise
+	orgCanPaySet
+	orgCanPay
+	orgRoleSet
+	orgPlanSet
+	orgRestrictionsSet
+)
+
+// packer builds a packed user.
+type packer struct {
+	bin  []byte
+	text []byte
+}
+
+func (p *packer) uvarint(v uint64) { p.bin = binary.AppendUvarint(p.bin, v) }
+
+func (p *packer) str(s string) {
+	p.uvarint(uint64(len(s)))
+	p.text = append(p.text, s...)
+}
+
+// hexID writes s, which isHexID accepts, as bytes.
+func (p *packer) hexID(s string) { p.bin, _ = hex.AppendDecode(p.bin, []byte(s)) }
+
+// code writes the code of s in table, or 0 and s.
+func (p *packer) code(s string, table []string) {
+	for i, v := range table {
+		if s == v {
+			p.uvarint(uint64(i + 1))
+			return
+		}
+	}
+	p.uvarint(0)
+	p.str(s)
+}
+
+// url writes u in the shortest form that gives it back exactly.
+func (p *packer) url(u string) {
+	switch {
+	case strings.HasPrefix(u, cdnPrefix):
+		rest := u[len(cdnPrefix):]
+		if ms, id, ext, ok := cutStamped(rest); ok {
+			p.uvarint(urlCDNStamped + uint64(ext))
+			p.uvarint(ms)
+			p.hexID(id)
+		} else if id, name, ok := strings.Cut(rest, "/"); ok && isHexID(id, 24) {
+			p.uvarint(urlCDNFolder)
+			p.hexID(id)
+			p.str(name)
+		} else {
+			p.uvarint(urlCDN)
+			p.str(rest)
+		}
+	case strings.HasPrefix(u, avatarPrefix):
+		rest := u[len(avatarPrefix):]
+		if id, ok := strings.CutSuffix(rest, ".svg"); ok && isHexID(id, 32) {
+			p.uvarint(urlAvatarHex)
+			p.hexID(id)
+		} else {
+			p.uvarint(urlAvatar)
+			p.str(rest)
+		}
+	case strings.HasPrefix(u, hubPrefix):
+		p.uvarint(urlHub)
+		p.str(u[len(hubPrefix):])
+	case strings.HasPrefix(u, svgDataPrefix):
+		enc := u[len(svgDataPrefix):]
+		if svg, err := base64.StdEncoding.Strict().DecodeString(enc); err == nil && base64.StdEncoding.EncodeToString(svg) == enc {
+			p.uvarint(urlDataSVG)
+			p.str(string(svg))
+			return
+		}
+		fallthrough
+	default:
+		p.uvarint(urlRaw)
+		p.str(u)
+	}
+}
+
+// cutStamped splits the name of an older CDN upload, "<ms>-<24 hex><ext>",
+// when it prints back exactly from the parts.
+func cutStamped(rest string) (ms uint64, id string, ext int, ok bool) {
+	stamp, tail, found := strings.Cut(rest, "-")
+	if !found || len(tail) < 24 || !isHexID(tail[:24], 24) {
+		return 0, "", 0, false
+	}
+	ext = indexOf(tail[24:], wireImageExts)
+	ms, err := strconv.ParseUint(stamp, 10, 64)
+	if ext < 0 || err != nil || strconv.FormatUint(ms, 10) != stamp {
+		return 0, "", 0, false
+	}
+	return ms, tail[:24], ext, true
+}
+
+// isHexID reports whether s is n lowercase hexadecimal digits, which
+// hex.EncodeToString gives back exactly.
+func isHexID(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func indexOf(s string, table []string) int {
+	for i, v := range table {
+		if s == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// packUser returns the packed form of u.
+func packUser(u *OAuthUserInfo) ([]byte, error) {
+	var p packer
+	var flags uint64
+	set := func(cond bool, bit uint64) {
+		if cond {
+			flags |= bit
+		}
+	}
+	set(isHexID(u.Sub, 24), userHexSub)
+	set(u.EmailVerified != nil, userEmailVerifiedSet)
+	set(u.EmailVerified != nil && *u.EmailVerified, userEmailVerified)
+	set(u.Email != nil, userEmailSet)
+	set(u.Website != nil, userWebsiteSet)
+	set(u.IsPro, userPro)
+	set(u.CanPay != nil, userCanPaySet)
+	set(u.CanPay != nil && *u.CanPay, userCanPay)
+	set(u.Orgs != nil, userOrgsSet)
+	p.uvarint(flags)
+	if flags&userHexSub != 0 {
+		p.hexID(u.Sub)
+	} else {
+		p.str(u.Sub)
+	}
+	p.str(u.Name)
+	p.str(u.PreferredUsername)
+	p.url(u.Picture)
+	p.url(u.Profile)
+	if u.Email != nil {
+		p.str(*u.Email)
+	}
+	if u.Website != nil {
+		p.url(*u.Website)
+	}
+	p.uvarint(uint64(len(u.Orgs)))
+	for i := range u.Orgs {
+		p.org(&u.Orgs[i])
+	}
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(p.bin)+len(p.text))
+	out = append(out, wireText)
+	out = binary.AppendUvarint(out, uint64(len(p.bin)))
+	out = append(out, p.bin...)
+	if len(p.text) > 64 {
+		z, err := deflateText(p.text)
+		if err != nil {
+			return nil, err
+		}
+		if len(z) < len(p.text) {
+			out[0] = wireZip
+			return append(out, z...), nil
+		}
+	}
+	return append(out, p.text...), nil
+}
+
+func (p *packer) org(o *OAuthOrgInfo) {
+	var flags uint64
+	if isHexID(o.Sub, 24) {
+		flags |= orgHexSub
+	}
+	if o.IsEnterprise {
+		flags |= orgEnterprise
+	}
+	if o.CanPay != nil {
+		flags |= orgCanPaySet
+		if *o.CanPay {
+			flags |= orgCanPay
+		}
+	}
+	if o.RoleInOrg != nil {
+		flags |= orgRoleSet
+	}
+	if o.Plan != nil {
+		flags |= orgPlanSet
+	}
+	if o.SecurityRestrictions != nil {
+		flags |= orgRestrictionsSet
+	}
+	p.uvarint(flags)
+	if flags&orgHexSub != 0 {
+		p.hexID(o.Sub)
+	} else {
+		p.str(o.Sub)
+	}
+	p.str(o.Name)
+	p.str(o.PreferredUsername)
+	p.url(o.Picture)
+	if o.RoleInOrg != nil {
+		p.code(*o.RoleInOrg, wireRoles)
+	}
+	if o.Plan != nil {
+		p.code(*o.Plan, wirePlans)
+	}
+	if o.SecurityRestrictions != nil {
+		p.uvarint(uint64(len(o.SecurityRestrictions)))
+		for _, r := range o.SecurityRestrictions {
+			p.code(r, wireRestrictions)
+		}
+	}
+}
+
+// unpacker reads a packed user: bin from its start, text from its start.
+type unpacker struct {
+	bin  []byte
+	text string
+	err  bool // set by the first failed read; later reads return zero values
+}
+
+func (d *unpacker) fail() { d.err, d.bin, d.text = true, nil, "" }
+
+func (d *unpacker) uvarint() uint64 {
+	v, n := binary.Uvarint(d.bin)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.bin = d.bin[n:]
+	return v
+}
+
+// count reads a number of items, each of which takes at least one byte of
+// bin, so that a forged count cannot make the decoder allocate.
+func (d *unpacker) count() int {
+	n := d.uvarint()
+	if n > uint64(len(d.bin)) {
+		d.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (d *unpacker) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.text)) {
+		d.fail()
+		return ""
+	}
+	s := d.text[:n]
+	d.text = d.text[n:]
+	return s
+}
+
+// hexID reads n bytes as a hex id.
+func (d *unpacker) hexID(n int) string {
+	if len(d.bin) < n {
+		d.fail()
+		return ""
+	}
+	s := hex.EncodeToString(d.bin[:n])
+	d.bin = d.bin[n:]
+	return s
+}
+
+func (d *unpacker) code(table []string) string {
+	c := d.uvarint()
+	if c == 0 {
+		return d.str()
+	}
+	if c > uint64(len(table)) {
+		d.fail()
+		return ""
+	}
+	return table[c-1]
+}
+
+func (d *unpacker) url() string {
+	switch tag := d.uvarint(); tag {
+	case urlRaw:
+		return d.str()
+	case urlHub:
+		return hubPrefix + d.str()
+	case urlAvatar:
+		return avatarPrefix + d.str()
+	case urlAvatarHex:
+		return avatarPrefix + d.hexID(16) + ".svg"
+	case urlCDN:
+		return cdnPrefix + d.str()
+	case urlCDNFolder:
+		id := d.hexID(12)
+		return cdnPrefix + id + "/" + d.str()
+	case urlDataSVG:
+		return svgDataPrefix + base64.StdEncoding.EncodeToString([]byte(d.str()))
+	default:
+		ext := tag - urlCDNStamped
+		if tag < urlCDNStamped || ext >= uint64(len(wireImageExts)) {
+			d.fail()
+			return ""
+		}
+		ms := d.uvarint()
+		return cdnPrefix + strconv.FormatUint(ms, 10) + "-" + d.hexID(12) + wireImageExts[ext]
+	}
+}
+
+// sub reads an id, packed as bytes when hex says so.
+func (d *unpacker) sub(hex bool) string {
+	if hex {
+		return d.hexID(12)
+	}
+	return d.str()
+}
+
+// unpackUser decodes blob into u. Every value is read from bounds-checked
+// slices, so no input makes it panic or allocate beyond a small multiple of
+// its size (maxWireText for compressed text).
+func unpackUser(blob []byte, u *OAuthUserInfo) error {
+	if len(blob) == 0 || blob[0] != wireText && blob[0] != wireZip {
+		return errWire
+	}
+	n, k := binary.Uvarint(blob[1:])
+	if k <= 0 || n > uint64(len(blob)-1-k) {
+		return errWire
+	}
+	rest := blob[1+k:]
+	d := unpacker{bin: rest[:n]}
+	if blob[0] == wireZip {
+		text, err := inflateText(rest[n:])
+		if err != nil {
+			return errWire
+		}
+		d.text = text
+	} else {
+		d.text = string(rest[n:]) // one allocation that every string shares
+	}
+
+	flags := d.uvarint()
+	*u = OAuthUserInfo{
+		Sub:               d.sub(flags&userHexSub != 0),
+		Name:              d.str(),
+		PreferredUsername: d.str(),
+		Picture:           d.url(),
+		Profile:           d.url(),
+		IsPro:             flags&userPro != 0,
+	}
+	if flags&userEmailVerifiedSet != 0 {
+		u.EmailVerified = ptrTo(flags&userEmailVerified != 0)
+	}
+	if flags&userEmailSet != 0 {
+		u.Email = ptrTo(d.str())
+	}
+	if flags&userWebsiteSet != 0 {
+		u.Website = ptrTo(d.url())
+	}
+	if flags&userCanPaySet != 0 {
+		u.CanPay = ptrTo(flags&userCanPay != 0)
+	}
+	norgs := d.count()
+	if flags&userOrgsSet != 0 {
+		u.Orgs = make([]OAuthOrgInfo, 0, norgs)
+	} else if norgs != 0 {
+		d.fail()
+	}
+	for range norgs {
+		if d.err {
+			break
+		}
+		u.Orgs = append(u.Orgs, d.org())
+	}
+	if d.err || len(d.bin) != 0 || len(d.text) != 0 || flags >= userOrgsSet<<1 {
+		*u = OAuthUserInfo{}
+		return errWire
+	}
+	return nil
+}
+
+func (d *unpacker) org() OAuthOrgInfo {
+	flags := d.uvarint()
+	if flags >= orgRestrictionsSet<<1 {
+		d.fail()
+	}
+	o := OAuthOrgInfo{
+		Sub:               d.sub(flags&orgHexSub != 0),
+		Name:              d.str(),
+		PreferredUsername: d.str(),
+		Picture:           d.url(),
+		IsEnterprise:      flags&orgEnterprise != 0,
+	}
+	if flags&orgCanPaySet != 0 {
+		o.CanPay = ptrTo(flags&orgCanPay != 0)
+	}
+	if flags&orgRoleSet != 0 {
+		o.RoleInOrg = ptrTo(d.code(wireRoles))
+	}
+	if flags&orgPlanSet != 0 {
+		o.Plan = ptrTo(d.code(wirePlans))
+	}
+	if flags&orgRestrictionsSet != 0 {
+		n := d.count()
+		o.SecurityRestrictions = make([]string, 0, n)
+		for range n {
+			o.SecurityRestrictions = append(o.SecurityRestrictions, d.code(wireRestrictions))
+		}
+	}
+	return o
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// textDeflater is a pooled DEFLATE writer: flate.NewWriter allocates
+// hundreds of kilobytes of tables.
+type textDeflater struct {
+	w   *flate.Writer
+	out bytes.Buffer
+}
+
+var textDeflaters = sync.Pool{New: func() any {
+	d := new(textDeflater)
+	d.w, _ = flate.NewWriter(&d.out, flate.BestCompression) // a valid level: no error
+	return d
+}}
+
+// deflateText compresses b with raw DEFLATE.
+func deflateText(b []byte) ([]byte, error) {
+	d := textDeflaters.Get().(*textDeflater)
+	defer textDeflaters.Put(d)
+	d.out.Reset()
+	d.w.Reset(&d.out)
+	if _, err := d.w.Write(b); err != nil {
+		return nil, err
+	}
+	if err := d.w.Close(); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(d.out.Bytes()), nil
+}
+
+// textInflater is a pooled DEFLATE reader: flate.NewReader allocates a
+// 32 KB window.
+type textInflater struct {
+	src bytes.Reader // an io.ByteReader: flate reads no byte past the stream's end
+	r   io.ReadCloser
+	out bytes.Buffer
+}
+
+var textInflaters sync.Pool
+
+// inflateText decompresses the raw DEFLATE stream b, refusing an output
+// over maxWireText, a corrupt or truncated stream, and bytes after its end.
+func inflateText(b []byte) (string, error) {
+	z, _ := textInflaters.Get().(*textInflater)
+	if z == nil {
+		z = new(textInflater)
+	}
+	defer textInflaters.Put(z)
+	z.src.Reset(b)
+	if z.r == nil {
+		z.r = flate.NewReader(&z.src)
+	} else if err := z.r.(flate.Resetter).Reset(&z.src, nil); err != nil {
+		return "", errWire
+	}
+	z.out.Reset()
+	_, err := z.out.ReadFrom(io.LimitReader(z.r, maxWireText+1))
+	if err != nil || z.out.Len() > maxWireText || z.src.Len() != 0 {
+		return "", errWire
+	}
+	return z.out.String(), nil
+}
