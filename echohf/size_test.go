@@ -143,7 +143,6 @@ func base62(r *rand.Rand, n int) string {
 	return string(b)
 }
 
-
 // realisticSession returns the session of a realistic user with orgs
 // organizations (seeded, so sizes repeat), sealed by o, and a sealed
 // refresh token of Hugging Face's shape.
