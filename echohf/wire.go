@@ -176,11 +176,12 @@ func (p *packer) sub(s string, hex bool) {
 
 // code writes the code of s in table, or 0 and s.
 func (p *packer) code(s string, table []string) {
-	i := slices.Index(table, s)
-	p.uvarint(uint64(i + 1))
-	if i < 0 {
-		p.str(s)
+	if i := slices.Index(table, s); i >= 0 {
+		p.uvarint(uint64(i) + 1)
+		return
 	}
+	p.uvarint(0)
+	p.str(s)
 }
 
 // url writes u in the shortest form that gives it back exactly.
@@ -188,8 +189,8 @@ func (p *packer) url(u string) {
 	switch {
 	case strings.HasPrefix(u, cdnPrefix):
 		rest := u[len(cdnPrefix):]
-		if ms, id, ext, ok := cutStamped(rest); ok {
-			p.uvarint(urlCDNStamped + uint64(ext))
+		if ms, id, tag, ok := cutStamped(rest); ok {
+			p.uvarint(tag)
 			p.uvarint(ms)
 			p.hexID(id)
 		} else if id, name, ok := strings.Cut(rest, "/"); ok && isHexID(id, 24) {
@@ -227,18 +228,18 @@ func (p *packer) url(u string) {
 }
 
 // cutStamped splits the name of an older CDN upload, "<ms>-<24 hex><ext>",
-// when it prints back exactly from the parts.
-func cutStamped(rest string) (ms uint64, id string, ext int, ok bool) {
+// when it prints back exactly from the parts, and returns its URL tag.
+func cutStamped(rest string) (ms uint64, id string, tag uint64, ok bool) {
 	stamp, tail, found := strings.Cut(rest, "-")
 	if !found || len(tail) < 24 || !isHexID(tail[:24], 24) {
 		return 0, "", 0, false
 	}
-	ext = slices.Index(wireImageExts, tail[24:])
+	ext := slices.Index(wireImageExts, tail[24:])
 	ms, err := strconv.ParseUint(stamp, 10, 64)
 	if ext < 0 || err != nil || strconv.FormatUint(ms, 10) != stamp {
 		return 0, "", 0, false
 	}
-	return ms, tail[:24], ext, true
+	return ms, tail[:24], urlCDNStamped + uint64(ext), true
 }
 
 // isHexID reports whether s is n lowercase hexadecimal digits, which

@@ -43,7 +43,7 @@ func (d *unpacker) count() int {
 		d.fail()
 		return 0
 	}
-	return int(n)
+	return int(n) //nolint:gosec // G115: n <= len(d.bin), an int
 }
 
 func (d *unpacker) str() string {
@@ -124,10 +124,13 @@ func unpackUser(blob []byte, u *OAuthUserInfo) error {
 		return errWire
 	}
 	n, k := binary.Uvarint(blob[1:])
-	if k <= 0 || n > uint64(len(blob)-1-k) {
+	if k <= 0 {
 		return errWire
 	}
 	rest := blob[1+k:]
+	if n > uint64(len(rest)) {
+		return errWire
+	}
 	d := unpacker{bin: rest[:n]}
 	if blob[0] == wireZip {
 		text, err := inflateText(rest[n:])
