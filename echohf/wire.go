@@ -109,7 +109,7 @@ const (
 	urlAvatarHex         // avatarPrefix + 16 bytes as hex + ".svg"
 	urlCDN               // cdnPrefix + string
 	urlCDNFolder         // cdnPrefix + 12 bytes as hex + "/" + string
-	urlDataSVG           // svgDataPrefix + base64 of a string
+	urlDataSVG           // svgDataPrefix + string
 	urlCDNStamped        // cdnPrefix + uvarint ms + "-" + 12 bytes as hex + wireImageExts[tag-urlCDNStamped]
 
 	hubPrefix     = "https://huggingface.co/"
@@ -214,13 +214,8 @@ func (p *packer) url(u string) {
 		p.uvarint(urlHub)
 		p.str(u[len(hubPrefix):])
 	case strings.HasPrefix(u, svgDataPrefix):
-		enc := u[len(svgDataPrefix):]
-		if svg, err := base64.StdEncoding.Strict().DecodeString(enc); err == nil && base64.StdEncoding.EncodeToString(svg) == enc {
-			p.uvarint(urlDataSVG)
-			p.str(string(svg))
-			return
-		}
-		fallthrough
+		p.uvarint(urlDataSVG)
+		p.str(u[len(svgDataPrefix):])
 	default:
 		p.uvarint(urlRaw)
 		p.str(u)

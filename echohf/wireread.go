@@ -3,7 +3,6 @@ package echohf
 import (
 	"bytes"
 	"compress/flate"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"io"
@@ -20,7 +19,8 @@ import (
 type unpacker struct {
 	bin  []byte
 	text string
-	err  bool // set by the first failed read; later reads return zero values
+	buf  []byte // scratch space for the strings built from bytes
+	err  bool   // set by the first failed read; later reads return zero values
 }
 
 func (d *unpacker) fail() { d.err, d.bin, d.text = true, nil, "" }
@@ -59,13 +59,19 @@ func (d *unpacker) str() string {
 
 // hexID reads n bytes as a hex id.
 func (d *unpacker) hexID(n int) string {
+	d.buf = d.appendHex(d.buf[:0], n)
+	return string(d.buf)
+}
+
+// appendHex reads n bytes and appends them to b in hex.
+func (d *unpacker) appendHex(b []byte, n int) []byte {
 	if len(d.bin) < n {
 		d.fail()
-		return ""
+		return b
 	}
-	s := hex.EncodeToString(d.bin[:n])
+	b = hex.AppendEncode(b, d.bin[:n])
 	d.bin = d.bin[n:]
-	return s
+	return b
 }
 
 func (d *unpacker) code(table []string) string {
@@ -80,6 +86,8 @@ func (d *unpacker) code(table []string) string {
 	return table[c-1]
 }
 
+// url reads a URL. The forms with binary parts are built in d.buf, so
+// that each costs one allocation.
 func (d *unpacker) url() string {
 	switch tag := d.uvarint(); tag {
 	case urlRaw:
@@ -88,24 +96,25 @@ func (d *unpacker) url() string {
 		return hubPrefix + d.str()
 	case urlAvatar:
 		return avatarPrefix + d.str()
-	case urlAvatarHex:
-		return avatarPrefix + d.hexID(16) + ".svg"
 	case urlCDN:
 		return cdnPrefix + d.str()
-	case urlCDNFolder:
-		id := d.hexID(12)
-		return cdnPrefix + id + "/" + d.str()
 	case urlDataSVG:
-		return svgDataPrefix + base64.StdEncoding.EncodeToString([]byte(d.str()))
+		return svgDataPrefix + d.str()
+	case urlAvatarHex:
+		d.buf = append(d.appendHex(append(d.buf[:0], avatarPrefix...), 16), ".svg"...)
+	case urlCDNFolder:
+		d.buf = append(d.appendHex(append(d.buf[:0], cdnPrefix...), 12), '/')
+		d.buf = append(d.buf, d.str()...)
 	default:
 		ext := tag - urlCDNStamped
 		if tag < urlCDNStamped || ext >= uint64(len(wireImageExts)) {
 			d.fail()
 			return ""
 		}
-		ms := d.uvarint()
-		return cdnPrefix + strconv.FormatUint(ms, 10) + "-" + d.hexID(12) + wireImageExts[ext]
+		d.buf = strconv.AppendUint(append(d.buf[:0], cdnPrefix...), d.uvarint(), 10)
+		d.buf = append(d.appendHex(append(d.buf, '-'), 12), wireImageExts[ext]...)
 	}
+	return string(d.buf)
 }
 
 // sub reads an id, packed as bytes when hex says so.
