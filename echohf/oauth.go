@@ -25,7 +25,7 @@ const (
 // Purposes of the keys derived from the session secret: each cookie kind
 // and the token sealing get their own, so none can stand in for another.
 const (
-	purposeSession = "echohf/session/v1"
+	purposeSession = "echohf/session/v2" // v2: the compact wire form (wire.go)
 	purposeLogin   = "echohf/login/v1"
 	purposeSeal    = "echohf/access-token/v1"
 )

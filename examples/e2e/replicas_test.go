@@ -47,7 +47,9 @@ http {
 	uwsgi_temp_path {{.Dir}}/uwsgi;
 	scgi_temp_path {{.Dir}}/scgi;
 
-	# Session cookies can be large (chunked up to several 4 KB cookies).
+	# Session cookies can be large (chunked up to several 4 KB cookies): a
+	# session of about 100 organizations fits nginx's default 8k header
+	# buffer, TestReplicasBigSession's 350 need these.
 	large_client_header_buffers 8 32k;
 	proxy_buffer_size 32k;
 	proxy_buffers 8 32k;
