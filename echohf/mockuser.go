@@ -14,8 +14,9 @@ const (
 
 // defaultMockUser is the profile mock mode signs in when HF_TOKEN gives
 // none: "mockuser", with a verified email and three organizations of
-// different roles and plans, one with security restrictions. It lives here
-// so that the library never links the test fake; a test keeps it equal to
+// different roles and plans, one with security restrictions, MFA and SSO
+// pending and a resource group. It lives here so that the library never
+// links the test fake; a test keeps it equal to
 // mock.DefaultUser, which tests sign in with against the mock provider.
 func defaultMockUser() OAuthUserInfo {
 	email, website := "mockuser@example.com", "https://example.com"
@@ -42,6 +43,9 @@ func defaultMockUser() OAuthUserInfo {
 			RoleInOrg:            &admin,
 			Plan:                 &enterprise,
 			SecurityRestrictions: []string{"mfa", "sso"},
+			MissingMFA:           &yes,
+			PendingSSO:           &yes,
+			ResourceGroups:       []OAuthResourceGroup{{Sub: "279024ad56668c16b1ecca98", Name: "vision", Role: RoleWrite}},
 		}, {
 			Sub:               "3d620fd7ea8de38233d7f848",
 			Name:              "Open Models",
