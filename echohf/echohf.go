@@ -57,8 +57,9 @@ type OAuth struct {
 	provRetryAt time.Time
 
 	whoamiWarn sync.Once
-	mockKey    string // mock mode only: the key of MockLoginURL
-	mockCookie string // mock mode only: the cookie value that stands for it
+	bearers    bearerCache // AcceptBearer: the Hub's answers by token hash
+	mockKey    string      // mock mode only: the key of MockLoginURL
+	mockCookie string      // mock mode only: the cookie value that stands for it
 }
 
 // New checks cfg and returns an OAuth. New uses cfg as given and never
@@ -192,7 +193,8 @@ func (o *OAuth) register(get func(string, echo.HandlerFunc, ...echo.MiddlewareFu
 const ownerKey = "echohf.owner"
 
 // Auth returns the middleware that reads the session cookie on every
-// request and makes the login available to Info. It does no network I/O.
+// request and makes the login available to Info. It does no network I/O,
+// except, with Config.AcceptBearer, for a bearer token not in its cache.
 // A missing, invalid or expired session leaves the request logged out; the
 // cookies of an invalid or expired one are expired so the browser drops them.
 // A session expires the moment its access token does: Leeway allows for
@@ -206,6 +208,9 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 				return next(c)
 			}
 			req := c.Request()
+			if o.cfg.AcceptBearer && hasBearer(req) {
+				return o.authBearer(c, next) // the bearer token alone decides
+			}
 			s, err := o.sessions.Load(req)
 			if err == nil && s.live(o.cfg.Now()) {
 				if info := o.infoOf(s); info != nil {

@@ -116,12 +116,23 @@ func (g *guard) report(done *atomic.Bool, owner *OAuth, msg string, c echo.Conte
 	l.Error("echohf: "+msg, "path", c.Path())
 }
 
-// loginRequired sends a browser to login and answers an API call with 401.
+// loginRequired sends a browser to login and answers an API call, or any
+// request that came with a bearer token, with 401 (and a Bearer challenge
+// when bearer tokens are accepted).
 func loginRequired(c echo.Context) error {
-	if isNavigation(c.Request()) {
+	state, _ := c.Get(bearerStateKey).(bearerOutcome)
+	if state == bearerNone && isNavigation(c.Request()) {
 		return c.Redirect(http.StatusFound, LoginURL(c, c.Request().URL.RequestURI()))
 	}
-	return echo.NewHTTPError(http.StatusUnauthorized, "Please sign in to see this page.").WithInternal(ErrLoginRequired)
+	challengeBearer(c, state)
+	msg := "Please sign in to see this page."
+	switch state {
+	case bearerRefused:
+		msg = "The bearer token is invalid or expired."
+	case bearerUnverified:
+		msg = "The bearer token could not be checked with Hugging Face. Please try again."
+	}
+	return echo.NewHTTPError(http.StatusUnauthorized, msg).WithInternal(ErrLoginRequired)
 }
 
 // isNavigation tells a browser loading a page from a script or API call.
@@ -167,7 +178,9 @@ type RequireOrgConfig struct {
 	MinRole string
 	// RefuseRestricted refuses an organization whose securityRestrictions
 	// is not empty (the session does not meet the organization's IP, token,
-	// MFA or SSO policy). Optional. Default false.
+	// MFA or SSO policy). A request signed in by a bearer token (see
+	// OAuthInfo.FromBearer) has no such list, so it is refused too.
+	// Optional. Default false.
 	RefuseRestricted bool
 	// Logger receives the line that reports the guard running without Auth
 	// (once per guard). Optional. Default: the Logger of the OAuth whose
@@ -235,7 +248,7 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 						low, lowName = org, name
 					}
 					continue
-				case cfg.RefuseRestricted && len(org.SecurityRestrictions) > 0:
+				case cfg.RefuseRestricted && (len(org.SecurityRestrictions) > 0 || info.bearer):
 					continue
 				}
 				return next(c)

@@ -24,8 +24,15 @@ type OAuthInfo struct {
 	// Scope is the space-separated list of scopes the user granted.
 	Scope string `json:"scope"`
 
-	owner *OAuth // the instance whose session this is, for LoginURL and the guards
+	owner  *OAuth // the instance whose session this is, for LoginURL and the guards
+	bearer bool   // from a bearer token, not a session cookie
 }
+
+// FromBearer reports whether the request was signed in by a bearer token
+// (Config.AcceptBearer) rather than a session cookie. Such an OAuthInfo has
+// the token as AccessToken and the profile whoami gives; AccessTokenExpiresAt
+// is zero (the Hub does not say), and Scope and State are empty.
+func (i *OAuthInfo) FromBearer() bool { return i != nil && i.bearer }
 
 // OAuthUserInfo is a Hugging Face user as the userinfo endpoint describes
 // them. Optional fields are pointers (or nil slices) so that "absent" is

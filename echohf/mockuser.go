@@ -87,8 +87,10 @@ func (o *OAuth) mockUser(ctx context.Context) OAuthUserInfo {
 	return defaultMockUser()
 }
 
-// whoami is the part of /api/whoami-v2's answer the mocked profile uses.
+// whoami is the part of /api/whoami-v2's answer that the mocked profile
+// and bearer tokens use.
 type whoami struct {
+	Type          string  `json:"type"` // "user"; "org" or "app" for those tokens
 	ID            string  `json:"id"`
 	Name          string  `json:"name"`
 	Fullname      string  `json:"fullname"`
@@ -107,6 +109,11 @@ type whoami struct {
 		RoleInOrg    *string `json:"roleInOrg"`
 		Plan         *string `json:"plan"`
 	} `json:"orgs"`
+}
+
+// isUser reports whether w names a user, as a user's token gets.
+func (w whoami) isUser() bool {
+	return (w.Type == "" || w.Type == "user") && w.ID != "" && w.Name != ""
 }
 
 func (w whoami) userInfo(endpoint string) OAuthUserInfo {

@@ -155,10 +155,11 @@ func authStyle(methods []string) oauth2.AuthStyle {
 // 404", "timed out", ...). It never holds a URL's path or query, a token or
 // a body. It matches its kind: errProvider, or errGrant for a refused code.
 type providerError struct {
-	step string
-	host string
-	what string
-	kind error
+	step   string
+	host   string
+	what   string
+	kind   error
+	status int // the HTTP status of an answer that was not 200, else 0
 }
 
 func (e *providerError) Error() string {
@@ -214,7 +215,7 @@ func (o *OAuth) getBody(ctx context.Context, step, rawURL, token string) ([]byte
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))
-		return nil, fail(host, fmt.Sprintf("answered %d", res.StatusCode))
+		return nil, &providerError{step: step, host: host, what: fmt.Sprintf("answered %d", res.StatusCode), kind: errProvider, status: res.StatusCode}
 	}
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxDocSize+1))
 	switch {
