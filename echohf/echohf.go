@@ -229,26 +229,10 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 
 // LoginURL returns the path of o's login route that comes back to target
 // (sanitized) and, when orgIDs are given, asks the user for access to those
-// organizations (the authorize URL's orgIds parameter).
+// organizations (the authorize URL's orgIds parameter). See also
+// LoginURLWithOptions.
 func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
-	q := make([]string, 0, 2)
-	if target != "" {
-		q = append(q, "_target_url="+url.QueryEscape(SanitizeTarget(target)))
-	}
-	var ids []string
-	for _, id := range orgIDs {
-		if validOrgID(id) {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > 0 {
-		q = append(q, "orgIds="+strings.Join(ids, ","))
-	}
-	u := o.prefix + LoginPath
-	if len(q) > 0 {
-		u += "?" + strings.Join(q, "&")
-	}
-	return u
+	return o.LoginURLWithOptions(target, LoginOptions{OrgIDs: orgIDs})
 }
 
 // LogoutURL returns the path of o's logout route that comes back to target.
