@@ -194,6 +194,12 @@ type RequireOrgConfig struct {
 // MinRole, members whose role is too low get 403 saying which role the page
 // needs (ErrRoleTooLow). Like RequireLogin, it never guards echohf's own
 // routes and answers 500 when Auth did not see the request.
+//
+// On its first request the guard logs a warning when the OAuth's scopes
+// lack read-memberships (in real mode) and its logins do not ask for all of
+// orgs by id (Config.OrgIDs): Hugging Face may then list only the
+// organizations the user grants the app at sign-in, so a member who skipped
+// one is refused (LoginOptions.Consent lets them grant it later).
 func RequireOrg(orgs ...string) echo.MiddlewareFunc {
 	return RequireOrgWithConfig(RequireOrgConfig{Orgs: orgs})
 }
@@ -222,12 +228,14 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 		panic("echohf: RequireOrg needs at least one organization")
 	}
 	g := &guard{name: "RequireOrg", logger: cfg.Logger}
+	var scopes orgScopeCheck
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if cfg.Skipper(c) {
 				return next(c)
 			}
 			info, own, err := g.enter(c)
+			scopes.check(c, orgs, cfg.Logger)
 			switch {
 			case own:
 				return next(c)
