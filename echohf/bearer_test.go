@@ -398,3 +398,22 @@ func TestBearerHubDown(t *testing.T) {
 		t.Errorf("logs should name the whoami failure without the token:\n%s", logs)
 	}
 }
+
+// BenchmarkAuthBearer is a GET through Echo with Auth and a bearer token
+// whose whoami answer is cached: a SHA-256 and a map lookup per request.
+func BenchmarkAuthBearer(b *testing.B) {
+	srv := mock.NewServer(b, mock.Config{})
+	srv.AddToken(patMockuser, "mockuser")
+	o, err := New(Config{Mode: ModeMock, AcceptBearer: true, HFEndpoint: srv.URL, Logger: discardLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(o.Close)
+	e := echo.New()
+	e.Use(o.Auth())
+	e.GET("/", greet)
+	runGreetWith(b, e, "Hello, mockuser!", "Authorization", "Bearer "+patMockuser)
+	if n := srv.Requests(mock.EndpointWhoami); n != 1 {
+		b.Errorf("whoami calls = %d; want 1", n)
+	}
+}
