@@ -230,8 +230,7 @@ func (o *OAuth) checkBearer(ctx context.Context, token string) (*OAuthUserInfo, 
 func (o *OAuth) whoamiBearer(ctx context.Context, token string) bearerEntry {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.Timeout)
 	defer cancel()
-	var who whoami
-	err := o.getJSON(ctx, "whoami", o.cfg.HFEndpoint+"/api/whoami-v2", token, &who)
+	who, err := o.getWhoami(ctx, token)
 	now := o.cfg.Now()
 	var pe *providerError
 	switch {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -416,4 +417,42 @@ func BenchmarkAuthBearer(b *testing.B) {
 	if n := srv.Requests(mock.EndpointWhoami); n != 1 {
 		b.Errorf("whoami calls = %d; want 1", n)
 	}
+}
+
+// TestWhoamiLax: a whoami-v2 answer is read as leniently as userinfo: a
+// field of an unexpected type (the deprecated plan as an object, say) is
+// dropped, and an organization that is not an object is skipped, without
+// losing the user, for bearer tokens and for mock mode's HF_TOKEN alike.
+func TestWhoamiLax(t *testing.T) {
+	t.Parallel()
+	const token = "hf_laxWhoamiToken0123456789abcdefgh"
+	body := `{"type":"user","id":"u-alice","name":"alice","fullname":7,"email":null,"isPro":"yes",
+		"avatarUrl":"https://cdn.example/alice.png","periodEnd":1700000000,"plan":{"name":"pro"},
+		"orgs":[42,{"type":"org","id":"o-acme","name":"acme","fullname":"Acme","plan":{"name":"team"},"roleInOrg":["admin"],"canPay":"no","isEnterprise":true}],
+		"auth":{"type":"access_token","accessToken":{"displayName":"x","role":"fineGrained","fineGrained":{"scoped":[]}}}}`
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/whoami-v2" || r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, `{"error":"Invalid credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(hub.Close)
+	a := newApp(t, Config{Mode: ModeMock, AcceptBearer: true, HFEndpoint: hub.URL, HFToken: token})
+	check := func(how string, u OAuthUserInfo) {
+		t.Helper()
+		if u.Sub != "u-alice" || u.PreferredUsername != "alice" || u.Name != "" || u.IsPro || u.Email != nil || u.Picture != "https://cdn.example/alice.png" {
+			t.Errorf("%s: user = %+v; want alice with the mistyped fields dropped", how, u)
+		}
+		if len(u.Orgs) != 1 || u.Orgs[0].PreferredUsername != "acme" || u.Orgs[0].Plan != nil || u.Orgs[0].RoleInOrg != nil || u.Orgs[0].CanPay != nil || !u.Orgs[0].IsEnterprise {
+			t.Errorf("%s: orgs = %+v; want acme alone, its mistyped fields dropped", how, u.Orgs)
+		}
+	}
+	var w whoamiAnswer
+	if err := json.Unmarshal([]byte(bearerGet(t, a, "/whoami", "Bearer "+token).body), &w); err != nil || !w.LoggedIn {
+		t.Fatalf("bearer: not logged in (%v); logs:\n%s", err, a.logs)
+	}
+	check("bearer", w.Info.UserInfo)
+	check("mock mode", newBrowser(t).mustLogin(t, a).Info.UserInfo)
 }
