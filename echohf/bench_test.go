@@ -70,9 +70,18 @@ func benchApp(b *testing.B, cfg Config) (*echo.Echo, string) {
 }
 
 func runGreet(b *testing.B, e *echo.Echo, cookie, want string) {
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	var hdr []string
 	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
+		hdr = []string{"Cookie", cookie}
+	}
+	runGreetWith(b, e, want, hdr...)
+}
+
+// runGreetWith is runGreet with the request headers hdr (name, value, ...).
+func runGreetWith(b *testing.B, e *echo.Echo, want string, hdr ...string) {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)

@@ -86,6 +86,9 @@ func (o *OAuth) retryLogin(st loginState) reply {
 	if len(st.orgIDs) > 0 {
 		v.Set(paramOrgIDs, strings.Join(st.orgIDs, ","))
 	}
+	if st.consent {
+		v.Set(paramPrompt, promptConsent)
+	}
 	u := o.prefix + LoginPath + "?" + v.Encode()
 	if retries >= maxRetries {
 		if o.cfg.SpaceHost == "" || retries >= maxRetries+maxBreakouts {

@@ -42,7 +42,7 @@ func (m Mode) String() string {
 // Attach and Auth; never by New). The OAuth ones are those a Space with
 // `hf_oauth: true` receives. Values are trimmed of surrounding spaces, and an
 // empty value is the same as an unset variable. ECHOHF_MODE accepts real or
-// mock; ECHOHF_DISALLOW_MOCK, like any boolean, accepts 1/0, true/false,
+// mock; ECHOHF_DISALLOW_MOCK and ECHOHF_ACCEPT_BEARER accept 1/0, true/false,
 // yes/no and on/off; both in any case. Any other value is a startup error
 // naming the variable and the accepted values.
 //
@@ -56,6 +56,7 @@ const (
 	EnvProviderURL       = "OPENID_PROVIDER_URL"
 	EnvMode              = "ECHOHF_MODE"
 	EnvDisallowMock      = "ECHOHF_DISALLOW_MOCK"
+	EnvAcceptBearer      = "ECHOHF_ACCEPT_BEARER"
 	EnvRedirectURL       = "ECHOHF_REDIRECT_URL"
 	EnvSessionSecret     = "ECHOHF_SESSION_SECRET"
 	EnvOldSessionSecrets = "ECHOHF_OLD_SESSION_SECRETS"
@@ -170,11 +171,21 @@ type Config struct {
 	// Optional. Default 1 minute.
 	JWKSRefreshInterval time.Duration
 
+	// AcceptBearer lets API clients sign in each request with a Hugging
+	// Face token ("Authorization: Bearer hf_…") instead of a session cookie:
+	// Auth asks the Hub's /api/whoami-v2 at HFEndpoint who owns it, in real
+	// and mock mode alike, and caches the answer by the token's SHA-256 (an
+	// accepted token 5 minutes, a refused one 30 seconds, a Hub failure 1
+	// second; see the package documentation). From $ECHOHF_ACCEPT_BEARER
+	// (1/0, true/false, yes/no, on/off, any case). Optional. Default false.
+	AcceptBearer bool
+
 	// HFToken is used in mock mode to build the mocked user from
 	// /api/whoami-v2. From $HF_TOKEN. Optional.
 	HFToken string
-	// HFEndpoint is the Hub the whoami call goes to. From $HF_ENDPOINT.
-	// Optional. Default https://huggingface.co.
+	// HFEndpoint is the Hub that whoami calls (mock mode's HFToken, bearer
+	// tokens) go to. From $HF_ENDPOINT. Optional. Default
+	// https://huggingface.co.
 	HFEndpoint string
 	// MockCarryHFToken puts HFToken itself into mock sessions as their
 	// access token. Optional. Default false: mock sessions carry a fake token,
@@ -235,6 +246,13 @@ func (c Config) fromEnv(getenv func(string) string, p *configError) Config {
 		}
 		// An unreadable safety switch fails closed.
 		c.DisallowMock = b || !ok
+	}
+	if v := get(EnvAcceptBearer); !c.AcceptBearer && v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			p.addf("%s=%q is not a boolean; accepted values: %s", EnvAcceptBearer, v, boolValues)
+		}
+		c.AcceptBearer = b // unreadable: off, the safe side (and a startup error)
 	}
 	str(&c.SpaceID, EnvSpaceID)
 	if c.SpaceHost == "" {

@@ -21,7 +21,7 @@ import (
 
 // envNames are the variables FromEnv reads.
 var envNames = []string{EnvSpaceID, EnvSpaceHost, EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL,
-	EnvMode, EnvDisallowMock, EnvRedirectURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint}
+	EnvMode, EnvDisallowMock, EnvAcceptBearer, EnvRedirectURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint}
 
 // setEnv gives every variable FromEnv reads its value in vars, and the
 // others the empty value (the same as unset), so that the developer's shell
@@ -344,4 +344,37 @@ func TestDefault(t *testing.T) {
 			}()
 		}
 	})
+}
+
+// TestFromEnvAcceptBearer: ECHOHF_ACCEPT_BEARER is a boolean like the
+// others; an unreadable value is an error naming it and leaves bearer
+// tokens off, and a Config that turns them on wins.
+func TestFromEnvAcceptBearer(t *testing.T) {
+	tests := []struct {
+		value   string
+		cfg     Config
+		want    bool
+		wantErr bool
+	}{
+		{"", Config{}, false, false},
+		{"1", Config{}, true, false},
+		{" Yes ", Config{}, true, false},
+		{"on", Config{}, true, false},
+		{"FALSE", Config{}, false, false},
+		{"0", Config{AcceptBearer: true}, true, false},
+		{"maybe", Config{}, false, true},
+		{"maybe", Config{AcceptBearer: true}, true, false},
+	}
+	for _, tt := range tests {
+		setEnv(t, map[string]string{EnvAcceptBearer: tt.value})
+		got, err := tt.cfg.FromEnv()
+		if tt.wantErr {
+			wantConfigError(t, err, EnvAcceptBearer, `"maybe"`, boolValues)
+		} else if err != nil {
+			t.Errorf("%s=%q: %v", EnvAcceptBearer, tt.value, err)
+		}
+		if got.AcceptBearer != tt.want {
+			t.Errorf("%s=%q with %+v: AcceptBearer = %v; want %v", EnvAcceptBearer, tt.value, tt.cfg.AcceptBearer, got.AcceptBearer, tt.want)
+		}
+	}
 }

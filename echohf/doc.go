@@ -31,6 +31,23 @@
 // whole app (e.Use(echohf.Auth(), echohf.RequireLogin())): they never guard
 // echohf's own routes.
 //
+// With Config.AcceptBearer (ECHOHF_ACCEPT_BEARER=1), scripts and CLIs can
+// call the app's API with "Authorization: Bearer hf_…" instead of a cookie.
+// Auth asks the Hub's /api/whoami-v2 (at Config.HFEndpoint) who owns the
+// token and serves its answer through Info, with the token as AccessToken
+// (OAuthInfo.FromBearer tells the two kinds of login apart). Answers are
+// cached by the token's SHA-256, never the token: an accepted token for 5
+// minutes (so one revoked on the Hub works that much longer at most), a
+// refused one for 30 seconds, at most 1024 of each; concurrent first
+// requests with a token share one call. A Hub that fails or does not answer
+// within Timeout leaves the request logged out (never a 5xx) and is asked
+// again a second later. Only tokens shaped like Hugging Face's ("hf_" and
+// base64url characters, at most 256 bytes) are sent to the Hub. A request
+// with a bearer header is decided by it alone: its session cookie is
+// neither read nor changed, and no cookie is set. A guard answers such a
+// request, when logged out, with 401 and "WWW-Authenticate: Bearer"
+// (error="invalid_token" when the token was refused), never a redirect.
+//
 // Attach and Auth configure themselves from the environment (see Default),
 // and panic on a bad one. Use New with a Config to configure in code, to get
 // errors instead of panics, or to run several instances (replicas) in one

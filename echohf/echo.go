@@ -58,7 +58,11 @@ func send(c echo.Context, rep reply) error {
 		return c.Redirect(rep.status, rep.location)
 	case rep.status == 0:
 		return nil
-	case rep.err == nil:
+	}
+	if rep.challenge != "" {
+		c.Response().Header().Set("WWW-Authenticate", rep.challenge)
+	}
+	if rep.err == nil {
 		return echo.NewHTTPError(rep.status, rep.msg)
 	}
 	return echo.NewHTTPError(rep.status, rep.msg).WithInternal(rep.err)
@@ -68,8 +72,9 @@ func send(c echo.Context, rep reply) error {
 // else the OAuth under ownerKey (as itself, or as skipped), for the guards
 // and the link builders.
 const (
-	infoKey  = "echohf.info"
-	ownerKey = "echohf.owner"
+	infoKey        = "echohf.info"
+	ownerKey       = "echohf.owner"
+	bearerStateKey = "echohf.bearer" // what became of a logged-out request's bearer token
 )
 
 // skipped is what Auth leaves under ownerKey on a request its Skipper
@@ -79,7 +84,8 @@ const (
 type skipped struct{ o *OAuth }
 
 // Auth returns the middleware that reads the session cookie on every
-// request and makes the login available to Info. It does no network I/O.
+// request and makes the login available to Info. It does no network I/O,
+// except, with Config.AcceptBearer, for a bearer token not in its cache.
 // A missing, invalid or expired session leaves the request logged out; the
 // cookies of an invalid or expired one are expired so the browser drops them.
 // A session expires the moment its access token does: Leeway allows for
@@ -91,6 +97,16 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 			// A nil Skipper is middleware.DefaultSkipper: it skips nothing.
 			if o.cfg.Skipper != nil && o.cfg.Skipper(c) {
 				c.Set(ownerKey, skipped{o}) // for the guards and LoginURL
+				return next(c)
+			}
+			if o.cfg.AcceptBearer && hasBearer(c.Request()) { // the bearer token alone decides
+				info, outcome := o.bearerLogin(c.Request())
+				if info != nil {
+					c.Set(infoKey, info)
+				} else {
+					c.Set(ownerKey, o)
+					c.Set(bearerStateKey, outcome)
+				}
 				return next(c)
 			}
 			if info := o.authenticate(c.Response(), c.Request()); info != nil {
@@ -121,6 +137,7 @@ func seenBy(c echo.Context) seen {
 	switch o := c.Get(ownerKey).(type) {
 	case *OAuth:
 		s.o = o
+		s.bearer, _ = c.Get(bearerStateKey).(bearerOutcome)
 	case skipped:
 		s.o, s.skipped = o.o, true
 	}
@@ -132,6 +149,13 @@ func seenBy(c echo.Context) seen {
 // OAuth.LoginURL.
 func LoginURL(c echo.Context, target string, orgIDs ...string) string {
 	return seenBy(c).owner().LoginURL(target, orgIDs...)
+}
+
+// LoginURLWithOptions returns the login path of the OAuth whose Auth
+// middleware handled c, or the default path when Auth is not installed.
+// See OAuth.LoginURLWithOptions.
+func LoginURLWithOptions(c echo.Context, target string, opts LoginOptions) string {
+	return seenBy(c).owner().LoginURLWithOptions(target, opts)
 }
 
 // LogoutURL returns the logout path of the OAuth whose Auth middleware
@@ -248,7 +272,8 @@ func (cfg RequireOrgConfig) ToMiddleware() (echo.MiddlewareFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return guardMiddleware(cfg.Skipper, &guard{name: "RequireOrg", logger: cfg.Logger, admit: rule.admit}), nil
+	g := &guard{name: "RequireOrg", logger: cfg.Logger, admit: rule.admit, scopes: &orgScopeCheck{}, orgs: rule.orgs}
+	return guardMiddleware(cfg.Skipper, g), nil
 }
 
 // guardMiddleware runs g on every request skip does not skip.

@@ -204,3 +204,15 @@ func ExampleOAuth_LoginURL() {
 	// /app/oauth/huggingface/login?_target_url=%2Freports%3Fyear%3D2026&orgIds=5f1c0ffee
 	// /app/oauth/huggingface/logout?_target_url=%2F
 }
+
+// LoginURLWithOptions builds a "grant another organization" link: the
+// consent screen shows again, so a user who skipped the organization the
+// first time can grant it.
+func ExampleOAuth_LoginURLWithOptions() {
+	oauth, _ := echohf.New(echohf.Config{Mode: echohf.ModeMock, Logger: slog.New(slog.DiscardHandler)})
+	defer oauth.Close()
+	oauth.Attach(echo.New())
+	fmt.Println(oauth.LoginURLWithOptions("/members", echohf.LoginOptions{OrgIDs: []string{"5f1c0ffee"}, Consent: true}))
+	// Output:
+	// /oauth/huggingface/login?_target_url=%2Fmembers&orgIds=5f1c0ffee&prompt=consent
+}

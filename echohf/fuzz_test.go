@@ -63,6 +63,9 @@ func FuzzParseUserInfo(f *testing.F) {
 func FuzzParseState(f *testing.F) {
 	f.Add(newState(1, "/page?x=1", nil).String())
 	f.Add(newState(0, "/", []string{"acme", "5f0a1b2c3d4e5f6a7b8c9d0e"}).String())
+	f.Add(loginState{id: strings.Repeat("B", stateIDLen), target: "/", consent: true}.String())
+	f.Add(strings.Repeat("A", 22) + ".0.Lw.acme.c")
+	f.Add(strings.Repeat("A", 22) + ".0.Lw..x")
 	f.Add("")
 	f.Add("a.b.c")
 	f.Add(strings.Repeat("A", 22) + ".0.Ly9ldmlsLmNvbQ") // "//evil.com"

@@ -15,7 +15,8 @@ import (
 type seen struct {
 	info    *OAuthInfo
 	o       *OAuth
-	skipped bool // Auth's Skipper skipped the request
+	skipped bool          // Auth's Skipper skipped the request
+	bearer  bearerOutcome // what became of a logged-out request's bearer token
 }
 
 // bare stands in for an OAuth when none handled the request: only its
@@ -38,6 +39,8 @@ type guard struct {
 	name    string                 // the guard's constructor, for the log line
 	logger  *slog.Logger           // nil: the owner's, else slog.Default()
 	admit   func(*OAuthInfo) reply // the check of a login; nil admits any
+	scopes  *orgScopeCheck         // RequireOrg: the once-per-guard scope warning
+	orgs    []string               // RequireOrg: its organizations, for that warning
 	noAuth  atomic.Bool            // a missing Auth was logged
 	skipped atomic.Bool            // a request Auth skipped was logged
 }
@@ -54,6 +57,9 @@ var noAuthReply = reply{
 // go on; a login goes on when g admits it; a logged-out request is sent to
 // login (or refused with 401); a request Auth did not see gets 500.
 func (g *guard) decide(s seen, r *http.Request, route string) reply {
+	if g.scopes != nil && s.o != nil {
+		g.scopes.check(s.o, g.orgs, g.logger)
+	}
 	switch {
 	case s.o != nil && s.o.ownRoute(route):
 		return reply{}
@@ -69,7 +75,7 @@ func (g *guard) decide(s seen, r *http.Request, route string) reply {
 		g.report(&g.skipped, s.o, g.name+" ran on a request that Auth's Skipper skipped, so it cannot tell who is logged in; skip the request in the guard as well, or let Auth see it", route)
 		return noAuthReply
 	}
-	return s.o.loginRequired(r)
+	return s.o.loginRequired(r, s.bearer)
 }
 
 // report logs msg the first time done is set, to the guard's logger, else
@@ -88,12 +94,21 @@ func (g *guard) report(done *atomic.Bool, owner *OAuth, msg, route string) {
 	l.Error("echohf: "+msg, "path", route)
 }
 
-// loginRequired sends a browser to o's login and answers an API call with 401.
-func (o *OAuth) loginRequired(r *http.Request) reply {
-	if isNavigation(r) {
+// loginRequired sends a browser to o's login and answers an API call, or
+// any request that came with a bearer token, with 401 (and a Bearer
+// challenge when o accepts bearer tokens).
+func (o *OAuth) loginRequired(r *http.Request, bearer bearerOutcome) reply {
+	if bearer == bearerNone && isNavigation(r) {
 		return redirect(o.LoginURL(r.URL.RequestURI()))
 	}
-	return reply{status: http.StatusUnauthorized, msg: "Please sign in to see this page.", err: ErrLoginRequired}
+	msg := "Please sign in to see this page."
+	switch bearer {
+	case bearerRefused:
+		msg = "The bearer token is invalid or expired."
+	case bearerUnverified:
+		msg = "The bearer token could not be checked with Hugging Face. Please try again."
+	}
+	return reply{status: http.StatusUnauthorized, msg: msg, err: ErrLoginRequired, challenge: o.bearerChallenge(bearer)}
 }
 
 // isNavigation tells a browser loading a page from a script or API call.
@@ -172,7 +187,7 @@ func (r orgRule) admit(info *OAuthInfo) reply {
 				low, lowName = org, name
 			}
 			continue
-		case r.refuseRestricted && len(org.SecurityRestrictions) > 0:
+		case r.refuseRestricted && (len(org.SecurityRestrictions) > 0 || info.bearer):
 			if restricted == nil {
 				restricted, restrictedName = org, name
 			}
@@ -184,18 +199,22 @@ func (r orgRule) admit(info *OAuthInfo) reply {
 	case low != nil:
 		return reply{status: http.StatusForbidden, msg: roleMessage(r.minRole, lowName, low), err: ErrRoleTooLow}
 	case restricted != nil:
-		return reply{status: http.StatusForbidden, msg: restrictedMessage(restrictedName, restricted), err: ErrRestricted}
+		return reply{status: http.StatusForbidden, msg: restrictedMessage(restrictedName, restricted, info.bearer), err: ErrRestricted}
 	}
 	return reply{status: http.StatusForbidden, msg: "This page is reserved to members of " + strings.Join(r.orgs, ", ") + ".", err: ErrNotMember}
 }
 
 // restrictedMessage tells a member of org (named name in the guard's
-// configuration) that their session does not meet its security policy.
+// configuration) that their session does not meet its security policy, or
+// that a bearer token cannot show it does.
 // The restriction names are Hugging Face's fixed words ("mfa", "sso", …),
 // cut to printable ASCII.
-func restrictedMessage(name string, org *OAuthOrgInfo) string {
+func restrictedMessage(name string, org *OAuthOrgInfo, bearer bool) string {
 	if org.PreferredUsername != "" {
 		name = org.PreferredUsername
+	}
+	if bearer { // whoami says nothing of the restrictions a token meets
+		return "This page needs a browser session that meets the security policy of " + name + "; a bearer token cannot show that it does."
 	}
 	what := make([]string, 0, len(org.SecurityRestrictions))
 	for _, s := range org.SecurityRestrictions {

@@ -22,8 +22,15 @@ type OAuthInfo struct {
 	// Scope is the space-separated list of scopes the user granted.
 	Scope string `json:"scope"`
 
-	owner *OAuth // the instance whose session this is, for LoginURL and the guards
+	owner  *OAuth // the instance whose session this is, for LoginURL and the guards
+	bearer bool   // from a bearer token, not a session cookie
 }
+
+// FromBearer reports whether the request was signed in by a bearer token
+// (Config.AcceptBearer) rather than a session cookie. Such an OAuthInfo has
+// the token as AccessToken and the profile whoami gives; AccessTokenExpiresAt
+// is zero (the Hub does not say), and Scope and State are empty.
+func (i *OAuthInfo) FromBearer() bool { return i != nil && i.bearer }
 
 // OAuthUserInfo is a Hugging Face user as the userinfo endpoint describes
 // them. Optional fields are pointers (or nil slices) so that "absent" is
@@ -109,6 +116,28 @@ type OAuthOrgInfo struct {
 	// session does not satisfy ("ip", "token-policy", "mfa", "sso"); nil
 	// when the provider did not send the list, empty when it sent [].
 	SecurityRestrictions []string `json:"securityRestrictions,omitzero"`
+	// MissingMFA tells whether the user must turn on two-factor
+	// authentication before the organization lets them in; nil when unknown.
+	MissingMFA *bool `json:"missingMFA,omitempty"`
+	// PendingSSO tells whether the user must sign in again through the
+	// organization's single sign-on; nil when unknown.
+	PendingSSO *bool `json:"pendingSSO,omitempty"`
+	// ResourceGroups are the organization's resource groups (an Enterprise
+	// feature) the user belongs to, with their role in each; nil when the
+	// provider did not send the list, empty when it sent [].
+	ResourceGroups []OAuthResourceGroup `json:"resourceGroups,omitzero"`
+}
+
+// OAuthResourceGroup is a resource group of an organization: a set of its
+// repositories with its own member roles.
+type OAuthResourceGroup struct {
+	// Sub is the resource group's stable id.
+	Sub string `json:"sub"`
+	// Name is the resource group's name.
+	Name string `json:"name"`
+	// Role is the user's role in the group: "read", "contributor", "write"
+	// or "admin"; "" when unknown.
+	Role string `json:"role"`
 }
 
 // parseUserInfo reads a userinfo document leniently: unknown fields are
@@ -150,10 +179,36 @@ func parseUserInfo(raw []byte) (OAuthUserInfo, error) {
 				RoleInOrg:            lax[*string](om["roleInOrg"]),
 				Plan:                 lax[*string](om["plan"]),
 				SecurityRestrictions: laxStrings(om["securityRestrictions"]),
+				MissingMFA:           lax[*bool](om["missingMFA"]),
+				PendingSSO:           lax[*bool](om["pendingSSO"]),
+				ResourceGroups:       laxResourceGroups(om["resourceGroups"]),
 			})
 		}
 	}
 	return u, nil
+}
+
+// laxResourceGroups decodes raw as a list of resource groups, skipping
+// items that are not objects and dropping mistyped fields. A missing, null
+// or mistyped list gives nil; [] gives an empty, non-nil list.
+func laxResourceGroups(raw json.RawMessage) []OAuthResourceGroup {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil || list == nil {
+		return nil
+	}
+	out := make([]OAuthResourceGroup, 0, len(list))
+	for _, item := range list {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(item, &m) != nil || m == nil {
+			continue
+		}
+		out = append(out, OAuthResourceGroup{
+			Sub:  lax[string](m["sub"]),
+			Name: lax[string](m["name"]),
+			Role: lax[string](m["role"]),
+		})
+	}
+	return out
 }
 
 // lax decodes raw as a T; a missing, null or mistyped field gives T's zero

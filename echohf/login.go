@@ -15,6 +15,7 @@ const (
 	paramTarget    = "_target_url"
 	paramRedirects = "_nb_redirects"
 	paramOrgIDs    = "orgIds"
+	paramPrompt    = "prompt" // only prompt=consent is passed on
 )
 
 // loginTarget is where a login comes back to: _target_url when given,
@@ -26,7 +27,7 @@ func loginTarget(q url.Values) string {
 	}
 	rest := url.Values{}
 	for k, v := range q {
-		if k != paramRedirects && k != paramOrgIDs && k != paramMockKey {
+		if k != paramRedirects && k != paramOrgIDs && k != paramMockKey && k != paramPrompt {
 			rest[k] = v
 		}
 	}
@@ -68,6 +69,7 @@ func (o *OAuth) login(w http.ResponseWriter, r *http.Request) reply {
 	}
 	asked := o.askedOrgIDs(q)
 	st := newState(redirects(q), target, asked)
+	st.consent = wantsConsent(q)
 	state := st.String()
 	pend := pending{
 		StateHash: stateHash(state),
@@ -95,6 +97,9 @@ func (o *OAuth) login(w http.ResponseWriter, r *http.Request) reply {
 	}
 	if ids := slices.Concat(o.cfg.OrgIDs, asked); len(ids) > 0 {
 		opts = append(opts, oauth2.SetAuthURLParam(paramOrgIDs, strings.Join(ids, ",")))
+	}
+	if st.consent {
+		opts = append(opts, oauth2.SetAuthURLParam(paramPrompt, promptConsent))
 	}
 	return redirect(p.oauth.AuthCodeURL(state, opts...))
 }

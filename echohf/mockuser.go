@@ -1,6 +1,9 @@
 package echohf
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // Avatars of the default mock user and its organizations: SVG data URIs of
 // each name's initial, so that pages showing them need no network. They are
@@ -14,8 +17,9 @@ const (
 
 // defaultMockUser is the profile mock mode signs in when HF_TOKEN gives
 // none: "mockuser", with a verified email and three organizations of
-// different roles and plans, one with security restrictions. It lives here
-// so that the library never links the test fake; a test keeps it equal to
+// different roles and plans, one with security restrictions, MFA and SSO
+// pending and a resource group. It lives here so that the library never
+// links the test fake; a test keeps it equal to
 // mock.DefaultUser, which tests sign in with against the mock provider.
 func defaultMockUser() OAuthUserInfo {
 	email, website := "mockuser@example.com", "https://example.com"
@@ -42,6 +46,9 @@ func defaultMockUser() OAuthUserInfo {
 			RoleInOrg:            &admin,
 			Plan:                 &enterprise,
 			SecurityRestrictions: []string{"mfa", "sso"},
+			MissingMFA:           &yes,
+			PendingSSO:           &yes,
+			ResourceGroups:       []OAuthResourceGroup{{Sub: "279024ad56668c16b1ecca98", Name: "vision", Role: RoleWrite}},
 		}, {
 			Sub:               "3d620fd7ea8de38233d7f848",
 			Name:              "Open Models",
@@ -67,8 +74,7 @@ func (o *OAuth) mockUser(ctx context.Context) OAuthUserInfo {
 	if o.cfg.HFToken != "" {
 		ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 		defer cancel()
-		var who whoami
-		err := o.getJSON(ctx, "whoami", o.cfg.HFEndpoint+"/api/whoami-v2", o.cfg.HFToken, &who)
+		who, err := o.getWhoami(ctx, o.cfg.HFToken)
 		if err == nil && who.Name != "" {
 			return who.userInfo(o.cfg.HFEndpoint)
 		}
@@ -83,26 +89,89 @@ func (o *OAuth) mockUser(ctx context.Context) OAuthUserInfo {
 	return defaultMockUser()
 }
 
-// whoami is the part of /api/whoami-v2's answer the mocked profile uses.
+// whoami is the part of /api/whoami-v2's answer that the mocked profile
+// and bearer tokens use.
 type whoami struct {
-	ID            string  `json:"id"`
-	Name          string  `json:"name"`
-	Fullname      string  `json:"fullname"`
-	Email         *string `json:"email"`
-	EmailVerified *bool   `json:"emailVerified"`
-	AvatarURL     string  `json:"avatarUrl"`
-	IsPro         bool    `json:"isPro"`
-	CanPay        *bool   `json:"canPay"`
-	Orgs          []struct {
-		ID           string  `json:"id"`
-		Name         string  `json:"name"`
-		Fullname     string  `json:"fullname"`
-		AvatarURL    string  `json:"avatarUrl"`
-		IsEnterprise bool    `json:"isEnterprise"`
-		CanPay       *bool   `json:"canPay"`
-		RoleInOrg    *string `json:"roleInOrg"`
-		Plan         *string `json:"plan"`
-	} `json:"orgs"`
+	Type          string // "user"; "org" or "app" for those tokens
+	ID            string
+	Name          string
+	Fullname      string
+	Email         *string
+	EmailVerified *bool
+	AvatarURL     string
+	IsPro         bool
+	CanPay        *bool
+	Orgs          []whoamiOrg
+}
+
+// whoamiOrg is an organization in a whoami answer.
+type whoamiOrg struct {
+	ID, Name, Fullname, AvatarURL string
+	IsEnterprise                  bool
+	CanPay                        *bool
+	RoleInOrg, Plan               *string
+}
+
+// getWhoami asks the Hub's whoami-v2 who owns token. Every failure is a
+// *providerError for the step "whoami".
+func (o *OAuth) getWhoami(ctx context.Context, token string) (whoami, error) {
+	const step = "whoami"
+	u := o.cfg.HFEndpoint + "/api/whoami-v2"
+	body, err := o.getBody(ctx, step, u, token)
+	if err != nil {
+		return whoami{}, err
+	}
+	w, err := parseWhoami(body)
+	if err != nil {
+		return whoami{}, &providerError{step: step, host: hostOf(u), what: "sent a document that is not a JSON object", kind: errProvider}
+	}
+	return w, nil
+}
+
+// parseWhoami reads a whoami-v2 answer as leniently as parseUserInfo reads
+// userinfo: unknown fields are ignored, a field of the wrong type is
+// dropped and an organization that is not an object is skipped. Only a
+// document that is not a JSON object is an error.
+func parseWhoami(raw []byte) (whoami, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return whoami{}, err
+	}
+	w := whoami{
+		Type:          lax[string](m["type"]),
+		ID:            lax[string](m["id"]),
+		Name:          lax[string](m["name"]),
+		Fullname:      lax[string](m["fullname"]),
+		Email:         lax[*string](m["email"]),
+		EmailVerified: lax[*bool](m["emailVerified"]),
+		AvatarURL:     lax[string](m["avatarUrl"]),
+		IsPro:         lax[bool](m["isPro"]),
+		CanPay:        lax[*bool](m["canPay"]),
+	}
+	var orgs []json.RawMessage
+	_ = json.Unmarshal(m["orgs"], &orgs) // absent or mistyped: no organizations
+	for _, raw := range orgs {
+		var om map[string]json.RawMessage
+		if json.Unmarshal(raw, &om) != nil || om == nil {
+			continue
+		}
+		w.Orgs = append(w.Orgs, whoamiOrg{
+			ID:           lax[string](om["id"]),
+			Name:         lax[string](om["name"]),
+			Fullname:     lax[string](om["fullname"]),
+			AvatarURL:    lax[string](om["avatarUrl"]),
+			IsEnterprise: lax[bool](om["isEnterprise"]),
+			CanPay:       lax[*bool](om["canPay"]),
+			RoleInOrg:    lax[*string](om["roleInOrg"]),
+			Plan:         lax[*string](om["plan"]),
+		})
+	}
+	return w, nil
+}
+
+// isUser reports whether w names a user, as a user's token gets.
+func (w whoami) isUser() bool {
+	return (w.Type == "" || w.Type == "user") && w.ID != "" && w.Name != ""
 }
 
 func (w whoami) userInfo(endpoint string) OAuthUserInfo {

@@ -55,8 +55,9 @@ type OAuth struct {
 
 	attached   atomic.Bool // the routes are registered
 	whoamiWarn sync.Once
-	mockKey    string // mock mode only: the key of MockLoginURL
-	mockCookie string // mock mode only: the cookie value that stands for it
+	bearers    bearerCache // AcceptBearer: the Hub's answers by token hash
+	mockKey    string      // mock mode only: the key of MockLoginURL
+	mockCookie string      // mock mode only: the cookie value that stands for it
 }
 
 // New checks cfg and returns an OAuth. New uses cfg as given and never
@@ -165,26 +166,10 @@ func (o *OAuth) Mode() Mode { return o.cfg.mode }
 
 // LoginURL returns the path of o's login route that comes back to target
 // (sanitized) and, when orgIDs are given, asks the user for access to those
-// organizations (the authorize URL's orgIds parameter).
+// organizations (the authorize URL's orgIds parameter). See also
+// LoginURLWithOptions.
 func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
-	q := make([]string, 0, 2)
-	if target != "" {
-		q = append(q, paramTarget+"="+url.QueryEscape(SanitizeTarget(target)))
-	}
-	var ids []string
-	for _, id := range orgIDs {
-		if validOrgID(id) {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > 0 {
-		q = append(q, paramOrgIDs+"="+strings.Join(ids, ","))
-	}
-	u := o.prefix + LoginPath
-	if len(q) > 0 {
-		u += "?" + strings.Join(q, "&")
-	}
-	return u
+	return o.LoginURLWithOptions(target, LoginOptions{OrgIDs: orgIDs})
 }
 
 // LogoutURL returns the path of o's logout route that comes back to target.

@@ -13,10 +13,11 @@ import (
 // status, the message for the user and the internal error (which may be
 // nil) for the app's error handler.
 type reply struct {
-	status   int
-	location string
-	msg      string
-	err      error
+	status    int
+	location  string
+	msg       string
+	err       error
+	challenge string // a WWW-Authenticate header for a 401, or ""
 }
 
 // redirect is a 302 to u.

@@ -23,11 +23,12 @@ func randomString(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// The OAuth state is "<id>.<retries>.<target>[.<orgIds>]": id is 128
-// random bits (and names the login cookie); retries, target and the org ids
-// asked for on the login URL let a callback whose login cookie was lost send
-// the browser back to the same login without that cookie, as the reference
-// does with its redirect URI. The login cookie keeps only the state's hash.
+// The OAuth state is "<id>.<retries>.<target>[.<orgIds>[.c]]": id is 128
+// random bits (and names the login cookie); retries, target, the org ids
+// asked for on the login URL and "c" for prompt=consent (then the org ids
+// may be empty) let a callback whose login cookie was lost send the browser
+// back to the same login without that cookie, as the reference does with
+// its redirect URI. The login cookie keeps only the state's hash.
 const stateIDLen = 22 // base64url of 16 bytes
 
 // maxStateTarget bounds the target carried in the state: a longer one is
@@ -45,6 +46,7 @@ type loginState struct {
 	retries int      // callbacks so far that lost their login cookie
 	target  string   // sanitized path to come back to
 	orgIDs  []string // asked for on the login URL (not the configured ones)
+	consent bool     // prompt=consent was asked for
 }
 
 // stateTarget fits target into maxStateTarget.
@@ -66,8 +68,11 @@ func newState(retries int, target string, orgIDs []string) loginState {
 // String encodes s as the OAuth state parameter.
 func (s loginState) String() string {
 	state := s.id + "." + strconv.Itoa(s.retries) + "." + base64.RawURLEncoding.EncodeToString([]byte(s.target))
-	if len(s.orgIDs) > 0 {
+	if len(s.orgIDs) > 0 || s.consent {
 		state += "." + strings.Join(s.orgIDs, ",")
+	}
+	if s.consent {
+		state += ".c"
 	}
 	return state
 }
@@ -81,8 +86,8 @@ func stateHash(state string) []byte {
 // parseState decodes a state from the callback's query. It trusts nothing:
 // the target is sanitized again and every org id checked.
 func parseState(state string) (loginState, bool) {
-	parts := strings.SplitN(state, ".", 5)
-	if len(parts) != 3 && len(parts) != 4 {
+	parts := strings.SplitN(state, ".", 6)
+	if len(parts) < 3 || len(parts) > 5 || len(parts) == 5 && parts[4] != "c" {
 		return loginState{}, false
 	}
 	id, n, t := parts[0], parts[1], parts[2]
@@ -102,8 +107,8 @@ func parseState(state string) (loginState, bool) {
 	if err != nil {
 		return loginState{}, false
 	}
-	s := loginState{id: id, retries: retries, target: SanitizeTarget(string(raw))}
-	if len(parts) == 4 {
+	s := loginState{id: id, retries: retries, target: SanitizeTarget(string(raw)), consent: len(parts) == 5}
+	if len(parts) >= 4 && (parts[3] != "" || !s.consent) {
 		s.orgIDs = strings.Split(parts[3], ",")
 		if len(s.orgIDs) > maxLoginOrgIDs {
 			return loginState{}, false

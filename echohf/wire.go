@@ -139,6 +139,11 @@ const (
 	orgRoleSet
 	orgPlanSet
 	orgRestrictionsSet
+	orgMissingMFASet
+	orgMissingMFA
+	orgPendingSSOSet
+	orgPendingSSO
+	orgResourceGroupsSet
 )
 
 // bit returns b when cond holds, else 0.
@@ -294,7 +299,10 @@ func packUser(u *OAuthUserInfo) ([]byte, error) {
 func (p *packer) org(o *OAuthOrgInfo) {
 	flags := bit(isHexID(o.Sub, 24), orgHexSub) | bit(o.IsEnterprise, orgEnterprise) |
 		bit(o.CanPay != nil, orgCanPaySet) | bit(o.CanPay != nil && *o.CanPay, orgCanPay) |
-		bit(o.RoleInOrg != nil, orgRoleSet) | bit(o.Plan != nil, orgPlanSet) | bit(o.SecurityRestrictions != nil, orgRestrictionsSet)
+		bit(o.RoleInOrg != nil, orgRoleSet) | bit(o.Plan != nil, orgPlanSet) | bit(o.SecurityRestrictions != nil, orgRestrictionsSet) |
+		bit(o.MissingMFA != nil, orgMissingMFASet) | bit(o.MissingMFA != nil && *o.MissingMFA, orgMissingMFA) |
+		bit(o.PendingSSO != nil, orgPendingSSOSet) | bit(o.PendingSSO != nil && *o.PendingSSO, orgPendingSSO) |
+		bit(o.ResourceGroups != nil, orgResourceGroupsSet)
 	p.uvarint(flags)
 	p.sub(o.Sub, flags&orgHexSub != 0)
 	p.str(o.Name)
@@ -310,6 +318,16 @@ func (p *packer) org(o *OAuthOrgInfo) {
 		p.uvarint(uint64(len(o.SecurityRestrictions)))
 		for _, r := range o.SecurityRestrictions {
 			p.code(r, wireRestrictions)
+		}
+	}
+	if o.ResourceGroups != nil {
+		p.uvarint(uint64(len(o.ResourceGroups)))
+		for _, g := range o.ResourceGroups {
+			hex := isHexID(g.Sub, 24)
+			p.uvarint(bit(hex, 1))
+			p.sub(g.Sub, hex)
+			p.str(g.Name)
+			p.code(g.Role, wireRoles)
 		}
 	}
 }

@@ -193,7 +193,7 @@ func unpackUser(blob []byte, u *OAuthUserInfo) error {
 
 func (d *unpacker) org() OAuthOrgInfo {
 	flags := d.uvarint()
-	if flags >= orgRestrictionsSet<<1 {
+	if flags >= orgResourceGroupsSet<<1 {
 		d.fail()
 	}
 	o := OAuthOrgInfo{
@@ -217,6 +217,23 @@ func (d *unpacker) org() OAuthOrgInfo {
 		o.SecurityRestrictions = make([]string, 0, n)
 		for range n {
 			o.SecurityRestrictions = append(o.SecurityRestrictions, d.code(wireRestrictions))
+		}
+	}
+	if flags&orgMissingMFASet != 0 {
+		o.MissingMFA = ptrTo(flags&orgMissingMFA != 0)
+	}
+	if flags&orgPendingSSOSet != 0 {
+		o.PendingSSO = ptrTo(flags&orgPendingSSO != 0)
+	}
+	if flags&orgResourceGroupsSet != 0 {
+		n := d.count()
+		o.ResourceGroups = make([]OAuthResourceGroup, 0, n)
+		for range n {
+			hex := d.uvarint()
+			if hex > 1 {
+				d.fail()
+			}
+			o.ResourceGroups = append(o.ResourceGroups, OAuthResourceGroup{Sub: d.sub(hex == 1), Name: d.str(), Role: d.code(wireRoles)})
 		}
 	}
 	return o

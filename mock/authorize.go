@@ -12,7 +12,41 @@ import (
 )
 
 // authorizeParams are the parameters of an authorization request.
-var authorizeParams = []string{"client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method"}
+var authorizeParams = []string{"client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt"}
+
+// AuthorizeRequest is what an authorization request asked for, as [Provider.LastAuthorize]
+// reports it.
+type AuthorizeRequest struct {
+	ClientID    string
+	RedirectURI string
+	Scopes      []string
+	// Prompt is the prompt parameter as sent ("consent", "login consent", ...); "" when absent.
+	// Consent is automatic whatever it asks.
+	Prompt string
+	// OrgIDs are the organization ids of the orgIds parameter (comma-separated, possibly
+	// repeated); nil when absent.
+	OrgIDs []string
+}
+
+// LastAuthorize returns the last authorization request that passed validation (whether it was
+// then approved or denied by the Deny fault); ok is false before the first.
+func (p *Provider) LastAuthorize() (req AuthorizeRequest, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last == nil {
+		return AuthorizeRequest{}, false
+	}
+	req = *p.last
+	req.Scopes, req.OrgIDs = slices.Clone(req.Scopes), slices.Clone(req.OrgIDs)
+	return req, true
+}
+
+// validPrompt reports whether prompt is a valid OpenID Connect prompt value: "none" alone, or
+// any of the other values; unknown values are ignored, as the spec allows.
+func validPrompt(prompt string) bool {
+	values := strings.Fields(prompt)
+	return !slices.Contains(values, "none") || len(values) == 1
+}
 
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -83,6 +117,21 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_request", "code_challenge must be a base64url SHA-256")
 		return
 	}
+	if !validPrompt(q.Get("prompt")) {
+		fail("invalid_request", "prompt=none cannot be combined with other values")
+		return
+	}
+	var orgIDs []string
+	for _, v := range q["orgIds"] {
+		for _, id := range strings.Split(v, ",") {
+			if id != "" {
+				orgIDs = append(orgIDs, id)
+			}
+		}
+	}
+	p.mu.Lock()
+	p.last = &AuthorizeRequest{ClientID: clientID, RedirectURI: redirectURI, Scopes: slices.Compact(slices.Clone(scopes)), Prompt: q.Get("prompt"), OrgIDs: orgIDs}
+	p.mu.Unlock()
 	if p.currentFaults().Deny {
 		fail("access_denied", "The user denied access to the application")
 		return

@@ -147,6 +147,8 @@ func TestAuthorizeBadInput(t *testing.T) {
 		{"method without challenge", "", authQuery(set("code_challenge_method", "S256")).Encode(), 302, "invalid_request"},
 		{"malformed challenge", "", authQuery(set("code_challenge", "short"), set("code_challenge_method", "S256")).Encode(), 302, "invalid_request"},
 		{"repeated state", "", authQuery(add("state", "other")).Encode(), 302, "invalid_request"},
+		{"prompt none with consent", "", authQuery(set("prompt", "none consent")).Encode(), 302, "invalid_request"},
+		{"repeated prompt", "", authQuery(set("prompt", "consent"), add("prompt", "login")).Encode(), 302, "invalid_request"},
 		{"POST", http.MethodPost, authQuery().Encode(), 405, ""},
 		{"DELETE", http.MethodDelete, authQuery().Encode(), 405, ""},
 	}
@@ -498,6 +500,8 @@ func TestNewErrors(t *testing.T) {
 		{"client without ID", issuer, mock.Config{Clients: []mock.Client{{Secret: "x"}}}},
 		{"bad redirect URI", issuer, mock.Config{Clients: []mock.Client{{ID: "x", RedirectURIs: []string{"/cb"}}}}},
 		{"invalid key", issuer, mock.Config{Key: &rsa.PrivateKey{}}},
+		{"model id without author", issuer, mock.Config{Models: []mock.Model{{ID: "lonely"}}}},
+		{"model id with two slashes", issuer, mock.Config{Models: []mock.Model{{ID: "a/b/c"}}}},
 	} {
 		cfg := tt.cfg
 		if cfg.Key == nil {

@@ -6,13 +6,15 @@ import (
 )
 
 // DefaultScopes returns the scopes a Provider supports when [Config].Scopes is empty:
-// Hugging Face's. Each call returns a new slice.
+// Hugging Face's, as https://huggingface.co/docs/hub/oauth lists them, and read-mcp, which
+// Hugging Face's own apps request. Each call returns a new slice.
 func DefaultScopes() []string {
 	return []string{
 		"openid", "profile", "email", "read-billing", "read-memberships",
-		"read-repos", "write-repos", "manage-repos", "gated-repos",
-		"write-discussions", "read-collections", "write-collections",
-		"inference-api", "jobs", "webhooks", "read-mcp",
+		"read-repos", "gated-repos", "contribute-repos", "write-repos", "manage-repos",
+		"read-collections", "write-collections", "inference-api",
+		"read-endpoints", "write-endpoints", "jobs", "webhooks",
+		"write-discussions", "read-mcp",
 	}
 }
 
@@ -47,6 +49,9 @@ type Config struct {
 	Clients []Client
 	// Scopes are the scopes the provider supports. Optional. Default [DefaultScopes]().
 	Scopes []string
+	// Models are the models the Hub API lists (see [PathModels]). Optional. Default
+	// [DefaultModels](); an empty, non-nil slice lists none.
+	Models []Model
 	// AccessTokenTTL is the access token lifetime. Optional. Default 8h.
 	AccessTokenTTL time.Duration
 	// IDTokenTTL is the id_token lifetime. Optional. Default 1h.

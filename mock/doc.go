@@ -8,6 +8,8 @@
 //	/oauth/token                       authorization_code and refresh_token grants
 //	/oauth/userinfo                    the Hugging Face userinfo JSON (with orgs)
 //	/oauth/jwks                        the RS256 public key
+//	/api/whoami-v2                     the Hub API's account of a Bearer token
+//	/api/models?author=…&limit=…       the Hub API's model list
 //
 // It is a faithful provider, not a stub: codes are single-use, short-lived and bound to the
 // client, the redirect URI and the PKCE (S256) verifier; refresh tokens rotate; id_tokens are
@@ -15,6 +17,13 @@
 // responses (never a redirect to an unregistered URI, never a 5xx). [Faults] switch on the
 // failures a relying party must survive, one at a time, and [Provider.Requests] counts requests
 // per endpoint so tests can assert caching.
+//
+// The two Hub API endpoints make the provider a small fake Hub too: whoami-v2 answers, in the
+// Hub's shape, for the access tokens the token endpoint issued and for personal tokens
+// registered with [Provider.AddToken] (401 for any other); the model list shows [DefaultModels]
+// (or [Config].Models), private ones only to a token of their author or of a member of the
+// owning organization. An app's HF_ENDPOINT is then the provider's URL. [Provider.LastAuthorize]
+// tells what the last authorization request asked for (scopes, prompt, orgIds).
 //
 // In tests, [NewServer] starts a provider on a loopback port, registers the client
 // [TestClientID]/[TestClientSecret] (any loopback redirect URI) and stops it when the test ends:

@@ -56,6 +56,12 @@ type Faults struct {
 	// "name email"), that userinfo leaves out of its answer. id_tokens are unchanged: they
 	// still carry the profile and email claims their scopes grant.
 	UserinfoOmit string
+	// HubStatus, if non-zero, makes the Hub API endpoints ([PathWhoami], [PathModels]) answer
+	// this status (e.g. 503).
+	HubStatus int
+	// HubDelay makes the Hub API endpoints wait this long before answering (or until the
+	// request is canceled).
+	HubDelay time.Duration
 }
 
 // SetFaults replaces the fault switches.

@@ -37,6 +37,9 @@ type Provider struct {
 	codes      map[string]*grant
 	access     map[string]*accessToken
 	refresh    map[string]*refreshToken
+	tokens     map[string]string // personal access token → username
+	models     []Model
+	last       *AuthorizeRequest
 }
 
 // grant is a recorded authorization request and the code issued for it.
@@ -87,6 +90,7 @@ func New(issuer string, cfg Config) (*Provider, error) {
 		codes:   make(map[string]*grant),
 		access:  make(map[string]*accessToken),
 		refresh: make(map[string]*refreshToken),
+		tokens:  make(map[string]string),
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -128,6 +132,15 @@ func New(issuer string, cfg Config) (*Provider, error) {
 	}
 	for _, c := range cfg.Clients {
 		if err := p.addClient(c); err != nil {
+			return nil, err
+		}
+	}
+	models := cfg.Models
+	if models == nil {
+		models = DefaultModels()
+	}
+	for _, m := range models {
+		if err := p.addModel(m); err != nil {
 			return nil, err
 		}
 	}

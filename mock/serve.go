@@ -13,6 +13,7 @@ const (
 	PathToken     = "/oauth/token" //nolint:gosec // a URL path, not a credential
 	PathUserinfo  = "/oauth/userinfo"
 	PathJWKS      = "/oauth/jwks"
+	// The Hub API paths, PathWhoami and PathModels, are in hub.go.
 )
 
 // Endpoint names for [Provider.Requests].
@@ -22,6 +23,8 @@ const (
 	EndpointToken     = "token"
 	EndpointUserinfo  = "userinfo"
 	EndpointJWKS      = "jwks"
+	EndpointWhoami    = "whoami"
+	EndpointModels    = "models"
 )
 
 // ServeHTTP serves the provider's endpoints under the issuer's path.
@@ -57,6 +60,16 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			p.jwks(w, r)
 		}
+	case PathWhoami:
+		p.count(EndpointWhoami)
+		if allow(w, r, http.MethodGet) {
+			p.whoami(w, r)
+		}
+	case PathModels:
+		p.count(EndpointModels)
+		if allow(w, r, http.MethodGet) {
+			p.listModels(w, r)
+		}
 	default:
 		http.NotFound(w, r)
 	}
@@ -83,7 +96,7 @@ func (p *Provider) Requests(endpoint string) int {
 	return 0
 }
 
-var endpointNames = [...]string{EndpointDiscovery, EndpointAuthorize, EndpointToken, EndpointUserinfo, EndpointJWKS}
+var endpointNames = [...]string{EndpointDiscovery, EndpointAuthorize, EndpointToken, EndpointUserinfo, EndpointJWKS, EndpointWhoami, EndpointModels}
 
 func endpointIndex(name string) int {
 	for i, n := range endpointNames {

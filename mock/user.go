@@ -17,6 +17,18 @@ type Org struct {
 	RoleInOrg            string   `json:"roleInOrg,omitempty"`           // "read", "contributor", "write", "admin"
 	Plan                 string   `json:"plan,omitempty"`                // e.g. "team", "enterprise", "plus"
 	SecurityRestrictions []string `json:"securityRestrictions,omitzero"` // "ip", "token-policy", "mfa", "sso"; nil is left out, empty is sent as []
+	MissingMFA           *bool    `json:"missingMFA,omitempty"`          // the user must turn on two-factor authentication for this org
+	PendingSSO           *bool    `json:"pendingSSO,omitempty"`          // the user must sign in again through the org's SSO
+	// ResourceGroups are the org's resource groups the user belongs to (an Enterprise feature);
+	// nil is left out, empty is sent as [].
+	ResourceGroups []ResourceGroup `json:"resourceGroups,omitzero"`
+}
+
+// ResourceGroup is a resource group of an organization and the user's role in it.
+type ResourceGroup struct {
+	Sub  string `json:"sub"`
+	Name string `json:"name"`
+	Role string `json:"role"` // "read", "contributor", "write", "admin"
 }
 
 // User is a Hugging Face account as the userinfo endpoint returns it.
@@ -35,8 +47,9 @@ type User struct {
 }
 
 // DefaultUser returns the mocked profile, a fresh copy on each call: "mockuser", with a verified
-// email and three organizations of different roles and plans, one of which has security
-// restrictions. echohf's mock mode uses it.
+// email and three organizations of different roles and plans, one of which (an Enterprise
+// organization) has security restrictions, MFA and SSO pending, and a resource group. echohf's
+// mock mode uses it.
 func DefaultUser() User {
 	u := NewUser("mockuser")
 	u.Name = "Mock User"
@@ -55,6 +68,9 @@ func DefaultUser() User {
 	u.Orgs[0].RoleInOrg = "admin"
 	u.Orgs[0].Plan = "enterprise"
 	u.Orgs[0].SecurityRestrictions = []string{"mfa", "sso"}
+	u.Orgs[0].MissingMFA = ptr(true)
+	u.Orgs[0].PendingSSO = ptr(true)
+	u.Orgs[0].ResourceGroups = []ResourceGroup{{Sub: objectID("rg:acme-research/vision"), Name: "vision", Role: "write"}}
 	u.Orgs[1].Name = "Open Models"
 	u.Orgs[1].IsEnterprise = true
 	u.Orgs[1].CanPay = ptr(false)
@@ -113,6 +129,13 @@ func (u User) clone() User {
 				o.CanPay = ptr(*o.CanPay)
 			}
 			o.SecurityRestrictions = slices.Clone(o.SecurityRestrictions)
+			if o.MissingMFA != nil {
+				o.MissingMFA = ptr(*o.MissingMFA)
+			}
+			if o.PendingSSO != nil {
+				o.PendingSSO = ptr(*o.PendingSSO)
+			}
+			o.ResourceGroups = slices.Clone(o.ResourceGroups)
 			orgs[i] = o
 		}
 		u.Orgs = orgs

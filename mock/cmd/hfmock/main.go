@@ -7,12 +7,15 @@
 //		[-client-id id] [-client-secret secret] [-scopes "openid profile"] [-space-id local/hfmock]
 //
 // It registers a client that accepts any callback on http://localhost, http://127.0.0.1 and
-// http://[::1] (any port, any path), prints the environment that puts an app in real mode
-// against it, and serves until interrupted (SIGINT or SIGTERM).
+// http://[::1] (any port, any path) and a random API token of the user, prints the environment
+// that puts an app in real mode against it (HF_ENDPOINT included, so that bearer tokens are
+// checked against its fake Hub) and the token, and serves until interrupted (SIGINT or
+// SIGTERM).
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -74,6 +77,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer srv.Close()
+	token := "hf_hfmock_" + rand.Text() // the user's API token, for bearer requests
+	srv.AddToken(token, u.PreferredUsername)
 
 	var names []string
 	for _, o := range u.Orgs {
@@ -89,9 +94,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		{"OAUTH_CLIENT_SECRET", *clientSecret},
 		{"OAUTH_SCOPES", *scopes},
 		{"OPENID_PROVIDER_URL", srv.URL},
+		{"HF_ENDPOINT", srv.URL},
 	} {
 		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}
+	fmt.Fprintf(&b, "# With ECHOHF_ACCEPT_BEARER=1, API calls may send: Authorization: Bearer %s\n", token)
 	b.WriteString("\nhfmock: serving; Ctrl-C to stop\n")
 	if _, err := io.WriteString(stdout, b.String()); err != nil {
 		return err

@@ -76,6 +76,29 @@ func TestRun(t *testing.T) {
 	if !strings.HasPrefix(issuer, "http://127.0.0.1:") {
 		t.Fatalf("OPENID_PROVIDER_URL=%q", issuer)
 	}
+	if env["HF_ENDPOINT"] != issuer {
+		t.Errorf("HF_ENDPOINT=%q; want the provider's URL %q", env["HF_ENDPOINT"], issuer)
+	}
+
+	// The printed API token is the user's on the fake Hub.
+	m := regexp.MustCompile(`Authorization: Bearer (hf_hfmock_\w+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no API token printed:\n%s", out.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, issuer+mock.PathWhoami, nil)
+	req.Header.Set("Authorization", "Bearer "+m[1])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var who struct {
+		Name string `json:"name"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&who)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || who.Name != "alice" {
+		t.Errorf("whoami with the printed token = %d %+v (%v); want alice", resp.StatusCode, who, err)
+	}
 
 	// The printed client logs in with a localhost callback on any port.
 	conf := &oauth2.Config{
@@ -86,7 +109,7 @@ func TestRun(t *testing.T) {
 	}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	v := oauth2.GenerateVerifier()
-	resp, err := noRedirect.Get(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(v)))
+	resp, err = noRedirect.Get(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(v)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +119,7 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("exchange: %v (authorize answered %d %s)", err, resp.StatusCode, loc)
 	}
-	req, _ := http.NewRequest(http.MethodGet, issuer+"/oauth/userinfo", nil)
+	req, _ = http.NewRequest(http.MethodGet, issuer+"/oauth/userinfo", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
