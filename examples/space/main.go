@@ -29,8 +29,8 @@
 // ECHOHF_SESSION_SECRET; see echohf.Config). A bad environment stops it at
 // startup with one message naming every variable at fault, and exit status 1.
 //
-// To start an app of your own from this one, copy main.go, app.go,
-// picture.go and templates/ into your module (README.md's "Your own module"
+// To start an app of your own from this one, copy its .go files (not the
+// tests) and templates/ into your module (README.md's "Your own module"
 // has a Dockerfile for it), and either copy ../internal/serve/serve.go into
 // a package of your module (fixing the import), or replace the serve.Run
 // call with Echo's e.Start(":7860") after printing the sign-in link, as
