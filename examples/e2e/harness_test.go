@@ -238,12 +238,14 @@ func (s *space) signInURL(t *testing.T) string {
 }
 
 // realEnv is a Space's real-mode environment against the provider at
-// providerURL, with a fixed public callback URL (so that every replica
-// sends the same redirect_uri) and a fixed session secret.
+// providerURL, which is the Hub too (as on Hugging Face), with a fixed
+// public callback URL (so that every replica sends the same redirect_uri)
+// and a fixed session secret.
 func realEnv(providerURL, publicURL string) []string {
 	return append(exampletest.RealEnv(providerURL, "local/e2e", "openid profile"),
 		echohf.EnvRedirectURL+"="+publicURL+echohf.CallbackPath,
 		echohf.EnvSessionSecret+"="+sessionSecret,
+		echohf.EnvHFEndpoint+"="+providerURL,
 	)
 }
 

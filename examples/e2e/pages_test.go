@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/echohf/echohf/echohf"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -254,17 +255,20 @@ func onMachine(s string) bool {
 
 // TestSpaceOffline opens every page of the Space as a visitor does, in
 // mock mode and in real mode against the mock provider: logged out, the
-// sign-in button; logged in, the avatar and organizations in their frames;
-// and never a request off this machine, since the mock users' pictures
-// are the app's or data: URLs. The screenshots are for a person to look at.
+// sign-in button; logged in, the avatar and organizations in their frames,
+// and the user's models as the mock Hub lists them; and never a request
+// off this machine, since the mock users' pictures are the app's or data:
+// URLs. The screenshots are for a person to look at.
 func TestSpaceOffline(t *testing.T) {
 	for _, mode := range []string{"mock", "real"} {
 		t.Run(mode, func(t *testing.T) {
 			var app *space
+			var hub *mock.Server
 			if mode == "real" {
-				_, app = realSpace(t)
+				hub, app = realSpace(t)
 			} else {
-				app = startSpace(t, "mock", freePort(t))
+				hub = mock.NewServer(t, mock.Config{}) // the Hub only
+				app = startSpace(t, "mock", freePort(t), echohf.EnvHFEndpoint+"="+hub.URL)
 			}
 			b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 			seen := 0
@@ -290,8 +294,29 @@ func TestSpaceOffline(t *testing.T) {
 
 			b.open(app.URL + "/members")
 			wantFrames(t, b, 0, 0)
-			offline(t, b, seen)
+			seen = offline(t, b, seen)
 			t.Logf("screenshot: %s", b.screenshot("space-"+mode+"-members.png"))
+
+			// Mock mode asks the Hub without a token: public models only.
+			var want []string
+			for _, m := range mock.DefaultModels() {
+				if strings.HasPrefix(m.ID, "mockuser/") && (mode == "real" || !m.Private) {
+					want = append(want, m.ID)
+				}
+			}
+			b.open(app.URL + "/models")
+			if got := b.attrs("#models li.model", "data-model"); !slices.Equal(got, want) {
+				t.Errorf("/models lists %q; want %q", got, want)
+			}
+			if b.has("#models-error") {
+				t.Errorf("/models shows an error: %q", b.text("message"))
+			}
+			if n := hub.Requests(mock.EndpointModels); n != 1 {
+				t.Errorf("the Hub's model list was asked %d times; want 1", n)
+			}
+			wantFrames(t, b, 0, 0)
+			offline(t, b, seen)
+			t.Logf("screenshot: %s", b.screenshot("space-"+mode+"-models.png"))
 		})
 	}
 }

@@ -20,7 +20,7 @@ import (
 var templateFS embed.FS
 
 // pages are the templates, each page parsed with the shared layout.
-var pages = []string{"home", "private", "members", "error"}
+var pages = []string{"home", "private", "members", "models", "error"}
 
 // renderer renders the pages of templateFS for echo.Context.Render.
 type renderer map[string]*template.Template
@@ -59,6 +59,12 @@ type view struct {
 	Scope   string
 	// Members page.
 	Role string
+	// Models page.
+	Models   []hubModel
+	Limited  bool   // the Hub may have more than Models
+	HubURL   string // the Hub's base URL, for links to the models
+	HubError string // why the Hub gave no list, or ""
+	MockMode bool   // the Hub is asked without a token
 	// Error page.
 	Status     int
 	StatusText string
@@ -70,7 +76,8 @@ type view struct {
 // app holds what the handlers share.
 type app struct {
 	settings
-	log *slog.Logger
+	log  *slog.Logger
+	mock bool // oauth runs in mock mode
 }
 
 // newApp builds the Echo app around oauth: its routes, pages, guards and
@@ -80,7 +87,7 @@ func newApp(oauth *echohf.OAuth, s settings) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{settings: s, log: slog.Default()}
+	a := &app{settings: s, log: slog.Default(), mock: oauth.Mode() == echohf.ModeMock}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = r
@@ -93,6 +100,12 @@ func newApp(oauth *echohf.OAuth, s settings) (*echo.Echo, error) {
 	e.GET("/", a.home)
 	e.GET("/private", a.private, echohf.RequireLogin())
 	e.GET("/members", a.members, echohf.RequireOrg(s.Org))
+	e.GET("/models", a.models, echohf.RequireLogin())
+
+	// The API, for scripts with a token as much as for the pages' scripts.
+	api := e.Group(apiPrefix)
+	api.GET("/me", a.apiMe, echohf.RequireLogin())
+	api.GET("/members", a.apiMembers, echohf.RequireOrg(s.Org))
 	return e, nil
 }
 
@@ -144,7 +157,8 @@ func (a *app) members(c echo.Context) error {
 
 // handleError renders errors as HTML pages with their status code: the
 // guards' 401 and 403, login failures (a denied consent, say), 404s. A
-// client that asks for JSON only gets Echo's JSON error.
+// client that asks for JSON only, and any call to the API, gets a JSON
+// error instead.
 func (a *app) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -165,7 +179,7 @@ func (a *app) handleError(err error, c echo.Context) {
 	switch {
 	case req.Method == http.MethodHead:
 		werr = c.NoContent(he.Code)
-	case prefersJSON(req):
+	case prefersJSON(req) || isAPI(req):
 		werr = c.JSON(he.Code, echo.Map{"message": msg})
 	default:
 		v := a.view(c)
@@ -176,6 +190,9 @@ func (a *app) handleError(err error, c echo.Context) {
 		v.Heading = v.StatusText
 		switch {
 		case errors.Is(err, echohf.ErrLoginRequired):
+			// Logged out, or the Hub refused the session's token and
+			// HubClient cleared it: offer to sign in (again).
+			v.User = nil
 			v.Heading = "Please sign in"
 		case errors.Is(err, echohf.ErrNotMember):
 			v.Heading, v.NotMember = "Members only", true

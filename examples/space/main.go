@@ -1,7 +1,10 @@
 // Command space is a "Sign in with Hugging Face" web app as a Docker Space
 // ships it: HTML pages rendered with html/template, a sign-in button, the
 // user's avatar, name and organizations, a page for logged-in users only
-// (/private) and one for the members of an organization (/members).
+// (/private), one for the members of an organization (/members), one
+// listing the user's models on the Hub (/models, through echohf.HubClient),
+// and a JSON API for scripts (/api/me, /api/members) that takes a session
+// cookie or a Hugging Face token ("Authorization: Bearer hf_…").
 //
 // With no environment it runs in mock mode on port 7860:
 //
@@ -16,13 +19,18 @@
 //	              (default acme-research, an organization of the mock user)
 //	INSTANCE_ID   sent in the X-Instance header of every response, to tell
 //	              replicas apart (default the host name)
+//	ECHOHF_ACCEPT_BEARER
+//	              0 or false turns bearer tokens off (default on, unlike
+//	              echohf's own default, since the API demonstrates them)
+//	HF_ENDPOINT   the Hub that checks bearer tokens and lists models
+//	              (default https://huggingface.co)
 //
 // plus the variables echohf reads (SPACE_ID, OAUTH_CLIENT_ID, …,
 // ECHOHF_SESSION_SECRET; see echohf.Config). A bad environment stops it at
 // startup with one message naming every variable at fault, and exit status 1.
 //
-// To start an app of your own from this one, copy main.go, app.go,
-// picture.go and templates/ into your module (README.md's "Your own module"
+// To start an app of your own from this one, copy its .go files (not the
+// tests) and templates/ into your module (README.md's "Your own module"
 // has a Dockerfile for it), and either copy ../internal/serve/serve.go into
 // a package of your module (fixing the import), or replace the serve.Run
 // call with Echo's e.Start(":7860") after printing the sign-in link, as
@@ -39,7 +47,7 @@ import (
 )
 
 func main() {
-	oauth, err := echohf.NewFromEnv(echohf.Config{}) // configured from the environment
+	oauth, err := echohf.NewFromEnv(baseConfig(os.Getenv)) // the rest from the environment
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -55,6 +63,14 @@ func main() {
 	if err := serve.Run(e, oauth.MockLoginURL("")); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// baseConfig is the echohf configuration the environment completes. The
+// app's API is meant for scripts with a Hugging Face token, so it accepts
+// bearer tokens unless ECHOHF_ACCEPT_BEARER is set: then echohf reads it,
+// and 0 or false turns them off.
+func baseConfig(getenv func(string) string) echohf.Config {
+	return echohf.Config{AcceptBearer: getenv(echohf.EnvAcceptBearer) == ""}
 }
 
 // defaultOrg is the organization of /members when ORG_NAME is not set: one
