@@ -107,6 +107,16 @@ func (o *OAuth) bearerChallenge(state bearerOutcome) string {
 // bearerKey is the cache key of token: its SHA-256.
 func bearerKey(token string) [sha256.Size]byte { return sha256.Sum256([]byte(token)) }
 
+// forgetBearer drops the cached acceptance of token, so that the next
+// request with it asks the Hub again: HubClient calls it when the Hub
+// refuses a token Auth still trusts.
+func (o *OAuth) forgetBearer(token string) {
+	key := bearerKey(token)
+	o.bearers.mu.Lock()
+	delete(o.bearers.ok.entries, key)
+	o.bearers.mu.Unlock()
+}
+
 // bearerEntry is the Hub's answer about one token.
 type bearerEntry struct {
 	user    *OAuthUserInfo // the owner; nil unless outcome is bearerAccepted

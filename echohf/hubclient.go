@@ -44,8 +44,10 @@ var hubClearMu sync.Mutex
 // ErrLoginRequired when c is logged out, or ErrNoAuth when Auth did not see
 // c. When the Hub answers 401 to the session's token (a token revoked or
 // expired at the Hub), the client closes that answer, expires the session
-// cookie on c's response, as Auth does for an invalid session, and returns
-// an error matching ErrLoginRequired; a 401 about a repository (the Hub's
+// cookie on c's response, as Auth does for an invalid session (a request
+// signed in by a bearer token has no cookie to expire: Auth asks the Hub
+// about that token again on its next request), and returns an error
+// matching ErrLoginRequired; a 401 about a repository (the Hub's
 // RepoNotFound, GatedRepo, ... codes) comes back as an answer. The handler
 // decides what to show, typically a link to LoginURL. Info(c) still
 // returns the login for the rest of the request.
@@ -71,6 +73,7 @@ func HubClient(c echo.Context) *http.Client {
 	t.w = t.res.Writer
 	switch {
 	case info != nil:
+		t.bearer = info.FromBearer()
 		if o.cfg.mode != ModeMock || !strings.HasPrefix(info.AccessToken, mockTokenPrefix) {
 			t.token = info.AccessToken
 		}
@@ -147,10 +150,11 @@ type hubTransport struct {
 	token string // "" sends Hub requests without a token
 	err   error  // when set, Hub requests fail with it
 
-	o   *OAuth
-	res *echo.Response      // c's response, to clear the session on
-	w   http.ResponseWriter // its writer when HubClient was called
-	req *http.Request       // c's request, for the chunks to expire
+	o      *OAuth
+	bearer bool                // signed in by a bearer token: no session to clear
+	res    *echo.Response      // c's response, to clear the session on
+	w      http.ResponseWriter // its writer when HubClient was called
+	req    *http.Request       // c's request, for the chunks to expire
 }
 
 // RoundTrip sends r, with the session's token when r goes to the Hub.
@@ -220,6 +224,10 @@ func hubResourceError(res *http.Response) bool {
 func (t *hubTransport) clear() {
 	hubClearMu.Lock()
 	defer hubClearMu.Unlock()
+	if t.bearer {
+		t.o.forgetBearer(t.token) // no session to clear; the next request asks the Hub again
+		return
+	}
 	if t.o.sessions == nil || t.res.Writer != t.w || t.res.Committed {
 		return
 	}

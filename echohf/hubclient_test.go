@@ -512,3 +512,49 @@ func TestSaveSession(t *testing.T) {
 		t.Errorf("after SaveSession, whoami = %+v", w)
 	}
 }
+
+// TestHubClientBearerRefused: a request signed in by a bearer token has no
+// session cookie to clear, so when the Hub refuses that token, HubClient's
+// error matches ErrLoginRequired and the answer sets no cookie at all, in
+// particular none that would log out the browser the script runs beside.
+func TestHubClientBearerRefused(t *testing.T) {
+	t.Parallel()
+	srv := hub(t)
+	a := serveApp(t, bearerConfig(srv, ModeReal), serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+		o.Attach(e)
+		e.GET("/hub", func(c echo.Context) error {
+			if Info(c) == nil {
+				return c.String(http.StatusUnauthorized, "logged out")
+			}
+			req, _ := http.NewRequestWithContext(c.Request().Context(), http.MethodGet, HubEndpoint(c)+"/api/whoami-v2", nil)
+			res, err := HubClient(c).Do(req)
+			if errors.Is(err, ErrLoginRequired) {
+				return c.String(http.StatusUnauthorized, "login required")
+			}
+			if err != nil {
+				return c.String(http.StatusBadGateway, err.Error())
+			}
+			res.Body.Close()
+			return c.String(res.StatusCode, "hub")
+		})
+	}})
+	if f := bearerGet(t, a, "/hub", "Bearer "+patAlice); f.StatusCode != http.StatusOK {
+		t.Fatalf("GET /hub with a good token = %d %q; want 200", f.StatusCode, f.body)
+	}
+	srv.RemoveToken(patAlice) // revoked on the Hub; Auth's cache still accepts it for a while
+	f := bearerGet(t, a, "/hub", "Bearer "+patAlice)
+	if f.StatusCode != http.StatusUnauthorized || f.body != "login required" {
+		t.Errorf("GET /hub with a revoked token = %d %q; want 401 login required", f.StatusCode, f.body)
+	}
+	if sc := f.Header.Values("Set-Cookie"); len(sc) > 0 {
+		t.Errorf("the answer to a bearer request sets cookies: %q", sc)
+	}
+	// Auth no longer trusts its cached answer: the next request asks the Hub.
+	before := srv.Requests(mock.EndpointWhoami)
+	if f := bearerGet(t, a, "/hub", "Bearer "+patAlice); f.StatusCode != http.StatusUnauthorized || f.body != "logged out" {
+		t.Errorf("GET /hub after the Hub refused the token = %d %q; want 401 logged out", f.StatusCode, f.body)
+	}
+	if n := srv.Requests(mock.EndpointWhoami) - before; n != 1 {
+		t.Errorf("whoami calls after the refusal = %d; want 1 (Auth asks again)", n)
+	}
+}
