@@ -190,7 +190,7 @@ func TestAttachGroup(t *testing.T) {
 	}})
 	b := newBrowser(t)
 	// The guard sends a navigation to the group's login route.
-	f := fetch(t, plainClient(), a.URL+"/api/me", "Accept", "text/html")
+	f := fetch(t, plainClient(t), a.URL+"/api/me", "Accept", "text/html")
 	if f.StatusCode != http.StatusFound || !strings.HasPrefix(f.rawLocation(), "/api/auth"+LoginPath+"?") {
 		t.Fatalf("guard = %d Location %q; want a redirect to /api/auth%s", f.StatusCode, f.rawLocation(), LoginPath)
 	}

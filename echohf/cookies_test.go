@@ -158,7 +158,7 @@ func TestShortTokenSessionEnds(t *testing.T) {
 func TestNoCookieNoSetCookie(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, Config{Mode: ModeMock})
-	f := fetch(t, plainClient(), a.URL+"/page")
+	f := fetch(t, plainClient(t), a.URL+"/page")
 	if f.StatusCode != http.StatusOK || len(f.Header.Values("Set-Cookie")) != 0 {
 		t.Fatalf("GET /page = %d, Set-Cookie %q; want 200 and none", f.StatusCode, f.Header.Values("Set-Cookie"))
 	}
@@ -170,7 +170,7 @@ func TestLogoutClearsCookies(t *testing.T) {
 	a := newApp(t, Config{Mode: ModeMock})
 	value := sessionValue(t, a)
 	name := a.oauth.sessions.Name()
-	f := fetch(t, plainClient(), a.URL+LogoutPath+"?_target_url=/page", "Cookie", name+"="+value)
+	f := fetch(t, plainClient(t), a.URL+LogoutPath+"?_target_url=/page", "Cookie", name+"="+value)
 	if f.StatusCode != http.StatusFound || f.rawLocation() != "/page" {
 		t.Fatalf("logout = %d Location %q; want 302 /page", f.StatusCode, f.rawLocation())
 	}

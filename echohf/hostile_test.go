@@ -44,7 +44,7 @@ func TestLoginForgedCookies(t *testing.T) {
 	name := a.oauth.logins.Name()
 	login := func(t *testing.T, cookie string) fetched {
 		t.Helper()
-		f := fetch(t, plainClient(), a.URL+LoginPath, "Cookie", cookie)
+		f := fetch(t, plainClient(t), a.URL+LoginPath, "Cookie", cookie)
 		if f.StatusCode != http.StatusFound {
 			t.Fatalf("login = %d %s; want 302; logs:\n%s", f.StatusCode, f.body, a.logs)
 		}
@@ -130,7 +130,7 @@ func TestForgedCookiesKeepTheCap(t *testing.T) {
 	name := a.oauth.logins.Name()
 	var genuine []string // name=value, oldest first
 	for range cfg.MaxPendingLogins {
-		f := fetch(t, plainClient(), a.URL+LoginPath)
+		f := fetch(t, plainClient(t), a.URL+LoginPath)
 		for _, ck := range f.Cookies() {
 			if strings.HasPrefix(ck.Name, name+"_") && ck.MaxAge > 0 {
 				genuine = append(genuine, ck.Name+"="+ck.Value)
@@ -149,7 +149,7 @@ func TestForgedCookiesKeepTheCap(t *testing.T) {
 			cookie += "; " + name + "_" + id + "." + strconv.Itoa(i) + "=x"
 		}
 	}
-	f := fetch(t, plainClient(), a.URL+LoginPath, "Cookie", cookie)
+	f := fetch(t, plainClient(t), a.URL+LoginPath, "Cookie", cookie)
 	if f.StatusCode != http.StatusFound {
 		t.Fatalf("login = %d", f.StatusCode)
 	}
@@ -196,7 +196,7 @@ func TestForgedChunkCookies(t *testing.T) {
 				t.Fatalf("forged header of %d bytes; want at most %d", len(tt.cookie), forgedHeaderSize)
 			}
 			for _, path := range []string{"/page", "/whoami", LogoutPath} {
-				f := fetch(t, plainClient(), a.URL+path, "Cookie", tt.cookie)
+				f := fetch(t, plainClient(t), a.URL+path, "Cookie", tt.cookie)
 				if f.StatusCode >= 500 {
 					t.Fatalf("GET %s = %d %s", path, f.StatusCode, f.body)
 				}
@@ -265,7 +265,7 @@ func TestLoginHost(t *testing.T) {
 				t.Fatal(err)
 			}
 			req.Host = tt.host
-			res, err := plainClient().Do(req)
+			res, err := plainClient(t).Do(req)
 			if err != nil {
 				t.Fatalf("GET login with Host %.40q: %v", tt.host, err)
 			}

@@ -27,7 +27,7 @@ func mockKeyOf(t testing.TB, a *app) string {
 // key cookie the answer sets.
 func mockKeyCookie(t testing.TB, a *app) *http.Cookie {
 	t.Helper()
-	f := fetch(t, plainClient(), a.URL+a.oauth.MockLoginURL(""))
+	f := fetch(t, plainClient(t), a.URL+a.oauth.MockLoginURL(""))
 	for _, c := range f.Cookies() {
 		if c.Name == mockCookieName && c.MaxAge >= 0 && c.Value != "" {
 			return c
@@ -192,7 +192,7 @@ func TestMockKeyRefused(t *testing.T) {
 			if strings.Contains(tt.path, "?") {
 				sep = "&"
 			}
-			f := fetch(t, plainClient(), a.URL+tt.path+sep+"_target_url=/page", hdr...)
+			f := fetch(t, plainClient(t), a.URL+tt.path+sep+"_target_url=/page", hdr...)
 			if f.StatusCode != http.StatusForbidden || !strings.Contains(f.body, "printed") || !strings.Contains(f.body, "mock mode") {
 				t.Errorf("%s = %d %q; want 403 pointing to the link printed at startup", tt.path, f.StatusCode, f.body)
 			}
@@ -227,7 +227,7 @@ func TestMockForwardingHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name+": "+tt.value, func(t *testing.T) {
 			for _, path := range []string{LoginPath, CallbackPath} {
-				f := fetch(t, plainClient(), a.URL+path, "Cookie", cookie.Name+"="+cookie.Value, tt.name, tt.value)
+				f := fetch(t, plainClient(t), a.URL+path, "Cookie", cookie.Name+"="+cookie.Value, tt.name, tt.value)
 				if f.StatusCode != http.StatusForbidden || f.setCookie(a.oauth.sessions.Name()) != "" {
 					t.Errorf("%s with %s: %s = %d; want 403 and no session", path, tt.name, tt.value, f.StatusCode)
 				}
@@ -235,7 +235,7 @@ func TestMockForwardingHeaders(t *testing.T) {
 		})
 	}
 	// Without such a header, the same cookie goes through.
-	f := fetch(t, plainClient(), a.URL+CallbackPath, "Cookie", cookie.Name+"="+cookie.Value)
+	f := fetch(t, plainClient(t), a.URL+CallbackPath, "Cookie", cookie.Name+"="+cookie.Value)
 	if f.StatusCode != http.StatusFound || f.setCookie(a.oauth.sessions.Name()) == "" {
 		t.Errorf("callback with the cookie and no forwarding header = %d %s; want 302 with a session", f.StatusCode, f.body)
 	}

@@ -75,7 +75,7 @@ func TestCallbackLostLoginCookie(t *testing.T) {
 	authz := f.location(t)
 	f = fetch(t, c, authz)
 	cb := f.location(t)
-	f = fetch(t, plainClient(), cb) // a browser that lost the login cookie
+	f = fetch(t, plainClient(t), cb) // a browser that lost the login cookie
 	u, _ := url.Parse(f.rawLocation())
 	q := u.Query()
 	if f.StatusCode != http.StatusFound || q.Get(paramRedirects) != "2" || q.Get(paramTarget) != "/page" || q.Get(paramOrgIDs) != "abc,def" {
@@ -162,7 +162,7 @@ func TestCallbackReplay(t *testing.T) {
 		t.Errorf("replay without a login cookie: Location %q; want a retry", f.rawLocation())
 	}
 	// Another client with a copy of the login cookie: the code is single use.
-	f = fetch(t, plainClient(), cb, "Cookie", loginCookies[0])
+	f = fetch(t, plainClient(t), cb, "Cookie", loginCookies[0])
 	if f.StatusCode != http.StatusBadRequest || f.setCookie(a.oauth.sessions.Name()) != "" {
 		t.Errorf("replay with a copied login cookie = %d %s, Set-Cookie %q; want 400 and no session", f.StatusCode, f.body, f.Header.Values("Set-Cookie"))
 	}

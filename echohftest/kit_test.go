@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -70,6 +71,41 @@ func serveHandler(t *testing.T, h http.Handler, tls bool) *httptest.Server {
 	return srv
 }
 
+// newClient returns a client with jar (which may be nil) for one test, on a
+// transport of its own, closed when the test ends: every
+// httptest.Server.Close closes the idle connections of
+// http.DefaultTransport, which can break a request another parallel test is
+// making on one of them.
+func newClient(t testing.TB, jar http.CookieJar) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Jar: jar, Transport: tr}
+}
+
+// TestClientsKeepTheirConnections: closing an httptest.Server closes the
+// idle connections of http.DefaultTransport, which can break a request
+// another parallel test is making on one. The tests' clients have their own
+// transport, so another server's Close leaves their connections alone.
+func TestClientsKeepTheirConnections(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := newClient(t, nil)
+	get(t, c, srv.URL)
+	httptest.NewServer(http.NotFoundHandler()).Close() // as another test ending
+	get(t, c, srv.URL)
+	if n := conns.Load(); n != 1 {
+		t.Errorf("two requests in a row opened %d connections; want 1 (another server's Close dropped the client's idle connection)", n)
+	}
+}
+
 // whoami is the /whoami answer.
 type whoami struct {
 	LoggedIn bool                 `json:"logged_in"`
@@ -90,7 +126,7 @@ type answer struct {
 func do(t *testing.T, client *http.Client, req *http.Request) answer {
 	t.Helper()
 	if client == nil {
-		client = &http.Client{}
+		client = newClient(t, nil)
 	}
 	c := *client
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -291,7 +327,7 @@ func TestLoginReplaces(t *testing.T) {
 		})
 		t.Run(tt.name+" in a jar", func(t *testing.T) {
 			jar, _ := cookiejar.New(nil)
-			client := &http.Client{Jar: jar}
+			client := newClient(t, jar)
 			kit.LoginJar(jar, srv.URL, tt.first)
 			kit.LoginJar(jar, srv.URL, tt.second)
 			if w := get(t, client, srv.URL+"/whoami").who(t); w.User.PreferredUsername != tt.second.PreferredUsername {
@@ -316,7 +352,7 @@ func TestLoginJar(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			jar, _ := cookiejar.New(nil)
-			client := &http.Client{Jar: jar}
+			client := newClient(t, jar)
 			kit.LoginJar(jar, srv.URL, echohftest.User("alice", echohftest.Org("acme", echohf.RoleRead)))
 			if a := get(t, client, srv.URL+"/acme"); a.status != http.StatusOK {
 				t.Fatalf("GET /acme = %d %s; want 200", a.status, a.body)
@@ -500,7 +536,7 @@ func TestClock(t *testing.T) {
 	kit := echohftest.New(t, echohf.Config{Logger: quiet, Now: now})
 	srv := serve(t, kit.OAuth(), false)
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
+	client := newClient(t, jar)
 	kit.LoginJar(jar, srv.URL, echohftest.User("alice"), echohftest.ExpiresAt(now().Add(10*time.Minute)))
 	if !get(t, client, srv.URL+"/whoami").who(t).LoggedIn {
 		t.Fatal("logged out before the session expires")
