@@ -1,8 +1,10 @@
 package echohf
 
 import (
+	"math"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -366,5 +368,48 @@ func TestLoginLongestInputs(t *testing.T) {
 	}
 	if st, ok := parseState(w.Info.State); !ok || st.target != target || len(st.orgIDs) != maxLoginOrgIDs {
 		t.Errorf("session state carries target %.30q… and %d org ids; want the login's", st.target, len(st.orgIDs))
+	}
+}
+
+// TestOrgIDListsSplitBounded: a login's orgIds and a callback's state are
+// split into at most maxLoginOrgIDs+1 pieces, so a request of 900 KB of
+// commas costs no more memory than its own size (splitting on every comma
+// made a 14 MB slice of empty strings). Not parallel: it reads the
+// process's allocation counter, and keeps the least of a few runs so that
+// another goroutine's allocations cannot fail it.
+func TestOrgIDListsSplitBounded(t *testing.T) {
+	o := &OAuth{}
+	commas := strings.Repeat(",", 900_000)
+	q := url.Values{paramOrgIDs: {commas, "a,b," + commas}}
+	state := strings.Repeat("A", stateIDLen) + ".0.Lw." + commas
+	for _, tt := range []struct {
+		name string
+		run  func()
+	}{
+		{"login orgIds", func() {
+			if got := o.askedOrgIDs(q); len(got) != 2 {
+				t.Errorf("askedOrgIDs = %q; want the valid ids a and b", got)
+			}
+		}},
+		{"callback state", func() {
+			if _, ok := parseState(state); ok {
+				t.Error("parseState accepted a state of 900,000 commas")
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			least := uint64(math.MaxUint64)
+			for range 3 {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				tt.run()
+				runtime.ReadMemStats(&after)
+				least = min(least, after.TotalAlloc-before.TotalAlloc)
+			}
+			if least > 64<<10 {
+				t.Errorf("%d commas allocated %d KB; want at most 64 KB (at most %d ids are kept)", len(commas), least>>10, maxLoginOrgIDs)
+			}
+		})
 	}
 }
