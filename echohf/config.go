@@ -92,7 +92,9 @@ type Config struct {
 
 	// Prefix is the path the routes live under: "/my/app" gives
 	// /my/app/oauth/huggingface/login. Leading and trailing slashes do not
-	// matter ("my/app/" is the same). Optional. Default "".
+	// matter ("my/app/" is the same). It may hold only letters, digits,
+	// '-', '.', '_', '~' and '/', with no "." or ".." segment. Optional.
+	// Default "".
 	Prefix string
 
 	// SpaceID is the Space's id. From $SPACE_ID. Optional.
@@ -135,8 +137,10 @@ type Config struct {
 	// Optional.
 	OldSessionSecrets []string
 
-	// CookieName is the session cookie's name. Optional. Default
-	// "hf_session", prefixed with "__Host-" when the cookie is Secure.
+	// CookieName is the session cookie's name: at most 128 bytes of cookie
+	// name characters, not starting with "__Host-" (added when the cookie is
+	// Secure) nor, unless the cookie is Secure, "__Secure-". Optional.
+	// Default "hf_session", prefixed with "__Host-" when the cookie is Secure.
 	CookieName string
 	// InsecureCookie drops the Secure attribute and uses SameSite=Lax even
 	// when the public URL is https. Optional. Default false: a Space (or
@@ -146,8 +150,9 @@ type Config struct {
 	// PartitionedCookie adds the Partitioned attribute (CHIPS) to the
 	// cookies of an https deployment. Optional. Default false.
 	PartitionedCookie bool
-	// SessionMaxAge caps a session's lifetime whatever the access token's.
-	// Optional. Default 30 days, Hugging Face's longest token lifetime.
+	// SessionMaxAge caps a session's lifetime whatever the access token's;
+	// it must be at least one second. Optional. Default 30 days, Hugging
+	// Face's longest token lifetime.
 	SessionMaxAge time.Duration
 	// SessionCacheSize bounds the per-process memory of verified sessions
 	// that spares Auth the signature and JSON work on repeated requests.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -92,9 +93,21 @@ func TestConfigErrors(t *testing.T) {
 		{"short session secret", Config{Mode: ModeMock, SessionSecret: "short-secret"}, []string{"SessionSecret (" + EnvSessionSecret + ")", "12 bytes", "at least 32 bytes"}},
 		{"31-byte session secret", Config{Mode: ModeMock, SessionSecret: secret[:31]}, []string{"SessionSecret", "31 bytes"}},
 		{"empty old secret", Config{Mode: ModeMock, SessionSecret: secret, OldSessionSecrets: []string{""}}, []string{"OldSessionSecrets (" + EnvOldSessionSecrets + ")", "empty"}},
-		{"bad cookie name", Config{Mode: ModeMock, CookieName: "a b"}, []string{"session cookie"}},
-		{"every problem at once", Config{Mode: ModeReal, DisallowMock: true, SessionSecret: "short-secret", RedirectURL: "/cb", OrgIDs: []string{"?"}},
-			[]string{"(4 problems)", EnvClientID, EnvProviderURL, EnvSessionSecret, EnvRedirectURL, "OrgIDs"}},
+		{"bad cookie name", Config{Mode: ModeMock, CookieName: "a b"}, []string{"CookieName", `"a b"`}},
+		{"cookie name with __Host-", Config{Mode: ModeMock, CookieName: "__host-s"}, []string{"CookieName", "__Host-"}},
+		{"cookie name with __Secure- on http", Config{Mode: ModeMock, CookieName: "__Secure-s"}, []string{"CookieName", "__Secure-", "Secure"}},
+		{"long cookie name", Config{Mode: ModeMock, CookieName: strings.Repeat("n", 3000)}, []string{"CookieName", "3000 bytes"}},
+		{"sub-second SessionMaxAge", Config{Mode: ModeMock, SessionMaxAge: 500 * time.Millisecond}, []string{"SessionMaxAge", "500ms", "one second"}},
+		{"prefix with a route parameter", Config{Mode: ModeMock, Prefix: "/a:b"}, []string{"Prefix", `"/a:b"`}},
+		{"prefix with a wildcard", Config{Mode: ModeMock, Prefix: "/x/*"}, []string{"Prefix"}},
+		{"prefix with a space", Config{Mode: ModeMock, Prefix: "/sp ace"}, []string{"Prefix"}},
+		{"prefix with a query", Config{Mode: ModeMock, Prefix: "/q?x"}, []string{"Prefix"}},
+		{"prefix with a fragment", Config{Mode: ModeMock, Prefix: "/q#x"}, []string{"Prefix"}},
+		{"prefix with a percent", Config{Mode: ModeMock, Prefix: "/a%2Fb"}, []string{"Prefix"}},
+		{"prefix with a dot segment", Config{Mode: ModeMock, Prefix: "/a/../b"}, []string{"Prefix", `".."`}},
+		{"every problem at once", Config{Mode: ModeReal, DisallowMock: true, SessionSecret: "short-secret", RedirectURL: "/cb", OrgIDs: []string{"?"},
+			CookieName: "my session", SessionMaxAge: time.Millisecond, Prefix: "/:x"},
+			[]string{"(7 problems)", EnvClientID, EnvProviderURL, EnvSessionSecret, EnvRedirectURL, "OrgIDs", "CookieName", "SessionMaxAge", "Prefix"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +141,14 @@ func TestConfigErrors(t *testing.T) {
 			}
 			o.Close()
 		}
+	})
+	t.Run("prefix of unreserved characters", func(t *testing.T) {
+		t.Parallel()
+		o, err := New(Config{Mode: ModeMock, Prefix: "/a-b_c.d~e/F9/", Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Close()
 	})
 	t.Run("32-byte session secret", func(t *testing.T) {
 		t.Parallel()

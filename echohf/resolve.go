@@ -97,6 +97,55 @@ func (c Config) checkValues(p *configError) {
 			p.addf("OrgIDs entry %q is not an organization id", id)
 		}
 	}
+	if why := prefixProblem(c.Prefix); why != "" {
+		p.addf("Prefix %q %s", c.Prefix, why)
+	}
+	if why := cookieNameProblem(c.CookieName); why != "" {
+		p.addf("CookieName %q %s", c.CookieName, why)
+	}
+	if c.SessionMaxAge > 0 && c.SessionMaxAge < time.Second {
+		p.addf("SessionMaxAge %v is shorter than one second", c.SessionMaxAge)
+	}
+}
+
+// maxCookieNameLen bounds CookieName, far below what would leave no room
+// for the session in a cookie.
+const maxCookieNameLen = 128
+
+// cookieNameProblem says what is wrong with a CookieName, or "" when
+// nothing is. The __Secure- prefix is resolve's business: it depends on
+// whether the cookie is Secure.
+func cookieNameProblem(name string) string {
+	switch {
+	case name == "":
+		return ""
+	case len(name) > maxCookieNameLen:
+		return fmt.Sprintf("is %d bytes long; it may be at most %d", len(name), maxCookieNameLen)
+	case (&http.Cookie{Name: name}).Valid() != nil:
+		return "is not a cookie name: use letters, digits and !#$%&'*+-.^_`|~"
+	case len(name) >= len("__Host-") && strings.EqualFold(name[:len("__Host-")], "__Host-"):
+		return "starts with __Host-: echohf adds that prefix itself when the cookie is Secure"
+	}
+	return ""
+}
+
+// prefixProblem says what is wrong with a Prefix, or "" when nothing is.
+// A Prefix may hold only unreserved path characters and '/': Echo reads
+// ':' and '*' as route patterns, '?' and '#' would cut every link, and
+// other characters would need escaping that the links do not do. Dot
+// segments are refused too, since browsers remove them from links.
+func prefixProblem(prefix string) string {
+	for i := 0; i < len(prefix); i++ {
+		if c := prefix[i]; !idChar(c) && c != '.' && c != '~' && c != '/' {
+			return "may hold only letters, digits, '-', '.', '_', '~' and '/'"
+		}
+	}
+	for seg := range strings.SplitSeq(prefix, "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Sprintf("has a %q segment, which browsers remove from links", seg)
+		}
+	}
+	return ""
 }
 
 // httpURL reports whether v is an absolute http or https URL with a host.
@@ -128,6 +177,9 @@ func (c Config) resolve(p *configError) resolved {
 	}
 	r.ProviderURL = strings.TrimRight(c.ProviderURL, "/")
 	r.secure = !c.InsecureCookie && (c.SpaceHost != "" || strings.HasPrefix(c.RedirectURL, "https://"))
+	if !r.secure && len(c.CookieName) >= len("__Secure-") && strings.EqualFold(c.CookieName[:len("__Secure-")], "__Secure-") {
+		p.addf("CookieName %q starts with __Secure-, which browsers accept only on a Secure cookie, and this configuration's cookies are not Secure (no https SpaceHost or RedirectURL, or InsecureCookie)", c.CookieName)
+	}
 
 	switch {
 	case c.SessionSecret != "":
