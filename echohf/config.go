@@ -99,8 +99,8 @@ type Config struct {
 
 	// SpaceID is the Space's id. From $SPACE_ID. Optional.
 	SpaceID string
-	// SpaceHost is the Space's public host name. From the first entry of the
-	// comma-separated $SPACE_HOST. Optional.
+	// SpaceHost is the Space's public host name, with an optional :port.
+	// From the first entry of the comma-separated $SPACE_HOST. Optional.
 	SpaceHost string
 	// ClientID is the OAuth client id. From $OAUTH_CLIENT_ID. Required in
 	// real mode.
@@ -114,8 +114,10 @@ type Config struct {
 	// ProviderURL is the OpenID provider's issuer URL. From
 	// $OPENID_PROVIDER_URL. Required in real mode.
 	ProviderURL string
-	// RedirectURL is the full callback URL registered with the provider.
-	// From $ECHOHF_REDIRECT_URL. Optional. Default
+	// RedirectURL is the full callback URL registered with the provider; a
+	// path that does not end with Prefix+CallbackPath gets a startup warning
+	// in real mode (a proxy may rewrite it). From $ECHOHF_REDIRECT_URL.
+	// Optional. Default
 	// https://{SpaceHost}{Prefix}/oauth/huggingface/callback
 	// when SpaceHost is known, else built from the request's Host header
 	// (local development only: real mode then logs a warning at startup,

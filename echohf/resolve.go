@@ -1,6 +1,7 @@
 package echohf
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,8 +81,8 @@ func (c Config) checkValues(p *configError) {
 	if c.HFEndpoint != "" && !httpURL(c.HFEndpoint) {
 		p.addf("HFEndpoint (%s) %q is not an http(s) URL", EnvHFEndpoint, c.HFEndpoint)
 	}
-	if strings.ContainsAny(c.SpaceHost, "/?#@ ") {
-		p.addf("SpaceHost (%s) %q is not a host name", EnvSpaceHost, c.SpaceHost)
+	if c.SpaceHost != "" && !validHost(c.SpaceHost) {
+		p.addf("SpaceHost (%s) %q is not a host name with an optional :port", EnvSpaceHost, c.SpaceHost)
 	}
 	if n := len(c.SessionSecret); n > 0 && n < minSecretLen {
 		p.addf("SessionSecret (%s) is %d bytes long; it must be at least %d bytes (for example the output of `openssl rand -hex 32`)",
@@ -227,6 +228,12 @@ func (r *resolved) checkReal(p *configError) {
 	}
 	if len(r.Scopes) > 0 && !slices.Contains(r.Scopes, "openid") {
 		p.addf("Scopes (%s) %q must include openid: real mode signs users in with an id_token", EnvScopes, strings.Join(r.Scopes, " "))
+	}
+	// A proxy may rewrite the callback's path, so a RedirectURL to another
+	// path is worth a warning only.
+	if u, err := url.Parse(r.RedirectURL); r.RedirectURL != "" && err == nil && !strings.HasSuffix(u.EscapedPath(), r.Prefix+CallbackPath) {
+		r.warnings = append(r.warnings, fmt.Sprintf("echohf: RedirectURL (%s) path %s does not end with %s, the callback route: unless a proxy rewrites the path, the provider will send every login to a page that does not exist",
+			EnvRedirectURL, cmp.Or(u.EscapedPath(), "/"), r.Prefix+CallbackPath))
 	}
 	if r.SpaceHost == "" && r.RedirectURL == "" {
 		r.warnings = append(r.warnings, fmt.Sprintf("echohf: neither SpaceHost (%s) nor RedirectURL (%s) is set, so the callback URL is built from each request's Host header; that is for local development only",
