@@ -21,7 +21,7 @@ const (
 	ModeReal
 	// ModeMock logs loopback visitors in as a mocked user, with no provider
 	// involved, once their browser has opened the link OAuth.MockLoginURL
-	// gives (New logs it). It is for local development only.
+	// gives (Attach logs it). It is for local development only.
 	ModeMock
 )
 

@@ -15,7 +15,8 @@ import (
 // net/http terms and return a reply, which send turns into Echo's.
 
 // Attach registers the login, callback and logout routes on e under the
-// configured prefix. An OAuth registers its routes once: a second Attach or
+// configured prefix; in mock mode it logs the sign-in link (MockLoginURL).
+// An OAuth registers its routes once: a second Attach or
 // AttachGroup panics, since it would move every link LoginURL, LogoutURL,
 // MockLoginURL and the guards build. To serve the routes on another Echo,
 // build another OAuth from the same Config: the two are replicas.
@@ -41,6 +42,10 @@ func (o *OAuth) register(get func(string, echo.HandlerFunc, ...echo.MiddlewareFu
 	// Routes are registered before serving starts, so this write happens
 	// before any request reads o.prefix.
 	o.prefix = strings.TrimSuffix(r.Path, LoginPath)
+	if o.cfg.mode == ModeMock { // now the link has the group's path
+		o.cfg.Logger.Warn("echohf: MOCK MODE: to sign in, open sign_in on this server: it holds a key for this process only",
+			"sign_in", o.MockLoginURL(""), "loopback_only", !o.cfg.InsecureMockAllowRemote)
+	}
 }
 
 // handle makes a route of echohf an echo.HandlerFunc.

@@ -64,8 +64,8 @@ type OAuth struct {
 // reads the environment: use NewFromEnv (or Default) to fill empty fields
 // from it. A configuration error matches ErrConfig and names every bad or
 // missing setting at once. New logs a warning for settings that work but
-// should not be deployed (mock mode, with its sign-in link, see
-// MockLoginURL; a short client secret as the session secret; a callback URL
+// should not be deployed (mock mode, whose sign-in link Attach or
+// AttachGroup logs, see MockLoginURL; a short client secret as the session secret; a callback URL
 // taken from the Host header). Call Close when the OAuth is no longer
 // needed to stop its background key refresh.
 func New(cfg Config) (*OAuth, error) {
@@ -129,8 +129,10 @@ func newResolved(r resolved) (*OAuth, error) {
 		if r.Mode == ModeMock {
 			why = "Mode is mock, so "
 		}
-		r.Logger.Warn("echohf: MOCK MODE: "+why+"login signs in a mocked user without any provider; never deploy like this (DisallowMock or ECHOHF_DISALLOW_MOCK=true makes this an error). To sign in, open sign_in on this server: it holds a key for this process only",
-			"sign_in", o.MockLoginURL(""), "loopback_only", !r.InsecureMockAllowRemote)
+		// The sign-in link is logged by Attach or AttachGroup, which know
+		// the routes' full path.
+		r.Logger.Warn("echohf: MOCK MODE: "+why+"login signs in a mocked user without any provider; never deploy like this (DisallowMock or ECHOHF_DISALLOW_MOCK=true makes this an error). The sign-in link is logged once the routes are attached",
+			"loopback_only", !r.InsecureMockAllowRemote)
 	}
 	for _, w := range r.warnings {
 		r.Logger.Warn(w)
