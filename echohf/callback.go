@@ -48,6 +48,11 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 	if !matched {
 		return o.retryLogin(st)
 	}
+	// The browser dropped its login cookie above, but a copy would still
+	// verify: the state is used once per process, before any network call.
+	if !o.usedStates.claim(pend.StateHash, o.cfg.Now(), loginTTL+o.cfg.Leeway) {
+		return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: this sign-in was already used. Please sign in again.", errStateUsed)
+	}
 	code := q.Get("code")
 	if code == "" {
 		return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the callback has no authorization code.", nil)

@@ -54,6 +54,7 @@ type OAuth struct {
 	provRetryAt time.Time
 
 	attached   atomic.Bool // the routes are registered
+	usedStates *usedStates // login states already called back on this process
 	whoamiWarn sync.Once
 	bearers    bearerCache // AcceptBearer: the Hub's answers by token hash
 	mockKey    string      // mock mode only: the key of MockLoginURL
@@ -122,7 +123,8 @@ func newResolved(r resolved) (*OAuth, error) {
 		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, ctx: ctx, cancel: cancel}
+	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, ctx: ctx, cancel: cancel,
+		usedStates: newUsedStates(maxUsedStates)}
 	if r.mode == ModeMock {
 		o.mockKey, o.mockCookie = newMockKey()
 		why := "SPACE_ID is not set, so "
