@@ -89,14 +89,15 @@ const maxUsedStates = 1 << 15
 // credentials. It is safe for concurrent use.
 type usedStates struct {
 	mu      sync.Mutex
+	size    int
 	expires map[[sha256.Size]byte]time.Time
-	order   [][sha256.Size]byte // ring of the keys, oldest at head
+	order   [][sha256.Size]byte // ring of the keys, oldest at head; grows up to size
 	head, n int
 }
 
 // newUsedStates returns a memo of at most size states.
 func newUsedStates(size int) *usedStates {
-	return &usedStates{expires: make(map[[sha256.Size]byte]time.Time), order: make([][sha256.Size]byte, size)}
+	return &usedStates{size: size, expires: make(map[[sha256.Size]byte]time.Time)}
 }
 
 // claim records the state whose SHA-256 is hash as used until now+ttl. It
@@ -112,6 +113,13 @@ func (m *usedStates) claim(hash []byte, now time.Time, ttl time.Duration) bool {
 	}
 	if _, used := m.expires[key]; used {
 		return false
+	}
+	if m.n == len(m.order) && m.n < m.size {
+		order := make([][sha256.Size]byte, min(max(2*m.n, 64), m.size))
+		for i := range m.n {
+			order[i] = m.order[(m.head+i)%m.n]
+		}
+		m.order, m.head = order, 0
 	}
 	if m.n == len(m.order) {
 		m.dropOldest()

@@ -275,6 +275,38 @@ func TestUsedStates(t *testing.T) {
 			t.Error("the evicted oldest entry is still refused")
 		}
 	})
+	t.Run("growing past wraps", func(t *testing.T) {
+		t.Parallel()
+		m := newUsedStates(200)
+		now := clk.Now()
+		// 100 states, the first 50 expiring early: the ring wraps before it grows.
+		for i := range 100 {
+			ttl := time.Hour
+			if i < 50 {
+				ttl = time.Minute
+			}
+			m.claim(h(strconv.Itoa(i)), now, ttl)
+		}
+		later := now.Add(2 * time.Minute)
+		for i := 100; i < 350; i++ {
+			if !m.claim(h(strconv.Itoa(i)), later, time.Hour) {
+				t.Fatalf("first use of %d refused", i)
+			}
+		}
+		if n := m.len(); n != 200 {
+			t.Errorf("%d entries; want the capacity, 200", n)
+		}
+		for i := 150; i < 350; i++ { // the newest 200: refused, and so left as they are
+			if m.claim(h(strconv.Itoa(i)), later, time.Hour) {
+				t.Errorf("state %d accepted twice", i)
+			}
+		}
+		for i := range 150 { // expired or evicted
+			if !m.claim(h(strconv.Itoa(i)), later, time.Hour) {
+				t.Errorf("state %d, expired or evicted, refused", i)
+			}
+		}
+	})
 	t.Run("concurrent", func(t *testing.T) {
 		t.Parallel()
 		m := newUsedStates(1024)
