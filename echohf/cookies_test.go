@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,5 +196,79 @@ func TestAuthSkipper(t *testing.T) {
 	}
 	if f := withCookie(t, a.URL+"/whoami?skip=1", name, "garbage"); len(f.Header.Values("Set-Cookie")) != 0 {
 		t.Errorf("skipped request got Set-Cookie %q", f.Header.Values("Set-Cookie"))
+	}
+}
+
+// TestCrossSiteUnsafeRequests: a request that another site made a browser
+// send (Sec-Fetch-Site: cross-site) with an unsafe method is logged out, so
+// a form on another site cannot act as the user through the session cookie
+// (SameSite=None in a Space). Its cookie is neither read nor cleared. Safe
+// methods, requests from the site itself or from clients that do not send
+// Sec-Fetch-Site, and bearer tokens are not affected.
+func TestCrossSiteUnsafeRequests(t *testing.T) {
+	t.Parallel()
+	srv := hub(t)
+	var reached atomic.Int32
+	a := serveApp(t, bearerConfig(srv, ModeReal), serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+		o.Attach(e)
+		e.Any("/via", func(c echo.Context) error {
+			via := "logged out"
+			if info := Info(c); info != nil {
+				via = "cookie " + info.UserInfo.PreferredUsername
+				if info.FromBearer() {
+					via = "bearer " + info.UserInfo.PreferredUsername
+				}
+			}
+			c.Response().Header().Set("X-Via", via)
+			return c.String(http.StatusOK, via)
+		})
+		e.POST("/delete", func(c echo.Context) error {
+			reached.Add(1)
+			return c.String(http.StatusOK, "deleted")
+		}, RequireLogin())
+	}})
+	b := newBrowser(t)
+	b.mustLogin(t, a)
+	nr := b.noRedirect()
+	tests := []struct {
+		method, site, auth, want string
+	}{
+		{http.MethodPost, "cross-site", "", "logged out"},
+		{http.MethodPut, "cross-site", "", "logged out"},
+		{http.MethodPatch, "cross-site", "", "logged out"},
+		{http.MethodDelete, "cross-site", "", "logged out"},
+		{http.MethodPost, "same-origin", "", "cookie mockuser"},
+		{http.MethodPost, "same-site", "", "cookie mockuser"},
+		{http.MethodPost, "none", "", "cookie mockuser"}, // typed in or bookmarked
+		{http.MethodPost, "", "", "cookie mockuser"},     // an older browser, or not a browser
+		{http.MethodGet, "cross-site", "", "cookie mockuser"},
+		{http.MethodHead, "cross-site", "", "cookie mockuser"},
+		{http.MethodOptions, "cross-site", "", "cookie mockuser"},
+		{http.MethodPost, "cross-site", "Bearer " + patAlice, "bearer alice"},
+	}
+	for _, tt := range tests {
+		var hdr []string
+		if tt.site != "" {
+			hdr = append(hdr, "Sec-Fetch-Site", tt.site)
+		}
+		if tt.auth != "" {
+			hdr = append(hdr, "Authorization", tt.auth)
+		}
+		f := fetchMethod(t, nr, tt.method, a.URL+"/via", hdr...)
+		if got := f.Header.Get("X-Via"); got != tt.want {
+			t.Errorf("%s /via, Sec-Fetch-Site %q, Authorization %q: %q; want %q", tt.method, tt.site, tt.auth, got, tt.want)
+		}
+		if sc := f.Header.Values("Set-Cookie"); len(sc) > 0 {
+			t.Errorf("%s /via, Sec-Fetch-Site %q: Set-Cookie %q; want the cookies left alone", tt.method, tt.site, sc)
+		}
+	}
+	if f := fetchMethod(t, nr, http.MethodPost, a.URL+"/delete", "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate", "Origin", "https://evil.example"); f.StatusCode != http.StatusUnauthorized || reached.Load() != 0 {
+		t.Errorf("cross-site POST to a RequireLogin route = %d %q; want 401, the handler not run", f.StatusCode, f.body)
+	}
+	if f := fetchMethod(t, nr, http.MethodPost, a.URL+"/delete", "Sec-Fetch-Site", "same-origin"); f.StatusCode != http.StatusOK || reached.Load() != 1 {
+		t.Errorf("same-origin POST to a RequireLogin route = %d %q; want 200", f.StatusCode, f.body)
+	}
+	if f := fetch(t, nr, a.URL+"/via"); f.body != "cookie mockuser" {
+		t.Errorf("after the cross-site requests the session says %q; want cookie mockuser", f.body)
 	}
 }

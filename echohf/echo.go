@@ -93,6 +93,11 @@ type skipped struct{ o *OAuth }
 // except, with Config.AcceptBearer, for a bearer token not in its cache.
 // A missing, invalid or expired session leaves the request logged out; the
 // cookies of an invalid or expired one are expired so the browser drops them.
+// A request with an unsafe method (not GET, HEAD or OPTIONS) that another
+// site made the browser send (Sec-Fetch-Site: cross-site) is logged out too,
+// its session cookie neither read nor cleared, so that no other site can act
+// as the user through the cookie (SameSite=None in a Space); a bearer token
+// is not affected.
 // A session expires the moment its access token does: Leeway allows for
 // clock skew on the times of the cookie and of the id_token, not on the end
 // of the access token's life.
@@ -112,6 +117,10 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 					c.Set(ownerKey, o)
 					c.Set(bearerStateKey, outcome)
 				}
+				return next(c)
+			}
+			if crossSiteUnsafe(c.Request()) { // another site's form or fetch: never the user's act
+				c.Set(ownerKey, o)
 				return next(c)
 			}
 			if info := o.authenticate(c.Response(), c.Request()); info != nil {

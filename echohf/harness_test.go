@@ -114,10 +114,16 @@ type fetched struct {
 	body string
 }
 
-// fetch does one request with c, without following redirects when c says so.
+// fetch does one GET with c, without following redirects when c says so.
 func fetch(t testing.TB, c *http.Client, u string, hdr ...string) fetched {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
+	return fetchMethod(t, c, http.MethodGet, u, hdr...)
+}
+
+// fetchMethod is fetch with another method, and no body.
+func fetchMethod(t testing.TB, c *http.Client, method, u string, hdr ...string) fetched {
+	t.Helper()
+	req, err := http.NewRequest(method, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +132,7 @@ func fetch(t testing.TB, c *http.Client, u string, hdr ...string) fetched {
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
+		t.Fatalf("%s %s: %v", method, u, err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
