@@ -23,7 +23,9 @@ func flip(s string, i int) string {
 }
 
 // TestBadSessionCookies: every bad session cookie leaves the request
-// logged out, expires the cookie, and never yields a 5xx.
+// logged out and never yields a 5xx. The cookie is expired, except one
+// signed with a key the instance does not know, which another replica may
+// have (TestRollingRotation).
 func TestBadSessionCookies(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
@@ -41,18 +43,21 @@ func TestBadSessionCookies(t *testing.T) {
 	algNone := enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
 	hs256NoKid := enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + parts[1] + "." + parts[2]
 
-	tests := []struct{ name, value string }{
-		{"signature flipped", parts[0] + "." + parts[1] + "." + flip(parts[2], len(parts[2])/2)},
-		{"payload flipped", parts[0] + "." + flip(parts[1], len(parts[1])/2) + "." + parts[2]},
-		{"header flipped", flip(parts[0], 3) + "." + parts[1] + "." + parts[2]},
-		{"signature dropped", parts[0] + "." + parts[1] + "."},
-		{"foreign secret", foreign},
-		{"alg none", algNone},
-		{"header without kid", hs256NoKid},
-		{"garbage", "garbage"},
-		{"dots", "..."},
-		{"10KB", strings.Repeat("a", 10<<10)},
-		{"10KB JWS-like", parts[0] + "." + strings.Repeat("b", 10<<10) + "." + parts[2]},
+	tests := []struct {
+		name, value string
+		kept        bool // signed with an unknown key: the cookie is left alone
+	}{
+		{"signature flipped", parts[0] + "." + parts[1] + "." + flip(parts[2], len(parts[2])/2), false},
+		{"payload flipped", parts[0] + "." + flip(parts[1], len(parts[1])/2) + "." + parts[2], false},
+		{"header flipped", flip(parts[0], 3) + "." + parts[1] + "." + parts[2], false},
+		{"signature dropped", parts[0] + "." + parts[1] + ".", false},
+		{"foreign secret", foreign, true},
+		{"alg none", algNone, false},
+		{"header without kid", hs256NoKid, false},
+		{"garbage", "garbage", false},
+		{"dots", "...", false},
+		{"10KB", strings.Repeat("a", 10<<10), false},
+		{"10KB JWS-like", parts[0] + "." + strings.Repeat("b", 10<<10) + "." + parts[2], false},
 	}
 	name := a.oauth.sessions.Name()
 	for _, tt := range tests {
@@ -62,8 +67,8 @@ func TestBadSessionCookies(t *testing.T) {
 				if f.StatusCode >= 500 {
 					t.Fatalf("GET %s = %d %s", path, f.StatusCode, f.body)
 				}
-				if !f.expired(name) {
-					t.Errorf("GET %s: cookie %s not expired; Set-Cookie: %q", path, name, f.Header.Values("Set-Cookie"))
+				if f.expired(name) == tt.kept {
+					t.Errorf("GET %s: cookie %s expired: %v; want %v (Set-Cookie %q)", path, name, f.expired(name), !tt.kept, f.Header.Values("Set-Cookie"))
 				}
 				if path == "/whoami" && strings.Contains(f.body, `"logged_in":true`) {
 					t.Errorf("logged in with a %s cookie", tt.name)

@@ -92,7 +92,9 @@ type skipped struct{ o *OAuth }
 // request and makes the login available to Info. It does no network I/O,
 // except, with Config.AcceptBearer, for a bearer token not in its cache.
 // A missing, invalid or expired session leaves the request logged out; the
-// cookies of an invalid or expired one are expired so the browser drops them.
+// cookies of an invalid or expired one are expired so the browser drops them,
+// except when they are signed with a key o does not know, which another
+// replica may already have (a rolling secret rotation): those stay.
 // A request with an unsafe method (not GET, HEAD or OPTIONS) that another
 // site made the browser send (Sec-Fetch-Site: cross-site) is logged out too,
 // its session cookie neither read nor cleared, so that no other site can act
