@@ -150,11 +150,17 @@ type Config struct {
 	// (local development) gets "SameSite=Lax".
 	InsecureCookie bool
 	// PartitionedCookie adds the Partitioned attribute (CHIPS) to the
-	// cookies of an https deployment. Optional. Default false.
+	// cookies of an https deployment, so that browsers that block
+	// third-party cookies keep them in the Space's iframe. Browsers keep
+	// such cookies per top-level site: a session made in a new top-level
+	// tab (the Space at its own host) is not visible in the Space's iframe
+	// on huggingface.co, nor the other way round, so users must then sign
+	// in inside the iframe. Optional. Default false.
 	PartitionedCookie bool
 	// SessionMaxAge caps a session's lifetime whatever the access token's;
-	// it must be at least one second. Optional. Default 30 days, Hugging
-	// Face's longest token lifetime.
+	// it must be at least one second. The cap is checked with Leeway, so a
+	// session it ends lasts up to Leeway longer. Optional. Default 30 days,
+	// Hugging Face's longest token lifetime.
 	SessionMaxAge time.Duration
 	// SessionCacheSize bounds the per-process memory of verified sessions
 	// that spares Auth the signature and JSON work on repeated requests.
