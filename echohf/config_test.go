@@ -97,6 +97,7 @@ func TestConfigErrors(t *testing.T) {
 		{"31-byte session secret", Config{Mode: ModeMock, SessionSecret: secret[:31]}, []string{"SessionSecret", "31 bytes"}},
 		{"empty old secret", Config{Mode: ModeMock, SessionSecret: secret, OldSessionSecrets: []string{""}}, []string{"OldSessionSecrets (" + EnvOldSessionSecrets + ")", "empty"}},
 		{"bad cookie name", Config{Mode: ModeMock, CookieName: "a b"}, []string{"CookieName", `"a b"`}},
+		{"non-ASCII cookie name", Config{Mode: ModeMock, CookieName: "s\xe9ssion"}, []string{"CookieName"}},
 		{"cookie name with __Host-", Config{Mode: ModeMock, CookieName: "__host-s"}, []string{"CookieName", "__Host-"}},
 		{"cookie name with __Secure- on http", Config{Mode: ModeMock, CookieName: "__Secure-s"}, []string{"CookieName", "__Secure-", "Secure"}},
 		{"long cookie name", Config{Mode: ModeMock, CookieName: strings.Repeat("n", 3000)}, []string{"CookieName", "3000 bytes"}},

@@ -122,12 +122,23 @@ func cookieNameProblem(name string) string {
 		return ""
 	case len(name) > maxCookieNameLen:
 		return fmt.Sprintf("is %d bytes long; it may be at most %d", len(name), maxCookieNameLen)
-	case (&http.Cookie{Name: name}).Valid() != nil:
+	case !isCookieName(name):
 		return "is not a cookie name: use letters, digits and !#$%&'*+-.^_`|~"
 	case len(name) >= len("__Host-") && strings.EqualFold(name[:len("__Host-")], "__Host-"):
 		return "starts with __Host-: echohf adds that prefix itself when the cookie is Secure"
 	}
 	return ""
+}
+
+// isCookieName reports whether name is an RFC 7230 token, the syntax of a
+// cookie name.
+func isCookieName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !idChar(c) && !strings.ContainsRune("!#$%&'*+.^`|~", rune(c)) {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // prefixProblem says what is wrong with a Prefix, or "" when nothing is.

@@ -1,6 +1,7 @@
 package echohf
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -390,8 +391,8 @@ func TestSessionKeepsStateID(t *testing.T) {
 		t.Errorf("session cookie of %d bytes after a crafted login; %d after a plain one", len(crafted), len(plain))
 	}
 	for _, info := range []*OAuthInfo{plainInfo, craftedInfo} {
-		if len(info.State) != stateIDLen || strings.ContainsFunc(info.State, func(r rune) bool { return r > 0x7f || !idChar(byte(r)) }) {
-			t.Errorf("Info.State = %.40q…; want the state's %d-character id", info.State, stateIDLen)
+		if id, err := base64.RawURLEncoding.Strict().DecodeString(info.State); err != nil || len(id) != 16 {
+			t.Errorf("Info.State = %.40q…; want the state's id, 16 random bytes in base64url", info.State)
 		}
 	}
 	if plainInfo.State == craftedInfo.State {
