@@ -211,7 +211,7 @@ type Config struct {
 	InsecureMockAllowRemote bool
 
 	// Logger receives warnings and login failures; it never sees a secret,
-	// except in mock mode the startup warning's sign-in link, which is meant
+	// except in mock mode the sign-in link that Attach logs, which is meant
 	// for the console (see OAuth.MockLoginURL). Optional. Default
 	// slog.Default().
 	Logger *slog.Logger

@@ -101,10 +101,13 @@ func newUsedStates(size int) *usedStates {
 }
 
 // claim records the state whose SHA-256 is hash as used until now+ttl. It
-// reports false when the state is already used. Expired states are
-// forgotten first; a full memo forgets its oldest state. Every state gets
-// the same ttl, so the oldest is the first to expire.
+// reports false when the state is already used (or hash is not a SHA-256).
+// Expired states are forgotten first; a full memo forgets its oldest state.
+// Every state gets the same ttl, so the oldest is the first to expire.
 func (m *usedStates) claim(hash []byte, now time.Time, ttl time.Duration) bool {
+	if len(hash) != sha256.Size {
+		return false
+	}
 	key := [sha256.Size]byte(hash)
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -247,6 +247,9 @@ func TestUsedStates(t *testing.T) {
 		if !m.claim(h("a"), now, time.Minute) {
 			t.Fatal("first use refused")
 		}
+		if m.claim([]byte("short"), now, time.Minute) {
+			t.Error("a hash that is not a SHA-256 accepted")
+		}
 		if m.claim(h("a"), now.Add(59*time.Second), time.Minute) {
 			t.Error("second use within the lifetime accepted")
 		}
