@@ -77,7 +77,7 @@ func bearerGet(t *testing.T, a *app, path, auth string, hdr ...string) fetched {
 	if auth != "" {
 		hdr = append(hdr, "Authorization", auth)
 	}
-	return fetch(t, plainClient(), a.URL+path, hdr...)
+	return fetch(t, plainClient(t), a.URL+path, hdr...)
 }
 
 // TestBearer: with AcceptBearer, a request carrying a Hugging Face token
@@ -114,7 +114,7 @@ func TestBearer(t *testing.T) {
 						hdr = append(hdr, "Authorization", h)
 					}
 					before := srv.Requests(mock.EndpointWhoami)
-					f := fetch(t, plainClient(), a.URL+"/via", hdr...)
+					f := fetch(t, plainClient(t), a.URL+"/via", hdr...)
 					if f.StatusCode != http.StatusOK || f.body != tt.via {
 						t.Fatalf("/via = %d %q; want %q; logs:\n%s", f.StatusCode, f.body, tt.via, a.logs)
 					}
@@ -122,7 +122,7 @@ func TestBearer(t *testing.T) {
 						t.Errorf("whoami calls = %d; want %d", n, tt.calls)
 					}
 					// A browser-like Accept header does not send an API client to login.
-					p := fetch(t, plainClient(), a.URL+"/private", append(hdr, "Accept", "text/html", "Sec-Fetch-Mode", "navigate")...)
+					p := fetch(t, plainClient(t), a.URL+"/private", append(hdr, "Accept", "text/html", "Sec-Fetch-Mode", "navigate")...)
 					challenge := p.Header.Get("WWW-Authenticate")
 					if tt.via == "logged out" {
 						if p.StatusCode != http.StatusUnauthorized || challenge != `Bearer error="invalid_token"` {

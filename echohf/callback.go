@@ -48,6 +48,11 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 	if !matched {
 		return o.retryLogin(st)
 	}
+	// The browser dropped its login cookie above, but a copy would still
+	// verify: the state is used once per process, before any network call.
+	if !o.usedStates.claim(pend.StateHash, o.cfg.Now(), loginTTL+o.cfg.Leeway) {
+		return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: this sign-in was already used. Please sign in again.", errStateUsed)
+	}
 	code := q.Get("code")
 	if code == "" {
 		return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the callback has no authorization code.", nil)
@@ -56,7 +61,7 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 	if err != nil {
 		return o.fail(CallbackPath, http.StatusServiceUnavailable, msgUnavailable, err)
 	}
-	info, err := o.complete(r.Context(), p, pend, state, code)
+	info, err := o.complete(r.Context(), p, pend, st.id, code)
 	if err != nil {
 		switch {
 		case errors.Is(err, errVerify):
@@ -105,7 +110,9 @@ func (o *OAuth) retryLogin(st loginState) reply {
 var errGrant = errors.New("echohf: authorization code refused")
 
 // complete exchanges the code, verifies the id_token and fetches userinfo.
-func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, code string) (*OAuthInfo, error) {
+// stateID is the id of the login's state: all of it that the session
+// keeps, so that a crafted login link cannot make the session larger.
+func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID, code string) (*OAuthInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
 	cfg := p.oauth
@@ -143,7 +150,7 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, 
 	if scope == "" {
 		scope = strings.Join(o.cfg.Scopes, " ")
 	}
-	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: state, Scope: scope}, nil
+	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: stateID, Scope: scope}, nil
 }
 
 // tokenError describes a failed code exchange: a 4xx answer is a refused

@@ -65,7 +65,7 @@ func TestChunkedSession(t *testing.T) {
 			chunkNames = append(chunkNames, c.Name)
 		}
 	}
-	f := fetch(t, plainClient(), a.URL+"/whoami", "Cookie", strings.Join(header, "; "))
+	f := fetch(t, plainClient(t), a.URL+"/whoami", "Cookie", strings.Join(header, "; "))
 	if f.StatusCode != http.StatusOK || strings.Contains(f.body, `"logged_in":true`) {
 		t.Fatalf("tampered chunk: %d %s; want 200 logged out", f.StatusCode, f.body)
 	}
@@ -75,7 +75,7 @@ func TestChunkedSession(t *testing.T) {
 		}
 	}
 	// A missing chunk is logged out too.
-	f = fetch(t, plainClient(), a.URL+"/whoami", "Cookie", header[0])
+	f = fetch(t, plainClient(t), a.URL+"/whoami", "Cookie", header[0])
 	if strings.Contains(f.body, `"logged_in":true`) || f.StatusCode >= 500 {
 		t.Errorf("missing chunk: %d %s", f.StatusCode, f.body)
 	}

@@ -47,7 +47,7 @@ func TestConcurrentRequests(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := plainClient()
+			c := plainClient(t)
 			for i := range 40 {
 				var req *http.Request
 				var want *sess

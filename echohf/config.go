@@ -21,7 +21,7 @@ const (
 	ModeReal
 	// ModeMock logs loopback visitors in as a mocked user, with no provider
 	// involved, once their browser has opened the link OAuth.MockLoginURL
-	// gives (New logs it). It is for local development only.
+	// gives (Attach logs it). It is for local development only.
 	ModeMock
 )
 
@@ -92,13 +92,15 @@ type Config struct {
 
 	// Prefix is the path the routes live under: "/my/app" gives
 	// /my/app/oauth/huggingface/login. Leading and trailing slashes do not
-	// matter ("my/app/" is the same). Optional. Default "".
+	// matter ("my/app/" is the same). It may hold only letters, digits,
+	// '-', '.', '_', '~' and '/', with no "." or ".." segment. Optional.
+	// Default "".
 	Prefix string
 
 	// SpaceID is the Space's id. From $SPACE_ID. Optional.
 	SpaceID string
-	// SpaceHost is the Space's public host name. From the first entry of the
-	// comma-separated $SPACE_HOST. Optional.
+	// SpaceHost is the Space's public host name, with an optional :port.
+	// From the first entry of the comma-separated $SPACE_HOST. Optional.
 	SpaceHost string
 	// ClientID is the OAuth client id. From $OAUTH_CLIENT_ID. Required in
 	// real mode.
@@ -112,8 +114,10 @@ type Config struct {
 	// ProviderURL is the OpenID provider's issuer URL. From
 	// $OPENID_PROVIDER_URL. Required in real mode.
 	ProviderURL string
-	// RedirectURL is the full callback URL registered with the provider.
-	// From $ECHOHF_REDIRECT_URL. Optional. Default
+	// RedirectURL is the full callback URL registered with the provider; a
+	// path that does not end with Prefix+CallbackPath gets a startup warning
+	// in real mode (a proxy may rewrite it). From $ECHOHF_REDIRECT_URL.
+	// Optional. Default
 	// https://{SpaceHost}{Prefix}/oauth/huggingface/callback
 	// when SpaceHost is known, else built from the request's Host header
 	// (local development only: real mode then logs a warning at startup,
@@ -135,8 +139,10 @@ type Config struct {
 	// Optional.
 	OldSessionSecrets []string
 
-	// CookieName is the session cookie's name. Optional. Default
-	// "hf_session", prefixed with "__Host-" when the cookie is Secure.
+	// CookieName is the session cookie's name: at most 128 bytes of cookie
+	// name characters, not starting with "__Host-" (added when the cookie is
+	// Secure) nor, unless the cookie is Secure, "__Secure-". Optional.
+	// Default "hf_session", prefixed with "__Host-" when the cookie is Secure.
 	CookieName string
 	// InsecureCookie drops the Secure attribute and uses SameSite=Lax even
 	// when the public URL is https. Optional. Default false: a Space (or
@@ -144,10 +150,17 @@ type Config struct {
 	// (local development) gets "SameSite=Lax".
 	InsecureCookie bool
 	// PartitionedCookie adds the Partitioned attribute (CHIPS) to the
-	// cookies of an https deployment. Optional. Default false.
+	// cookies of an https deployment, so that browsers that block
+	// third-party cookies keep them in the Space's iframe. Browsers keep
+	// such cookies per top-level site: a session made in a new top-level
+	// tab (the Space at its own host) is not visible in the Space's iframe
+	// on huggingface.co, nor the other way round, so users must then sign
+	// in inside the iframe. Optional. Default false.
 	PartitionedCookie bool
-	// SessionMaxAge caps a session's lifetime whatever the access token's.
-	// Optional. Default 30 days, Hugging Face's longest token lifetime.
+	// SessionMaxAge caps a session's lifetime whatever the access token's;
+	// it must be at least one second. The cap is checked with Leeway, so a
+	// session it ends lasts up to Leeway longer. Optional. Default 30 days,
+	// Hugging Face's longest token lifetime.
 	SessionMaxAge time.Duration
 	// SessionCacheSize bounds the per-process memory of verified sessions
 	// that spares Auth the signature and JSON work on repeated requests.
@@ -198,7 +211,7 @@ type Config struct {
 	InsecureMockAllowRemote bool
 
 	// Logger receives warnings and login failures; it never sees a secret,
-	// except in mock mode the startup warning's sign-in link, which is meant
+	// except in mock mode the sign-in link that Attach logs, which is meant
 	// for the console (see OAuth.MockLoginURL). Optional. Default
 	// slog.Default().
 	Logger *slog.Logger

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -88,13 +89,29 @@ func TestConfigErrors(t *testing.T) {
 		{"relative redirect", Config{Mode: ModeMock, RedirectURL: "/cb"}, []string{"RedirectURL (" + EnvRedirectURL + ")"}},
 		{"hub not http", Config{Mode: ModeMock, HFEndpoint: "hub.example"}, []string{"HFEndpoint (" + EnvHFEndpoint + ")"}},
 		{"space host with path", Config{Mode: ModeMock, SpaceHost: "evil.com/x"}, []string{"SpaceHost (" + EnvSpaceHost + ")"}},
+		{"space host with a bad port", Config{Mode: ModeMock, SpaceHost: "x.hf.space:port"}, []string{"SpaceHost (" + EnvSpaceHost + ")", `"x.hf.space:port"`}},
+		{"space host with a backslash", Config{Mode: ModeMock, SpaceHost: `x.hf.space\evil`}, []string{"SpaceHost (" + EnvSpaceHost + ")"}},
+		{"space host with a scheme", Config{Mode: ModeMock, SpaceHost: "https:"}, []string{"SpaceHost (" + EnvSpaceHost + ")"}},
 		{"bad org id", Config{Mode: ModeMock, OrgIDs: []string{"a b"}}, []string{"OrgIDs"}},
 		{"short session secret", Config{Mode: ModeMock, SessionSecret: "short-secret"}, []string{"SessionSecret (" + EnvSessionSecret + ")", "12 bytes", "at least 32 bytes"}},
 		{"31-byte session secret", Config{Mode: ModeMock, SessionSecret: secret[:31]}, []string{"SessionSecret", "31 bytes"}},
 		{"empty old secret", Config{Mode: ModeMock, SessionSecret: secret, OldSessionSecrets: []string{""}}, []string{"OldSessionSecrets (" + EnvOldSessionSecrets + ")", "empty"}},
-		{"bad cookie name", Config{Mode: ModeMock, CookieName: "a b"}, []string{"session cookie"}},
-		{"every problem at once", Config{Mode: ModeReal, DisallowMock: true, SessionSecret: "short-secret", RedirectURL: "/cb", OrgIDs: []string{"?"}},
-			[]string{"(4 problems)", EnvClientID, EnvProviderURL, EnvSessionSecret, EnvRedirectURL, "OrgIDs"}},
+		{"bad cookie name", Config{Mode: ModeMock, CookieName: "a b"}, []string{"CookieName", `"a b"`}},
+		{"non-ASCII cookie name", Config{Mode: ModeMock, CookieName: "s\xe9ssion"}, []string{"CookieName"}},
+		{"cookie name with __Host-", Config{Mode: ModeMock, CookieName: "__host-s"}, []string{"CookieName", "__Host-"}},
+		{"cookie name with __Secure- on http", Config{Mode: ModeMock, CookieName: "__Secure-s"}, []string{"CookieName", "__Secure-", "Secure"}},
+		{"long cookie name", Config{Mode: ModeMock, CookieName: strings.Repeat("n", 3000)}, []string{"CookieName", "3000 bytes"}},
+		{"sub-second SessionMaxAge", Config{Mode: ModeMock, SessionMaxAge: 500 * time.Millisecond}, []string{"SessionMaxAge", "500ms", "one second"}},
+		{"prefix with a route parameter", Config{Mode: ModeMock, Prefix: "/a:b"}, []string{"Prefix", `"/a:b"`}},
+		{"prefix with a wildcard", Config{Mode: ModeMock, Prefix: "/x/*"}, []string{"Prefix"}},
+		{"prefix with a space", Config{Mode: ModeMock, Prefix: "/sp ace"}, []string{"Prefix"}},
+		{"prefix with a query", Config{Mode: ModeMock, Prefix: "/q?x"}, []string{"Prefix"}},
+		{"prefix with a fragment", Config{Mode: ModeMock, Prefix: "/q#x"}, []string{"Prefix"}},
+		{"prefix with a percent", Config{Mode: ModeMock, Prefix: "/a%2Fb"}, []string{"Prefix"}},
+		{"prefix with a dot segment", Config{Mode: ModeMock, Prefix: "/a/../b"}, []string{"Prefix", `".."`}},
+		{"every problem at once", Config{Mode: ModeReal, DisallowMock: true, SessionSecret: "short-secret", RedirectURL: "/cb", OrgIDs: []string{"?"},
+			CookieName: "my session", SessionMaxAge: time.Millisecond, Prefix: "/:x"},
+			[]string{"(7 problems)", EnvClientID, EnvProviderURL, EnvSessionSecret, EnvRedirectURL, "OrgIDs", "CookieName", "SessionMaxAge", "Prefix"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +145,14 @@ func TestConfigErrors(t *testing.T) {
 			}
 			o.Close()
 		}
+	})
+	t.Run("prefix of unreserved characters", func(t *testing.T) {
+		t.Parallel()
+		o, err := New(Config{Mode: ModeMock, Prefix: "/a-b_c.d~e/F9/", Logger: discardLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Close()
 	})
 	t.Run("32-byte session secret", func(t *testing.T) {
 		t.Parallel()
@@ -190,7 +215,7 @@ func TestAttachGroup(t *testing.T) {
 	}})
 	b := newBrowser(t)
 	// The guard sends a navigation to the group's login route.
-	f := fetch(t, plainClient(), a.URL+"/api/me", "Accept", "text/html")
+	f := fetch(t, plainClient(t), a.URL+"/api/me", "Accept", "text/html")
 	if f.StatusCode != http.StatusFound || !strings.HasPrefix(f.rawLocation(), "/api/auth"+LoginPath+"?") {
 		t.Fatalf("guard = %d Location %q; want a redirect to /api/auth%s", f.StatusCode, f.rawLocation(), LoginPath)
 	}
@@ -426,7 +451,13 @@ func TestStartupWarnings(t *testing.T) {
 			[]string{"1 of OldSessionSecrets (" + EnvOldSessionSecrets + ") are shorter than 32 bytes"}, nil},
 		{"no host and no redirect URL", func(c *Config) { c.SpaceHost = "" },
 			[]string{"callback URL is built from each request's Host header"}, nil},
-		{"redirect URL without a host", func(c *Config) { c.SpaceHost, c.RedirectURL = "", "http://127.0.0.1:1/cb" },
+		{"redirect URL without a host", func(c *Config) { c.SpaceHost, c.RedirectURL = "", "http://127.0.0.1:1"+CallbackPath },
+			nil, []string{"level=WARN"}},
+		{"redirect URL to another path", func(c *Config) { c.RedirectURL = "https://app.example/oauth/huggingface/calback" },
+			[]string{"RedirectURL (" + EnvRedirectURL + ") path /oauth/huggingface/calback does not end with " + CallbackPath}, nil},
+		{"redirect URL without the prefix", func(c *Config) { c.Prefix, c.RedirectURL = "app", "https://app.example"+CallbackPath },
+			[]string{"does not end with /app" + CallbackPath}, nil},
+		{"redirect URL under a proxy's path and the prefix", func(c *Config) { c.Prefix, c.RedirectURL = "/app/", "https://app.example/x/app"+CallbackPath },
 			nil, []string{"level=WARN"}},
 	}
 	for _, tt := range tests {

@@ -107,7 +107,7 @@ func TestConsentSurvivesLostCookie(t *testing.T) {
 			c := jarClient(t)
 			authz := fetch(t, c, a.URL+LoginPath+q).location(t)
 			cb := fetch(t, c, authz).location(t)
-			f := fetch(t, plainClient(), cb) // a browser that lost the login cookie
+			f := fetch(t, plainClient(t), cb) // a browser that lost the login cookie
 			retry, _ := url.Parse(f.rawLocation())
 			rq := retry.Query()
 			if f.StatusCode != http.StatusFound || rq.Get(paramPrompt) != "consent" || rq.Get(paramOrgIDs) != orgs || rq.Get(paramTarget) != "/page" {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +23,9 @@ func flip(s string, i int) string {
 }
 
 // TestBadSessionCookies: every bad session cookie leaves the request
-// logged out, expires the cookie, and never yields a 5xx.
+// logged out and never yields a 5xx. The cookie is expired, except one
+// signed with a key the instance does not know, which another replica may
+// have (TestRollingRotation).
 func TestBadSessionCookies(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
@@ -40,18 +43,21 @@ func TestBadSessionCookies(t *testing.T) {
 	algNone := enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
 	hs256NoKid := enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + parts[1] + "." + parts[2]
 
-	tests := []struct{ name, value string }{
-		{"signature flipped", parts[0] + "." + parts[1] + "." + flip(parts[2], len(parts[2])/2)},
-		{"payload flipped", parts[0] + "." + flip(parts[1], len(parts[1])/2) + "." + parts[2]},
-		{"header flipped", flip(parts[0], 3) + "." + parts[1] + "." + parts[2]},
-		{"signature dropped", parts[0] + "." + parts[1] + "."},
-		{"foreign secret", foreign},
-		{"alg none", algNone},
-		{"header without kid", hs256NoKid},
-		{"garbage", "garbage"},
-		{"dots", "..."},
-		{"10KB", strings.Repeat("a", 10<<10)},
-		{"10KB JWS-like", parts[0] + "." + strings.Repeat("b", 10<<10) + "." + parts[2]},
+	tests := []struct {
+		name, value string
+		kept        bool // signed with an unknown key: the cookie is left alone
+	}{
+		{"signature flipped", parts[0] + "." + parts[1] + "." + flip(parts[2], len(parts[2])/2), false},
+		{"payload flipped", parts[0] + "." + flip(parts[1], len(parts[1])/2) + "." + parts[2], false},
+		{"header flipped", flip(parts[0], 3) + "." + parts[1] + "." + parts[2], false},
+		{"signature dropped", parts[0] + "." + parts[1] + ".", false},
+		{"foreign secret", foreign, true},
+		{"alg none", algNone, false},
+		{"header without kid", hs256NoKid, false},
+		{"garbage", "garbage", false},
+		{"dots", "...", false},
+		{"10KB", strings.Repeat("a", 10<<10), false},
+		{"10KB JWS-like", parts[0] + "." + strings.Repeat("b", 10<<10) + "." + parts[2], false},
 	}
 	name := a.oauth.sessions.Name()
 	for _, tt := range tests {
@@ -61,8 +67,8 @@ func TestBadSessionCookies(t *testing.T) {
 				if f.StatusCode >= 500 {
 					t.Fatalf("GET %s = %d %s", path, f.StatusCode, f.body)
 				}
-				if !f.expired(name) {
-					t.Errorf("GET %s: cookie %s not expired; Set-Cookie: %q", path, name, f.Header.Values("Set-Cookie"))
+				if f.expired(name) == tt.kept {
+					t.Errorf("GET %s: cookie %s expired: %v; want %v (Set-Cookie %q)", path, name, f.expired(name), !tt.kept, f.Header.Values("Set-Cookie"))
 				}
 				if path == "/whoami" && strings.Contains(f.body, `"logged_in":true`) {
 					t.Errorf("logged in with a %s cookie", tt.name)
@@ -158,7 +164,7 @@ func TestShortTokenSessionEnds(t *testing.T) {
 func TestNoCookieNoSetCookie(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, Config{Mode: ModeMock})
-	f := fetch(t, plainClient(), a.URL+"/page")
+	f := fetch(t, plainClient(t), a.URL+"/page")
 	if f.StatusCode != http.StatusOK || len(f.Header.Values("Set-Cookie")) != 0 {
 		t.Fatalf("GET /page = %d, Set-Cookie %q; want 200 and none", f.StatusCode, f.Header.Values("Set-Cookie"))
 	}
@@ -170,7 +176,7 @@ func TestLogoutClearsCookies(t *testing.T) {
 	a := newApp(t, Config{Mode: ModeMock})
 	value := sessionValue(t, a)
 	name := a.oauth.sessions.Name()
-	f := fetch(t, plainClient(), a.URL+LogoutPath+"?_target_url=/page", "Cookie", name+"="+value)
+	f := fetch(t, plainClient(t), a.URL+LogoutPath+"?_target_url=/page", "Cookie", name+"="+value)
 	if f.StatusCode != http.StatusFound || f.rawLocation() != "/page" {
 		t.Fatalf("logout = %d Location %q; want 302 /page", f.StatusCode, f.rawLocation())
 	}
@@ -195,5 +201,79 @@ func TestAuthSkipper(t *testing.T) {
 	}
 	if f := withCookie(t, a.URL+"/whoami?skip=1", name, "garbage"); len(f.Header.Values("Set-Cookie")) != 0 {
 		t.Errorf("skipped request got Set-Cookie %q", f.Header.Values("Set-Cookie"))
+	}
+}
+
+// TestCrossSiteUnsafeRequests: a request that another site made a browser
+// send (Sec-Fetch-Site: cross-site) with an unsafe method is logged out, so
+// a form on another site cannot act as the user through the session cookie
+// (SameSite=None in a Space). Its cookie is neither read nor cleared. Safe
+// methods, requests from the site itself or from clients that do not send
+// Sec-Fetch-Site, and bearer tokens are not affected.
+func TestCrossSiteUnsafeRequests(t *testing.T) {
+	t.Parallel()
+	srv := hub(t)
+	var reached atomic.Int32
+	a := serveApp(t, bearerConfig(srv, ModeReal), serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+		o.Attach(e)
+		e.Any("/via", func(c echo.Context) error {
+			via := "logged out"
+			if info := Info(c); info != nil {
+				via = "cookie " + info.UserInfo.PreferredUsername
+				if info.FromBearer() {
+					via = "bearer " + info.UserInfo.PreferredUsername
+				}
+			}
+			c.Response().Header().Set("X-Via", via)
+			return c.String(http.StatusOK, via)
+		})
+		e.POST("/delete", func(c echo.Context) error {
+			reached.Add(1)
+			return c.String(http.StatusOK, "deleted")
+		}, RequireLogin())
+	}})
+	b := newBrowser(t)
+	b.mustLogin(t, a)
+	nr := b.noRedirect()
+	tests := []struct {
+		method, site, auth, want string
+	}{
+		{http.MethodPost, "cross-site", "", "logged out"},
+		{http.MethodPut, "cross-site", "", "logged out"},
+		{http.MethodPatch, "cross-site", "", "logged out"},
+		{http.MethodDelete, "cross-site", "", "logged out"},
+		{http.MethodPost, "same-origin", "", "cookie mockuser"},
+		{http.MethodPost, "same-site", "", "cookie mockuser"},
+		{http.MethodPost, "none", "", "cookie mockuser"}, // typed in or bookmarked
+		{http.MethodPost, "", "", "cookie mockuser"},     // an older browser, or not a browser
+		{http.MethodGet, "cross-site", "", "cookie mockuser"},
+		{http.MethodHead, "cross-site", "", "cookie mockuser"},
+		{http.MethodOptions, "cross-site", "", "cookie mockuser"},
+		{http.MethodPost, "cross-site", "Bearer " + patAlice, "bearer alice"},
+	}
+	for _, tt := range tests {
+		var hdr []string
+		if tt.site != "" {
+			hdr = append(hdr, "Sec-Fetch-Site", tt.site)
+		}
+		if tt.auth != "" {
+			hdr = append(hdr, "Authorization", tt.auth)
+		}
+		f := fetchMethod(t, nr, tt.method, a.URL+"/via", hdr...)
+		if got := f.Header.Get("X-Via"); got != tt.want {
+			t.Errorf("%s /via, Sec-Fetch-Site %q, Authorization %q: %q; want %q", tt.method, tt.site, tt.auth, got, tt.want)
+		}
+		if sc := f.Header.Values("Set-Cookie"); len(sc) > 0 {
+			t.Errorf("%s /via, Sec-Fetch-Site %q: Set-Cookie %q; want the cookies left alone", tt.method, tt.site, sc)
+		}
+	}
+	if f := fetchMethod(t, nr, http.MethodPost, a.URL+"/delete", "Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate", "Origin", "https://evil.example"); f.StatusCode != http.StatusUnauthorized || reached.Load() != 0 {
+		t.Errorf("cross-site POST to a RequireLogin route = %d %q; want 401, the handler not run", f.StatusCode, f.body)
+	}
+	if f := fetchMethod(t, nr, http.MethodPost, a.URL+"/delete", "Sec-Fetch-Site", "same-origin"); f.StatusCode != http.StatusOK || reached.Load() != 1 {
+		t.Errorf("same-origin POST to a RequireLogin route = %d %q; want 200", f.StatusCode, f.body)
+	}
+	if f := fetch(t, nr, a.URL+"/via"); f.body != "cookie mockuser" {
+		t.Errorf("after the cross-site requests the session says %q; want cookie mockuser", f.body)
 	}
 }

@@ -21,7 +21,7 @@
 // session cookie holding the user's info and the sealed access token, so
 // any replica with the same configuration accepts it. Elsewhere, mock mode
 // logs local visitors in as a mocked user with no provider at all, once
-// their browser has opened the sign-in link logged at startup
+// their browser has opened the sign-in link logged by Attach
 // (OAuth.MockLoginURL): a proxy on the same host makes a remote visitor look
 // local, so only that link, which holds a key of the process, proves a
 // visitor sits at the console.

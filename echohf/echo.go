@@ -15,7 +15,8 @@ import (
 // net/http terms and return a reply, which send turns into Echo's.
 
 // Attach registers the login, callback and logout routes on e under the
-// configured prefix. An OAuth registers its routes once: a second Attach or
+// configured prefix; in mock mode it logs the sign-in link (MockLoginURL).
+// An OAuth registers its routes once: a second Attach or
 // AttachGroup panics, since it would move every link LoginURL, LogoutURL,
 // MockLoginURL and the guards build. To serve the routes on another Echo,
 // build another OAuth from the same Config: the two are replicas.
@@ -41,6 +42,10 @@ func (o *OAuth) register(get func(string, echo.HandlerFunc, ...echo.MiddlewareFu
 	// Routes are registered before serving starts, so this write happens
 	// before any request reads o.prefix.
 	o.prefix = strings.TrimSuffix(r.Path, LoginPath)
+	if o.cfg.mode == ModeMock { // now the link has the group's path
+		o.cfg.Logger.Warn("echohf: MOCK MODE: to sign in, open sign_in on this server: it holds a key for this process only",
+			"sign_in", o.MockLoginURL(""), "loopback_only", !o.cfg.InsecureMockAllowRemote)
+	}
 }
 
 // handle makes a route of echohf an echo.HandlerFunc.
@@ -87,7 +92,14 @@ type skipped struct{ o *OAuth }
 // request and makes the login available to Info. It does no network I/O,
 // except, with Config.AcceptBearer, for a bearer token not in its cache.
 // A missing, invalid or expired session leaves the request logged out; the
-// cookies of an invalid or expired one are expired so the browser drops them.
+// cookies of an invalid or expired one are expired so the browser drops them,
+// except when they are signed with a key o does not know, which another
+// replica may already have (a rolling secret rotation): those stay.
+// A request with an unsafe method (not GET, HEAD or OPTIONS) that another
+// site made the browser send (Sec-Fetch-Site: cross-site) is logged out too,
+// its session cookie neither read nor cleared, so that no other site can act
+// as the user through the cookie (SameSite=None in a Space); a bearer token
+// is not affected.
 // A session expires the moment its access token does: Leeway allows for
 // clock skew on the times of the cookie and of the id_token, not on the end
 // of the access token's life.
@@ -107,6 +119,10 @@ func (o *OAuth) Auth() echo.MiddlewareFunc {
 					c.Set(ownerKey, o)
 					c.Set(bearerStateKey, outcome)
 				}
+				return next(c)
+			}
+			if crossSiteUnsafe(c.Request()) { // another site's form or fetch: never the user's act
+				c.Set(ownerKey, o)
 				return next(c)
 			}
 			if info := o.authenticate(c.Response(), c.Request()); info != nil {

@@ -140,7 +140,7 @@ func TestGuards(t *testing.T) {
 	t.Run("logged out", func(t *testing.T) {
 		for _, p := range append(paths, "/g/skip") {
 			for _, hdr := range [][]string{{"Accept", "text/html,application/xhtml+xml"}, {"Sec-Fetch-Mode", "navigate"}} {
-				f := fetch(t, plainClient(), a.URL+p+"?x=1&y=%2F", hdr...)
+				f := fetch(t, plainClient(t), a.URL+p+"?x=1&y=%2F", hdr...)
 				if f.StatusCode != http.StatusFound {
 					t.Fatalf("navigation %s (%s) = %d %s; want 302", p, hdr[0], f.StatusCode, f.body)
 				}
@@ -150,7 +150,7 @@ func TestGuards(t *testing.T) {
 				}
 			}
 			for _, hdr := range [][]string{{"Accept", "application/json"}, {"Sec-Fetch-Mode", "cors"}, {"Accept", "text/html", "Sec-Fetch-Mode", "cors"}, {}} {
-				f := fetch(t, plainClient(), a.URL+p, hdr...)
+				f := fetch(t, plainClient(t), a.URL+p, hdr...)
 				var msg map[string]any
 				if f.StatusCode != http.StatusUnauthorized || json.Unmarshal([]byte(f.body), &msg) != nil || msg["message"] == nil {
 					t.Errorf("API %s %v = %d %q; want 401 JSON", p, hdr, f.StatusCode, f.body)
@@ -160,7 +160,7 @@ func TestGuards(t *testing.T) {
 		// A POST is never a navigation.
 		req, _ := http.NewRequest(http.MethodPost, a.URL+"/g/login", nil)
 		req.Header.Set("Accept", "text/html")
-		res, err := plainClient().Do(req)
+		res, err := plainClient(t).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,11 +185,11 @@ func TestGuards(t *testing.T) {
 
 	t.Run("skipper", func(t *testing.T) {
 		for _, p := range []string{"/g/skip?public=1", "/g/org-skip?public=1"} {
-			if f := fetch(t, plainClient(), a.URL+p); f.StatusCode != http.StatusOK {
+			if f := fetch(t, plainClient(t), a.URL+p); f.StatusCode != http.StatusOK {
 				t.Errorf("skipped %s = %d; want 200", p, f.StatusCode)
 			}
 		}
-		if f := fetch(t, plainClient(), a.URL+"/g/org-skip"); f.StatusCode != http.StatusUnauthorized {
+		if f := fetch(t, plainClient(t), a.URL+"/g/org-skip"); f.StatusCode != http.StatusUnauthorized {
 			t.Errorf("unskipped org guard = %d; want 401", f.StatusCode)
 		}
 	})
@@ -240,7 +240,7 @@ func TestGuardWholeApp(t *testing.T) {
 					tt.start, f.StatusCode, f.Request.URL.Path, len(b.visited), a.logs)
 			}
 			// A logged-out logout answers itself instead of sending to login.
-			f = fetch(t, plainClient(), a.URL+tt.logout, "Accept", "text/html")
+			f = fetch(t, plainClient(t), a.URL+tt.logout, "Accept", "text/html")
 			if f.StatusCode != http.StatusFound || f.rawLocation() != "/" {
 				t.Errorf("logged-out logout = %d Location %q; want 302 /", f.StatusCode, f.rawLocation())
 			}
@@ -403,7 +403,7 @@ func TestGuardConfigs(t *testing.T) {
 				o.Attach(e)
 				e.GET("/guarded", func(c echo.Context) error { return c.String(http.StatusOK, "in") }, mw)
 			}})
-			if f := fetch(t, plainClient(), a.URL+"/guarded", "Accept", "application/json"); f.StatusCode != tt.wantStatus {
+			if f := fetch(t, plainClient(t), a.URL+"/guarded", "Accept", "application/json"); f.StatusCode != tt.wantStatus {
 				t.Errorf("logged-out GET /guarded = %d %s; want %d", f.StatusCode, f.body, tt.wantStatus)
 			}
 		})

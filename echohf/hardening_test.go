@@ -142,7 +142,7 @@ func TestHTTPSProviderNeedsHTTPSEndpoints(t *testing.T) {
 	defer disc.Close()
 	cfg := Config{Mode: ModeReal, ClientID: "id", ClientSecret: "secret", Scopes: []string{"openid"}, ProviderURL: disc.URL, HTTPClient: disc.Client()}
 	a := newApp(t, cfg)
-	f := fetch(t, plainClient(), a.URL+LoginPath)
+	f := fetch(t, plainClient(t), a.URL+LoginPath)
 	if f.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("login = %d; want 503", f.StatusCode)
 	}
@@ -176,7 +176,7 @@ func TestLogoutCrossSite(t *testing.T) {
 		if tt.site != "" {
 			hdr = append(hdr, "Sec-Fetch-Site", tt.site)
 		}
-		f := fetch(t, plainClient(), a.URL+LogoutPath, hdr...)
+		f := fetch(t, plainClient(t), a.URL+LogoutPath, hdr...)
 		if got := f.expired(name); got != tt.cleared {
 			t.Errorf("logout with Sec-Fetch-Site %q: cleared = %v (status %d); want %v", tt.site, got, f.StatusCode, tt.cleared)
 		}
@@ -204,13 +204,13 @@ func TestDiscoveryOutlivesTheVisitor(t *testing.T) {
 	}
 	cfg := realConfig(&mock.Server{Provider: prov, URL: srv.URL})
 	a := newApp(t, cfg)
-	impatient := &http.Client{Timeout: 100 * time.Millisecond, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	impatient := &http.Client{Timeout: 100 * time.Millisecond, Transport: ownTransport(t), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if res, err := impatient.Get(a.URL + LoginPath); err == nil {
 		res.Body.Close()
 		t.Fatalf("the impatient visitor got an answer (%d); want a timeout", res.StatusCode)
 	}
 	time.Sleep(400 * time.Millisecond) // discovery finishes meanwhile, well inside the retry window
-	if f := fetch(t, plainClient(), a.URL+LoginPath); f.StatusCode != http.StatusFound {
+	if f := fetch(t, plainClient(t), a.URL+LoginPath); f.StatusCode != http.StatusFound {
 		t.Fatalf("next login = %d %s; want 302 to the provider; logs:\n%s", f.StatusCode, f.body, a.logs)
 	}
 }

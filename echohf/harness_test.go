@@ -54,6 +54,13 @@ func serveApp(t testing.TB, cfg Config, so serveOpts) *app {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	if cfg.HTTPClient == nil { // New's default client, on a transport of the test's own
+		timeout := cfg.Timeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		cfg.HTTPClient = &http.Client{Timeout: timeout, Transport: ownTransport(t)}
+	}
 	o, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -107,10 +114,16 @@ type fetched struct {
 	body string
 }
 
-// fetch does one request with c, without following redirects when c says so.
+// fetch does one GET with c, without following redirects when c says so.
 func fetch(t testing.TB, c *http.Client, u string, hdr ...string) fetched {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
+	return fetchMethod(t, c, http.MethodGet, u, hdr...)
+}
+
+// fetchMethod is fetch with another method, and no body.
+func fetchMethod(t testing.TB, c *http.Client, method, u string, hdr ...string) fetched {
+	t.Helper()
+	req, err := http.NewRequest(method, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +132,7 @@ func fetch(t testing.TB, c *http.Client, u string, hdr ...string) fetched {
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
+		t.Fatalf("%s %s: %v", method, u, err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
@@ -160,8 +173,19 @@ func (f fetched) setCookie(name string) string {
 }
 
 // plainClient is a client with no jar that never follows redirects.
-func plainClient() *http.Client {
-	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+func plainClient(t testing.TB) *http.Client {
+	return &http.Client{Transport: ownTransport(t), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// ownTransport returns a transport for one test's client, closed when the
+// test ends. Test clients never use http.DefaultTransport: every
+// httptest.Server.Close closes its idle connections, which can break a
+// request another parallel test is making on one of them.
+func ownTransport(t testing.TB) *http.Transport {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
 }
 
 // cookie returns the value of the named cookie the jar holds for u.
@@ -218,7 +242,7 @@ func jarClient(t testing.TB) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &http.Client{Jar: jar, Transport: ownTransport(t), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // sessionValue logs a fresh browser in on a and returns its session cookie value.
@@ -236,5 +260,44 @@ func sessionValue(t testing.TB, a *app) string {
 // withCookie fetches u with the Cookie header set to name=value.
 func withCookie(t testing.TB, u, name, value string) fetched {
 	t.Helper()
-	return fetch(t, plainClient(), u, "Cookie", name+"="+value)
+	return fetch(t, plainClient(t), u, "Cookie", name+"="+value)
+}
+
+// TestClientHelpersKeepTheirConnections: closing an httptest.Server closes
+// the idle connections of http.DefaultTransport, and a request of another
+// parallel test that was about to reuse one can then fail ("http:
+// CloseIdleConnections called"). The clients the helpers make have their own
+// transport, so another test's Close leaves their connections alone.
+func TestClientHelpersKeepTheirConnections(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		client func(t *testing.T) *http.Client
+	}{
+		{"plainClient", func(t *testing.T) *http.Client { return plainClient(t) }},
+		{"jarClient", func(t *testing.T) *http.Client { return jarClient(t) }},
+		{"newBrowser", func(t *testing.T) *http.Client { return newBrowser(t).Client }},
+		{"noRedirect", func(t *testing.T) *http.Client { return newBrowser(t).noRedirect() }},
+		{"serveApp's provider client", func(t *testing.T) *http.Client { return newApp(t, Config{Mode: ModeMock}).oauth.cfg.HTTPClient }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var conns atomic.Int32
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			srv.Start()
+			t.Cleanup(srv.Close)
+			c := tt.client(t)
+			fetch(t, c, srv.URL)
+			httptest.NewServer(http.NotFoundHandler()).Close() // as another test ending
+			fetch(t, c, srv.URL)
+			if n := conns.Load(); n != 1 {
+				t.Errorf("two requests in a row opened %d connections; want 1 (another server's Close dropped this client's idle connection)", n)
+			}
+		})
+	}
 }

@@ -89,7 +89,7 @@ func newBrowser(t testing.TB) *browser {
 		t.Fatal(err)
 	}
 	b := &browser{}
-	b.Client = &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	b.Client = &http.Client{Jar: jar, Transport: ownTransport(t), CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		b.mu.Lock()
 		b.visited = append(b.visited, req.URL.String())
 		b.mu.Unlock()
@@ -153,7 +153,7 @@ func (b *browser) cookieNames(t testing.TB, u string) []string {
 
 // noRedirect is a client that stops at the first answer, sharing b's jar.
 func (b *browser) noRedirect() *http.Client {
-	return &http.Client{Jar: b.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &http.Client{Jar: b.Jar, Transport: b.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 func hasPrefixAny(names []string, prefix string) bool {

@@ -1,8 +1,10 @@
 package echohf
 
 import (
+	"math"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,7 +46,7 @@ func TestLoginForgedCookies(t *testing.T) {
 	name := a.oauth.logins.Name()
 	login := func(t *testing.T, cookie string) fetched {
 		t.Helper()
-		f := fetch(t, plainClient(), a.URL+LoginPath, "Cookie", cookie)
+		f := fetch(t, plainClient(t), a.URL+LoginPath, "Cookie", cookie)
 		if f.StatusCode != http.StatusFound {
 			t.Fatalf("login = %d %s; want 302; logs:\n%s", f.StatusCode, f.body, a.logs)
 		}
@@ -130,7 +132,7 @@ func TestForgedCookiesKeepTheCap(t *testing.T) {
 	name := a.oauth.logins.Name()
 	var genuine []string // name=value, oldest first
 	for range cfg.MaxPendingLogins {
-		f := fetch(t, plainClient(), a.URL+LoginPath)
+		f := fetch(t, plainClient(t), a.URL+LoginPath)
 		for _, ck := range f.Cookies() {
 			if strings.HasPrefix(ck.Name, name+"_") && ck.MaxAge > 0 {
 				genuine = append(genuine, ck.Name+"="+ck.Value)
@@ -149,7 +151,7 @@ func TestForgedCookiesKeepTheCap(t *testing.T) {
 			cookie += "; " + name + "_" + id + "." + strconv.Itoa(i) + "=x"
 		}
 	}
-	f := fetch(t, plainClient(), a.URL+LoginPath, "Cookie", cookie)
+	f := fetch(t, plainClient(t), a.URL+LoginPath, "Cookie", cookie)
 	if f.StatusCode != http.StatusFound {
 		t.Fatalf("login = %d", f.StatusCode)
 	}
@@ -196,7 +198,7 @@ func TestForgedChunkCookies(t *testing.T) {
 				t.Fatalf("forged header of %d bytes; want at most %d", len(tt.cookie), forgedHeaderSize)
 			}
 			for _, path := range []string{"/page", "/whoami", LogoutPath} {
-				f := fetch(t, plainClient(), a.URL+path, "Cookie", tt.cookie)
+				f := fetch(t, plainClient(t), a.URL+path, "Cookie", tt.cookie)
 				if f.StatusCode >= 500 {
 					t.Fatalf("GET %s = %d %s", path, f.StatusCode, f.body)
 				}
@@ -265,7 +267,7 @@ func TestLoginHost(t *testing.T) {
 				t.Fatal(err)
 			}
 			req.Host = tt.host
-			res, err := plainClient().Do(req)
+			res, err := plainClient(t).Do(req)
 			if err != nil {
 				t.Fatalf("GET login with Host %.40q: %v", tt.host, err)
 			}
@@ -345,8 +347,8 @@ func TestValidHost(t *testing.T) {
 }
 
 // TestLoginLongestInputs: the longest target and org ids a login takes go
-// through the whole flow (into the state, the session and back) without a
-// 5xx: nothing a client sends makes a cookie too large to store.
+// through the whole flow (into the state and back) without a 5xx: nothing
+// a client sends makes a cookie too large to store.
 func TestLoginLongestInputs(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{})
 	a := newApp(t, realConfig(prov))
@@ -364,7 +366,50 @@ func TestLoginLongestInputs(t *testing.T) {
 	if !w.LoggedIn {
 		t.Fatal("not logged in")
 	}
-	if st, ok := parseState(w.Info.State); !ok || st.target != target || len(st.orgIDs) != maxLoginOrgIDs {
-		t.Errorf("session state carries target %.30q… and %d org ids; want the login's", st.target, len(st.orgIDs))
+	if len(w.Info.State) != stateIDLen {
+		t.Errorf("session state %.40q…; want the state's id alone", w.Info.State)
+	}
+}
+
+// TestOrgIDListsSplitBounded: a login's orgIds and a callback's state are
+// split into at most maxLoginOrgIDs+1 pieces, so a request of 900 KB of
+// commas costs no more memory than its own size (splitting on every comma
+// made a 14 MB slice of empty strings). Not parallel: it reads the
+// process's allocation counter, and keeps the least of a few runs so that
+// another goroutine's allocations cannot fail it.
+func TestOrgIDListsSplitBounded(t *testing.T) {
+	o := &OAuth{}
+	commas := strings.Repeat(",", 900_000)
+	q := url.Values{paramOrgIDs: {commas, "a,b," + commas}}
+	state := strings.Repeat("A", stateIDLen) + ".0.Lw." + commas
+	for _, tt := range []struct {
+		name string
+		run  func()
+	}{
+		{"login orgIds", func() {
+			if got := o.askedOrgIDs(q); len(got) != 2 {
+				t.Errorf("askedOrgIDs = %q; want the valid ids a and b", got)
+			}
+		}},
+		{"callback state", func() {
+			if _, ok := parseState(state); ok {
+				t.Error("parseState accepted a state of 900,000 commas")
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			least := uint64(math.MaxUint64)
+			for range 3 {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				tt.run()
+				runtime.ReadMemStats(&after)
+				least = min(least, after.TotalAlloc-before.TotalAlloc)
+			}
+			if least > 64<<10 {
+				t.Errorf("%d commas allocated %d KB; want at most 64 KB (at most %d ids are kept)", len(commas), least>>10, maxLoginOrgIDs)
+			}
+		})
 	}
 }

@@ -17,7 +17,10 @@ type OAuthInfo struct {
 	AccessTokenExpiresAt time.Time `json:"access_token_expires_at"`
 	// UserInfo is the user's profile and organizations.
 	UserInfo OAuthUserInfo `json:"user_info"`
-	// State is the OAuth state of the login that created the session.
+	// State identifies the login that created the session: the random id
+	// (22 base64url characters) that starts its OAuth state. The rest of
+	// the state (target, retries, org ids) is not kept. Empty for mock and
+	// bearer logins.
 	State string `json:"state,omitempty"`
 	// Scope is the space-separated list of scopes the user granted.
 	Scope string `json:"scope"`

@@ -105,13 +105,19 @@ func (o *OAuth) login(w http.ResponseWriter, r *http.Request) reply {
 }
 
 // askedOrgIDs reads the org ids asked for on the login URL: valid ones not
-// already configured, as many as fit beside the configured ones.
+// already configured, as many as fit beside the configured ones. Only the
+// first maxLoginOrgIDs entries of each value are looked at, and none are
+// copied, so a value of a million commas costs nothing but its own bytes.
 func (o *OAuth) askedOrgIDs(q url.Values) []string {
 	var asked []string
 	room := maxLoginOrgIDs - len(o.cfg.OrgIDs)
 	for _, v := range q[paramOrgIDs] {
-		for _, id := range strings.Split(v, ",") {
-			if len(asked) < room && validOrgID(id) && !slices.Contains(o.cfg.OrgIDs, id) && !slices.Contains(asked, id) {
+		n := 0
+		for id := range strings.SplitSeq(v, ",") {
+			if n++; n > maxLoginOrgIDs || len(asked) >= room {
+				break
+			}
+			if validOrgID(id) && !slices.Contains(o.cfg.OrgIDs, id) && !slices.Contains(asked, id) {
 				asked = append(asked, id)
 			}
 		}

@@ -5,8 +5,11 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 )
 
 // mockKeyOf returns the key in a's MockLoginURL.
@@ -27,7 +30,7 @@ func mockKeyOf(t testing.TB, a *app) string {
 // key cookie the answer sets.
 func mockKeyCookie(t testing.TB, a *app) *http.Cookie {
 	t.Helper()
-	f := fetch(t, plainClient(), a.URL+a.oauth.MockLoginURL(""))
+	f := fetch(t, plainClient(t), a.URL+a.oauth.MockLoginURL(""))
 	for _, c := range f.Cookies() {
 		if c.Name == mockCookieName && c.MaxAge >= 0 && c.Value != "" {
 			return c
@@ -192,7 +195,7 @@ func TestMockKeyRefused(t *testing.T) {
 			if strings.Contains(tt.path, "?") {
 				sep = "&"
 			}
-			f := fetch(t, plainClient(), a.URL+tt.path+sep+"_target_url=/page", hdr...)
+			f := fetch(t, plainClient(t), a.URL+tt.path+sep+"_target_url=/page", hdr...)
 			if f.StatusCode != http.StatusForbidden || !strings.Contains(f.body, "printed") || !strings.Contains(f.body, "mock mode") {
 				t.Errorf("%s = %d %q; want 403 pointing to the link printed at startup", tt.path, f.StatusCode, f.body)
 			}
@@ -227,7 +230,7 @@ func TestMockForwardingHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name+": "+tt.value, func(t *testing.T) {
 			for _, path := range []string{LoginPath, CallbackPath} {
-				f := fetch(t, plainClient(), a.URL+path, "Cookie", cookie.Name+"="+cookie.Value, tt.name, tt.value)
+				f := fetch(t, plainClient(t), a.URL+path, "Cookie", cookie.Name+"="+cookie.Value, tt.name, tt.value)
 				if f.StatusCode != http.StatusForbidden || f.setCookie(a.oauth.sessions.Name()) != "" {
 					t.Errorf("%s with %s: %s = %d; want 403 and no session", path, tt.name, tt.value, f.StatusCode)
 				}
@@ -235,8 +238,53 @@ func TestMockForwardingHeaders(t *testing.T) {
 		})
 	}
 	// Without such a header, the same cookie goes through.
-	f := fetch(t, plainClient(), a.URL+CallbackPath, "Cookie", cookie.Name+"="+cookie.Value)
+	f := fetch(t, plainClient(t), a.URL+CallbackPath, "Cookie", cookie.Name+"="+cookie.Value)
 	if f.StatusCode != http.StatusFound || f.setCookie(a.oauth.sessions.Name()) == "" {
 		t.Errorf("callback with the cookie and no forwarding header = %d %s; want 302 with a session", f.StatusCode, f.body)
+	}
+}
+
+// TestMockLinkLoggedWithRoutes: the sign-in link is logged when the routes
+// are registered, so it has the group's path and the prefix, and it works;
+// New's warning says mock mode is on without the key.
+func TestMockLinkLoggedWithRoutes(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		prefix string
+		routes func(e *echo.Echo, o *OAuth)
+		want   string // the link's path
+	}{
+		{"Attach", "", func(e *echo.Echo, o *OAuth) { o.Attach(e) }, LoginPath},
+		{"AttachGroup", "", func(e *echo.Echo, o *OAuth) { o.AttachGroup(e.Group("/app")) }, "/app" + LoginPath},
+		{"AttachGroup and Prefix", "auth/", func(e *echo.Echo, o *OAuth) { o.AttachGroup(e.Group("/app")) }, "/app/auth" + LoginPath},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := serveApp(t, Config{Mode: ModeMock, Prefix: tt.prefix}, serveOpts{routes: tt.routes})
+			logs := a.logs.String()
+			m := regexp.MustCompile(`sign_in="?([^"\s]+)`).FindStringSubmatch(logs)
+			if m == nil {
+				t.Fatalf("no sign_in link in the logs:\n%s", logs)
+			}
+			logged := m[1]
+			if logged != a.oauth.MockLoginURL("") || !strings.HasPrefix(logged, tt.want+"?") {
+				t.Errorf("logged link %q; want MockLoginURL %q, under %s", logged, a.oauth.MockLoginURL(""), tt.want)
+			}
+			if n := strings.Count(logs, mockKeyOf(t, a)); n != 1 {
+				t.Errorf("the key is %d times in the logs; want once:\n%s", n, logs)
+			}
+			if !strings.Contains(logs, "MOCK MODE") {
+				t.Errorf("no MOCK MODE warning:\n%s", logs)
+			}
+			if f := fetch(t, plainClient(t), a.URL+logged); f.StatusCode != http.StatusFound {
+				t.Errorf("the logged link answers %d; want a redirect", f.StatusCode)
+			}
+			b := newBrowser(t)
+			b.get(t, a.URL+logged) // on to "/", which this app does not serve
+			if !b.whoami(t, a.URL).LoggedIn {
+				t.Error("the logged link did not sign in")
+			}
+		})
 	}
 }

@@ -54,6 +54,7 @@ type OAuth struct {
 	provRetryAt time.Time
 
 	attached   atomic.Bool // the routes are registered
+	usedStates *usedStates // login states already called back on this process
 	whoamiWarn sync.Once
 	bearers    bearerCache // AcceptBearer: the Hub's answers by token hash
 	mockKey    string      // mock mode only: the key of MockLoginURL
@@ -64,8 +65,8 @@ type OAuth struct {
 // reads the environment: use NewFromEnv (or Default) to fill empty fields
 // from it. A configuration error matches ErrConfig and names every bad or
 // missing setting at once. New logs a warning for settings that work but
-// should not be deployed (mock mode, with its sign-in link, see
-// MockLoginURL; a short client secret as the session secret; a callback URL
+// should not be deployed (mock mode, whose sign-in link Attach or
+// AttachGroup logs, see MockLoginURL; a short client secret as the session secret; a callback URL
 // taken from the Host header). Call Close when the OAuth is no longer
 // needed to stop its background key refresh.
 func New(cfg Config) (*OAuth, error) {
@@ -122,15 +123,18 @@ func newResolved(r resolved) (*OAuth, error) {
 		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, ctx: ctx, cancel: cancel}
+	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, ctx: ctx, cancel: cancel,
+		usedStates: newUsedStates(maxUsedStates)}
 	if r.mode == ModeMock {
 		o.mockKey, o.mockCookie = newMockKey()
 		why := "SPACE_ID is not set, so "
 		if r.Mode == ModeMock {
 			why = "Mode is mock, so "
 		}
-		r.Logger.Warn("echohf: MOCK MODE: "+why+"login signs in a mocked user without any provider; never deploy like this (DisallowMock or ECHOHF_DISALLOW_MOCK=true makes this an error). To sign in, open sign_in on this server: it holds a key for this process only",
-			"sign_in", o.MockLoginURL(""), "loopback_only", !r.InsecureMockAllowRemote)
+		// The sign-in link is logged by Attach or AttachGroup, which know
+		// the routes' full path.
+		r.Logger.Warn("echohf: MOCK MODE: "+why+"login signs in a mocked user without any provider; never deploy like this (DisallowMock or ECHOHF_DISALLOW_MOCK=true makes this an error). The sign-in link is logged once the routes are attached",
+			"loopback_only", !r.InsecureMockAllowRemote)
 	}
 	for _, w := range r.warnings {
 		r.Logger.Warn(w)

@@ -1,8 +1,12 @@
 package echohf
 
 import (
+	"crypto/sha256"
+	"errors"
 	"net/http"
 	"sort"
+	"sync"
+	"time"
 )
 
 // pending is what a login cookie carries between the redirect to the
@@ -67,4 +71,78 @@ func (o *OAuth) prunePending(w http.ResponseWriter, r *http.Request, budget int)
 		}
 		budget -= subs.Expire(w, id, budget)
 	}
+}
+
+// errStateUsed reports a callback whose login state was already used.
+var errStateUsed = errors.New("echohf: login state already used on this replica")
+
+// maxUsedStates bounds the memo of used login states: about 3 MB at most,
+// and 10 minutes of logins at 50 a second before the oldest are evicted.
+const maxUsedStates = 1 << 15
+
+// usedStates remembers the login states whose callback went past the login
+// cookie check on this process, by the state's SHA-256, until their login
+// cookie has expired. A login cookie is expired in the browser by its
+// callback, but a copy of it would verify until its expiry: the memo makes
+// it single use on a replica, so that replaying it with made-up codes
+// cannot drive calls to the provider's token endpoint with the app's
+// credentials. It is safe for concurrent use.
+type usedStates struct {
+	mu      sync.Mutex
+	size    int
+	expires map[[sha256.Size]byte]time.Time
+	order   [][sha256.Size]byte // ring of the keys, oldest at head; grows up to size
+	head, n int
+}
+
+// newUsedStates returns a memo of at most size states.
+func newUsedStates(size int) *usedStates {
+	return &usedStates{size: size, expires: make(map[[sha256.Size]byte]time.Time)}
+}
+
+// claim records the state whose SHA-256 is hash as used until now+ttl. It
+// reports false when the state is already used (or hash is not a SHA-256).
+// Expired states are forgotten first; a full memo forgets its oldest state.
+// Every state gets the same ttl, so the oldest is the first to expire.
+func (m *usedStates) claim(hash []byte, now time.Time, ttl time.Duration) bool {
+	if len(hash) != sha256.Size {
+		return false
+	}
+	key := [sha256.Size]byte(hash)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for m.n > 0 && !now.Before(m.expires[m.order[m.head]]) {
+		m.dropOldest()
+	}
+	if _, used := m.expires[key]; used {
+		return false
+	}
+	if m.n == len(m.order) && m.n < m.size {
+		order := make([][sha256.Size]byte, min(max(2*m.n, 64), m.size))
+		for i := range m.n {
+			order[i] = m.order[(m.head+i)%m.n]
+		}
+		m.order, m.head = order, 0
+	}
+	if m.n == len(m.order) {
+		m.dropOldest()
+	}
+	m.expires[key] = now.Add(ttl)
+	m.order[(m.head+m.n)%len(m.order)] = key
+	m.n++
+	return true
+}
+
+// dropOldest forgets the oldest state; m.mu is held and m is not empty.
+func (m *usedStates) dropOldest() {
+	delete(m.expires, m.order[m.head])
+	m.head = (m.head + 1) % len(m.order)
+	m.n--
+}
+
+// len returns the number of states m holds.
+func (m *usedStates) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.expires)
 }

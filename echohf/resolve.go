@@ -1,6 +1,7 @@
 package echohf
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,8 +81,8 @@ func (c Config) checkValues(p *configError) {
 	if c.HFEndpoint != "" && !httpURL(c.HFEndpoint) {
 		p.addf("HFEndpoint (%s) %q is not an http(s) URL", EnvHFEndpoint, c.HFEndpoint)
 	}
-	if strings.ContainsAny(c.SpaceHost, "/?#@ ") {
-		p.addf("SpaceHost (%s) %q is not a host name", EnvSpaceHost, c.SpaceHost)
+	if c.SpaceHost != "" && !validHost(c.SpaceHost) {
+		p.addf("SpaceHost (%s) %q is not a host name with an optional :port", EnvSpaceHost, c.SpaceHost)
 	}
 	if n := len(c.SessionSecret); n > 0 && n < minSecretLen {
 		p.addf("SessionSecret (%s) is %d bytes long; it must be at least %d bytes (for example the output of `openssl rand -hex 32`)",
@@ -97,6 +98,66 @@ func (c Config) checkValues(p *configError) {
 			p.addf("OrgIDs entry %q is not an organization id", id)
 		}
 	}
+	if why := prefixProblem(c.Prefix); why != "" {
+		p.addf("Prefix %q %s", c.Prefix, why)
+	}
+	if why := cookieNameProblem(c.CookieName); why != "" {
+		p.addf("CookieName %q %s", c.CookieName, why)
+	}
+	if c.SessionMaxAge > 0 && c.SessionMaxAge < time.Second {
+		p.addf("SessionMaxAge %v is shorter than one second", c.SessionMaxAge)
+	}
+}
+
+// maxCookieNameLen bounds CookieName, far below what would leave no room
+// for the session in a cookie.
+const maxCookieNameLen = 128
+
+// cookieNameProblem says what is wrong with a CookieName, or "" when
+// nothing is. The __Secure- prefix is resolve's business: it depends on
+// whether the cookie is Secure.
+func cookieNameProblem(name string) string {
+	switch {
+	case name == "":
+		return ""
+	case len(name) > maxCookieNameLen:
+		return fmt.Sprintf("is %d bytes long; it may be at most %d", len(name), maxCookieNameLen)
+	case !isCookieName(name):
+		return "is not a cookie name: use letters, digits and !#$%&'*+-.^_`|~"
+	case len(name) >= len("__Host-") && strings.EqualFold(name[:len("__Host-")], "__Host-"):
+		return "starts with __Host-: echohf adds that prefix itself when the cookie is Secure"
+	}
+	return ""
+}
+
+// isCookieName reports whether name is an RFC 7230 token, the syntax of a
+// cookie name.
+func isCookieName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !idChar(c) && !strings.ContainsRune("!#$%&'*+.^`|~", rune(c)) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// prefixProblem says what is wrong with a Prefix, or "" when nothing is.
+// A Prefix may hold only unreserved path characters and '/': Echo reads
+// ':' and '*' as route patterns, '?' and '#' would cut every link, and
+// other characters would need escaping that the links do not do. Dot
+// segments are refused too, since browsers remove them from links.
+func prefixProblem(prefix string) string {
+	for i := 0; i < len(prefix); i++ {
+		if c := prefix[i]; !idChar(c) && c != '.' && c != '~' && c != '/' {
+			return "may hold only letters, digits, '-', '.', '_', '~' and '/'"
+		}
+	}
+	for seg := range strings.SplitSeq(prefix, "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Sprintf("has a %q segment, which browsers remove from links", seg)
+		}
+	}
+	return ""
 }
 
 // httpURL reports whether v is an absolute http or https URL with a host.
@@ -128,6 +189,9 @@ func (c Config) resolve(p *configError) resolved {
 	}
 	r.ProviderURL = strings.TrimRight(c.ProviderURL, "/")
 	r.secure = !c.InsecureCookie && (c.SpaceHost != "" || strings.HasPrefix(c.RedirectURL, "https://"))
+	if !r.secure && len(c.CookieName) >= len("__Secure-") && strings.EqualFold(c.CookieName[:len("__Secure-")], "__Secure-") {
+		p.addf("CookieName %q starts with __Secure-, which browsers accept only on a Secure cookie, and this configuration's cookies are not Secure (no https SpaceHost or RedirectURL, or InsecureCookie)", c.CookieName)
+	}
 
 	switch {
 	case c.SessionSecret != "":
@@ -175,6 +239,12 @@ func (r *resolved) checkReal(p *configError) {
 	}
 	if len(r.Scopes) > 0 && !slices.Contains(r.Scopes, "openid") {
 		p.addf("Scopes (%s) %q must include openid: real mode signs users in with an id_token", EnvScopes, strings.Join(r.Scopes, " "))
+	}
+	// A proxy may rewrite the callback's path, so a RedirectURL to another
+	// path is worth a warning only.
+	if u, err := url.Parse(r.RedirectURL); r.RedirectURL != "" && err == nil && !strings.HasSuffix(u.EscapedPath(), r.Prefix+CallbackPath) {
+		r.warnings = append(r.warnings, fmt.Sprintf("echohf: RedirectURL (%s) path %s does not end with %s, the callback route: unless a proxy rewrites the path, the provider will send every login to a page that does not exist",
+			EnvRedirectURL, cmp.Or(u.EscapedPath(), "/"), r.Prefix+CallbackPath))
 	}
 	if r.SpaceHost == "" && r.RedirectURL == "" {
 		r.warnings = append(r.warnings, fmt.Sprintf("echohf: neither SpaceHost (%s) nor RedirectURL (%s) is set, so the callback URL is built from each request's Host header; that is for local development only",

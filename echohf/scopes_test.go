@@ -55,8 +55,8 @@ func TestRequireOrgScopeWarning(t *testing.T) {
 				e.GET("/two", ok, RequireOrgWithConfig(RequireOrgConfig{Orgs: tt.orgs, Logger: slog.New(slog.NewTextHandler(own, nil))}))
 			}})
 			for range 3 {
-				fetch(t, plainClient(), a.URL+"/one")
-				fetch(t, plainClient(), a.URL+"/two")
+				fetch(t, plainClient(t), a.URL+"/one")
+				fetch(t, plainClient(t), a.URL+"/two")
 			}
 			for _, log := range []struct {
 				name string

@@ -33,7 +33,8 @@ func (s *session) live(now time.Time) bool {
 
 // authenticate returns the login r's session cookie holds, or nil when r
 // is logged out. It does no network I/O. The cookies of an invalid or
-// expired session are expired on w, so the browser drops them. A session
+// expired session are expired on w, so the browser drops them, except
+// those signed with a key o does not know (jwtstore.ErrUnknownKey). A session
 // ends the moment its access token does: Leeway allows for clock skew on
 // the cookie's times, not on the end of the token's life.
 func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
@@ -43,7 +44,9 @@ func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo 
 			return info
 		}
 	}
-	if err == nil || errors.Is(err, jwtstore.ErrInvalid) || errors.Is(err, jwtstore.ErrExpired) {
+	// A key the ring lacks may be one that other replicas already have (a
+	// rolling rotation): logged out here, but the cookie is theirs to read.
+	if err == nil || errors.Is(err, jwtstore.ErrInvalid) && !errors.Is(err, jwtstore.ErrUnknownKey) || errors.Is(err, jwtstore.ErrExpired) {
 		o.sessions.Clear(w, r)
 	}
 	return nil

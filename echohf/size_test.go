@@ -1,11 +1,13 @@
 package echohf
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -167,7 +169,7 @@ func realisticSession(tb testing.TB, o *OAuth, seed uint64, orgs int) (*session,
 		Token:   token,
 		Expires: o.cfg.Now().Add(8 * time.Hour).Unix(),
 		Scope:   "openid profile email read-repos",
-		State:   newState(0, "/spaces/ada-lovelace/demo?tab=files", nil).String(),
+		State:   newState(0, "/spaces/ada-lovelace/demo?tab=files", nil).id,
 		User:    u,
 	}, refresh
 }
@@ -358,5 +360,42 @@ func TestLargeSessionLogin(t *testing.T) {
 				t.Errorf("token %q… state %q", w.Token[:min(len(w.Token), 9)], w.Info.State)
 			}
 		})
+	}
+}
+
+// TestSessionKeepsStateID: the session keeps only the id of the login's
+// OAuth state, so whoever crafts a login link (its target, its org ids)
+// cannot make the victim's session cookie, sent on every request, any
+// larger: a login coming back to a 1 KiB target with 16 org ids gives a
+// session cookie of the same size as a plain one.
+func TestSessionKeepsStateID(t *testing.T) {
+	t.Parallel()
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	orgs := make([]string, maxLoginOrgIDs)
+	for i := range orgs {
+		orgs[i] = randomString(48) // 64 characters, the longest org id
+	}
+	long := "/page?x=" + randomString(1500)[:maxStateTarget-len("/page?x=")]
+	login := func(query string) (value string, info *OAuthInfo) {
+		t.Helper()
+		b := newBrowser(t)
+		if status, body := b.get(t, a.URL+LoginPath+"?"+query); status != http.StatusOK || body != "page" {
+			t.Fatalf("login ?%.40s… = %d %q; want 200 page; logs:\n%s", query, status, body, a.logs)
+		}
+		return b.cookie(t, a.URL, a.oauth.sessions.Name()), b.whoami(t, a.URL).Info
+	}
+	plain, plainInfo := login("_target_url=/page")
+	crafted, craftedInfo := login("_target_url=" + url.QueryEscape(long) + "&orgIds=" + strings.Join(orgs, ","))
+	if len(plain) == 0 || len(crafted) != len(plain) {
+		t.Errorf("session cookie of %d bytes after a crafted login; %d after a plain one", len(crafted), len(plain))
+	}
+	for _, info := range []*OAuthInfo{plainInfo, craftedInfo} {
+		if id, err := base64.RawURLEncoding.Strict().DecodeString(info.State); err != nil || len(id) != 16 {
+			t.Errorf("Info.State = %.40q…; want the state's id, 16 random bytes in base64url", info.State)
+		}
+	}
+	if plainInfo.State == craftedInfo.State {
+		t.Error("two logins share a state id")
 	}
 }

@@ -109,7 +109,9 @@ func parseState(state string) (loginState, bool) {
 	}
 	s := loginState{id: id, retries: retries, target: SanitizeTarget(string(raw)), consent: len(parts) == 5}
 	if len(parts) >= 4 && (parts[3] != "" || !s.consent) {
-		s.orgIDs = strings.Split(parts[3], ",")
+		// Split into at most one piece more than a state may hold: a
+		// state of a million commas costs no more than its own bytes.
+		s.orgIDs = strings.SplitN(parts[3], ",", maxLoginOrgIDs+1)
 		if len(s.orgIDs) > maxLoginOrgIDs {
 			return loginState{}, false
 		}

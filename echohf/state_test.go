@@ -3,8 +3,12 @@ package echohf
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/echohf/echohf/mock"
 )
@@ -75,7 +79,7 @@ func TestCallbackLostLoginCookie(t *testing.T) {
 	authz := f.location(t)
 	f = fetch(t, c, authz)
 	cb := f.location(t)
-	f = fetch(t, plainClient(), cb) // a browser that lost the login cookie
+	f = fetch(t, plainClient(t), cb) // a browser that lost the login cookie
 	u, _ := url.Parse(f.rawLocation())
 	q := u.Query()
 	if f.StatusCode != http.StatusFound || q.Get(paramRedirects) != "2" || q.Get(paramTarget) != "/page" || q.Get(paramOrgIDs) != "abc,def" {
@@ -162,13 +166,168 @@ func TestCallbackReplay(t *testing.T) {
 		t.Errorf("replay without a login cookie: Location %q; want a retry", f.rawLocation())
 	}
 	// Another client with a copy of the login cookie: the code is single use.
-	f = fetch(t, plainClient(), cb, "Cookie", loginCookies[0])
+	f = fetch(t, plainClient(t), cb, "Cookie", loginCookies[0])
 	if f.StatusCode != http.StatusBadRequest || f.setCookie(a.oauth.sessions.Name()) != "" {
 		t.Errorf("replay with a copied login cookie = %d %s, Set-Cookie %q; want 400 and no session", f.StatusCode, f.body, f.Header.Values("Set-Cookie"))
 	}
 	if !f.expired(strings.SplitN(loginCookies[0], "=", 2)[0]) {
 		t.Errorf("replayed login cookie not expired")
 	}
+}
+
+// TestLoginCookieReplayRefused: a copied login cookie is single use on a
+// replica, whatever became of its first callback: replaying it with any
+// code gets a 400 and no session, and makes no call to the provider's
+// token endpoint with the app's credentials.
+func TestLoginCookieReplayRefused(t *testing.T) {
+	t.Parallel()
+	prov := mock.NewServer(t, mock.Config{})
+	a := newApp(t, realConfig(prov))
+	for _, tt := range []struct {
+		name      string
+		firstCode bool // the first callback has the provider's code
+	}{
+		{"after a sign-in", true},
+		{"after a refused code", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := jarClient(t)
+			authz := fetch(t, c, a.URL+LoginPath).location(t)
+			au, _ := url.Parse(a.URL)
+			cks := c.Jar.Cookies(au)
+			if len(cks) != 1 {
+				t.Fatalf("login cookies: %v", cks)
+			}
+			cookie := cks[0].Name + "=" + cks[0].Value
+			state := mustQuery(t, authz).Get("state")
+			first := a.URL + CallbackPath + "?state=" + url.QueryEscape(state) + "&code=made-up"
+			if tt.firstCode {
+				first = fetch(t, c, authz).location(t)
+			}
+			if f := fetch(t, plainClient(t), first, "Cookie", cookie); f.StatusCode >= 500 {
+				t.Fatalf("first callback = %d %s", f.StatusCode, f.body)
+			}
+			before := prov.Requests(mock.EndpointToken)
+			for i := range 5 {
+				cb := a.URL + CallbackPath + "?state=" + url.QueryEscape(state) + "&code=replay" + strconv.Itoa(i)
+				f := fetch(t, plainClient(t), cb, "Cookie", cookie)
+				if f.StatusCode != http.StatusBadRequest || f.setCookie(a.oauth.sessions.Name()) != "" {
+					t.Errorf("replay %d = %d %s, Set-Cookie %q; want 400 and no session", i, f.StatusCode, f.body, f.Header.Values("Set-Cookie"))
+				}
+			}
+			if n := prov.Requests(mock.EndpointToken) - before; n != 0 {
+				t.Errorf("5 replays of a used login cookie made %d token endpoint calls; want none", n)
+			}
+		})
+	}
+}
+
+// mustQuery returns the query of the URL u.
+func mustQuery(t testing.TB, u string) url.Values {
+	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pu.Query()
+}
+
+// TestUsedStates: the memo of used login states refuses a state seen
+// within its lifetime, forgets it after, holds at most its capacity
+// (evicting the oldest), and lets exactly one of concurrent callbacks
+// with one state through.
+func TestUsedStates(t *testing.T) {
+	t.Parallel()
+	clk := stoppedClock()
+	h := func(s string) []byte { return stateHash(s) }
+	t.Run("lifetime", func(t *testing.T) {
+		t.Parallel()
+		m := newUsedStates(4)
+		now := clk.Now()
+		if !m.claim(h("a"), now, time.Minute) {
+			t.Fatal("first use refused")
+		}
+		if m.claim([]byte("short"), now, time.Minute) {
+			t.Error("a hash that is not a SHA-256 accepted")
+		}
+		if m.claim(h("a"), now.Add(59*time.Second), time.Minute) {
+			t.Error("second use within the lifetime accepted")
+		}
+		if !m.claim(h("a"), now.Add(time.Minute), time.Minute) {
+			t.Error("use after the lifetime refused")
+		}
+	})
+	t.Run("capacity", func(t *testing.T) {
+		t.Parallel()
+		m := newUsedStates(3)
+		now := clk.Now()
+		for _, s := range []string{"a", "b", "c", "d"} {
+			if !m.claim(h(s), now, time.Minute) {
+				t.Fatalf("first use of %s refused", s)
+			}
+		}
+		if n := m.len(); n != 3 {
+			t.Errorf("%d entries; want the capacity, 3", n)
+		}
+		for _, s := range []string{"b", "c", "d"} {
+			if m.claim(h(s), now, time.Minute) {
+				t.Errorf("%s accepted twice", s)
+			}
+		}
+		if !m.claim(h("a"), now, time.Minute) {
+			t.Error("the evicted oldest entry is still refused")
+		}
+	})
+	t.Run("growing past wraps", func(t *testing.T) {
+		t.Parallel()
+		m := newUsedStates(200)
+		now := clk.Now()
+		// 100 states, the first 50 expiring early: the ring wraps before it grows.
+		for i := range 100 {
+			ttl := time.Hour
+			if i < 50 {
+				ttl = time.Minute
+			}
+			m.claim(h(strconv.Itoa(i)), now, ttl)
+		}
+		later := now.Add(2 * time.Minute)
+		for i := 100; i < 350; i++ {
+			if !m.claim(h(strconv.Itoa(i)), later, time.Hour) {
+				t.Fatalf("first use of %d refused", i)
+			}
+		}
+		if n := m.len(); n != 200 {
+			t.Errorf("%d entries; want the capacity, 200", n)
+		}
+		for i := 150; i < 350; i++ { // the newest 200: refused, and so left as they are
+			if m.claim(h(strconv.Itoa(i)), later, time.Hour) {
+				t.Errorf("state %d accepted twice", i)
+			}
+		}
+		for i := range 150 { // expired or evicted
+			if !m.claim(h(strconv.Itoa(i)), later, time.Hour) {
+				t.Errorf("state %d, expired or evicted, refused", i)
+			}
+		}
+	})
+	t.Run("concurrent", func(t *testing.T) {
+		t.Parallel()
+		m := newUsedStates(1024)
+		var won atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 64 {
+			wg.Go(func() {
+				if m.claim(h("same"), clk.Now(), time.Minute) {
+					won.Add(1)
+				}
+				m.claim(h("other"+strconv.Itoa(i)), clk.Now(), time.Minute)
+			})
+		}
+		wg.Wait()
+		if n := won.Load(); n != 1 {
+			t.Errorf("%d of 64 concurrent uses of one state accepted; want 1", n)
+		}
+	})
 }
 
 // TestPendingLoginCap: however many logins are started, the browser never

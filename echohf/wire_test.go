@@ -54,7 +54,7 @@ func TestOldSessionFormLoggedOut(t *testing.T) {
 			if err := store.Save(rec, nil, tt.claims, exp); err != nil {
 				t.Fatal(err)
 			}
-			f := fetch(t, plainClient(), a.URL+"/whoami", "Cookie", cookieHeader(rec))
+			f := fetch(t, plainClient(t), a.URL+"/whoami", "Cookie", cookieHeader(rec))
 			if f.StatusCode != http.StatusOK || strings.Contains(f.body, `"logged_in":true`) {
 				t.Errorf("whoami = %d %s; want 200 logged out", f.StatusCode, f.body)
 			}

@@ -294,7 +294,8 @@ func Tampered() Option {
 
 // OtherSecret signs the session with a random secret that no instance
 // knows, like a session of another app: Auth treats the request as logged
-// out and expires the cookie.
+// out but leaves the cookie alone, as it does for any key it does not know
+// (another replica may already have it, see jwtstore.ErrUnknownKey).
 func OtherSecret() Option {
 	return option(func(m *minted) { m.otherSecret = true })
 }

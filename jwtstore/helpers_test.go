@@ -196,8 +196,8 @@ func assertRotation(t *testing.T, before, during, after *Store[testClaims], oldC
 		{"retired key still in ring", during, oldCookie, oldClaims, nil},
 		{"new key loads", during, newCookie, newClaims, nil},
 		{"new key loads after removal", after, newCookie, newClaims, nil},
-		{"removed key", after, oldCookie, oldClaims, ErrInvalid},
-		{"new key unknown to old ring", before, newCookie, newClaims, ErrInvalid},
+		{"removed key", after, oldCookie, oldClaims, ErrUnknownKey},
+		{"new key unknown to old ring", before, newCookie, newClaims, ErrUnknownKey},
 	} {
 		got, err := tt.s.Load(requestWith(tt.cookie))
 		if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) || (err == nil && got != tt.claims) {

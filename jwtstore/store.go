@@ -16,9 +16,16 @@ var (
 	// ErrNoSession reports that the request carries no session cookie at all.
 	ErrNoSession = errors.New("jwtstore: no session")
 	// ErrInvalid reports a session cookie that is malformed, badly signed, signed by an
-	// unknown key, minted for another purpose, not yet valid (nbf or iat in the future),
+	// unknown key (then the error is ErrUnknownKey), minted for another purpose, not yet valid (nbf or iat in the future),
 	// duplicated, or made of missing or mixed chunks. It matches ErrNoSession.
 	ErrInvalid = fmt.Errorf("%w: invalid", ErrNoSession)
+	// ErrUnknownKey reports a session cookie shaped exactly as Save mints them but signed
+	// with a key id that is not in the ring: most likely a key that another process
+	// already has (a rolling rotation) or that was removed. It matches ErrInvalid, so a
+	// caller that treats it as logged out needs no change; a caller that clears invalid
+	// cookies may leave these alone, so that a process that does not know a new key yet
+	// does not log its users out everywhere.
+	ErrUnknownKey = fmt.Errorf("%w: unknown key", ErrInvalid)
 	// ErrExpired reports a well-formed, correctly signed session whose exp has passed
 	// (beyond Options.Leeway). It matches ErrNoSession.
 	ErrExpired = fmt.Errorf("%w: expired", ErrNoSession)
@@ -84,7 +91,8 @@ func (s *Store[C]) Clear(w http.ResponseWriter, r *http.Request) {
 
 // Load reads the session cookie (or its chunks) from r, verifies it and returns its
 // claims. On any failure it returns the zero C and an error matching ErrNoSession:
-// ErrNoSession itself when there is no cookie, else one wrapping ErrInvalid or ErrExpired.
+// ErrNoSession itself when there is no cookie, else one wrapping ErrInvalid or ErrExpired
+// (ErrUnknownKey, which matches ErrInvalid, for a token signed with a key id not in the ring).
 //
 // Load accepts only the exact JWT headers that Save mints for a kid of the ring
 // ({"alg":"HS256","kid":...,"typ":"JWT"}, or the same with "zip":"DEF" for a compressed

@@ -8,6 +8,40 @@ import (
 	"fmt"
 )
 
+// maxHeaderSeg bounds the header segment foreignKey decodes: the longest Save mints (a
+// 64-character kid and "zip") is about 120 characters.
+const maxHeaderSeg = 160
+
+// foreignKey reports whether tok, whose header segment ends at i and is not one of the
+// ring's, looks minted by Save with a key that is not in the ring: its header is exactly
+// the one Save would write for a valid key id, and it has a payload and a signature of the
+// right length. Such a token cannot be verified here, and is ErrUnknownKey rather than
+// plain ErrInvalid.
+func foreignKey(tok string, i int) bool {
+	seg := tok[:i]
+	if len(seg) > maxHeaderSeg {
+		return false
+	}
+	j := indexDot(tok[i+1:])
+	if j < 0 || len(tok)-(i+1+j+1) != sigLen || indexDot(tok[i+1+j+1:]) >= 0 {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(seg)
+	if err != nil {
+		return false
+	}
+	var h struct {
+		Kid string `json:"kid"`
+		Zip string `json:"zip"`
+	}
+	if json.Unmarshal(raw, &h) != nil || !validKeyID(h.Kid) {
+		return false
+	}
+	// Only the exact segment Save would mint for that kid passes.
+	want, err := headerSegment(h.Kid, h.Zip != "")
+	return err == nil && want == seg
+}
+
 // issJSON is the iss claim as Save encodes it.
 var issJSON = [2][]byte{[]byte(`"jwtstore"`)}
 
@@ -20,6 +54,9 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 	}
 	hd, ok := s.ring.byHeader[tok[:i]]
 	if !ok {
+		if foreignKey(tok, i) {
+			return nil, ErrUnknownKey
+		}
 		return nil, fmt.Errorf("%w: unknown header (algorithm or key id)", ErrInvalid)
 	}
 	k := hd.key

@@ -54,6 +54,12 @@ func TestLoadRejects(t *testing.T) {
 	// Unknown kid.
 	other := newTestStore(t, func(o *Options) { o.Keys = []Key{{Secret: secretB}} })
 	otherRec := save(t, other, nil, testClaims{User: "ada"}, t0.Add(time.Hour))
+	// Unknown kid, a compressed token in chunks.
+	otherBig := save(t, other, nil, testClaims{User: "ada", Pad: pad(9000)}, t0.Add(time.Hour))
+	if n := len(otherBig.Result().Cookies()); n < 2 {
+		t.Fatalf("the large token of an unknown kid is %d cookie(s); want chunks", n)
+	}
+	unknownKid := func(header string) string { return "session=" + b64(header) + "." + payload + "." + parts[2] }
 
 	nonCanon := func(p string) string {
 		b := []byte(p)
@@ -78,7 +84,16 @@ func TestLoadRejects(t *testing.T) {
 		{"HS384 same key", "session=" + hs(jwt.SigningMethodHS384), ErrInvalid},
 		{"HS512 same key", "session=" + hs(jwt.SigningMethodHS512), ErrInvalid},
 		{"HS256 foreign key same kid", cookieHeader(impRec), ErrInvalid},
-		{"unknown kid", cookieHeader(otherRec), ErrInvalid},
+		{"unknown kid", cookieHeader(otherRec), ErrUnknownKey},
+		{"unknown kid, compressed in chunks", cookieHeader(otherBig), ErrUnknownKey},
+		{"unknown kid, hand-made header", unknownKid(`{"alg":"HS256","kid":"k2","typ":"JWT"}`), ErrUnknownKey},
+		{"unknown kid, RS256", "session=" + foreign(t, jwt.SigningMethodRS256, rsaKey, "k2"), ErrInvalid},
+		{"unknown kid, alg none", unknownKid(`{"alg":"none","kid":"k2","typ":"JWT"}`), ErrInvalid},
+		{"unknown kid, extra header field", unknownKid(`{"alg":"HS256","jku":"https://x","kid":"k2","typ":"JWT"}`), ErrInvalid},
+		{"unknown kid, fields reordered", unknownKid(`{"kid":"k2","alg":"HS256","typ":"JWT"}`), ErrInvalid},
+		{"unknown kid of bad characters", unknownKid(`{"alg":"HS256","kid":"k/2","typ":"JWT"}`), ErrInvalid},
+		{"unknown kid, short signature", unknownKid(`{"alg":"HS256","kid":"k2","typ":"JWT"}`) + "x", ErrInvalid},
+		{"no kid", unknownKid(`{"alg":"HS256","typ":"JWT"}`), ErrInvalid},
 		{"other purpose, same secret", cookieHeader(loginRec), ErrInvalid},
 		{"wrong aud, same key", "session=" + mint(func(e *envelope[testClaims]) { e.Audience = jwt.ClaimStrings{"jwtstore:login"} }), ErrInvalid},
 		{"two auds", "session=" + mint(func(e *envelope[testClaims]) { e.Audience = append(e.Audience, "x") }), ErrInvalid},
@@ -130,6 +145,12 @@ func TestLoadRejects(t *testing.T) {
 				}
 				if errors.Is(tt.want, ErrInvalid) && errors.Is(err, ErrExpired) {
 					t.Fatalf("cache %d: Load err = %v; want ErrInvalid", cache, err)
+				}
+				if errors.Is(tt.want, ErrInvalid) && !errors.Is(err, ErrInvalid) {
+					t.Fatalf("cache %d: Load err = %v; want it to match ErrInvalid", cache, err)
+				}
+				if !errors.Is(tt.want, ErrUnknownKey) && errors.Is(err, ErrUnknownKey) {
+					t.Fatalf("cache %d: Load err = %v; want it not to match ErrUnknownKey", cache, err)
 				}
 				if got != (testClaims{}) {
 					t.Fatalf("cache %d: Load claims = %+v; want zero", cache, got)

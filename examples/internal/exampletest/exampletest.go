@@ -363,14 +363,26 @@ type Client struct {
 	*http.Client
 }
 
-// NewClient returns a Client with an empty cookie jar.
+// NewClient returns a Client with an empty cookie jar and a transport of
+// its own (see Transport).
 func NewClient(t testing.TB) *Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Client{Client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	return &Client{Client: &http.Client{Jar: jar, Timeout: 30 * time.Second, Transport: Transport(t)}}
+}
+
+// Transport returns a transport for one test's client, closed when the test
+// ends. Test clients should not use http.DefaultTransport: every
+// httptest.Server.Close closes its idle connections, which can break a
+// request another parallel test is making on one of them.
+func Transport(t testing.TB) *http.Transport {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
 }
 
 // Response is a finished request: the last response of a redirect chain.

@@ -1,8 +1,12 @@
 package exampletest
 
 import (
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/echohf/echohf/echohf"
@@ -33,5 +37,29 @@ func TestEnv(t *testing.T) {
 		if !slices.Contains(env, want) {
 			t.Errorf("Env lacks %s", want)
 		}
+	}
+}
+
+// TestClientKeepsItsConnections: closing an httptest.Server closes the idle
+// connections of http.DefaultTransport, which can break a request another
+// parallel test is making on one. NewClient's client has its own transport,
+// so another server's Close leaves its connections alone.
+func TestClientKeepsItsConnections(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := NewClient(t)
+	c.Get(t, srv.URL)
+	httptest.NewServer(http.NotFoundHandler()).Close() // as another test ending
+	c.Get(t, srv.URL)
+	if n := conns.Load(); n != 1 {
+		t.Errorf("two requests in a row opened %d connections; want 1 (another server's Close dropped the client's idle connection)", n)
 	}
 }
