@@ -79,7 +79,7 @@ func send(c echo.Context, rep reply) error {
 const (
 	infoKey        = "echohf.info"
 	ownerKey       = "echohf.owner"
-	bearerStateKey = "echohf.bearer" // what became of a logged-out request's bearer token
+	bearerStateKey = "echohf.bearer" //nolint:gosec // G101: a context key (what became of a logged-out request's bearer token), not a credential
 )
 
 // skipped is what Auth leaves under ownerKey on a request its Skipper
