@@ -13,6 +13,7 @@ const (
 	PathToken     = "/oauth/token" //nolint:gosec // a URL path, not a credential
 	PathUserinfo  = "/oauth/userinfo"
 	PathJWKS      = "/oauth/jwks"
+	PathRevoke    = "/oauth/revoke"
 )
 
 // Endpoint names for [Provider.Requests].
@@ -22,6 +23,7 @@ const (
 	EndpointToken     = "token"
 	EndpointUserinfo  = "userinfo"
 	EndpointJWKS      = "jwks"
+	EndpointRevoke    = "revoke"
 )
 
 // ServeHTTP serves the provider's endpoints under the issuer's path.
@@ -57,6 +59,11 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			p.jwks(w, r)
 		}
+	case PathRevoke:
+		p.count(EndpointRevoke)
+		if allow(w, r, http.MethodPost) {
+			p.revoke(w, r)
+		}
 	default:
 		http.NotFound(w, r)
 	}
@@ -83,7 +90,7 @@ func (p *Provider) Requests(endpoint string) int {
 	return 0
 }
 
-var endpointNames = [...]string{EndpointDiscovery, EndpointAuthorize, EndpointToken, EndpointUserinfo, EndpointJWKS}
+var endpointNames = [...]string{EndpointDiscovery, EndpointAuthorize, EndpointToken, EndpointUserinfo, EndpointJWKS, EndpointRevoke}
 
 func endpointIndex(name string) int {
 	for i, n := range endpointNames {
