@@ -56,7 +56,7 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 	if err != nil {
 		return o.fail(CallbackPath, http.StatusServiceUnavailable, msgUnavailable, err)
 	}
-	info, err := o.complete(r.Context(), p, pend, state, code)
+	info, refresh, err := o.complete(r.Context(), p, pend, state, code)
 	if err != nil {
 		switch {
 		case errors.Is(err, errVerify):
@@ -67,7 +67,7 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider did not answer properly. Please try again.", err)
 		}
 	}
-	if err := o.saveSession(w, r, info); err != nil {
+	if err := o.saveSession(w, r, info, refresh); err != nil {
 		return o.fail(CallbackPath, http.StatusInternalServerError, "Sign-in failed: the session could not be stored.", err)
 	}
 	return redirect(st.target) // from the state the login cookie vouched for
@@ -102,45 +102,39 @@ func (o *OAuth) retryLogin(st loginState) reply {
 var errGrant = errors.New("echohf: authorization code refused")
 
 // complete exchanges the code, verifies the id_token and fetches userinfo.
-func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, code string) (*OAuthInfo, error) {
+// refresh is the refresh token the provider issued, if any.
+func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, code string) (info *OAuthInfo, refresh string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
 	cfg := p.oauth
 	cfg.RedirectURL = pend.Redirect
 	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient), code, oauth2.VerifierOption(pend.Verifier))
 	if err != nil {
-		return nil, tokenError(p.TokenEndpoint, err)
+		return nil, "", tokenError(p.TokenEndpoint, err)
 	}
 	rawID, _ := tok.Extra("id_token").(string)
 	if rawID == "" {
-		return nil, &providerError{step: "token endpoint", host: hostOf(p.TokenEndpoint), what: "sent no id_token", kind: errProvider}
+		return nil, "", &providerError{step: "token endpoint", host: hostOf(p.TokenEndpoint), what: "sent no id_token", kind: errProvider}
 	}
 	claims, err := o.verifyIDToken(ctx, p, rawID, pend.Nonce)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	body, err := o.getBody(ctx, "userinfo", p.UserinfoEndpoint, tok.AccessToken)
+	user, err := o.readUser(ctx, p, tok.AccessToken)
 	if err != nil {
-		return nil, err
-	}
-	user, err := parseUserInfo(body)
-	if err != nil {
-		return nil, &providerError{step: "userinfo", host: hostOf(p.UserinfoEndpoint), what: "sent a document that is not a JSON object", kind: errProvider}
+		return nil, "", err
 	}
 	if user.Sub != claims.Sub {
-		return nil, fmt.Errorf("%w: userinfo sub is not the id_token's", errVerify)
+		return nil, "", fmt.Errorf("%w: userinfo sub is not the id_token's", errVerify)
 	}
 	fromToken, _ := parseUserInfo(claims.JSON)
 	mergeUser(&user, fromToken)
-	expires := tok.Expiry
-	if expires.IsZero() {
-		expires = o.cfg.Now().Add(defaultTokenLifetime)
-	}
+	expires := expiryOf(tok, o.cfg.Now(), defaultTokenLifetime)
 	scope, _ := tok.Extra("scope").(string)
 	if scope == "" {
 		scope = strings.Join(o.cfg.Scopes, " ")
 	}
-	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: state, Scope: scope}, nil
+	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: state, Scope: scope}, tok.RefreshToken, nil
 }
 
 // tokenError describes a failed code exchange: a 4xx answer is a refused

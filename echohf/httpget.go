@@ -27,10 +27,11 @@ const maxDocSize = 1 << 20
 // 404", "timed out", ...). It never holds a URL's path or query, a token or
 // a body. It matches its kind: errProvider, or errGrant for a refused code.
 type providerError struct {
-	step string
-	host string
-	what string
-	kind error
+	step   string
+	host   string
+	what   string
+	kind   error
+	status int // the HTTP status the provider answered, when that was the failure
 }
 
 func (e *providerError) Error() string {
@@ -79,7 +80,11 @@ func (o *OAuth) getBody(ctx context.Context, step, rawURL, token string) ([]byte
 	if !ok {
 		what = transportError(err) // the client's own errors: a redirect refused, say
 	}
-	return nil, &providerError{step: step, host: hostOf(rawURL), what: what, kind: errProvider}
+	pe := &providerError{step: step, host: hostOf(rawURL), what: what, kind: errProvider}
+	if se := (*statusError)(nil); errors.As(err, &se) {
+		pe.status = se.code
+	}
+	return nil, pe
 }
 
 // Errors of get, which fetchFailure describes.

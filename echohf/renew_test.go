@@ -1,0 +1,337 @@
+package echohf
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// world is a mock provider and replicas of one Config, all on one stopped
+// clock, the provider's included: the tokens it issues and the id_tokens it
+// signs follow the test's time. Replicas serve the guarded routes of
+// guardedApp besides /whoami and /page.
+type world struct {
+	prov *mock.Server
+	clk  *testClock
+	apps []*app
+	name string // the session cookie's name
+}
+
+// newWorld starts the provider and n replicas of realConfig(prov) changed
+// by set (which may be nil).
+func newWorld(t *testing.T, n int, set func(*Config)) *world {
+	t.Helper()
+	clk := stoppedClock()
+	prov := mock.NewServer(t, mock.Config{Now: clk.Now})
+	cfg := realConfig(prov)
+	cfg.Now = clk.Now
+	if set != nil {
+		set(&cfg)
+	}
+	w := &world{prov: prov, clk: clk}
+	for range n {
+		w.apps = append(w.apps, guardedApp(t, cfg))
+	}
+	w.name = w.apps[0].oauth.sessions.Name()
+	return w
+}
+
+// login signs a fresh browser in on the first replica and returns its
+// session cookie's value and what /whoami then says.
+func (w *world) login(t *testing.T) (string, whoamiAnswer) {
+	t.Helper()
+	b := newBrowser(t)
+	who := b.mustLogin(t, w.apps[0])
+	return b.cookie(t, w.apps[0].URL, w.name), who
+}
+
+// get fetches path on replica i with the session cookie value.
+func (w *world) get(t testing.TB, i int, path, value string) fetched {
+	t.Helper()
+	return withCookie(t, w.apps[i].URL+path, w.name, value)
+}
+
+// whoami is GET /whoami on replica i with the session cookie value: the
+// answer, and the value of the session cookie it sets ("" for none).
+func (w *world) whoami(t testing.TB, i int, value string) (whoamiAnswer, string, fetched) {
+	t.Helper()
+	f := w.get(t, i, "/whoami", value)
+	var who whoamiAnswer
+	if err := json.Unmarshal([]byte(f.body), &who); err != nil || f.StatusCode != http.StatusOK {
+		t.Fatalf("GET /whoami = %d %s (%v)", f.StatusCode, f.body, err)
+	}
+	return who, f.sessionSet(w.name), f
+}
+
+// sessionSet returns the value the response sets the cookie name to, or
+// "" when it sets none (an expired cookie is not a value).
+func (f fetched) sessionSet(name string) string {
+	h := f.setCookie(name)
+	if h == "" {
+		return ""
+	}
+	v, _, _ := strings.Cut(strings.TrimPrefix(h, name+"="), ";")
+	return v
+}
+
+// calls counts what the replicas asked the provider.
+type calls struct {
+	token, userinfo, revoke int
+	refresh                 mock.GrantCount
+}
+
+func (w *world) calls() calls {
+	return calls{
+		token:    w.prov.Requests(mock.EndpointToken),
+		userinfo: w.prov.Requests(mock.EndpointUserinfo),
+		revoke:   w.prov.Requests(mock.EndpointRevoke),
+		refresh:  w.prov.Grants(mock.GrantRefreshToken),
+	}
+}
+
+// tokensOf opens the tokens the session cookie value holds, as replica i
+// sees them.
+func (w *world) tokensOf(t testing.TB, i int, value string) (access, refresh string) {
+	t.Helper()
+	o := w.apps[i].oauth
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Cookie", w.name+"="+value)
+	s, err := o.sessions.Load(req)
+	if err != nil {
+		t.Fatalf("session cookie does not load: %v", err)
+	}
+	at, err := o.sealer.Open(s.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Refresh != "" {
+		rt, err := o.refreshSealer.Open(s.Refresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refresh = string(rt)
+	}
+	return string(at), refresh
+}
+
+// logLine returns the first line of log that holds s, or "".
+func logLine(log, s string) string {
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, s) {
+			return line
+		}
+	}
+	return ""
+}
+
+// noSecretsIn fails t when the log holds any of secrets.
+func noSecretsIn(t testing.TB, log string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(log, s) {
+			t.Errorf("the log holds a token or cookie value:\n%s", log)
+		}
+	}
+}
+
+// TestRefreshWindow: the window is RefreshBefore before expiry, never more
+// than half the token's lifetime; with the issue time unknown, RefreshBefore.
+func TestRefreshWindow(t *testing.T) {
+	t.Parallel()
+	exp := time.Unix(1_800_000_000, 0)
+	tests := []struct {
+		lifetime, before, want time.Duration // want: the window's length
+	}{
+		{8 * time.Hour, time.Hour, time.Hour},
+		{30 * 24 * time.Hour, time.Hour, time.Hour},
+		{time.Hour, time.Hour, 30 * time.Minute},
+		{5 * time.Second, time.Hour, 2500 * time.Millisecond},
+		{8 * time.Hour, 10 * time.Minute, 10 * time.Minute},
+		{0, time.Hour, time.Hour}, // issue time unknown (a session minted before it was kept)
+	}
+	for _, tt := range tests {
+		s := &session{Expires: exp.Unix()}
+		if tt.lifetime > 0 {
+			s.Issued = exp.Add(-tt.lifetime).Unix()
+		}
+		if got := exp.Sub(s.refreshFrom(tt.before)); got != tt.want {
+			t.Errorf("window of a %v token with RefreshBefore %v = %v; want %v", tt.lifetime, tt.before, got, tt.want)
+		}
+	}
+}
+
+// TestRetryAfter: a failed renewal is tried again after a quarter of the
+// token's remaining life, between 1 and 30 seconds.
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	for _, tt := range []struct{ left, want time.Duration }{
+		{8 * time.Hour, 30 * time.Second},
+		{time.Minute, 15 * time.Second},
+		{2 * time.Second, time.Second},
+		{0, time.Second},
+	} {
+		s := &session{Expires: now.Add(tt.left).Unix()}
+		if got := retryAfter(s, now).Sub(now); got != tt.want {
+			t.Errorf("retryAfter with %v left = %v; want %v", tt.left, got, tt.want)
+		}
+	}
+}
+
+// TestDueOf: when a session is due, by mode, settings and what it holds.
+func TestDueOf(t *testing.T) {
+	t.Parallel()
+	login := time.Unix(1_800_000_000, 0)
+	s := &session{Refresh: "sealed", Issued: login.Unix(), Checked: login.Unix(), Expires: login.Add(8 * time.Hour).Unix()}
+	noRT := &session{Issued: s.Issued, Checked: s.Checked, Expires: s.Expires}
+	tests := []struct {
+		name      string
+		o         *OAuth
+		s         *session
+		noRefresh bool
+		want      time.Duration // after login; -1 for never
+	}{
+		{"defaults: revalidation first", testOAuth(ModeReal, 0, 0), s, false, 10 * time.Minute},
+		{"revalidation off: the refresh window", testOAuth(ModeReal, 0, -1), s, false, 7 * time.Hour},
+		{"revalidation off, refresh token spent", testOAuth(ModeReal, 0, -1), s, true, -1},
+		{"revalidation off, no refresh token", testOAuth(ModeReal, 0, -1), noRT, false, -1},
+		{"both off", testOAuth(ModeReal, -1, -1), s, false, -1},
+		{"long revalidation: the refresh window first", testOAuth(ModeReal, 0, 12*time.Hour), s, false, 7 * time.Hour},
+		{"mock mode", testOAuth(ModeMock, 0, 0), s, false, -1},
+	}
+	for _, tt := range tests {
+		want := int64(never)
+		if tt.want >= 0 {
+			want = login.Add(tt.want).UnixNano()
+		}
+		if got := tt.o.dueOf(tt.s, tt.noRefresh); got != want {
+			t.Errorf("%s: due %v; want %v", tt.name, time.Unix(0, got).Sub(login), tt.want)
+		}
+	}
+}
+
+// testOAuth is an OAuth in mode with RefreshBefore and RevalidateEvery
+// resolved from the values given (0 for the default, negative for off).
+func testOAuth(mode Mode, before, every time.Duration) *OAuth {
+	var p configError
+	r := Config{Mode: mode, RefreshBefore: before, RevalidateEvery: every}.resolve(&p)
+	r.mode = mode
+	return &OAuth{cfg: r}
+}
+
+// TestRenewalsShareOneCall: the requests of one session that come while
+// its renewal is under way wait for it and share its outcome; a waiter
+// whose client leaves goes on at once.
+func TestRenewalsShareOneCall(t *testing.T) {
+	t.Parallel()
+	var rs renewals
+	now := time.Unix(1_800_000_000, 0)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	want := outcome{next: &session{Expires: 1}}
+	work := func(bool) outcome {
+		calls.Add(1)
+		<-release
+		return want
+	}
+	var wg sync.WaitGroup
+	outs := make([]outcome, 16)
+	wg.Add(1)
+	go func() { // the first request starts the renewal
+		defer wg.Done()
+		outs[0], _ = rs.do(context.Background(), "k", now, now.Add(time.Hour), work)
+	}()
+	for calls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 1; i < len(outs); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], _ = rs.do(context.Background(), "k", now, now.Add(time.Hour), work)
+		}()
+	}
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ok := rs.do(gone, "k", now, now.Add(time.Hour), work); ok {
+		t.Error("a waiter whose client left still waited for the outcome")
+	}
+	close(release)
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("work ran %d times; want 1", n)
+	}
+	for i, o := range outs {
+		if o.next != want.next {
+			t.Errorf("request %d got another outcome", i)
+		}
+	}
+	// Remembered for renewedGrace, then forgotten.
+	if _, _ = rs.do(context.Background(), "k", now.Add(renewedGrace-time.Second), now.Add(time.Hour), work); calls.Load() != 1 {
+		t.Error("a renewed session was renewed again within renewedGrace")
+	}
+	if _, _ = rs.do(context.Background(), "k", now.Add(renewedGrace), now.Add(time.Hour), work); calls.Load() != 2 {
+		t.Error("a renewed session was still remembered after renewedGrace")
+	}
+}
+
+// TestRenewalsRemember: what an outcome is remembered for, and that a
+// spent refresh token stays spent when the session is tried again.
+func TestRenewalsRemember(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	expires := now.Add(time.Hour)
+	tests := []struct {
+		name  string
+		out   outcome
+		asked time.Duration // after now
+		again bool          // work runs again
+		spent bool          // told the refresh token is spent
+	}{
+		{"failure, before its retry", outcome{retry: now.Add(10 * time.Second).UnixNano()}, 9 * time.Second, false, false},
+		{"failure, at its retry", outcome{retry: now.Add(10 * time.Second).UnixNano()}, 10 * time.Second, true, false},
+		{"spent, before its retry", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, 59 * time.Second, false, false},
+		{"spent, at its retry", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, time.Minute, true, true},
+		{"spent, after the session's end", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, time.Hour, true, false},
+		{"logged out", outcome{end: true}, 59 * time.Minute, false, false},
+		{"logged out, after the session's end", outcome{end: true}, time.Hour, true, false},
+	}
+	for _, tt := range tests {
+		var rs renewals
+		rs.do(context.Background(), "k", now, expires, func(bool) outcome { return tt.out })
+		ran, spent := false, false
+		rs.do(context.Background(), "k", now.Add(tt.asked), expires, func(noRefresh bool) outcome {
+			ran, spent = true, noRefresh
+			return outcome{}
+		})
+		if ran != tt.again || spent != tt.spent {
+			t.Errorf("%s: work ran %v (spent %v); want %v (%v)", tt.name, ran, spent, tt.again, tt.spent)
+		}
+	}
+}
+
+// TestRenewalsBounded: the memory never holds more than maxRenewals ended
+// renewals, whatever comes.
+func TestRenewalsBounded(t *testing.T) {
+	t.Parallel()
+	var rs renewals
+	now := time.Unix(1_800_000_000, 0)
+	for i := range maxRenewals + 100 {
+		rs.do(context.Background(), fmt.Sprint(i), now, now.Add(time.Hour), func(bool) outcome { return outcome{end: true} })
+	}
+	if n := len(rs.m); n > maxRenewals {
+		t.Errorf("%d renewals remembered; want at most %d", n, maxRenewals)
+	}
+	rs.forget("last", now, now.Add(time.Hour))
+	if n := len(rs.m); n > maxRenewals {
+		t.Errorf("%d renewals remembered after forget; want at most %d", n, maxRenewals)
+	}
+}

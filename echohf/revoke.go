@@ -1,0 +1,105 @@
+package echohf
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// revokeWait bounds how long logout waits for the revocation of the
+// session's tokens (Timeout, when shorter). A revocation still under way
+// then goes on in the background, within Timeout.
+const revokeWait = 2 * time.Second
+
+// revokeSession ends the session r carries: in this process at once (a
+// copy of its cookie is logged out here from now on), and at the provider
+// when discovery announced a revocation_endpoint, where its refresh token,
+// then its access token, are revoked (RFC 7009), so that other replicas log
+// a copy out at their next revalidation. It is best effort: failures are
+// logged, and logout waits at most revokeWait for it. Mock mode has nothing
+// to revoke.
+func (o *OAuth) revokeSession(r *http.Request) {
+	if o.cfg.mode != ModeReal {
+		return
+	}
+	s, err := o.sessions.Load(r)
+	if err != nil {
+		return // no session, or one that no longer verifies: nothing to revoke
+	}
+	now := o.cfg.Now()
+	o.renewals.forget(s.Token, now, time.Unix(s.Expires, 0))
+	s.due.Store(0) // requests of this cookie (jwtstore caches it) see it gone
+	var tokens []revocation
+	if rt, err := o.refreshSealer.Open(s.Refresh); err == nil && s.Refresh != "" {
+		tokens = append(tokens, revocation{string(rt), "refresh_token"})
+	}
+	if at, err := o.sealer.Open(s.Token); err == nil {
+		tokens = append(tokens, revocation{string(at), "access_token"})
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), o.cfg.Timeout)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer cancel()
+		p, err := o.providerFor(ctx)
+		if err == nil && p.RevocationEndpoint == "" {
+			return
+		}
+		for _, t := range tokens {
+			if err == nil {
+				err = o.revoke(ctx, p, t)
+			}
+		}
+		if err != nil {
+			o.cfg.Logger.Warn("echohf: logout could not revoke the session's tokens", "user", s.User.PreferredUsername, "error", err.Error())
+		}
+	}()
+	wait := time.NewTimer(min(o.cfg.Timeout, revokeWait))
+	defer wait.Stop()
+	select {
+	case <-done:
+	case <-wait.C:
+	}
+}
+
+// revocation is a token to revoke, and its kind for token_type_hint.
+type revocation struct{ token, hint string }
+
+// revoke asks p's revocation endpoint to revoke t, authenticating the
+// client as at the token endpoint. Any answer but 200 is a failure.
+func (o *OAuth) revoke(ctx context.Context, p *provider, t revocation) error {
+	form := url.Values{"token": {t.token}, "token_type_hint": {t.hint}}
+	header := p.oauth.Endpoint.AuthStyle != oauth2.AuthStyleInParams
+	if !header {
+		form.Set("client_id", o.cfg.ClientID)
+		form.Set("client_secret", o.cfg.ClientSecret)
+	}
+	pe := &providerError{step: "revocation", host: hostOf(p.RevocationEndpoint), kind: errProvider}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.RevocationEndpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		pe.what = "has an unusable URL"
+		return pe
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if header { // as x/oauth2 does for the token endpoint (RFC 6749 section 2.3.1)
+		req.SetBasicAuth(url.QueryEscape(o.cfg.ClientID), url.QueryEscape(o.cfg.ClientSecret))
+	}
+	res, err := o.cfg.HTTPClient.Do(req)
+	if err != nil {
+		pe.what = transportError(err)
+		return pe
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		pe.what, pe.status = fmt.Sprintf("answered %d", res.StatusCode), res.StatusCode
+		return pe
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package echohf
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/echohf/echohf/mock"
+)
+
+// logoutWith GETs logout on replica i with the session cookie value.
+func (w *world) logoutWith(t testing.TB, i int, value string) fetched {
+	t.Helper()
+	f := w.get(t, i, LogoutPath, value)
+	if f.StatusCode != http.StatusFound || !f.expired(w.name) {
+		t.Fatalf("logout = %d, cookie expired %v; want 302 and the cookie expired", f.StatusCode, f.expired(w.name))
+	}
+	return f
+}
+
+// TestLogoutRevokes: logout revokes the session's refresh token, then its
+// access token, at the provider's revocation endpoint: a copy of the
+// cookie is logged out at once on the replica that logged out, and on the
+// others at their next revalidation; the tokens are dead at the provider.
+func TestLogoutRevokes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		faults mock.Faults // client_secret_post: the revocation authenticates as the token endpoint does
+	}{
+		{"client_secret_basic", mock.Faults{}},
+		{"client_secret_post", mock.Faults{TokenAuthPost: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 2, nil)
+			w.prov.SetFaults(tt.faults)
+			value, _ := w.login(t)
+			access, refresh := w.tokensOf(t, 0, value)
+			w.whoami(t, 0, value) // replica A caches the session
+			before := w.calls()
+			w.logoutWith(t, 0, value)
+			if c := w.calls(); c.revoke != before.revoke+2 {
+				t.Fatalf("revocation requests %d → %d; want 2 (refresh and access token); logs:\n%s", before.revoke, c.revoke, w.apps[0].logs)
+			}
+			if got, _, f := w.whoami(t, 0, value); got.LoggedIn || !f.expired(w.name) {
+				t.Errorf("a copy of the cookie on the replica that logged out: logged in %v; want logged out at once", got.LoggedIn)
+			}
+			if got, _, _ := w.whoami(t, 1, value); !got.LoggedIn {
+				t.Errorf("a copy of the cookie on another replica before its revalidation: logged out; want logged in from the cookie")
+			}
+			w.clk.Advance(10 * time.Minute)
+			if got, _, f := w.whoami(t, 1, value); got.LoggedIn || !f.expired(w.name) {
+				t.Errorf("a copy of the cookie on another replica at its revalidation: logged in %v; want logged out", got.LoggedIn)
+			}
+			if err := checkRefreshToken(w, refresh); err == nil {
+				t.Error("the refresh token still works after logout")
+			}
+			if userinfoStatus(t, w.prov, access) != http.StatusUnauthorized {
+				t.Error("the access token still works after logout")
+			}
+			noSecretsIn(t, w.apps[0].logs.String(), access, refresh, value)
+		})
+	}
+}
+
+// userinfoStatus is the status userinfo answers for the access token tok.
+func userinfoStatus(t testing.TB, prov *mock.Server, tok string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, prov.URL+mock.PathUserinfo, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestLogoutRevocationBestEffort: a revocation endpoint that is slow,
+// failing or missing never fails logout or makes it wait beyond its bound;
+// a failure is logged with the provider's host and what went wrong.
+func TestLogoutRevocationBestEffort(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		faults   mock.Faults
+		timeout  time.Duration
+		wait     time.Duration // logout's bound
+		requests int           // revocation requests made
+		log      string        // {host} for the provider's host
+	}{
+		{"slow", mock.Faults{RevokeDelay: time.Minute}, 10 * time.Second, revokeWait, 1, ""},
+		{"slow, short Timeout", mock.Faults{RevokeDelay: time.Minute}, time.Second, time.Second, 1, "revocation: {host} timed out"},
+		{"failing", mock.Faults{RevokeStatus: http.StatusServiceUnavailable}, 10 * time.Second, revokeWait, 1, "revocation: {host} answered 503"},
+		{"not announced", mock.Faults{NoRevocationEndpoint: true}, 10 * time.Second, revokeWait, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 1, func(c *Config) { c.Timeout = max(tt.timeout, 3*time.Second) })
+			w.prov.SetFaults(tt.faults) // before discovery, which NoRevocationEndpoint changes
+			value, _ := w.login(t)
+			w.apps[0].oauth.cfg.Timeout = tt.timeout // after the login, which a loaded machine may need 3s for
+			before := w.calls()
+			start := time.Now()
+			w.logoutWith(t, 0, value)
+			if took := time.Since(start); took > tt.wait+time.Second {
+				t.Errorf("logout took %v; want at most %v and a little", took, tt.wait)
+			}
+			if tt.log != "" {
+				want := strings.ReplaceAll(tt.log, "{host}", strings.TrimPrefix(w.prov.URL, "http://"))
+				deadline := time.Now().Add(5 * time.Second) // the revocation ends after logout answered
+				for logLine(w.apps[0].logs.String(), want) == "" && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				if line := logLine(w.apps[0].logs.String(), want); !strings.Contains(line, "level=WARN") {
+					t.Errorf("no WARN line with %q:\n%s", want, w.apps[0].logs)
+				}
+			}
+			if n := w.calls().revoke - before.revoke; n != tt.requests {
+				t.Errorf("%d revocation requests; want %d (a failure stops at the first token)", n, tt.requests)
+			}
+		})
+	}
+}
