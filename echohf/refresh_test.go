@@ -68,7 +68,7 @@ func TestRefresh(t *testing.T) {
 				}
 				value, who = set, got
 			}
-			noSecretsIn(t, w.apps[0].logs.String(), who.Token, value)
+			w.noSecrets(t, who.Token, value)
 		})
 	}
 }
@@ -141,7 +141,10 @@ func TestRefreshFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, 1, func(c *Config) { c.Timeout, c.RevalidateEvery = 2*time.Second, -1 })
+			w := newWorld(t, 1, func(c *Config) {
+				c.Timeout, c.RevalidateEvery = 2*time.Second, -1
+				c.HTTPClient = &http.Client{} // no timeout of its own: Timeout alone bounds the refresh
+			})
 			value, who := w.login(t)
 			w.prov.SetFaults(tt.faults)
 			w.clk.Advance(who.Info.AccessTokenExpiresAt.Sub(w.clk.Now()) - time.Minute) // one minute left
@@ -151,8 +154,8 @@ func TestRefreshFailures(t *testing.T) {
 				t.Errorf("the request took %v; want at most Timeout (2s) and a little", took)
 			}
 			if !got.LoggedIn || got.Token != who.Token || set != "" || f.expired(w.name) {
-				t.Fatalf("failed refresh: logged in %v, same token %v, Set-Cookie %q; want the current session, cookie untouched",
-					got.LoggedIn, got.Token == who.Token, f.Header.Values("Set-Cookie"))
+				t.Fatalf("failed refresh: logged in %v, same token %v, new cookie %v, cookie expired %v; want the current session, cookie untouched",
+					got.LoggedIn, got.Token == who.Token, set != "", f.expired(w.name))
 			}
 			host := strings.TrimPrefix(w.prov.URL, "http://")
 			if line := logLine(w.apps[0].logs.String(), strings.ReplaceAll(tt.log, "{host}", host)); !strings.Contains(line, "level="+tt.logLevel) {
@@ -179,7 +182,7 @@ func TestRefreshFailures(t *testing.T) {
 			if got.LoggedIn || !f.expired(w.name) {
 				t.Errorf("at the token's expiry: logged in %v, cookie expired %v; want logged out", got.LoggedIn, f.expired(w.name))
 			}
-			noSecretsIn(t, w.apps[0].logs.String(), who.Token, value)
+			w.noSecrets(t, who.Token, value)
 		})
 	}
 }
@@ -304,8 +307,37 @@ func TestReplicasRefresh(t *testing.T) {
 			}
 		}
 	}
-	for r := range 3 {
-		noSecretsIn(t, w.apps[r].logs.String(), who.Token, value)
+	w.noSecrets(t, append(sets, who.Token, value)...)
+}
+
+// TestRefreshTokenSealed: the cookie carries the refresh token sealed
+// under its own key: not readable from the cookie, and not openable as an
+// access token.
+func TestRefreshTokenSealed(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 1, nil)
+	value, _ := w.login(t)
+	_, refresh := w.tokensOf(t, 0, value)
+	if !strings.HasPrefix(refresh, "hf_oauth_refresh_") {
+		t.Fatalf("the session holds no refresh token")
+	}
+	secret := strings.TrimPrefix(refresh, "hf_oauth_refresh_")
+	for _, part := range strings.Split(value, ".") {
+		if payload, err := decodeSeg(part); strings.Contains(part, secret) || err == nil && strings.Contains(payload, secret) {
+			t.Fatal("the cookie carries the refresh token in clear")
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Cookie", w.name+"="+value)
+	s, err := w.apps[0].oauth.sessions.Load(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.apps[0].oauth.sealer.Open(s.Refresh); err == nil {
+		t.Error("the access token's key opens the sealed refresh token")
+	}
+	if _, err := w.apps[0].oauth.refreshSealer.Open(s.Token); err == nil {
+		t.Error("the refresh token's key opens the sealed access token")
 	}
 }
 

@@ -3,6 +3,7 @@ package echohf
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -22,7 +23,8 @@ type world struct {
 	prov *mock.Server
 	clk  *testClock
 	apps []*app
-	name string // the session cookie's name
+	name string   // the session cookie's name
+	b    *browser // the browser of the last login
 }
 
 // newWorld starts the provider and n replicas of realConfig(prov) changed
@@ -48,9 +50,18 @@ func newWorld(t *testing.T, n int, set func(*Config)) *world {
 // session cookie's value and what /whoami then says.
 func (w *world) login(t *testing.T) (string, whoamiAnswer) {
 	t.Helper()
-	b := newBrowser(t)
-	who := b.mustLogin(t, w.apps[0])
-	return b.cookie(t, w.apps[0].URL, w.name), who
+	w.b = newBrowser(t)
+	who := w.b.mustLogin(t, w.apps[0])
+	return w.b.cookie(t, w.apps[0].URL, w.name), who
+}
+
+// noSecrets fails t when a replica's log holds a secret: those
+// assertNoSecretsLogged looks for, and extra (tokens, cookie values).
+func (w *world) noSecrets(t *testing.T, extra ...string) {
+	t.Helper()
+	for _, a := range w.apps {
+		assertNoSecretsLogged(t, a, w.b, extra...)
+	}
 }
 
 // get fetches path on replica i with the session cookie value.
@@ -130,16 +141,6 @@ func logLine(log, s string) string {
 		}
 	}
 	return ""
-}
-
-// noSecretsIn fails t when the log holds any of secrets.
-func noSecretsIn(t testing.TB, log string, secrets ...string) {
-	t.Helper()
-	for _, s := range secrets {
-		if s != "" && strings.Contains(log, s) {
-			t.Errorf("the log holds a token or cookie value:\n%s", log)
-		}
-	}
 }
 
 // TestRefreshWindow: the window is RefreshBefore before expiry, never more
@@ -261,8 +262,18 @@ func TestRenewalsShareOneCall(t *testing.T) {
 	}
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, ok := rs.do(gone, "k", now, now.Add(time.Hour), work); ok {
-		t.Error("a waiter whose client left still waited for the outcome")
+	left := make(chan bool, 1)
+	go func() {
+		_, ok := rs.do(gone, "k", now, now.Add(time.Hour), work)
+		left <- ok
+	}()
+	select {
+	case ok := <-left:
+		if ok {
+			t.Error("a waiter whose client left got an outcome; want it to go on at once")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a waiter whose client left is still waiting")
 	}
 	close(release)
 	wg.Wait()
@@ -333,5 +344,40 @@ func TestRenewalsBounded(t *testing.T) {
 	rs.forget("last", now, now.Add(time.Hour))
 	if n := len(rs.m); n > maxRenewals {
 		t.Errorf("%d renewals remembered after forget; want at most %d", n, maxRenewals)
+	}
+}
+
+// TestLifecycleConfig: RefreshBefore and RevalidateEvery default to 1 hour
+// and 10 minutes, stay off when negative, and are refused under a second.
+func TestLifecycleConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		before, every         time.Duration
+		wantBefore, wantEvery time.Duration
+		problem               string // the error names it; "" for none
+	}{
+		{0, 0, time.Hour, 10 * time.Minute, ""},
+		{-1, -time.Hour, -1, -time.Hour, ""},
+		{time.Second, time.Second, time.Second, time.Second, ""},
+		{500 * time.Millisecond, 0, 0, 0, "RefreshBefore 500ms is under a second"},
+		{0, time.Nanosecond, 0, 0, "RevalidateEvery 1ns is under a second"},
+	}
+	for _, tt := range tests {
+		o, err := New(Config{Mode: ModeMock, RefreshBefore: tt.before, RevalidateEvery: tt.every, Logger: discardLogger()})
+		if tt.problem != "" {
+			if !errors.Is(err, ErrConfig) || !strings.Contains(fmt.Sprint(err), tt.problem) {
+				t.Errorf("New(RefreshBefore %v, RevalidateEvery %v) = %v; want an ErrConfig naming %q", tt.before, tt.every, err, tt.problem)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("New(RefreshBefore %v, RevalidateEvery %v): %v", tt.before, tt.every, err)
+			continue
+		}
+		o.Close()
+		if o.cfg.RefreshBefore != tt.wantBefore || o.cfg.RevalidateEvery != tt.wantEvery {
+			t.Errorf("New(RefreshBefore %v, RevalidateEvery %v) resolved %v, %v; want %v, %v",
+				tt.before, tt.every, o.cfg.RefreshBefore, o.cfg.RevalidateEvery, tt.wantBefore, tt.wantEvery)
+		}
 	}
 }

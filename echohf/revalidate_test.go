@@ -2,6 +2,7 @@ package echohf
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -101,7 +102,7 @@ func TestRevalidateRevoked(t *testing.T) {
 	if line := logLine(w.apps[0].logs.String(), "session ended"); !strings.Contains(line, "level=INFO") {
 		t.Errorf("no log line for the ended session:\n%s", w.apps[0].logs)
 	}
-	noSecretsIn(t, w.apps[0].logs.String(), access, value)
+	w.noSecrets(t, access, value)
 }
 
 // revokeAt revokes tok at the provider, as a user revoking the app's
@@ -161,8 +162,8 @@ func TestRevalidateFailure(t *testing.T) {
 		before := w.calls()
 		got, set, f := w.whoami(t, 0, value)
 		if !got.LoggedIn || got.Token != who.Token || set != "" || f.expired(w.name) || w.calls().userinfo != before.userinfo+1 {
-			t.Fatalf("userinfo %d: logged in %v, Set-Cookie %q, calls %+v → %+v; want the session as it is, after one call",
-				status, got.LoggedIn, f.Header.Values("Set-Cookie"), before, w.calls())
+			t.Fatalf("userinfo %d: logged in %v, new cookie %v, cookie expired %v, calls %+v → %+v; want the session as it is, after one call",
+				status, got.LoggedIn, set != "", f.expired(w.name), before, w.calls())
 		}
 		w.whoami(t, 0, value)
 		w.clk.Advance(29 * time.Second)
@@ -201,5 +202,35 @@ func TestNoRenewalWhenOff(t *testing.T) {
 	}
 	if !strings.Contains(f.body, `"user_info_checked_at":"`) {
 		t.Errorf("mock mode: %s; want user_info_checked_at (the login's time)", f.body)
+	}
+}
+
+// TestRevalidateOldSession: a session minted before sessions said when
+// their user data was checked (and with no refresh token) is revalidated
+// by its first request, then goes on as any other.
+func TestRevalidateOldSession(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 1, nil)
+	_, who := w.login(t)
+	o := w.apps[0].oauth
+	sealed, err := o.sealer.Seal([]byte(who.Token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &session{Token: sealed, Expires: who.Info.AccessTokenExpiresAt.Unix(), Scope: who.Info.Scope, State: who.Info.State, User: who.Info.UserInfo}
+	rec := httptest.NewRecorder()
+	if err := o.sessions.Save(rec, nil, old, who.Info.AccessTokenExpiresAt); err != nil {
+		t.Fatal(err)
+	}
+	value := fetched{Response: rec.Result()}.sessionSet(w.name)
+	before := w.calls()
+	got, set, _ := w.whoami(t, 0, value)
+	if !got.LoggedIn || set == "" || w.calls().userinfo != before.userinfo+1 || !got.Info.UserInfoCheckedAt.Equal(w.clk.Now().Truncate(time.Second)) {
+		t.Fatalf("old session: logged in %v, new cookie %v, calls %+v → %+v, checked %v; want revalidated now",
+			got.LoggedIn, set != "", before, w.calls(), got.Info.UserInfoCheckedAt)
+	}
+	before = w.calls()
+	if got, again, _ := w.whoami(t, 0, set); !got.LoggedIn || again != "" || w.calls() != before {
+		t.Errorf("revalidated session: logged in %v, new cookie %v, calls %+v → %+v; want served from the cookie", got.LoggedIn, again != "", before, w.calls())
 	}
 }

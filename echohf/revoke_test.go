@@ -1,7 +1,9 @@
 package echohf
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +63,7 @@ func TestLogoutRevokes(t *testing.T) {
 			if userinfoStatus(t, w.prov, access) != http.StatusUnauthorized {
 				t.Error("the access token still works after logout")
 			}
-			noSecretsIn(t, w.apps[0].logs.String(), access, refresh, value)
+			w.noSecrets(t, access, refresh, value)
 		})
 	}
 }
@@ -124,5 +126,67 @@ func TestLogoutRevocationBestEffort(t *testing.T) {
 				t.Errorf("%d revocation requests; want %d (a failure stops at the first token)", n, tt.requests)
 			}
 		})
+	}
+}
+
+// TestLogoutInRefreshWindow: a logout that comes in the session's refresh
+// window does not refresh it first (its answer clears the cookie): it
+// revokes the tokens the cookie holds, which are the live ones.
+func TestLogoutInRefreshWindow(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 1, nil)
+	value, _ := w.login(t)
+	access, refresh := w.tokensOf(t, 0, value)
+	w.clk.Advance(7*time.Hour + 30*time.Minute)
+	before := w.calls()
+	w.logoutWith(t, 0, value)
+	if c := w.calls(); c.token != before.token || c.revoke != before.revoke+2 {
+		t.Errorf("calls %+v → %+v; want no refresh and two revocations", before, c)
+	}
+	if userinfoStatus(t, w.prov, access) != http.StatusUnauthorized {
+		t.Error("the access token still works after logout")
+	}
+	if err := checkRefreshToken(w, refresh); err == nil {
+		t.Error("the refresh token still works after logout")
+	}
+}
+
+// TestRevocationEndpointUnusable: a revocation_endpoint that is not an
+// http(s) URL, or is http for an https provider, is ignored with a warning
+// at discovery: logout then revokes nothing and still works.
+func TestRevocationEndpointUnusable(t *testing.T) {
+	t.Parallel()
+	prov := wrappedProvider(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != mock.PathDiscovery {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var doc map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+				t.Error(err)
+			}
+			doc["revocation_endpoint"] = "javascript:alert(1)"
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(doc)
+		})
+	})
+	a := newApp(t, realConfig(prov))
+	b := newBrowser(t)
+	b.mustLogin(t, a)
+	before := prov.Requests(mock.EndpointRevoke)
+	if f := fetch(t, b.noRedirect(), a.URL+LogoutPath); f.StatusCode != http.StatusFound {
+		t.Errorf("logout = %d; want 302", f.StatusCode)
+	}
+	if b.whoami(t, a.URL).LoggedIn {
+		t.Error("logged in after logout")
+	}
+	if n := prov.Requests(mock.EndpointRevoke) - before; n != 0 || logLine(a.logs.String(), "could not revoke") != "" {
+		t.Errorf("%d revocation requests, log:\n%s\nwant none attempted", n, a.logs)
+	}
+	if line := logLine(a.logs.String(), "unusable revocation_endpoint"); !strings.Contains(line, "level=WARN") {
+		t.Errorf("no warning about the revocation_endpoint:\n%s", a.logs)
 	}
 }
