@@ -19,8 +19,12 @@ import (
 // instead of starting its own, and for a while what it gave. A replica that
 // forgets (a restart, an eviction) does one call too many, never a wrong one.
 
-// never is a due time that never comes.
-const never = math.MaxInt64
+// Due times of note: never comes; dueNow has passed, and unlike 0 (not
+// set yet) it is kept when infoOf first sets a session's due time.
+const (
+	never  = math.MaxInt64
+	dueNow = 1
+)
 
 // Memory of renewals.
 const (

@@ -34,7 +34,7 @@ func (o *OAuth) revokeSession(r *http.Request) {
 	}
 	now := o.cfg.Now()
 	o.renewals.forget(s.Token, now, time.Unix(s.Expires, 0))
-	s.due.Store(0) // requests of this cookie (jwtstore caches it) see it gone
+	s.due.Store(dueNow) // later requests of this cookie (jwtstore caches it) see it gone
 	var tokens []revocation
 	if rt, err := o.refreshSealer.Open(s.Refresh); err == nil && s.Refresh != "" {
 		tokens = append(tokens, revocation{string(rt), "refresh_token"})

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/echohf/echohf/mock"
 )
 
@@ -23,38 +25,49 @@ func (w *world) logoutWith(t testing.TB, i int, value string) fetched {
 
 // TestLogoutRevokes: logout revokes the session's refresh token, then its
 // access token, at the provider's revocation endpoint: a copy of the
-// cookie is logged out at once on the replica that logged out, and on the
-// others at their next revalidation; the tokens are dead at the provider.
+// cookie is logged out at once on the replica that logged out (B here,
+// which login did not touch), and on the others (A, which has the session
+// cached) at their next revalidation; the tokens are dead at the provider.
 func TestLogoutRevokes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
 		faults mock.Faults // client_secret_post: the revocation authenticates as the token endpoint does
+		cached bool        // the replica served the cookie before logout
+		skip   bool        // Auth's Skipper skips logout: logout reads the cookie itself
 	}{
-		{"client_secret_basic", mock.Faults{}},
-		{"client_secret_post", mock.Faults{TokenAuthPost: true}},
+		{"client_secret_basic", mock.Faults{}, false, false},
+		{"client_secret_basic, cached", mock.Faults{}, true, false},
+		{"client_secret_basic, Auth skips logout", mock.Faults{}, false, true},
+		{"client_secret_post", mock.Faults{TokenAuthPost: true}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, 2, nil)
+			w := newWorld(t, 2, func(c *Config) {
+				if tt.skip {
+					c.Skipper = func(c echo.Context) bool { return c.Path() == LogoutPath }
+				}
+			})
 			w.prov.SetFaults(tt.faults)
 			value, _ := w.login(t)
 			access, refresh := w.tokensOf(t, 0, value)
-			w.whoami(t, 0, value) // replica A caches the session
-			before := w.calls()
-			w.logoutWith(t, 0, value)
-			if c := w.calls(); c.revoke != before.revoke+2 {
-				t.Fatalf("revocation requests %d → %d; want 2 (refresh and access token); logs:\n%s", before.revoke, c.revoke, w.apps[0].logs)
+			if tt.cached {
+				w.whoami(t, 1, value)
 			}
-			if got, _, f := w.whoami(t, 0, value); got.LoggedIn || !f.expired(w.name) {
+			before := w.calls()
+			w.logoutWith(t, 1, value)
+			if c := w.calls(); c.revoke != before.revoke+2 {
+				t.Fatalf("revocation requests %d → %d; want 2 (refresh and access token); logs:\n%s", before.revoke, c.revoke, w.apps[1].logs)
+			}
+			if got, _, f := w.whoami(t, 1, value); got.LoggedIn || !f.expired(w.name) {
 				t.Errorf("a copy of the cookie on the replica that logged out: logged in %v; want logged out at once", got.LoggedIn)
 			}
-			if got, _, _ := w.whoami(t, 1, value); !got.LoggedIn {
+			if got, _, _ := w.whoami(t, 0, value); !got.LoggedIn {
 				t.Errorf("a copy of the cookie on another replica before its revalidation: logged out; want logged in from the cookie")
 			}
 			w.clk.Advance(10 * time.Minute)
-			if got, _, f := w.whoami(t, 1, value); got.LoggedIn || !f.expired(w.name) {
+			if got, _, f := w.whoami(t, 0, value); got.LoggedIn || !f.expired(w.name) {
 				t.Errorf("a copy of the cookie on another replica at its revalidation: logged in %v; want logged out", got.LoggedIn)
 			}
 			if err := checkRefreshToken(w, refresh); err == nil {

@@ -26,8 +26,9 @@ type session struct {
 	// so the token is unsealed once per session per process.
 	info atomic.Pointer[OAuthInfo]
 	// due is when, in Unix nanoseconds, a request of this session must
-	// renew it (refresh or revalidate; see renew.go): set once before info
-	// is published, moved later by a renewal that failed. 0 until then.
+	// renew it (refresh or revalidate; see renew.go): 0 until infoOf sets
+	// it, before info is published; moved later by a renewal that failed,
+	// or to dueNow by logout.
 	due atomic.Int64
 }
 
