@@ -133,16 +133,19 @@ func TestRefreshFailures(t *testing.T) {
 		retried  bool   // tried again once the retry time has passed
 		log      string // what the log says, {host} for the provider's host
 		logLevel string
+		cache    int // Config.SessionCacheSize
 	}{
-		{"invalid_grant", mock.Faults{RefreshInvalidGrant: true}, false, "token endpoint: {host} answered 400 invalid_grant", "INFO"},
-		{"status 500", mock.Faults{RefreshStatus: 500}, true, "token endpoint: {host} answered 500 server_error", "WARN"},
-		{"slower than Timeout", mock.Faults{RefreshDelay: time.Minute}, true, "token endpoint: {host} timed out", "WARN"},
+		{"invalid_grant", mock.Faults{RefreshInvalidGrant: true}, false, "token endpoint: {host} answered 400 invalid_grant", "INFO", 0},
+		{"invalid_grant, session cache off", mock.Faults{RefreshInvalidGrant: true}, false, "token endpoint: {host} answered 400 invalid_grant", "INFO", -1},
+		{"status 500", mock.Faults{RefreshStatus: 500}, true, "token endpoint: {host} answered 500 server_error", "WARN", 0},
+		{"status 500, session cache off", mock.Faults{RefreshStatus: 500}, true, "token endpoint: {host} answered 500 server_error", "WARN", -1},
+		{"slower than Timeout", mock.Faults{RefreshDelay: time.Minute}, true, "token endpoint: {host} timed out", "WARN", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, 1, func(c *Config) {
-				c.Timeout, c.RevalidateEvery = 2*time.Second, -1
+				c.Timeout, c.RevalidateEvery, c.SessionCacheSize = 2*time.Second, -1, tt.cache
 				c.HTTPClient = &http.Client{} // no timeout of its own: Timeout alone bounds the refresh
 			})
 			value, who := w.login(t)

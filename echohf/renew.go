@@ -263,6 +263,14 @@ func (rs *renewals) put(key string, e *renewal, now int64) {
 	rs.m[key] = e
 }
 
+// known reports whether rs holds anything about the session key.
+func (rs *renewals) known(key string) bool {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	_, ok := rs.m[key]
+	return ok
+}
+
 // forget makes the session key logged out in this process from now until
 // expires (logout).
 func (rs *renewals) forget(key string, now, expires time.Time) {

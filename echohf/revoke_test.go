@@ -35,16 +35,19 @@ func TestLogoutRevokes(t *testing.T) {
 		faults mock.Faults // client_secret_post: the revocation authenticates as the token endpoint does
 		cached bool        // the replica served the cookie before logout
 		skip   bool        // Auth's Skipper skips logout: logout reads the cookie itself
+		cache  int         // Config.SessionCacheSize
 	}{
-		{"client_secret_basic", mock.Faults{}, false, false},
-		{"client_secret_basic, cached", mock.Faults{}, true, false},
-		{"client_secret_basic, Auth skips logout", mock.Faults{}, false, true},
-		{"client_secret_post", mock.Faults{TokenAuthPost: true}, false, false},
+		{"client_secret_basic", mock.Faults{}, false, false, 0},
+		{"client_secret_basic, cached", mock.Faults{}, true, false, 0},
+		{"client_secret_basic, Auth skips logout", mock.Faults{}, false, true, 0},
+		{"client_secret_basic, session cache off", mock.Faults{}, true, false, -1},
+		{"client_secret_post", mock.Faults{TokenAuthPost: true}, false, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, 2, func(c *Config) {
+				c.SessionCacheSize = tt.cache
 				if tt.skip {
 					c.Skipper = func(c echo.Context) bool { return c.Path() == LogoutPath }
 				}

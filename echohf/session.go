@@ -67,7 +67,9 @@ func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo 
 // infoOf returns the OAuthInfo of a verified session, or nil when its
 // sealed token does not open (which a valid signature makes impossible
 // short of a key mix-up; the session is then treated as invalid). The
-// first call for s also sets when s is due.
+// first call for s also sets when s is due: at once when this process
+// remembers a renewal or a logout of its cookie (jwtstore's cache may have
+// dropped the *session that knew, or be off).
 func (o *OAuth) infoOf(s *session) *OAuthInfo {
 	if s == nil {
 		return nil
@@ -79,7 +81,11 @@ func (o *OAuth) infoOf(s *session) *OAuthInfo {
 	if err != nil {
 		return nil
 	}
-	s.due.CompareAndSwap(0, o.dueOf(s, false))
+	due := o.dueOf(s, false)
+	if due != never && o.renewals.known(s.Token) {
+		due = dueNow // renewed, failed or logged out here: the memory says what next
+	}
+	s.due.CompareAndSwap(0, due)
 	s.info.CompareAndSwap(nil, o.infoFrom(s, string(token)))
 	return s.info.Load()
 }
