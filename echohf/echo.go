@@ -79,12 +79,15 @@ const (
 type skipped struct{ o *OAuth }
 
 // Auth returns the middleware that reads the session cookie on every
-// request and makes the login available to Info. It does no network I/O.
-// A missing, invalid or expired session leaves the request logged out; the
-// cookies of an invalid or expired one are expired so the browser drops them.
-// A session expires the moment its access token does: Leeway allows for
-// clock skew on the times of the cookie and of the id_token, not on the end
-// of the access token's life.
+// request and makes the login available to Info. A missing, invalid or
+// expired session leaves the request logged out; the cookies of an invalid
+// or expired one are expired so the browser drops them. A session expires
+// the moment its access token does: Leeway allows for clock skew on the
+// times of the cookie and of the id_token, not on the end of the access
+// token's life. Only a request whose session is due calls the provider: in
+// the token's last RefreshBefore (a refresh) or once its user data is
+// RevalidateEvery old (userinfo again); it then re-mints the cookie on its
+// answer. See Config.RefreshBefore and Config.RevalidateEvery.
 func (o *OAuth) Auth() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
