@@ -97,8 +97,8 @@ func (o *OAuth) retryLogin(st loginState) reply {
 	return redirect(u)
 }
 
-// errGrant reports a code the token endpoint refused (invalid_grant and
-// other 4xx answers).
+// errGrant reports a code or refresh token the token endpoint refused
+// (invalid_grant and other 4xx answers).
 var errGrant = errors.New("echohf: authorization code refused")
 
 // complete exchanges the code, verifies the id_token and fetches userinfo.
@@ -137,8 +137,9 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, state, 
 	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: state, Scope: scope}, tok.RefreshToken, nil
 }
 
-// tokenError describes a failed code exchange: a 4xx answer is a refused
-// code (errGrant), anything else a provider failure.
+// tokenError describes a failed token request (a code exchange or a
+// refresh): a 4xx answer is a refused grant (errGrant), anything else a
+// provider failure.
 func tokenError(endpoint string, err error) error {
 	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
 	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {

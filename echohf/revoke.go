@@ -21,9 +21,9 @@ const revokeWait = 2 * time.Second
 // copy of its cookie is logged out here from now on), and at the provider
 // when discovery announced a revocation_endpoint, where its refresh token,
 // then its access token, are revoked (RFC 7009), so that other replicas log
-// a copy out at their next revalidation. It is best effort: failures are
-// logged, and logout waits at most revokeWait for it. Mock mode has nothing
-// to revoke.
+// a copy out at their next revalidation. It is best effort: a failure is
+// logged (and the other token still tried), and logout waits at most
+// revokeWait for it. Mock mode has nothing to revoke.
 func (o *OAuth) revokeSession(r *http.Request) {
 	if o.cfg.mode != ModeReal {
 		return
@@ -48,16 +48,21 @@ func (o *OAuth) revokeSession(r *http.Request) {
 		defer close(done)
 		defer cancel()
 		p, err := o.providerFor(ctx)
-		if err == nil && p.RevocationEndpoint == "" {
+		if err != nil {
+			o.cfg.Logger.Warn("echohf: logout could not revoke the session's tokens", "user", s.User.PreferredUsername, "error", err.Error())
+			return
+		}
+		if p.RevocationEndpoint == "" {
 			return
 		}
 		for _, t := range tokens {
-			if err == nil {
-				err = o.revoke(ctx, p, t)
+			if err := o.revoke(ctx, p, t); err != nil {
+				o.cfg.Logger.Warn("echohf: logout could not revoke the session's "+strings.ReplaceAll(t.hint, "_", " "),
+					"user", s.User.PreferredUsername, "error", err.Error())
+				if ctx.Err() != nil {
+					return // out of time: the next would fail the same way
+				}
 			}
-		}
-		if err != nil {
-			o.cfg.Logger.Warn("echohf: logout could not revoke the session's tokens", "user", s.User.PreferredUsername, "error", err.Error())
 		}
 	}()
 	wait := time.NewTimer(min(o.cfg.Timeout, revokeWait))

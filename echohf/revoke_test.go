@@ -107,12 +107,12 @@ func TestLogoutRevocationBestEffort(t *testing.T) {
 		faults   mock.Faults
 		timeout  time.Duration
 		wait     time.Duration // logout's bound
-		requests int           // revocation requests made
+		requests int           // revocation requests made (none after a timeout)
 		log      string        // {host} for the provider's host
 	}{
 		{"slow", mock.Faults{RevokeDelay: time.Minute}, 10 * time.Second, revokeWait, 1, ""},
 		{"slow, short Timeout", mock.Faults{RevokeDelay: time.Minute}, time.Second, time.Second, 1, "revocation: {host} timed out"},
-		{"failing", mock.Faults{RevokeStatus: http.StatusServiceUnavailable}, 10 * time.Second, revokeWait, 1, "revocation: {host} answered 503"},
+		{"failing", mock.Faults{RevokeStatus: http.StatusServiceUnavailable}, 10 * time.Second, revokeWait, 2, "revocation: {host} answered 503"},
 		{"not announced", mock.Faults{NoRevocationEndpoint: true}, 10 * time.Second, revokeWait, 0, ""},
 	}
 	for _, tt := range tests {
@@ -139,7 +139,7 @@ func TestLogoutRevocationBestEffort(t *testing.T) {
 				}
 			}
 			if n := w.calls().revoke - before.revoke; n != tt.requests {
-				t.Errorf("%d revocation requests; want %d (a failure stops at the first token)", n, tt.requests)
+				t.Errorf("%d revocation requests; want %d", n, tt.requests)
 			}
 		})
 	}
