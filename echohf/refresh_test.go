@@ -1,10 +1,14 @@
 package echohf
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -356,4 +360,92 @@ func checkRefreshToken(w *world, rt string) error {
 		return fmt.Errorf("token endpoint answered %d", res.StatusCode)
 	}
 	return nil
+}
+
+// answerRewriter is a transport that, once on, replaces the provider's
+// answers on one path with what edit makes of them.
+type answerRewriter struct {
+	path string
+	edit func(status int, body []byte) (int, []byte)
+	on   atomic.Bool
+}
+
+func (a *answerRewriter) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || !a.on.Load() || r.URL.Path != a.path {
+		return res, err
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.StatusCode, body = a.edit(res.StatusCode, body)
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	res.ContentLength = int64(len(body))
+	res.Header.Del("Content-Length")
+	return res, nil
+}
+
+// TestRefreshHostileAnswers: whatever the provider answers a refresh, the
+// request is never a 5xx; an answer that cannot be used keeps the current
+// session (or the new tokens, once the provider has issued them), and one
+// that cannot be trusted logs the session out.
+func TestRefreshHostileAnswers(t *testing.T) {
+	t.Parallel()
+	replace := func(status int, body string) func(int, []byte) (int, []byte) {
+		return func(int, []byte) (int, []byte) { return status, []byte(body) }
+	}
+	field := func(name string, v any) func(int, []byte) (int, []byte) {
+		return func(status int, body []byte) (int, []byte) {
+			var m map[string]any
+			_ = json.Unmarshal(body, &m)
+			m[name] = v
+			b, _ := json.Marshal(m)
+			return status, b
+		}
+	}
+	tests := []struct {
+		name string
+		path string
+		edit func(int, []byte) (int, []byte)
+		want string // "current", "refreshed", "kept" (new token, old user data) or "out"
+	}{
+		{"token: not JSON", mock.PathToken, replace(200, "<html>"), "current"},
+		{"token: no access_token", mock.PathToken, replace(200, `{"token_type":"bearer","expires_in":3600}`), "current"},
+		{"token: invalid_client", mock.PathToken, replace(401, `{"error":"invalid_client"}`), "current"},
+		{"token: 200 with an error", mock.PathToken, replace(200, `{"error":"server_error"}`), "current"},
+		{"token: expires_in a string", mock.PathToken, field("expires_in", "soon"), "current"},
+		{"token: huge expires_in", mock.PathToken, field("expires_in", 1e15), "refreshed"},
+		{"token: id_token garbage", mock.PathToken, field("id_token", "not.a.jwt"), "out"},
+		{"token: id_token a number", mock.PathToken, field("id_token", 42), "refreshed"},
+		{"userinfo: a list", mock.PathUserinfo, replace(200, `[1,2]`), "kept"},
+		{"userinfo: 1 MiB and more", mock.PathUserinfo, replace(200, `{"sub":"`+strings.Repeat("x", maxDocSize)+`"}`), "kept"},
+		{"userinfo: another sub", mock.PathUserinfo, field("sub", "someone-else"), "out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rw := &answerRewriter{path: tt.path, edit: tt.edit}
+			w := newWorld(t, 1, func(c *Config) { c.HTTPClient = &http.Client{Transport: rw, Timeout: 10 * time.Second} })
+			value, who := w.login(t)
+			rw.on.Store(true)
+			w.clk.Advance(7*time.Hour + 30*time.Minute)
+			got, set, f := w.whoami(t, 0, value)
+			var state string
+			switch {
+			case !got.LoggedIn && f.expired(w.name):
+				state = "out"
+			case got.LoggedIn && got.Token == who.Token && set == "":
+				state = "current"
+			case got.LoggedIn && got.Token != who.Token && set != "" && got.Info.UserInfoCheckedAt.Equal(who.Info.UserInfoCheckedAt):
+				state = "kept"
+			case got.LoggedIn && got.Token != who.Token && set != "":
+				state = "refreshed"
+			default:
+				state = fmt.Sprintf("logged in %v, new token %v, new cookie %v", got.LoggedIn, got.Token != who.Token, set != "")
+			}
+			if state != tt.want {
+				t.Errorf("after the refresh: %s; want %s; logs:\n%s", state, tt.want, w.apps[0].logs)
+			}
+			w.noSecrets(t, who.Token, value)
+		})
+	}
 }
