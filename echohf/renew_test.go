@@ -381,3 +381,112 @@ func TestLifecycleConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestLifecycleStress runs sessions of several users through their
+// revalidations and refresh windows on three replicas at once, while the
+// clock moves, the provider is slow and one user logs out: a test for the
+// race detector, and of the rules that hold throughout. No answer is a 5xx
+// or names another user; a cookie a replica sets is accepted by every
+// replica; at the end, each browser's last cookie is still logged in
+// (but the one that logged out).
+func TestLifecycleStress(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 3, func(c *Config) { c.SessionCacheSize = 3 }) // evictions happen
+	w.prov.SetFaults(mock.Faults{RefreshDelay: 5 * time.Millisecond})
+	type jar struct {
+		mu    sync.Mutex
+		user  string
+		value string
+	}
+	var jars []*jar
+	for _, name := range []string{"u0", "u1", "u2", "u3", "leaver"} {
+		w.prov.AddUser(member(name, "write", "acme"))
+		setUser(t, w.prov, name)
+		value, _ := w.login(t)
+		jars = append(jars, &jar{user: name, value: value})
+	}
+	leaver := jars[len(jars)-1]
+	stop := make(chan struct{})
+	go func() { // 7h40m in 4-minute steps: revalidations, then the refresh window
+		defer close(stop)
+		for i := range 115 {
+			time.Sleep(4 * time.Millisecond)
+			w.clk.Advance(4 * time.Minute)
+			if i == 60 {
+				leaver.mu.Lock()
+				f := w.get(t, 1, LogoutPath, leaver.value)
+				leaver.mu.Unlock()
+				if f.StatusCode != http.StatusFound {
+					t.Errorf("logout = %d", f.StatusCode)
+				}
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				j := jars[(g+i)%len(jars)]
+				j.mu.Lock()
+				value := j.value
+				j.mu.Unlock()
+				path := "/whoami"
+				if i%17 == 16 {
+					path = "/g/org"
+				}
+				f := w.get(t, (g*7+i)%3, path, value)
+				if f.StatusCode >= 500 {
+					errs <- fmt.Errorf("%s = %d %s", path, f.StatusCode, f.body)
+					continue
+				}
+				if path == "/whoami" && strings.Contains(f.body, `"logged_in":true`) && !strings.Contains(f.body, `"preferred_username":"`+j.user+`"`) {
+					errs <- fmt.Errorf("the cookie of %s answered %s", j.user, f.body)
+				}
+				if set := f.sessionSet(w.name); set != "" {
+					for r := range 3 {
+						if _, err := w.apps[r].oauth.sessions.Load(cookieRequest(w.name, set)); err != nil {
+							errs <- fmt.Errorf("a cookie set by a replica does not load on replica %d: %w", r, err)
+						}
+					}
+					j.mu.Lock()
+					j.value = set // the browser applies Set-Cookie lines in the order answers arrive
+					j.mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		if n++; n <= 5 {
+			t.Error(err)
+		}
+	}
+	for _, j := range jars[:len(jars)-1] {
+		for r := range 3 {
+			if got, _, _ := w.whoami(t, r, j.value); !got.LoggedIn || got.Info.UserInfo.PreferredUsername != j.user {
+				t.Errorf("%s's last cookie on replica %d: logged in %v", j.user, r, got.LoggedIn)
+			}
+		}
+	}
+	if c := w.calls(); c.refresh.Issued < 4 || c.revoke != 2 {
+		t.Errorf("provider calls %+v; want every session refreshed at least once, and the logout's two revocations", c)
+	}
+	t.Logf("provider calls: %+v", w.calls())
+}
+
+// cookieRequest is a request carrying the cookie name=value.
+func cookieRequest(name, value string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Cookie", name+"="+value)
+	return req
+}
