@@ -272,11 +272,14 @@ func (rs *renewals) known(key string) bool {
 }
 
 // forget makes the session key logged out in this process from now until
-// expires (logout).
-func (rs *renewals) forget(key string, now, expires time.Time) {
+// expires (logout). It returns the renewal of key it replaces, if any: one
+// under way goes on for the requests waiting for it.
+func (rs *renewals) forget(key string, now, expires time.Time) *renewal {
 	e := &renewal{done: make(chan struct{}), out: outcome{end: true}, until: expires.UnixNano()}
 	close(e.done)
 	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	old := rs.m[key]
 	rs.put(key, e, now.UnixNano())
-	rs.mu.Unlock()
+	return old
 }

@@ -21,9 +21,12 @@ const revokeWait = 2 * time.Second
 // copy of its cookie is logged out here from now on), and at the provider
 // when discovery announced a revocation_endpoint, where its refresh token,
 // then its access token, are revoked (RFC 7009), so that other replicas log
-// a copy out at their next revalidation. It is best effort: a failure is
-// logged (and the other token still tried), and logout waits at most
-// revokeWait for it. Mock mode has nothing to revoke.
+// a copy out at their next revalidation. A refresh of the session that this
+// process did, or is doing, as logout comes (a request of the same page in
+// the refresh window) ends the same way: its answer may reach the browser
+// after logout's. It is best effort: a failure is logged (and the other
+// tokens still tried), and logout waits at most revokeWait for it. Mock
+// mode has nothing to revoke.
 func (o *OAuth) revokeSession(r *http.Request) {
 	if o.cfg.mode != ModeReal {
 		return
@@ -33,20 +36,24 @@ func (o *OAuth) revokeSession(r *http.Request) {
 		return // no session, or one that no longer verifies: nothing to revoke
 	}
 	now := o.cfg.Now()
-	o.renewals.forget(s.Token, now, time.Unix(s.Expires, 0))
+	renewal := o.renewals.forget(s.Token, now, time.Unix(s.Expires, 0))
 	s.due.Store(dueNow) // later requests of this cookie (jwtstore caches it) see it gone
-	var tokens []revocation
-	if rt, err := o.refreshSealer.Open(s.Refresh); err == nil && s.Refresh != "" {
-		tokens = append(tokens, revocation{string(rt), "refresh_token"})
-	}
-	if at, err := o.sealer.Open(s.Token); err == nil {
-		tokens = append(tokens, revocation{string(at), "access_token"})
-	}
+	tokens := o.tokensOf(s)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), o.cfg.Timeout)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer cancel()
+		if renewal != nil {
+			select {
+			case <-renewal.done: // renewal.out is set
+				if next := renewal.out.next; next != nil {
+					o.renewals.forget(next.Token, now, time.Unix(next.Expires, 0))
+					tokens = append(o.tokensOf(next), tokens...)
+				}
+			case <-ctx.Done():
+			}
+		}
 		p, err := o.providerFor(ctx)
 		if err != nil {
 			o.cfg.Logger.Warn("echohf: logout could not revoke the session's tokens", "user", s.User.PreferredUsername, "error", err.Error())
@@ -75,6 +82,19 @@ func (o *OAuth) revokeSession(r *http.Request) {
 
 // revocation is a token to revoke, and its kind for token_type_hint.
 type revocation struct{ token, hint string }
+
+// tokensOf lists the tokens of s to revoke: its refresh token first (which
+// may take the access tokens of its grant with it), then its access token.
+func (o *OAuth) tokensOf(s *session) []revocation {
+	var tokens []revocation
+	if rt, err := o.refreshSealer.Open(s.Refresh); err == nil && s.Refresh != "" {
+		tokens = append(tokens, revocation{string(rt), "refresh_token"})
+	}
+	if at, err := o.sealer.Open(s.Token); err == nil {
+		tokens = append(tokens, revocation{string(at), "access_token"})
+	}
+	return tokens
+}
 
 // revoke asks p's revocation endpoint to revoke t, authenticating the
 // client as at the token endpoint. Any answer but 200 is a failure.
