@@ -2,6 +2,7 @@ package echohf
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -204,5 +205,65 @@ func TestRevocationEndpointUnusable(t *testing.T) {
 	}
 	if line := logLine(a.logs.String(), "unusable revocation_endpoint"); !strings.Contains(line, "level=WARN") {
 		t.Errorf("no warning about the revocation_endpoint:\n%s", a.logs)
+	}
+}
+
+// TestLogoutDuringRefresh: a logout sent with the cookie of a session that
+// the same replica is refreshing (or has just refreshed) for another request
+// of the page also ends the refreshed session, whose cookie may reach the
+// browser after logout's answer: this replica refuses it at once, its
+// tokens are revoked, and other replicas refuse it at their revalidation.
+// (A refresh under way may also lose to the revocation of its refresh
+// token, and then gives no cookie at all.)
+func TestLogoutDuringRefresh(t *testing.T) {
+	t.Parallel()
+	for _, inFlight := range []bool{true, false} {
+		t.Run(fmt.Sprintf("in flight %v", inFlight), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 2, nil)
+			value, _ := w.login(t)
+			w.clk.Advance(7*time.Hour + 30*time.Minute)
+			if inFlight {
+				w.prov.SetFaults(mock.Faults{RefreshDelay: 500 * time.Millisecond})
+			}
+			before := w.calls()
+			refreshed := make(chan string, 1)
+			go func() {
+				_, set, _ := w.whoami(t, 0, value)
+				refreshed <- set
+			}()
+			var set string
+			if inFlight {
+				for w.calls().token == before.token { // the refresh has reached the provider
+					time.Sleep(5 * time.Millisecond)
+				}
+			} else {
+				set = <-refreshed
+			}
+			w.logoutWith(t, 0, value)
+			if inFlight {
+				set = <-refreshed
+			}
+			if set == "" {
+				if !inFlight {
+					t.Fatal("the other request got no refreshed session")
+				}
+				return // the refresh lost to the revocation: nothing reached the browser
+			}
+			if got, _, f := w.whoami(t, 0, set); got.LoggedIn || !f.expired(w.name) {
+				t.Errorf("the refreshed cookie on the replica that logged out: logged in %v; want logged out", got.LoggedIn)
+			}
+			access, refresh := w.tokensOf(t, 1, set)
+			if userinfoStatus(t, w.prov, access) != http.StatusUnauthorized {
+				t.Error("the refreshed access token still works after logout")
+			}
+			if err := checkRefreshToken(w, refresh); err == nil {
+				t.Error("the refreshed refresh token still works after logout")
+			}
+			w.clk.Advance(10 * time.Minute)
+			if got, _, _ := w.whoami(t, 1, set); got.LoggedIn {
+				t.Error("the refreshed cookie on another replica at its revalidation: logged in; want logged out")
+			}
+		})
 	}
 }
