@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -489,4 +490,35 @@ func cookieRequest(name, value string) *http.Request {
 	req, _ := http.NewRequest(http.MethodGet, "/", nil)
 	req.Header.Set("Cookie", name+"="+value)
 	return req
+}
+
+// TestSessionFieldsTravel: what renewals need travels in the cookie, through
+// whatever encoding the session has: the sealed refresh token, when the
+// access token was obtained and when the user data was checked.
+func TestSessionFieldsTravel(t *testing.T) {
+	t.Parallel()
+	o, err := New(Config{Mode: ModeMock, SessionSecret: "test-session-secret-0123456789abcdef", Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	now := time.Now()
+	info := &OAuthInfo{AccessToken: "hf_oauth_a", AccessTokenExpiresAt: now.Add(8 * time.Hour), Scope: "openid", UserInfo: OAuthUserInfo{Sub: "u", PreferredUsername: "ada"}}
+	s, err := o.newSession(info, "hf_oauth_refresh_r", now.Add(-time.Minute), now.Add(-2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if err := o.store(rec, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.sessions.Load(cookieRequest(o.sessions.Name(), fetched{Response: rec.Result()}.sessionSet(o.sessions.Name())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := o.refreshSealer.Open(got.Refresh)
+	if err != nil || string(rt) != "hf_oauth_refresh_r" || got.Issued != s.Issued || got.Checked != s.Checked || got.Expires != s.Expires {
+		t.Errorf("after the cookie: refresh %q (%v), issued %d, checked %d, expires %d; want %q, %d, %d, %d",
+			rt, err, got.Issued, got.Checked, got.Expires, "hf_oauth_refresh_r", s.Issued, s.Checked, s.Expires)
+	}
 }
