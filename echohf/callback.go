@@ -61,7 +61,7 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 	if err != nil {
 		return o.fail(CallbackPath, http.StatusServiceUnavailable, msgUnavailable, err)
 	}
-	info, err := o.complete(r.Context(), p, pend, st.id, code)
+	info, refresh, err := o.complete(r.Context(), p, pend, st.id, code)
 	if err != nil {
 		switch {
 		case errors.Is(err, errVerify):
@@ -72,7 +72,7 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider did not answer properly. Please try again.", err)
 		}
 	}
-	if err := o.saveSession(w, r, info); err != nil {
+	if err := o.saveSession(w, r, info, refresh); err != nil {
 		return o.fail(CallbackPath, http.StatusInternalServerError, "Sign-in failed: the session could not be stored.", err)
 	}
 	return redirect(st.target) // from the state the login cookie vouched for
@@ -105,56 +105,51 @@ func (o *OAuth) retryLogin(st loginState) reply {
 	return redirect(u)
 }
 
-// errGrant reports a code the token endpoint refused (invalid_grant and
-// other 4xx answers).
+// errGrant reports a code or refresh token the token endpoint refused
+// (invalid_grant and other 4xx answers).
 var errGrant = errors.New("echohf: authorization code refused")
 
 // complete exchanges the code, verifies the id_token and fetches userinfo.
 // stateID is the id of the login's state: all of it that the session
 // keeps, so that a crafted login link cannot make the session larger.
-func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID, code string) (*OAuthInfo, error) {
+// refresh is the refresh token the provider issued, if any.
+func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID, code string) (info *OAuthInfo, refresh string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
 	cfg := p.oauth
 	cfg.RedirectURL = pend.Redirect
 	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient), code, oauth2.VerifierOption(pend.Verifier))
 	if err != nil {
-		return nil, tokenError(p.TokenEndpoint, err)
+		return nil, "", tokenError(p.TokenEndpoint, err)
 	}
 	rawID, _ := tok.Extra("id_token").(string)
 	if rawID == "" {
-		return nil, &providerError{step: "token endpoint", host: hostOf(p.TokenEndpoint), what: "sent no id_token", kind: errProvider}
+		return nil, "", &providerError{step: "token endpoint", host: hostOf(p.TokenEndpoint), what: "sent no id_token", kind: errProvider}
 	}
 	claims, err := o.verifyIDToken(ctx, p, rawID, pend.Nonce)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	body, err := o.getBody(ctx, "userinfo", p.UserinfoEndpoint, tok.AccessToken)
+	user, err := o.readUser(ctx, p, tok.AccessToken)
 	if err != nil {
-		return nil, err
-	}
-	user, err := parseUserInfo(body)
-	if err != nil {
-		return nil, &providerError{step: "userinfo", host: hostOf(p.UserinfoEndpoint), what: "sent a document that is not a JSON object", kind: errProvider}
+		return nil, "", err
 	}
 	if user.Sub != claims.Sub {
-		return nil, fmt.Errorf("%w: userinfo sub is not the id_token's", errVerify)
+		return nil, "", fmt.Errorf("%w: userinfo sub is not the id_token's", errVerify)
 	}
 	fromToken, _ := parseUserInfo(claims.JSON)
 	mergeUser(&user, fromToken)
-	expires := tok.Expiry
-	if expires.IsZero() {
-		expires = o.cfg.Now().Add(defaultTokenLifetime)
-	}
+	expires := expiryOf(tok, o.cfg.Now(), defaultTokenLifetime)
 	scope, _ := tok.Extra("scope").(string)
 	if scope == "" {
 		scope = strings.Join(o.cfg.Scopes, " ")
 	}
-	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: stateID, Scope: scope}, nil
+	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: stateID, Scope: scope}, tok.RefreshToken, nil
 }
 
-// tokenError describes a failed code exchange: a 4xx answer is a refused
-// code (errGrant), anything else a provider failure.
+// tokenError describes a failed token request (a code exchange or a
+// refresh): a 4xx answer is a refused grant (errGrant), anything else a
+// provider failure.
 func tokenError(endpoint string, err error) error {
 	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
 	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {

@@ -166,6 +166,22 @@ type Config struct {
 	// that spares Auth the signature and JSON work on repeated requests.
 	// Optional. Default 1024 entries; negative disables it.
 	SessionCacheSize int
+	// RefreshBefore is how long before its access token expires a session
+	// is refreshed (with the refresh token the provider issued at login),
+	// by the first request that comes in that window: the default refreshes
+	// a Space's 8-hour token in its last hour. The window is never more than
+	// half the token's lifetime, so a short-lived token is not refreshed
+	// right after login. Negative turns refreshing off: the session then
+	// ends with its access token. At least 1s when set. Optional. Default 1
+	// hour.
+	RefreshBefore time.Duration
+	// RevalidateEvery is how old a session's user data may get before a
+	// request reads userinfo again, so that organization and role changes
+	// reach Info and RequireOrg, and a revoked token (userinfo answers 401)
+	// logs the session out. The time of the last check travels in the
+	// cookie: no replica repeats it. Negative turns it off. At least 1s when
+	// set. Real mode only. Optional. Default 10 minutes.
+	RevalidateEvery time.Duration
 	// MaxPendingLogins caps the login cookies kept for logins in progress
 	// (one per browser tab). Optional. Default 4.
 	MaxPendingLogins int

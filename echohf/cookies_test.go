@@ -87,11 +87,12 @@ func TestBadSessionCookies(t *testing.T) {
 // TestExpiredSession: a session past its access token's expiry is logged
 // out and its cookie expired, even though it is still in the cache. It ends
 // when the access token does, not Leeway later: Info never hands out a
-// token the Hub already refuses.
+// token the Hub already refuses. (Refreshing is off here: a refresh gives
+// the session a new token, see TestRefresh.)
 func TestExpiredSession(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
-	a, clk := clockedApp(t, prov)
+	a, clk := clockedApp(t, prov, func(c *Config) { c.RefreshBefore = -1 })
 	b := newBrowser(t)
 	w := b.mustLogin(t, a)
 	value := b.cookie(t, a.URL, a.oauth.sessions.Name())

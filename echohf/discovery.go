@@ -24,6 +24,9 @@ type discovery struct {
 	JWKSURI               string   `json:"jwks_uri"`
 	IDTokenAlgs           []string `json:"id_token_signing_alg_values_supported"`
 	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
+	// RevocationEndpoint is optional (RFC 8414): logout revokes the
+	// session's tokens there when it is given.
+	RevocationEndpoint string `json:"revocation_endpoint"`
 }
 
 // provider is a discovered OpenID provider with its cached keys.
@@ -82,6 +85,10 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 			return nil, &providerError{step: step, host: host, kind: errProvider,
 				what: fmt.Sprintf("sent no usable %s (missing, not an http(s) URL, or http for an https provider)", e.name)}
 		}
+	}
+	if e := d.RevocationEndpoint; e != "" && !strings.HasPrefix(e, "https://") && (secure || !strings.HasPrefix(e, "http://")) {
+		o.cfg.Logger.Warn("echohf: discovery sent an unusable revocation_endpoint (not an http(s) URL, or http for an https provider): logout will not revoke tokens", "provider", host)
+		d.RevocationEndpoint = ""
 	}
 	p := &provider{discovery: d}
 	for _, a := range d.IDTokenAlgs {

@@ -26,10 +26,19 @@
 // local, so only that link, which holds a key of the process, proves a
 // visitor sits at the console.
 //
-// A session ends the moment its access token expires. The guards
-// RequireLogin and RequireOrg run after Auth, on a route, a group or the
-// whole app (e.Use(echohf.Auth(), echohf.RequireLogin())): they never guard
-// echohf's own routes.
+// A session ends the moment its access token expires, unless a request
+// comes in the token's last RefreshBefore: that request refreshes it with
+// the refresh token sealed in the cookie. Once a session's user data is
+// RevalidateEvery old, a request reads userinfo again, so organization and
+// role changes reach Info and the guards, and a revoked token logs the
+// session out. Both calls happen once per session per process, bounded by
+// Timeout, and what they learn travels in the re-minted cookie, so replicas
+// do not repeat them; any other request does no network I/O. Logout revokes
+// the session's tokens where the provider has a revocation endpoint.
+//
+// The guards RequireLogin and RequireOrg run after Auth, on a route, a
+// group or the whole app (e.Use(echohf.Auth(), echohf.RequireLogin())):
+// they never guard echohf's own routes.
 //
 // With Config.AcceptBearer (ECHOHF_ACCEPT_BEARER=1), scripts and CLIs can
 // call the app's API with "Authorization: Bearer hf_…" instead of a cookie.

@@ -89,20 +89,26 @@ const (
 type skipped struct{ o *OAuth }
 
 // Auth returns the middleware that reads the session cookie on every
-// request and makes the login available to Info. It does no network I/O,
-// except, with Config.AcceptBearer, for a bearer token not in its cache.
-// A missing, invalid or expired session leaves the request logged out; the
-// cookies of an invalid or expired one are expired so the browser drops them,
-// except when they are signed with a key o does not know, which another
-// replica may already have (a rolling secret rotation): those stay.
+// request and makes the login available to Info. A missing, invalid or
+// expired session leaves the request logged out; the cookies of an invalid
+// or expired one are expired so the browser drops them, except when they
+// are signed with a key o does not know, which another replica may already
+// have (a rolling secret rotation): those stay. A session expires the
+// moment its access token does: Leeway allows for clock skew on the times
+// of the cookie and of the id_token, not on the end of the access token's
+// life.
+//
+// Only a request whose session is due calls the provider: in the token's
+// last RefreshBefore (a refresh) or once its user data is RevalidateEvery
+// old (userinfo again); it then re-mints the cookie on its answer. See
+// Config.RefreshBefore and Config.RevalidateEvery. With Config.AcceptBearer,
+// a bearer token not in the cache costs a call to the Hub's whoami.
+//
 // A request with an unsafe method (not GET, HEAD or OPTIONS) that another
-// site made the browser send (Sec-Fetch-Site: cross-site) is logged out too,
-// its session cookie neither read nor cleared, so that no other site can act
-// as the user through the cookie (SameSite=None in a Space); a bearer token
-// is not affected.
-// A session expires the moment its access token does: Leeway allows for
-// clock skew on the times of the cookie and of the id_token, not on the end
-// of the access token's life.
+// site made the browser send (Sec-Fetch-Site: cross-site) is logged out,
+// its session cookie neither read nor cleared, so that no other site can
+// act as the user through the cookie (SameSite=None in a Space); a bearer
+// token is not affected.
 func (o *OAuth) Auth() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

@@ -65,12 +65,16 @@ func newApp(t testing.TB, cfg Config) *app {
 	return serveApp(t, cfg, serveOpts{})
 }
 
-// clockedApp is newApp(t, realConfig(prov)) with a clock the test moves.
-func clockedApp(t testing.TB, prov *mock.Server) (*app, *testClock) {
+// clockedApp is newApp(t, realConfig(prov)) with a clock the test moves,
+// and the config changed by each of set.
+func clockedApp(t testing.TB, prov *mock.Server, set ...func(*Config)) (*app, *testClock) {
 	t.Helper()
 	clk := &testClock{}
 	cfg := realConfig(prov)
 	cfg.Now = clk.Now
+	for _, f := range set {
+		f(&cfg)
+	}
 	return newApp(t, cfg), clk
 }
 

@@ -9,12 +9,17 @@ import (
 // huggingface_hub's OAuthInfo. Values returned by Info are shared between
 // requests carrying the same session cookie: treat them as read-only.
 type OAuthInfo struct {
-	// AccessToken is the Hugging Face access token (hf_oauth_…), in clear.
-	// It is never marshaled to JSON, so an OAuthInfo can be sent to a
-	// browser as it is.
+	// AccessToken is the Hugging Face access token (hf_oauth_…), in clear:
+	// the current one, which a refresh replaces. It is never marshaled to
+	// JSON, so an OAuthInfo can be sent to a browser as it is.
 	AccessToken string `json:"-"`
-	// AccessTokenExpiresAt is when the access token, and so the session, expires.
+	// AccessTokenExpiresAt is when AccessToken expires, and so the session
+	// unless a refresh replaces the token.
 	AccessTokenExpiresAt time.Time `json:"access_token_expires_at"`
+	// UserInfoCheckedAt is when UserInfo was last read from the provider:
+	// at login, then at each refresh and revalidation (see
+	// Config.RevalidateEvery). Zero for a session that does not say.
+	UserInfoCheckedAt time.Time `json:"user_info_checked_at,omitzero"`
 	// UserInfo is the user's profile and organizations.
 	UserInfo OAuthUserInfo `json:"user_info"`
 	// State identifies the login that created the session: the random id

@@ -76,7 +76,7 @@ func (o *OAuth) mockCallback(w http.ResponseWriter, r *http.Request) reply {
 		UserInfo:             user,
 		Scope:                "openid profile",
 	}
-	if err := o.saveSession(w, r, info); err != nil {
+	if err := o.saveSession(w, r, info, ""); err != nil {
 		return o.fail(CallbackPath, http.StatusInternalServerError, "Mock sign-in failed: the session could not be stored.", err)
 	}
 	return redirect(SanitizeTarget(r.URL.Query().Get(paramTarget)))

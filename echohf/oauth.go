@@ -28,6 +28,7 @@ const (
 	purposeSession = "echohf/session/v2" // v2: the compact wire form (wire.go)
 	purposeLogin   = "echohf/login/v1"
 	purposeSeal    = "echohf/access-token/v1"
+	purposeRefresh = "echohf/refresh-token/v1"
 )
 
 // loginTTL is how long a login may take between the redirect to the
@@ -44,6 +45,9 @@ type OAuth struct {
 	sessions *jwtstore.Store[*session]
 	logins   *jwtstore.Store[pending]
 	sealer   *jwtstore.Sealer
+	// refreshSealer seals refresh tokens, under a key of their own.
+	refreshSealer *jwtstore.Sealer
+	renewals      renewals // the sessions' refreshes and revalidations (renew.go)
 
 	ctx    context.Context // owns the JWKS refresher
 	cancel context.CancelFunc
@@ -122,8 +126,12 @@ func newResolved(r resolved) (*OAuth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
 	}
+	refreshSealer, err := jwtstore.NewSealer(purposeRefresh, keys)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, ctx: ctx, cancel: cancel,
+	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, ctx: ctx, cancel: cancel,
 		usedStates: newUsedStates(maxUsedStates)}
 	if r.mode == ModeMock {
 		o.mockKey, o.mockCookie = newMockKey()

@@ -93,6 +93,12 @@ func (c Config) checkValues(p *configError) {
 			p.addf("OldSessionSecrets (%s) entry %d is empty", EnvOldSessionSecrets, i)
 		}
 	}
+	if c.RefreshBefore > 0 && c.RefreshBefore < time.Second {
+		p.addf("RefreshBefore %v is under a second; set at least 1s, or a negative value to turn refreshing off", c.RefreshBefore)
+	}
+	if c.RevalidateEvery > 0 && c.RevalidateEvery < time.Second {
+		p.addf("RevalidateEvery %v is under a second; set at least 1s, or a negative value to turn revalidation off", c.RevalidateEvery)
+	}
 	for _, id := range c.OrgIDs {
 		if !validOrgID(id) {
 			p.addf("OrgIDs entry %q is not an organization id", id)
@@ -264,6 +270,12 @@ func (r *resolved) defaults() {
 		r.SessionCacheSize = 1024
 	} else if r.SessionCacheSize < 0 {
 		r.SessionCacheSize = 0
+	}
+	if r.RefreshBefore == 0 {
+		r.RefreshBefore = time.Hour
+	}
+	if r.RevalidateEvery == 0 {
+		r.RevalidateEvery = 10 * time.Minute
 	}
 	if r.MaxPendingLogins <= 0 {
 		r.MaxPendingLogins = 4

@@ -25,7 +25,7 @@ func (o *OAuth) SaveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 	if info == nil {
 		return errors.New("echohf: SaveSession: nil OAuthInfo")
 	}
-	if err := o.saveSession(w, r, info); err != nil {
+	if err := o.saveSession(w, r, info, ""); err != nil { // no refresh token: the session ends with its access token
 		return fmt.Errorf("echohf: SaveSession: %w", err)
 	}
 	return nil

@@ -10,10 +10,13 @@ import (
 )
 
 // session is what the session cookie carries, signed by jwtstore. The
-// access token is sealed: the cookie's holder cannot read it.
+// access and refresh tokens are sealed: the cookie's holder cannot read them.
 type session struct {
 	Token   string        `json:"t"`            // sealed access token
+	Refresh string        `json:"r,omitempty"`  // sealed refresh token; none in mock mode, or once known spent
 	Expires int64         `json:"e"`            // access token expiry, Unix seconds
+	Issued  int64         `json:"i,omitempty"`  // when the access token was obtained, Unix seconds (sizes the refresh window)
+	Checked int64         `json:"ck,omitempty"` // when User was last read from the provider, Unix seconds
 	Scope   string        `json:"sc,omitempty"` // granted scopes
 	State   string        `json:"st,omitempty"` // the login's OAuth state
 	User    OAuthUserInfo `json:"u"`
@@ -22,6 +25,11 @@ type session struct {
 	// cache hands the same *session to every request with the same cookie,
 	// so the token is unsealed once per session per process.
 	info atomic.Pointer[OAuthInfo]
+	// due is when, in Unix nanoseconds, a request of this session must
+	// renew it (refresh or revalidate; see renew.go): 0 until infoOf sets
+	// it, before info is published; moved later by a renewal that failed,
+	// or to dueNow by logout.
+	due atomic.Int64
 }
 
 // live reports whether the access token of s is still valid at now. The
@@ -32,16 +40,23 @@ func (s *session) live(now time.Time) bool {
 }
 
 // authenticate returns the login r's session cookie holds, or nil when r
-// is logged out. It does no network I/O. The cookies of an invalid or
-// expired session are expired on w, so the browser drops them, except
-// those signed with a key o does not know (jwtstore.ErrUnknownKey). A session
-// ends the moment its access token does: Leeway allows for clock skew on
-// the cookie's times, not on the end of the token's life.
+// is logged out. A session that is due (in its refresh window, or not
+// checked with the provider for RevalidateEvery) is renewed first, which
+// may call the provider and mint a new cookie on w (see renew); any other
+// request does no network I/O. The cookies of an invalid or expired
+// session are expired on w, so the browser drops them, except those signed
+// with a key o does not know (jwtstore.ErrUnknownKey). A session ends the
+// moment its access token does: Leeway allows for clock skew on the
+// cookie's times, not on the end of the token's life.
 func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
 	s, err := o.sessions.Load(r)
-	if err == nil && s.live(o.cfg.Now()) {
+	now := o.cfg.Now()
+	if err == nil && s.live(now) {
 		if info := o.infoOf(s); info != nil {
-			return info
+			if now.UnixNano() < s.due.Load() {
+				return info
+			}
+			return o.renew(w, r, s, info, now)
 		}
 	}
 	// A key the ring lacks may be one that other replicas already have (a
@@ -54,7 +69,10 @@ func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo 
 
 // infoOf returns the OAuthInfo of a verified session, or nil when its
 // sealed token does not open (which a valid signature makes impossible
-// short of a key mix-up; the session is then treated as invalid).
+// short of a key mix-up; the session is then treated as invalid). The
+// first call for s also sets when s is due: at once when this process
+// remembers a renewal or a logout of its cookie (jwtstore's cache may have
+// dropped the *session that knew, or be off).
 func (o *OAuth) infoOf(s *session) *OAuthInfo {
 	if s == nil {
 		return nil
@@ -66,31 +84,68 @@ func (o *OAuth) infoOf(s *session) *OAuthInfo {
 	if err != nil {
 		return nil
 	}
+	due := o.dueOf(s, false)
+	if due != never && o.renewals.known(s.Token) {
+		due = dueNow // renewed, failed or logged out here: the memory says what next
+	}
+	s.due.CompareAndSwap(0, due)
+	s.info.CompareAndSwap(nil, o.infoFrom(s, string(token)))
+	return s.info.Load()
+}
+
+// infoFrom is the OAuthInfo of s, whose access token is token.
+func (o *OAuth) infoFrom(s *session, token string) *OAuthInfo {
 	info := &OAuthInfo{
-		AccessToken:          string(token),
+		AccessToken:          token,
 		AccessTokenExpiresAt: time.Unix(s.Expires, 0).UTC(),
 		UserInfo:             s.User,
 		State:                s.State,
 		Scope:                s.Scope,
 		owner:                o,
 	}
-	s.info.CompareAndSwap(nil, info)
-	return s.info.Load()
+	if s.Checked > 0 {
+		info.UserInfoCheckedAt = time.Unix(s.Checked, 0).UTC()
+	}
+	return info
 }
 
-// saveSession seals the access token and mints the session cookie. A
-// session too large for the cookies loses its organizations' avatars, then
-// as many organizations as it must.
-func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthInfo) error {
+// newSession seals the tokens of a login into a session whose user data
+// was read from the provider at checked. refresh may be empty; it is kept
+// only while refreshing is on.
+func (o *OAuth) newSession(info *OAuthInfo, refresh string, issued, checked time.Time) (*session, error) {
 	sealed, err := o.sealer.Seal([]byte(info.AccessToken))
+	if err != nil {
+		return nil, err
+	}
+	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Issued: issued.Unix(), Checked: checked.Unix(),
+		Scope: info.Scope, State: info.State, User: info.UserInfo}
+	if refresh != "" && o.cfg.RefreshBefore > 0 {
+		if s.Refresh, err = o.refreshSealer.Seal([]byte(refresh)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// saveSession mints the session cookie of a new login (see newSession),
+// obtained and checked now.
+func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthInfo, refresh string) error {
+	now := o.cfg.Now()
+	s, err := o.newSession(info, refresh, now, now)
 	if err != nil {
 		return err
 	}
-	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
+	return o.store(w, r, s)
+}
+
+// store mints the session cookie of s on w. A session too large for the
+// cookies loses its organizations' avatars, then as many organizations as
+// it must (s is changed to what the cookie holds).
+func (o *OAuth) store(w http.ResponseWriter, r *http.Request, s *session) error {
 	// The cookie expires with the access token. jwtstore accepts it Leeway
 	// longer (clock skew), but Auth ends the session at s.Expires exactly.
 	expires := time.Unix(s.Expires, 0)
-	err = o.sessions.Save(w, r, s, expires)
+	err := o.sessions.Save(w, r, s, expires)
 	if !errors.Is(err, jwtstore.ErrTooLarge) {
 		return err
 	}
@@ -123,8 +178,8 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 	return o.sessions.Save(w, r, s, expires)
 }
 
-// discard is a ResponseWriter that drops everything: saveSession probes
-// which sessions fit with it.
+// discard is a ResponseWriter that drops everything: store probes which
+// sessions fit with it.
 type discard struct{ h http.Header }
 
 // Header returns headers that are thrown away.

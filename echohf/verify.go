@@ -28,6 +28,19 @@ type idClaims struct {
 // verifyIDToken checks raw's signature against the provider's keys and its
 // claims: algorithm allowlist, iss, aud, azp, exp, iat and nonce.
 func (o *OAuth) verifyIDToken(ctx context.Context, p *provider, raw, nonce string) (*idClaims, error) {
+	return o.checkIDToken(ctx, p, raw, jwt.WithClaimValue("nonce", nonce))
+}
+
+// verifyRefreshedIDToken checks an id_token that came with a refresh as
+// verifyIDToken does, but for its nonce: OpenID Connect Core (section 12.2)
+// has a refreshed id_token carry none, or the login's, which the session
+// does not keep.
+func (o *OAuth) verifyRefreshedIDToken(ctx context.Context, p *provider, raw string) (*idClaims, error) {
+	return o.checkIDToken(ctx, p, raw)
+}
+
+// checkIDToken is verifyIDToken with the nonce check, if any, in extra.
+func (o *OAuth) checkIDToken(ctx context.Context, p *provider, raw string, extra ...jwt.ParseOption) (*idClaims, error) {
 	msg, err := jws.Parse([]byte(raw))
 	if err != nil {
 		return nil, fmt.Errorf("%w: id_token is not a JWS", errVerify)
@@ -55,7 +68,7 @@ func (o *OAuth) verifyIDToken(ctx context.Context, p *provider, raw, nonce strin
 	if u, ok := key.Get(jwk.KeyUsageKey); ok && fmt.Sprint(u) != "sig" {
 		return nil, fmt.Errorf("%w: key %q is not a signing key", errVerify, kid)
 	}
-	tok, err := jwt.Parse([]byte(raw),
+	opts := append([]jwt.ParseOption{
 		jwt.WithKey(jwa.SignatureAlgorithm(alg), key),
 		jwt.WithValidate(true),
 		jwt.WithIssuer(p.Issuer),
@@ -65,8 +78,8 @@ func (o *OAuth) verifyIDToken(ctx context.Context, p *provider, raw, nonce strin
 		jwt.WithRequiredClaim(jwt.ExpirationKey),
 		jwt.WithRequiredClaim(jwt.IssuedAtKey),
 		jwt.WithRequiredClaim(jwt.SubjectKey),
-		jwt.WithClaimValue("nonce", nonce),
-	)
+	}, extra...)
+	tok, err := jwt.Parse([]byte(raw), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: id_token: %w", errVerify, err)
 	}

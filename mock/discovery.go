@@ -7,7 +7,7 @@ func (p *Provider) discovery(w http.ResponseWriter, f Faults) {
 	if f.TokenAuthPost {
 		authMethods = []string{"client_secret_post"}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	doc := map[string]any{
 		"issuer":                                p.issuer,
 		"authorization_endpoint":                p.issuer + PathAuthorize,
 		"token_endpoint":                        p.issuer + PathToken,
@@ -26,5 +26,10 @@ func (p *Provider) discovery(w http.ResponseWriter, f Faults) {
 			"name", "preferred_username", "profile", "picture", "website",
 			"email", "email_verified", "isPro", "canPay", "orgs",
 		},
-	})
+	}
+	if !f.NoRevocationEndpoint {
+		doc["revocation_endpoint"] = p.issuer + PathRevoke
+		doc["revocation_endpoint_auth_methods_supported"] = authMethods
+	}
+	writeJSON(w, http.StatusOK, doc)
 }

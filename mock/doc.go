@@ -8,15 +8,19 @@
 //	/oauth/token                       authorization_code and refresh_token grants
 //	/oauth/userinfo                    the Hugging Face userinfo JSON (with orgs)
 //	/oauth/jwks                        the RS256 public key
+//	/oauth/revoke                      token revocation (RFC 7009)
 //	/api/whoami-v2                     the Hub API's account of a Bearer token
 //	/api/models?author=…&limit=…       the Hub API's model list
 //
 // It is a faithful provider, not a stub: codes are single-use, short-lived and bound to the
-// client, the redirect URI and the PKCE (S256) verifier; refresh tokens rotate; id_tokens are
-// real RS256 JWTs whose keys are published in the JWKS; bad requests get the OAuth 2.0 error
-// responses (never a redirect to an unregistered URI, never a 5xx). [Faults] switch on the
-// failures a relying party must survive, one at a time, and [Provider.Requests] counts requests
-// per endpoint so tests can assert caching.
+// client, the redirect URI and the PKCE (S256) verifier; refresh tokens rotate and are
+// single-use; id_tokens are real RS256 JWTs whose keys are published in the JWKS; a revoked
+// access token gets 401 from userinfo; userinfo describes the user as they are now, so a test
+// can change their organizations between two calls ([Provider.AddUser]); bad requests get the
+// OAuth 2.0 error responses (never a redirect to an unregistered URI, never a 5xx). [Faults]
+// switch on the failures a relying party must survive, one at a time; [Provider.Requests]
+// counts requests per endpoint and [Provider.Grants] token grants per type, so tests can
+// assert caching; [Provider.SetAccessTokenTTL] makes tokens short-lived.
 //
 // The two Hub API endpoints make the provider a small fake Hub too: whoami-v2 answers, in the
 // Hub's shape, for the access tokens the token endpoint issued and for personal tokens

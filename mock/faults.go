@@ -48,6 +48,24 @@ type Faults struct {
 	// (client_secret_post), refusing HTTP Basic with 401 invalid_client, and makes discovery
 	// list only client_secret_post.
 	TokenAuthPost bool
+	// RefreshInvalidGrant makes refresh_token grants answer 400 {"error":"invalid_grant"}, as
+	// for a refresh token that was used or revoked; the token itself stays usable.
+	RefreshInvalidGrant bool
+	// RefreshStatus, if non-zero, makes refresh_token grants answer this status (e.g. 500)
+	// without using the token.
+	RefreshStatus int
+	// RefreshDelay makes refresh_token grants wait this long before they are processed; a
+	// request canceled meanwhile gets no answer and leaves the token unused.
+	RefreshDelay time.Duration
+	// NoRevocationEndpoint leaves revocation_endpoint out of discovery, as a provider without
+	// one; the endpoint still answers.
+	NoRevocationEndpoint bool
+	// RevokeStatus, if non-zero, makes the revocation endpoint answer this status (e.g. 503)
+	// and revoke nothing.
+	RevokeStatus int
+	// RevokeDelay makes the revocation endpoint wait this long before it revokes anything (or
+	// until the request is canceled, then revoking nothing).
+	RevokeDelay time.Duration
 	// UserinfoStatus, if non-zero, makes the userinfo endpoint answer this status.
 	UserinfoStatus int
 	// UserinfoSub, if non-empty, is reported by userinfo instead of the user's sub.

@@ -18,12 +18,14 @@ import (
 // concurrent use. Create it with [New], or run it with [Start] or [NewServer].
 type Provider struct {
 	issuer string
-	prefix string // issuer URL path, prepended to every served path
-	ttl    struct{ access, id, code, refresh time.Duration }
+	prefix string                                            // issuer URL path, prepended to every served path
+	ttl    struct{ access, id, code, refresh time.Duration } // access: under mu
+	ttl0   time.Duration                                     // Config's access token lifetime
 	now    func() time.Time
 	scopes []string
 
 	counters [len(endpointNames)]atomic.Int64
+	grants   [2][2]atomic.Int64 // [code, refresh][issued, refused]
 
 	mu         sync.Mutex
 	users      []User
@@ -153,11 +155,26 @@ func New(issuer string, cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("mock: Config.Key: %w", err)
 	}
 	p.key, p.kid = key, thumbprint(&key.PublicKey)
+	p.ttl0 = p.ttl.access
 	return p, nil
 }
 
+// SetAccessTokenTTL sets the lifetime of the access tokens issued from now on (by code
+// exchanges and refreshes), for tests of short-lived tokens; d <= 0 restores the Config's.
+// Tokens already issued keep theirs.
+func (p *Provider) SetAccessTokenTTL(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if d <= 0 {
+		d = p.ttl0
+	}
+	p.ttl.access = d
+}
+
 // AddUser adds u, replacing any user with the same PreferredUsername. It panics if u has an
-// empty Sub or PreferredUsername.
+// empty Sub or PreferredUsername. Replacing a user changes what userinfo and refreshed
+// id_tokens say about them from then on, for tokens already issued too (matched by Sub): to
+// take a user out of an organization, or change their role, between two calls.
 func (p *Provider) AddUser(u User) {
 	if err := p.addUser(u); err != nil {
 		panic(err)
@@ -179,6 +196,17 @@ func (p *Provider) addUser(u User) error {
 	}
 	p.users = append(p.users, u)
 	return nil
+}
+
+// currentUserLocked returns the provider's current record of the user u is a copy of (the
+// user with u's Sub), or u when there is none. p.mu must be held.
+func (p *Provider) currentUserLocked(u User) User {
+	for i := range p.users {
+		if p.users[i].Sub == u.Sub {
+			return p.users[i].clone()
+		}
+	}
+	return u.clone()
 }
 
 // SetUser selects the user that the next authorizations approve.

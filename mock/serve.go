@@ -13,6 +13,7 @@ const (
 	PathToken     = "/oauth/token" //nolint:gosec // a URL path, not a credential
 	PathUserinfo  = "/oauth/userinfo"
 	PathJWKS      = "/oauth/jwks"
+	PathRevoke    = "/oauth/revoke"
 	// The Hub API paths, PathWhoami and PathModels, are in hub.go.
 )
 
@@ -23,6 +24,7 @@ const (
 	EndpointToken     = "token"
 	EndpointUserinfo  = "userinfo"
 	EndpointJWKS      = "jwks"
+	EndpointRevoke    = "revoke"
 	EndpointWhoami    = "whoami"
 	EndpointModels    = "models"
 )
@@ -60,6 +62,11 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			p.jwks(w, r)
 		}
+	case PathRevoke:
+		p.count(EndpointRevoke)
+		if allow(w, r, http.MethodPost) {
+			p.revoke(w, r)
+		}
 	case PathWhoami:
 		p.count(EndpointWhoami)
 		if allow(w, r, http.MethodGet) {
@@ -96,7 +103,7 @@ func (p *Provider) Requests(endpoint string) int {
 	return 0
 }
 
-var endpointNames = [...]string{EndpointDiscovery, EndpointAuthorize, EndpointToken, EndpointUserinfo, EndpointJWKS, EndpointWhoami, EndpointModels}
+var endpointNames = [...]string{EndpointDiscovery, EndpointAuthorize, EndpointToken, EndpointUserinfo, EndpointJWKS, EndpointRevoke, EndpointWhoami, EndpointModels}
 
 func endpointIndex(name string) int {
 	for i, n := range endpointNames {

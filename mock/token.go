@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -14,8 +15,48 @@ import (
 	"time"
 )
 
-// maxBodyBytes bounds the token endpoint's request body.
+// maxBodyBytes bounds the request body of the token and revocation endpoints.
 const maxBodyBytes = 64 << 10
+
+// Grant types of the token endpoint, for [Provider.Grants].
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+)
+
+// GrantCount is what [Provider.Grants] reports for one grant type.
+type GrantCount struct {
+	// Issued counts the requests that got tokens.
+	Issued int
+	// Refused counts the requests refused with an error, faults included
+	// (invalid_grant, a switched-on status, a request canceled by RefreshDelay).
+	Refused int
+}
+
+// Grants counts the token requests of grantType (GrantAuthorizationCode or
+// GrantRefreshToken) from an authenticated client since the provider was created. Requests
+// that fail before (a bad body, a bad client, TokenStatus or TokenInvalidGrant) are counted
+// by [Provider.Requests] only.
+func (p *Provider) Grants(grantType string) GrantCount {
+	i := 0
+	switch grantType {
+	case GrantAuthorizationCode:
+	case GrantRefreshToken:
+		i = 1
+	default:
+		return GrantCount{}
+	}
+	return GrantCount{Issued: int(p.grants[i][0].Load()), Refused: int(p.grants[i][1].Load())}
+}
+
+// countGrant counts an answer to the grant type of index i (0 code, 1 refresh).
+func (p *Provider) countGrant(i int, issued bool) {
+	if issued {
+		p.grants[i][0].Add(1)
+	} else {
+		p.grants[i][1].Add(1)
+	}
+}
 
 // tokenResponse is the successful token endpoint answer.
 type tokenResponse struct {
@@ -31,7 +72,8 @@ type tokenResponse struct {
 var errClient = errors.New("client authentication failed")
 
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
-	switch f := p.currentFaults(); {
+	f := p.currentFaults()
+	switch {
 	case f.TokenStatus != 0:
 		faultStatus(w, f.TokenStatus)
 		return
@@ -39,20 +81,51 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, oauthError{Error: "invalid_grant", Description: "mock: fault switched on"})
 		return
 	}
+	client, form, ok := p.clientRequest(w, r)
+	if !ok {
+		return
+	}
+	var resp *tokenResponse
+	var oerr *oauthError
+	status := http.StatusBadRequest
+	switch gt := form.Get("grant_type"); gt {
+	case GrantAuthorizationCode:
+		resp, oerr = p.exchangeCode(client, form)
+		p.countGrant(0, oerr == nil)
+	case GrantRefreshToken:
+		resp, oerr, status = p.refreshGrant(r.Context(), client, form, f)
+		p.countGrant(1, oerr == nil)
+	case "":
+		oerr = invalidRequest("grant_type is required")
+	default:
+		oerr = &oauthError{Error: "unsupported_grant_type", Description: "unsupported grant_type " + gt}
+	}
+	switch {
+	case oerr == nil:
+		writeJSON(w, http.StatusOK, resp)
+	case status == 0: // the request was canceled while a fault held it: nobody reads an answer
+	default:
+		writeJSON(w, status, oerr)
+	}
+}
+
+// clientRequest reads the form of a POST to the token or revocation endpoint and
+// authenticates its client. When it cannot, it answers the error itself and ok is false.
+func (p *Provider) clientRequest(w http.ResponseWriter, r *http.Request) (client Client, form url.Values, ok bool) {
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/x-www-form-urlencoded" {
 		writeJSON(w, http.StatusBadRequest, invalidRequest("the body must be application/x-www-form-urlencoded"))
-		return
+		return client, nil, false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, http.StatusBadRequest, invalidRequest("the body is malformed or too large"))
-		return
+		return client, nil, false
 	}
-	form := r.PostForm
+	form = r.PostForm
 	for name, v := range form {
 		if len(v) > 1 {
 			writeJSON(w, http.StatusBadRequest, invalidRequest(name+" is repeated"))
-			return
+			return client, nil, false
 		}
 	}
 	client, basic, err := p.authenticateClient(r, form)
@@ -65,25 +138,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		} else {
 			writeJSON(w, http.StatusBadRequest, invalidRequest(err.Error()))
 		}
-		return
+		return client, nil, false
 	}
-	var resp *tokenResponse
-	var oerr *oauthError
-	switch gt := form.Get("grant_type"); gt {
-	case "authorization_code":
-		resp, oerr = p.exchangeCode(client, form)
-	case "refresh_token":
-		resp, oerr = p.refreshGrant(client, form)
-	case "":
-		oerr = invalidRequest("grant_type is required")
-	default:
-		oerr = &oauthError{Error: "unsupported_grant_type", Description: "unsupported grant_type " + gt}
-	}
-	if oerr != nil {
-		writeJSON(w, http.StatusBadRequest, oerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
+	return client, form, true
 }
 
 // authenticateClient authenticates by HTTP Basic (client_secret_basic, RFC 6749 section
@@ -186,10 +243,32 @@ func s256(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-func (p *Provider) refreshGrant(client Client, form url.Values) (*tokenResponse, *oauthError) {
+// refreshGrant answers a refresh_token grant, applying the refresh faults of f. On
+// failure it returns the error and the status to answer it with (0 when the request was
+// canceled while RefreshDelay held it, and gets no answer).
+func (p *Provider) refreshGrant(ctx context.Context, client Client, form url.Values, f Faults) (*tokenResponse, *oauthError, int) {
 	old := form.Get("refresh_token")
 	if old == "" {
-		return nil, invalidRequest("refresh_token is required")
+		return nil, invalidRequest("refresh_token is required"), http.StatusBadRequest
+	}
+	if f.RefreshDelay > 0 {
+		t := time.NewTimer(f.RefreshDelay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, &oauthError{Error: "server_error", Description: "mock: request canceled"}, 0
+		}
+	}
+	switch {
+	case f.RefreshStatus != 0:
+		code := "server_error"
+		if f.RefreshStatus == http.StatusServiceUnavailable {
+			code = "temporarily_unavailable"
+		}
+		return nil, &oauthError{Error: code, Description: "mock: fault switched on"}, f.RefreshStatus
+	case f.RefreshInvalidGrant:
+		return nil, invalidGrant("mock: fault switched on"), http.StatusBadRequest
 	}
 	now := p.now()
 	p.mu.Lock()
@@ -197,31 +276,32 @@ func (p *Provider) refreshGrant(client Client, form url.Values) (*tokenResponse,
 	rt, ok := p.refresh[old]
 	switch {
 	case !ok:
-		return nil, invalidGrant("unknown or retired refresh token")
+		return nil, invalidGrant("unknown, used or revoked refresh token"), http.StatusBadRequest
 	case !rt.expires.IsZero() && now.After(rt.expires):
 		delete(p.refresh, old)
-		return nil, invalidGrant("refresh token expired")
+		return nil, invalidGrant("refresh token expired"), http.StatusBadRequest
 	case rt.clientID != client.ID:
-		return nil, invalidGrant("refresh token was issued to another client")
+		return nil, invalidGrant("refresh token was issued to another client"), http.StatusBadRequest
 	}
 	scopes := rt.scopes
 	if form.Has("scope") {
 		scopes = strings.Fields(form.Get("scope"))
 		for _, s := range scopes {
 			if !slices.Contains(rt.scopes, s) {
-				return nil, &oauthError{Error: "invalid_scope", Description: "scope " + s + " was not granted"}
+				return nil, &oauthError{Error: "invalid_scope", Description: "scope " + s + " was not granted"}, http.StatusBadRequest
 			}
 		}
 		if !slices.Contains(scopes, "openid") {
-			return nil, &oauthError{Error: "invalid_scope", Description: "the openid scope is required"}
+			return nil, &oauthError{Error: "invalid_scope", Description: "the openid scope is required"}, http.StatusBadRequest
 		}
 	}
-	delete(p.refresh, old) // rotation: the old token is retired
-	resp, err := p.issueLocked(client.ID, rt.user, scopes, rt.authTime, "", now)
+	delete(p.refresh, old) // rotation: the old token is retired, single-use
+	// The new tokens and id_token describe the user as the provider knows them now.
+	resp, err := p.issueLocked(client.ID, p.currentUserLocked(rt.user), scopes, rt.authTime, "", now)
 	if err != nil {
-		return nil, &oauthError{Error: "server_error", Description: err.Error()}
+		return nil, &oauthError{Error: "server_error", Description: err.Error()}, http.StatusInternalServerError
 	}
-	return resp, nil
+	return resp, nil, 0
 }
 
 // issueLocked mints an access token, a refresh token and an id_token. p.mu must be held.

@@ -30,7 +30,7 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		if now.After(at.expires) {
 			ok = false
 		} else {
-			u, scopes = at.user.clone(), at.scopes
+			u, scopes = p.currentUserLocked(at.user), at.scopes // the user as they are now
 		}
 	}
 	p.mu.Unlock()

@@ -5,6 +5,9 @@
 //
 //	go run ./mock/cmd/hfmock [-addr 127.0.0.1:5556] [-user name] [-orgs a,b,c]
 //		[-client-id id] [-client-secret secret] [-scopes "openid profile"] [-space-id local/hfmock]
+//		[-access-token-ttl 8h]
+//
+// A short -access-token-ttl (2m, say) shows an app's sessions being refreshed.
 //
 // It registers a client that accepts any callback on http://localhost, http://127.0.0.1 and
 // http://[::1] (any port, any path) and a random API token of the user, prints the environment
@@ -52,6 +55,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	clientSecret := fs.String("client-secret", "hfmock-secret", "OAuth client secret to register")
 	scopes := fs.String("scopes", "openid profile", "value printed for OAUTH_SCOPES")
 	spaceID := fs.String("space-id", "local/hfmock", "value printed for SPACE_ID")
+	ttl := fs.Duration("access-token-ttl", mock.DefaultAccessTokenTTL, "lifetime of the access tokens issued (a short one shows sessions being refreshed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,8 +69,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Visit(func(f *flag.Flag) { orgsSet = orgsSet || f.Name == "orgs" })
 
 	u := mockUser(*user, *orgs, orgsSet)
+	if *ttl <= 0 {
+		return errors.New("-access-token-ttl must be positive")
+	}
 	srv, err := mock.StartAt(*addr, mock.Config{
-		Users: []mock.User{u},
+		AccessTokenTTL: *ttl,
+		Users:          []mock.User{u},
 		Clients: []mock.Client{{
 			ID:           *clientID,
 			Secret:       *clientSecret,

@@ -41,7 +41,7 @@ func TestRun(t *testing.T) {
 	var out syncBuffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-user", "alice", "-orgs", "org-a, org-b", "-client-id", "cid", "-client-secret", "it's secret"}, &out)
+		errc <- run(ctx, []string{"-addr", "127.0.0.1:0", "-user", "alice", "-orgs", "org-a, org-b", "-client-id", "cid", "-client-secret", "it's secret", "-access-token-ttl", "90s"}, &out)
 	}()
 
 	env := map[string]string{}
@@ -119,6 +119,9 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("exchange: %v (authorize answered %d %s)", err, resp.StatusCode, loc)
 	}
+	if tok.ExpiresIn != 90 {
+		t.Errorf("expires_in = %d; want 90 (-access-token-ttl)", tok.ExpiresIn)
+	}
 	req, _ = http.NewRequest(http.MethodGet, issuer+"/oauth/userinfo", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	resp, err = http.DefaultClient.Do(req)
@@ -157,6 +160,8 @@ func TestRunErrors(t *testing.T) {
 		{"-nope"},
 		{"extra"},
 		{"-client-id", ""},
+		{"-access-token-ttl", "0s"},
+		{"-access-token-ttl", "soon"},
 	} {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, &out); err == nil {
