@@ -30,3 +30,9 @@ $BENCHSTAT "$dir/out"
 # the change from BareEcho to AuthMiddleware.
 sed -nE 's/^BenchmarkBareEcho(-[0-9]+)?\s/BenchmarkGreet\/mw=bare\1 /p; s/^BenchmarkAuthMiddleware(-[0-9]+)?\s/BenchmarkGreet\/mw=auth\1 /p' "$dir/out" >"$dir/pair"
 $BENCHSTAT -col '/mw@(bare auth)' "$dir/pair"
+# Within each round the two ran seconds apart: the median of the rounds'
+# ratios is the figure least moved by other work on the machine.
+awk '/^BenchmarkAuthMiddleware(-[0-9]+)?[ \t]/ { a[++na] = $3 } /^BenchmarkBareEcho(-[0-9]+)?[ \t]/ { b[++nb] = $3 }
+  END { for (i = 1; i <= na && i <= nb; i++) print a[i] / b[i] }' "$dir/out" | sort -g |
+  awk '{ r[NR] = $1 } END { printf "AuthMiddleware / BareEcho, round by round: median %.2fx (from %.2fx to %.2fx, %d rounds)\n",
+    (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2, r[1], r[NR], NR }'
