@@ -11,7 +11,8 @@
 // apps greet the user, writes the session's Cookie header to the file
 // -cookie (mode 0600: the session is valid until this process exits, its
 // key being random per process) and prints one line per app, "bare URL"
-// and "auth URL". It serves until SIGINT or SIGTERM.
+// and "auth URL". It serves until SIGINT or SIGTERM. With -cpuprofile it
+// writes a CPU profile of its whole run there (go tool pprof reads it).
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -41,15 +43,38 @@ const greetUser = "Hello, mockuser!"
 
 func main() {
 	cookieFile := flag.String("cookie", "", "file to write the session's Cookie header to (required)")
+	profile := flag.String("cpuprofile", "", "file to write a CPU profile of the whole run to")
 	flag.Parse()
 	if *cookieFile == "" {
 		log.Fatal("-cookie is required")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *cookieFile, os.Stdout); err != nil {
+	err := profiled(*profile, func() error { return run(ctx, *cookieFile, os.Stdout) })
+	stop()
+	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// profiled runs f, under the CPU profiler writing to file unless file is "".
+func profiled(file string, f func() error) (err error) {
+	if file == "" {
+		return f()
+	}
+	out, err := os.Create(file) //nolint:gosec // G304: the path is the operator's own -cpuprofile flag
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
 
 // greet is the reference's handler: the user Auth put in the context.
