@@ -348,6 +348,72 @@ func TestRenewalsBounded(t *testing.T) {
 	}
 }
 
+// TestRenewalsEndWithSuccessor: a renewed session that has since ended
+// (logged out, or refused by the provider) is not handed to the requests
+// that still carry a cookie it replaced: they are logged out too, however
+// many renewals back the cookie is.
+func TestRenewalsEndWithSuccessor(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	expires := now.Add(time.Hour)
+	renewed := func(next string) func(bool) outcome {
+		return func(bool) outcome { return outcome{next: &session{Token: next, Expires: expires.Unix()}} }
+	}
+	tests := []struct {
+		name string
+		end  func(rs *renewals) // ends the last session of the chain k0 → k1 → k2
+	}{
+		{"logout", func(rs *renewals) { rs.forget("k2", now, expires) }},
+		{"refused by the provider", func(rs *renewals) {
+			rs.do(context.Background(), "k2", now, expires, func(bool) outcome { return outcome{end: true} })
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rs renewals
+			rs.do(context.Background(), "k0", now, expires, renewed("k1"))
+			rs.do(context.Background(), "k1", now, expires, renewed("k2"))
+			tt.end(&rs)
+			for _, key := range []string{"k1", "k0"} {
+				ran := false
+				out, ok := rs.do(context.Background(), key, now.Add(time.Second), expires, func(bool) outcome {
+					ran = true
+					return outcome{}
+				})
+				if !ok || !out.end || out.next != nil || ran {
+					t.Errorf("%s a second later: ended %v, renewed %v, renewed again %v; want ended", key, out.end, out.next != nil, ran)
+				}
+			}
+		})
+	}
+}
+
+// TestRenewalsKeepLogouts: a full memory makes room by dropping other
+// ended renewals before logouts, which keep a copied cookie logged out.
+func TestRenewalsKeepLogouts(t *testing.T) {
+	t.Parallel()
+	var rs renewals
+	now := time.Unix(1_800_000_000, 0)
+	expires := now.Add(time.Hour)
+	const logouts = 100
+	for i := range logouts {
+		rs.forget(fmt.Sprint("out", i), now, expires)
+	}
+	failed := func(bool) outcome { return outcome{retry: expires.UnixNano()} } // remembered until then
+	for i := range 2 * maxRenewals {
+		rs.do(context.Background(), fmt.Sprint(i), now, expires, failed)
+	}
+	kept := 0
+	for i := range logouts {
+		if rs.known(fmt.Sprint("out", i)) {
+			kept++
+		}
+	}
+	if kept != logouts || len(rs.m) > maxRenewals {
+		t.Errorf("%d of %d logouts remembered, %d renewals in all; want every logout, at most %d in all", kept, logouts, len(rs.m), maxRenewals)
+	}
+}
+
 // TestLifecycleConfig: RefreshBefore and RevalidateEvery default to 1 hour
 // and 10 minutes, stay off when negative, and are refused under a second.
 func TestLifecycleConfig(t *testing.T) {
