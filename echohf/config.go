@@ -157,10 +157,12 @@ type Config struct {
 	// on huggingface.co, nor the other way round, so users must then sign
 	// in inside the iframe. Optional. Default false.
 	PartitionedCookie bool
-	// SessionMaxAge caps a session's lifetime whatever the access token's;
-	// it must be at least one second. The cap is checked with Leeway, so a
-	// session it ends lasts up to Leeway longer. Optional. Default 30 days,
-	// Hugging Face's longest token lifetime.
+	// SessionMaxAge is the absolute lifetime of a sign-in: a session ends
+	// SessionMaxAge after the user signed in, or when its access token
+	// does if that comes first. Neither a revalidation nor a refresh
+	// extends it; the user then signs in again. Auth ends the session at
+	// that second, with no Leeway. At least one second. Optional. Default
+	// 30 days, Hugging Face's longest token lifetime.
 	SessionMaxAge time.Duration
 	// SessionCacheSize bounds the per-process memory of verified sessions
 	// that spares Auth the signature and JSON work on repeated requests.

@@ -28,7 +28,8 @@
 //
 // A session ends the moment its access token expires, unless a request
 // comes in the token's last RefreshBefore: that request refreshes it with
-// the refresh token sealed in the cookie. Once a session's user data is
+// the refresh token sealed in the cookie. Whatever the refreshes, it ends
+// SessionMaxAge (30 days) after the user signed in. Once a session's user data is
 // RevalidateEvery old, a request reads userinfo again, so organization and
 // role changes reach Info and the guards, and a revoked token logs the
 // session out. Both calls happen once per session per process, bounded by

@@ -61,10 +61,12 @@ func (o *OAuth) dueOf(s *session, noRefresh bool) int64 {
 	return due
 }
 
-// canRefresh reports whether s may be refreshed: refreshing is on and s
-// holds a refresh token not known to be spent.
+// canRefresh reports whether s may be refreshed: refreshing is on, s
+// holds a refresh token not known to be spent, and its token ends before
+// SessionMaxAge does (a refresh never extends a session past it).
 func (o *OAuth) canRefresh(s *session, noRefresh bool) bool {
-	return !noRefresh && s.Refresh != "" && o.cfg.RefreshBefore > 0
+	return !noRefresh && s.Refresh != "" && o.cfg.RefreshBefore > 0 &&
+		(s.Login <= 0 || s.Login+int64(o.cfg.SessionMaxAge/time.Second) > s.Expires)
 }
 
 // refreshFrom is the start of the refresh window of s: before its expiry,
@@ -106,7 +108,7 @@ func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *
 	if o.ownRoute(r.URL.Path) {
 		return info
 	}
-	out, ok := o.renewals.do(r.Context(), s.Token, now, time.Unix(s.Expires, 0), func(noRefresh bool) outcome {
+	out, ok := o.renewals.do(r.Context(), s.Token, now, time.Unix(s.end(o.cfg.SessionMaxAge), 0), func(noRefresh bool) outcome {
 		return o.renewSession(r.Context(), s, info, noRefresh)
 	})
 	switch {
@@ -116,7 +118,7 @@ func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *
 		o.sessions.Clear(w, r)
 		return nil
 	case out.next != nil:
-		if err := o.sessions.Save(w, r, out.next, time.Unix(out.next.Expires, 0)); err != nil {
+		if err := o.sessions.Save(w, r, out.next, time.Unix(out.next.end(o.cfg.SessionMaxAge), 0)); err != nil {
 			o.cfg.Logger.Warn("echohf: renewed session could not be stored", "error", err.Error())
 		}
 		return out.info
