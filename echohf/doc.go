@@ -52,7 +52,9 @@
 // requests with a token share one call. A Hub that fails or does not answer
 // within Timeout leaves the request logged out (never a 5xx) and is asked
 // again a second later. Only tokens shaped like Hugging Face's ("hf_" and
-// base64url characters, at most 256 bytes) are sent to the Hub. A request
+// base64url characters, at most 256 bytes) are sent to the Hub, and OAuth
+// access tokens ("hf_oauth_…", granted to an app, maybe another one) are
+// refused unless Config.AcceptBearerOAuthTokens is set. A request
 // with a bearer header is decided by it alone: its session cookie is
 // neither read nor changed, and no cookie is set. A guard answers such a
 // request, when logged out, with 401 and "WWW-Authenticate: Bearer"
