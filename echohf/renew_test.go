@@ -603,8 +603,11 @@ func TestLifecycleStress(t *testing.T) {
 			}
 		}
 	}
-	if c := w.calls(); c.refresh.Issued < 4 || c.revoke != 2 {
-		t.Errorf("provider calls %+v; want every session refreshed at least once, and the logout's two revocations", c)
+	// Logout revokes two tokens, and two more when the replica had renewed
+	// the cookie for a request whose answer the jar had not applied yet
+	// (the renewed session is revoked too: TestLogoutDuringRefresh).
+	if c := w.calls(); c.refresh.Issued < 4 || c.revoke != 2 && c.revoke != 4 {
+		t.Errorf("provider calls %+v; want every session refreshed at least once, and the logout's two revocations (four with a renewal it ended too)", c)
 	}
 	t.Logf("provider calls: %+v", w.calls())
 }
