@@ -57,7 +57,7 @@ func hasBearer(r *http.Request) bool {
 
 // oauthTokenPrefix starts Hugging Face's OAuth access tokens, which
 // Config.AcceptBearerOAuthTokens alone lets through as bearer tokens.
-const oauthTokenPrefix = "hf_oauth_"
+const oauthTokenPrefix = "hf_oauth_" //nolint:gosec // G101: the prefix of a kind of token, not a credential
 
 // bearerToken returns r's bearer token when it can be a Hugging Face
 // token: the only Authorization header, "hf_" and base64url characters, at

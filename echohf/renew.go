@@ -173,8 +173,8 @@ type renewal struct {
 	expires int64 // Unix nanoseconds: the end of the session renewed
 }
 
-// closed is a closed channel: the done of a renewal that is over when made.
-var closed = func() chan struct{} {
+// closedChan is a closed channel: the done of a renewal that is over when made.
+var closedChan = func() chan struct{} {
 	c := make(chan struct{})
 	close(c)
 	return c
@@ -183,7 +183,7 @@ var closed = func() chan struct{} {
 // loggedOut is a renewal that ended its session, remembered until the
 // session's end (Unix nanoseconds).
 func loggedOut(expires int64) *renewal {
-	return &renewal{done: closed, out: outcome{end: true}, until: expires, expires: expires}
+	return &renewal{done: closedChan, out: outcome{end: true}, until: expires, expires: expires}
 }
 
 // maxChain bounds how many renewals of one session back successorEnded
