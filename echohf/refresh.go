@@ -14,11 +14,12 @@ import (
 // the new tokens (Hugging Face's refresh tokens rotate and are single-use)
 // and, when userinfo answered, the user data as the provider has it now.
 //
-// A refresh refused (invalid_grant: another replica refreshed the session
-// first, or the token was revoked) keeps s while its access token lasts,
-// never refreshes it again, and leaves it alone for renewedGrace so that no
-// cookie from here lands after the winner's. Any other failure keeps s and
-// tries again shortly. An answer for another user, an id_token that fails
+// A refresh refused with invalid_grant (another replica refreshed the
+// session first, or the token was revoked) keeps s while its access token
+// lasts, never refreshes it again, and leaves it alone for renewedGrace so
+// that no cookie from here lands after the winner's. Any other failure,
+// another 4xx included (429, invalid_client), keeps s and tries again
+// shortly. An answer for another user, an id_token that fails
 // verification, or a 401 from userinfo for the new token logs the session out.
 func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, info *OAuthInfo, now time.Time) outcome {
 	rt, err := o.refreshSealer.Open(s.Refresh)
@@ -41,7 +42,7 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, inf
 		scope = s.Scope
 	}
 	next := &session{Expires: expiryOf(tok, now, s.lifetime()).Unix(), Issued: now.Unix(), Checked: s.Checked,
-		Scope: scope, State: s.State, User: s.User}
+		Login: s.signedIn(now), Scope: scope, State: s.State, User: s.User}
 	next.Refresh, _ = o.refreshSealer.Seal([]byte(tok.RefreshToken)) // fails only with crypto/rand; the session then goes without
 	var fromToken OAuthUserInfo
 	if rawID, _ := tok.Extra("id_token").(string); rawID != "" {

@@ -3,6 +3,7 @@ package echohf
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/echohf/echohf/mock"
 )
@@ -127,8 +130,8 @@ func TestRefreshConcurrent(t *testing.T) {
 // TestRefreshFailures: a refresh that fails (refused, a provider error, a
 // provider slower than Timeout) serves the request with the current
 // session, with no 5xx and no cookie change; the session ends when its
-// token does. A refused refresh is not tried again; a failed one is, after
-// a short wait.
+// token does. A refresh refused with invalid_grant is not tried again; a
+// failed one (any other answer) is, after a short wait.
 func TestRefreshFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -143,6 +146,9 @@ func TestRefreshFailures(t *testing.T) {
 		{"invalid_grant, session cache off", mock.Faults{RefreshInvalidGrant: true}, false, "token endpoint: {host} answered 400 invalid_grant", "INFO", -1},
 		{"status 500", mock.Faults{RefreshStatus: 500}, true, "token endpoint: {host} answered 500 server_error", "WARN", 0},
 		{"status 500, session cache off", mock.Faults{RefreshStatus: 500}, true, "token endpoint: {host} answered 500 server_error", "WARN", -1},
+		// A 4xx other than invalid_grant says nothing of the refresh token.
+		{"status 429", mock.Faults{RefreshStatus: http.StatusTooManyRequests}, true, "token endpoint: {host} answered 429 server_error", "WARN", 0},
+		{"status 401", mock.Faults{RefreshStatus: http.StatusUnauthorized}, true, "token endpoint: {host} answered 401 server_error", "WARN", 0},
 		{"slower than Timeout", mock.Faults{RefreshDelay: time.Minute}, true, "token endpoint: {host} timed out", "WARN", 0},
 	}
 	for _, tt := range tests {
@@ -191,6 +197,65 @@ func TestRefreshFailures(t *testing.T) {
 			}
 			w.noSecrets(t, who.Token, value)
 		})
+	}
+}
+
+// TestRefreshAfterTransientRefusal: a token endpoint that answers a
+// refresh with 429 (rate limited) or 401 (say, invalid_client while the
+// client secret is rotated) says nothing of the refresh token: once the
+// provider is back, the session is refreshed, instead of keeping its spent
+// mark and logging an active user out when the access token ends.
+func TestRefreshAfterTransientRefusal(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusUnauthorized} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 1, func(c *Config) { c.RevalidateEvery = -1 })
+			value, who := w.login(t)
+			w.prov.SetFaults(mock.Faults{RefreshStatus: status})
+			w.clk.Advance(7*time.Hour + 30*time.Minute)
+			if got, _, _ := w.whoami(t, 0, value); !got.LoggedIn {
+				t.Fatal("logged out by a failed refresh")
+			}
+			w.prov.SetFaults(mock.Faults{})
+			w.clk.Advance(time.Minute) // past any retry delay (at most 30s)
+			got, set, _ := w.whoami(t, 0, value)
+			if !got.LoggedIn || set == "" || got.Token == who.Token {
+				t.Errorf("a minute after a %d, with the provider back: logged in %v, refreshed %v; want the session refreshed",
+					status, got.LoggedIn, set != "" && got.Token != who.Token)
+			}
+		})
+	}
+}
+
+// TestTokenError: only invalid_grant refuses the grant itself (RFC 6749
+// section 5.2); any other 4xx is a refused request, and anything else a
+// provider failure.
+func TestTokenError(t *testing.T) {
+	t.Parallel()
+	answer := func(status int, code string) error {
+		return &oauth2.RetrieveError{Response: &http.Response{StatusCode: status}, ErrorCode: code}
+	}
+	tests := []struct {
+		name           string
+		err            error
+		grant, refused bool // matches errGrant, errTokenRefused
+	}{
+		{"400 invalid_grant", answer(400, "invalid_grant"), true, true},
+		{"400 invalid_request", answer(400, "invalid_request"), false, true},
+		{"400 without a code", answer(400, ""), false, true},
+		{"401 invalid_client", answer(401, "invalid_client"), false, true},
+		{"429", answer(429, ""), false, true},
+		{"500 server_error", answer(500, "server_error"), false, false},
+		{"503 invalid_grant", answer(503, "invalid_grant"), false, false},
+		{"no answer", errors.New("connection refused"), false, false},
+	}
+	for _, tt := range tests {
+		err := tokenError("https://provider.example/token", tt.err)
+		if errors.Is(err, errGrant) != tt.grant || errors.Is(err, errTokenRefused) != tt.refused || errors.Is(err, errProvider) == tt.refused {
+			t.Errorf("tokenError(%s) = %v: errGrant %v, errTokenRefused %v, errProvider %v; want %v, %v, %v", tt.name, err,
+				errors.Is(err, errGrant), errors.Is(err, errTokenRefused), errors.Is(err, errProvider), tt.grant, tt.refused, !tt.refused)
+		}
 	}
 }
 

@@ -50,7 +50,8 @@ func (o *OAuth) revalidate(ctx context.Context, p *provider, s *session, info *O
 		return outcome{end: true}
 	}
 	mergeUser(&user, s.User)
-	next := &session{Refresh: s.Refresh, Expires: s.Expires, Issued: s.Issued, Checked: now.Unix(), Scope: s.Scope, State: s.State, User: user}
+	next := &session{Refresh: s.Refresh, Expires: s.Expires, Issued: s.Issued, Checked: now.Unix(), Login: s.signedIn(now),
+		Scope: s.Scope, State: s.State, User: user}
 	if noRefresh {
 		next.Refresh = "" // spent: no replica needs to try it again
 	}
