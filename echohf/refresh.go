@@ -84,17 +84,21 @@ func (s *session) lifetime() time.Duration {
 	return defaultTokenLifetime
 }
 
-// expiryOf is when tok, obtained at now, expires: expires_in after now
-// (by Config.Now, which x/oauth2's Expiry does not follow), else x/oauth2's
-// Expiry, else fallback after now.
+// expiryOf is when tok, obtained at now, expires: expires_in seconds after
+// now, at most maxExpiresIn, or fallback after now when the answer gives
+// no positive expires_in (none, 0, negative). x/oauth2's Expiry is not
+// used: it follows time.Now, not Config.Now, it is set in the past for a
+// negative expires_in, and for a form-encoded answer (where ExpiresIn stays
+// 0 and Extra gives the number) it overflows on a huge one.
 func expiryOf(tok *oauth2.Token, now time.Time, fallback time.Duration) time.Time {
-	switch {
-	case tok.ExpiresIn > 0:
-		return now.Add(time.Duration(min(tok.ExpiresIn, maxExpiresIn)) * time.Second)
-	case !tok.Expiry.IsZero():
-		return tok.Expiry
+	secs := tok.ExpiresIn
+	if n, ok := tok.Extra("expires_in").(int64); ok { // only a form-encoded answer gives an int64
+		secs = n
 	}
-	return now.Add(fallback)
+	if secs <= 0 {
+		return now.Add(fallback)
+	}
+	return now.Add(time.Duration(min(secs, maxExpiresIn)) * time.Second)
 }
 
 // maxExpiresIn bounds expires_in (seconds) far beyond any cookie's life,

@@ -469,10 +469,11 @@ func checkRefreshToken(w *world, rt string) error {
 }
 
 // answerRewriter is a transport that, once on, replaces the provider's
-// answers on one path with what edit makes of them.
+// answers on one path with what edit makes of them, sent as typ when set.
 type answerRewriter struct {
 	path string
 	edit func(status int, body []byte) (int, []byte)
+	typ  string // the Content-Type of the answers it rewrites; "" keeps the provider's
 	on   atomic.Bool
 }
 
@@ -487,6 +488,9 @@ func (a *answerRewriter) RoundTrip(r *http.Request) (*http.Response, error) {
 	res.Body = io.NopCloser(bytes.NewReader(body))
 	res.ContentLength = int64(len(body))
 	res.Header.Del("Content-Length")
+	if a.typ != "" {
+		res.Header.Set("Content-Type", a.typ)
+	}
 	return res, nil
 }
 
