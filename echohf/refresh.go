@@ -21,7 +21,7 @@ import (
 // another 4xx included (429, invalid_client), keeps s and tries again
 // shortly. An answer for another user, an id_token that fails
 // verification, or a 401 from userinfo for the new token logs the session out.
-func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, info *OAuthInfo, now time.Time) outcome {
+func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now time.Time) outcome {
 	rt, err := o.refreshSealer.Open(s.Refresh)
 	if err != nil { // impossible under a valid signature, short of a key mix-up
 		return outcome{retry: o.dueOf(s, true), noRefresh: true}
@@ -34,7 +34,7 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, inf
 				"user", s.User.PreferredUsername, "error", err.Error())
 			return outcome{retry: max(o.dueOf(s, true), now.Add(renewedGrace).UnixNano()), noRefresh: true}
 		}
-		o.renewFailed("", s, err)
+		o.renewFailed("echohf: session refresh failed; the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano()}
 	}
 	scope, _ := tok.Extra("scope").(string)
