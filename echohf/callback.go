@@ -179,7 +179,8 @@ func tokenError(endpoint string, err error) error {
 	return e
 }
 
-// mergeUser fills the fields userinfo left empty from the id_token's claims.
+// mergeUser fills the profile fields userinfo left empty in u from from:
+// the id_token's claims, or on a renewal the session's user as it was.
 func mergeUser(u *OAuthUserInfo, from OAuthUserInfo) {
 	fill := func(dst *string, src string) {
 		if *dst == "" {

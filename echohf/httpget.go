@@ -53,9 +53,10 @@ func hostOf(rawURL string) string {
 	return u.Host
 }
 
-// getJSON fetches rawURL with getBody and decodes the body into v.
-func (o *OAuth) getJSON(ctx context.Context, step, rawURL, token string, v any) error {
-	body, err := o.getBody(ctx, step, rawURL, token)
+// getJSON fetches rawURL with getBody, with no token, and decodes the
+// body into v.
+func (o *OAuth) getJSON(ctx context.Context, step, rawURL string, v any) error {
+	body, err := o.getBody(ctx, step, rawURL, "")
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ import (
 // another 4xx included (429, invalid_client), keeps s and tries again
 // shortly. An answer for another user, an id_token that fails
 // verification, or a 401 from userinfo for the new token logs the session out.
-func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, info *OAuthInfo, now time.Time) outcome {
+func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now time.Time) outcome {
 	rt, err := o.refreshSealer.Open(s.Refresh)
 	if err != nil { // impossible under a valid signature, short of a key mix-up
 		return outcome{retry: o.dueOf(s, true), noRefresh: true}
@@ -34,7 +34,7 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, inf
 				"user", s.User.PreferredUsername, "error", err.Error())
 			return outcome{retry: max(o.dueOf(s, true), now.Add(renewedGrace).UnixNano()), noRefresh: true}
 		}
-		o.renewFailed("", s, err)
+		o.renewFailed("echohf: session refresh failed; the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano()}
 	}
 	scope, _ := tok.Extra("scope").(string)
@@ -84,17 +84,21 @@ func (s *session) lifetime() time.Duration {
 	return defaultTokenLifetime
 }
 
-// expiryOf is when tok, obtained at now, expires: expires_in after now
-// (by Config.Now, which x/oauth2's Expiry does not follow), else x/oauth2's
-// Expiry, else fallback after now.
+// expiryOf is when tok, obtained at now, expires: expires_in seconds after
+// now, at most maxExpiresIn, or fallback after now when the answer gives
+// no positive expires_in (none, 0, negative). x/oauth2's Expiry is not
+// used: it follows time.Now, not Config.Now, it is set in the past for a
+// negative expires_in, and for a form-encoded answer (where ExpiresIn stays
+// 0 and Extra gives the number) it overflows on a huge one.
 func expiryOf(tok *oauth2.Token, now time.Time, fallback time.Duration) time.Time {
-	switch {
-	case tok.ExpiresIn > 0:
-		return now.Add(time.Duration(min(tok.ExpiresIn, maxExpiresIn)) * time.Second)
-	case !tok.Expiry.IsZero():
-		return tok.Expiry
+	secs := tok.ExpiresIn
+	if n, ok := tok.Extra("expires_in").(int64); ok { // only a form-encoded answer gives an int64
+		secs = n
 	}
-	return now.Add(fallback)
+	if secs <= 0 {
+		return now.Add(fallback)
+	}
+	return now.Add(time.Duration(min(secs, maxExpiresIn)) * time.Second)
 }
 
 // maxExpiresIn bounds expires_in (seconds) far beyond any cookie's life,

@@ -200,6 +200,47 @@ func TestRefreshFailures(t *testing.T) {
 	}
 }
 
+// TestRefreshRefusedThenRevalidated: a refresh refused with invalid_grant
+// leaves the session alone for renewedGrace (30 s), revalidation included,
+// so that no cookie from here lands after the one of the replica that won
+// the refresh; then the revalidation re-mints the cookie without the spent
+// refresh token, and another replica that gets that cookie in its refresh
+// window does not try the token again.
+func TestRefreshRefusedThenRevalidated(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, nil) // RevalidateEvery 10 minutes, the default
+	value, who := w.login(t)
+	w.prov.SetFaults(mock.Faults{RefreshInvalidGrant: true})
+	w.clk.Advance(7*time.Hour + 30*time.Minute) // in the refresh window, and due for revalidation
+	before := w.calls()
+	if got, set, _ := w.whoami(t, 0, value); !got.LoggedIn || got.Token != who.Token || set != "" || w.calls().token != before.token+1 {
+		t.Fatalf("refused refresh: logged in %v, same token %v, Set-Cookie %v, calls %+v → %+v; want the current session after one token request",
+			got.LoggedIn, got.Token == who.Token, set != "", before, w.calls())
+	}
+	before = w.calls()
+	w.clk.Advance(renewedGrace - time.Second)
+	if got, set, _ := w.whoami(t, 0, value); !got.LoggedIn || set != "" || w.calls() != before {
+		t.Fatalf("%v after the refusal: logged in %v, Set-Cookie %v, calls %+v → %+v; want the session left alone",
+			renewedGrace-time.Second, got.LoggedIn, set != "", before, w.calls())
+	}
+	w.clk.Advance(time.Second)
+	got, set, _ := w.whoami(t, 0, value)
+	if c := w.calls(); !got.LoggedIn || set == "" || c.userinfo != before.userinfo+1 || c.token != before.token {
+		t.Fatalf("%v after the refusal: logged in %v, Set-Cookie %v, calls %+v → %+v; want one revalidation, no token request",
+			renewedGrace, got.LoggedIn, set != "", before, c)
+	}
+	if access, refresh := w.tokensOf(t, 0, set); access != who.Token || refresh != "" {
+		t.Errorf("revalidated cookie: same access token %v, refresh token kept %v; want the access token and no refresh token",
+			access == who.Token, refresh != "")
+	}
+	before = w.calls()
+	if got, again, _ := w.whoami(t, 1, set); !got.LoggedIn || again != "" || w.calls() != before {
+		t.Errorf("the revalidated cookie on another replica, in its refresh window: logged in %v, Set-Cookie %v, calls %+v → %+v; want no call",
+			got.LoggedIn, again != "", before, w.calls())
+	}
+	w.noSecrets(t, who.Token, value, set)
+}
+
 // TestRefreshAfterTransientRefusal: a token endpoint that answers a
 // refresh with 429 (rate limited) or 401 (say, invalid_client while the
 // client secret is rotated) says nothing of the refresh token: once the
@@ -428,10 +469,11 @@ func checkRefreshToken(w *world, rt string) error {
 }
 
 // answerRewriter is a transport that, once on, replaces the provider's
-// answers on one path with what edit makes of them.
+// answers on one path with what edit makes of them, sent as typ when set.
 type answerRewriter struct {
 	path string
 	edit func(status int, body []byte) (int, []byte)
+	typ  string // the Content-Type of the answers it rewrites; "" keeps the provider's
 	on   atomic.Bool
 }
 
@@ -446,6 +488,9 @@ func (a *answerRewriter) RoundTrip(r *http.Request) (*http.Response, error) {
 	res.Body = io.NopCloser(bytes.NewReader(body))
 	res.ContentLength = int64(len(body))
 	res.Header.Del("Content-Length")
+	if a.typ != "" {
+		res.Header.Set("Content-Type", a.typ)
+	}
 	return res, nil
 }
 

@@ -137,11 +137,11 @@ func (o *OAuth) renewSession(ctx context.Context, s *session, info *OAuthInfo, n
 	now := o.cfg.Now()
 	p, err := o.providerFor(ctx)
 	if err != nil {
-		o.renewFailed("", s, err)
+		o.renewFailed("echohf: session renewal failed (provider discovery); the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano(), noRefresh: noRefresh}
 	}
 	if o.canRefresh(s, noRefresh) && !now.Before(s.refreshFrom(o.cfg.RefreshBefore)) {
-		return o.refreshSession(ctx, p, s, info, now)
+		return o.refreshSession(ctx, p, s, now)
 	}
 	if o.cfg.RevalidateEvery > 0 && !now.Before(time.Unix(s.Checked, 0).Add(o.cfg.RevalidateEvery)) {
 		return o.revalidate(ctx, p, s, info, now, noRefresh)
@@ -149,12 +149,9 @@ func (o *OAuth) renewSession(ctx context.Context, s *session, info *OAuthInfo, n
 	return outcome{retry: o.dueOf(s, noRefresh), noRefresh: noRefresh}
 }
 
-// renewFailed logs a renewal of s that the provider could not serve:
-// the step and host, never a token.
+// renewFailed logs, with the message what, a renewal of s that the
+// provider could not serve: the step and host, never a token.
 func (o *OAuth) renewFailed(what string, s *session, err error) {
-	if what == "" {
-		what = "echohf: session renewal failed; the session goes on and is tried again shortly"
-	}
 	o.cfg.Logger.Warn(what, "user", s.User.PreferredUsername, "error", err.Error())
 }
 

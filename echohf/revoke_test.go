@@ -15,13 +15,12 @@ import (
 )
 
 // logoutWith GETs logout on replica i with the session cookie value.
-func (w *world) logoutWith(t testing.TB, i int, value string) fetched {
+func (w *world) logoutWith(t testing.TB, i int, value string) {
 	t.Helper()
 	f := w.get(t, i, LogoutPath, value)
 	if f.StatusCode != http.StatusFound || !f.expired(w.name) {
 		t.Fatalf("logout = %d, cookie expired %v; want 302 and the cookie expired", f.StatusCode, f.expired(w.name))
 	}
-	return f
 }
 
 // TestLogoutRevokes: logout revokes the session's refresh token, then its
