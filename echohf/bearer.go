@@ -55,6 +55,10 @@ func hasBearer(r *http.Request) bool {
 	return false
 }
 
+// oauthTokenPrefix starts Hugging Face's OAuth access tokens, which
+// Config.AcceptBearerOAuthTokens alone lets through as bearer tokens.
+const oauthTokenPrefix = "hf_oauth_" //nolint:gosec // G101: the prefix of a kind of token, not a credential
+
 // bearerToken returns r's bearer token when it can be a Hugging Face
 // token: the only Authorization header, "hf_" and base64url characters, at
 // most maxBearerLen bytes.
@@ -78,10 +82,12 @@ func bearerToken(r *http.Request) (string, bool) {
 
 // bearerLogin is Auth for a request with a bearer token: the token alone
 // decides, the session cookie is neither read nor changed, and no cookie is
-// set. It returns the login, or nil and what became of the token.
+// set. An OAuth access token is refused, with no call to the Hub, unless
+// AcceptBearerOAuthTokens is set: it may be another app's. It returns the
+// login, or nil and what became of the token.
 func (o *OAuth) bearerLogin(r *http.Request) (*OAuthInfo, bearerOutcome) {
 	token, ok := bearerToken(r)
-	if !ok {
+	if !ok || !o.cfg.AcceptBearerOAuthTokens && strings.HasPrefix(token, oauthTokenPrefix) {
 		return nil, bearerRefused
 	}
 	user, outcome := o.checkBearer(r.Context(), token)

@@ -146,12 +146,14 @@ func TestBearer(t *testing.T) {
 }
 
 // TestBearerInfo: Info carries the token as AccessToken and the owner's
-// profile and organizations from whoami; an OAuth access token that a
-// login issued works as a bearer token too.
+// profile and organizations from whoami; with AcceptBearerOAuthTokens, an
+// OAuth access token that a login issued works as a bearer token too.
 func TestBearerInfo(t *testing.T) {
 	t.Parallel()
 	srv := hub(t)
-	a := bearerApp(t, bearerConfig(srv, ModeReal))
+	cfg := bearerConfig(srv, ModeReal)
+	cfg.AcceptBearerOAuthTokens = true
+	a := bearerApp(t, cfg)
 	w := newBrowser(t).mustLogin(t, a)
 	for _, token := range []string{patMockuser, w.Token} {
 		f := bearerGet(t, a, "/whoami", "Bearer "+token)
@@ -167,6 +169,55 @@ func TestBearerInfo(t *testing.T) {
 		if r := u.Org("acme-research"); r == nil || r.RoleInOrg == nil || *r.RoleInOrg != RoleAdmin {
 			t.Errorf("acme-research = %+v; want admin", r)
 		}
+	}
+}
+
+// TestBearerOAuthTokens: an OAuth access token ("hf_oauth_…") was granted
+// to an app, possibly another one: any Space the user signed in to, even
+// with only "openid profile", holds one and could replay it here as the
+// user (its audience is never checked: whoami-v2 is the only check). So
+// AcceptBearer refuses such tokens, without asking the Hub, unless
+// AcceptBearerOAuthTokens says otherwise; personal tokens pass either way.
+func TestBearerOAuthTokens(t *testing.T) {
+	t.Parallel()
+	prov := hub(t)
+	prov.AddClient(mock.Client{ID: "other-space", Secret: "other-space-secret-0123456789abcdef", RedirectURIs: mock.LoopbackRedirectURIs()})
+	otherCfg := realConfig(prov)
+	otherCfg.ClientID, otherCfg.ClientSecret = "other-space", "other-space-secret-0123456789abcdef"
+	otherCfg.Scopes = []string{"openid", "profile"}
+	stolen := newBrowser(t).mustLogin(t, newApp(t, otherCfg)).Token // what the other Space's server holds
+	if !strings.HasPrefix(stolen, "hf_oauth_") {
+		t.Fatalf("the provider issued %.12s…; want an hf_oauth_ token", stolen)
+	}
+	for _, tt := range []struct {
+		name       string
+		allow      bool // Config.AcceptBearerOAuthTokens
+		token, via string
+		calls      int // whoami calls
+	}{
+		{"another app's OAuth token", false, stolen, "logged out", 0},
+		{"a personal token", false, patMockuser, "bearer mockuser", 1},
+		{"another app's OAuth token, allowed", true, stolen, "bearer mockuser", 1},
+		{"a personal token, OAuth tokens allowed", true, patMockuser, "bearer mockuser", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := bearerConfig(prov, ModeReal)
+			cfg.AcceptBearerOAuthTokens = tt.allow
+			a := bearerApp(t, cfg)
+			before := prov.Requests(mock.EndpointWhoami)
+			if f := bearerGet(t, a, "/via", "Bearer "+tt.token); f.body != tt.via {
+				t.Errorf("/via = %d %q; want %q", f.StatusCode, f.body, tt.via)
+			}
+			if n := prov.Requests(mock.EndpointWhoami) - before; n != tt.calls {
+				t.Errorf("whoami calls = %d; want %d", n, tt.calls)
+			}
+			if tt.via == "logged out" {
+				f := bearerGet(t, a, "/private", "Bearer "+tt.token)
+				if challenge := f.Header.Get("WWW-Authenticate"); f.StatusCode != http.StatusUnauthorized || challenge != `Bearer error="invalid_token"` {
+					t.Errorf("/private = %d, WWW-Authenticate %q; want 401 with Bearer error=\"invalid_token\"", f.StatusCode, challenge)
+				}
+			}
+		})
 	}
 }
 

@@ -66,7 +66,7 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 		switch {
 		case errors.Is(err, errVerify):
 			return o.fail(CallbackPath, http.StatusUnauthorized, "Sign-in failed: the identity returned by Hugging Face could not be verified.", err)
-		case errors.Is(err, errGrant):
+		case errors.Is(err, errTokenRefused): // any 4xx: a fresh sign-in is the user's way out (the log says which)
 			return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the authorization code was refused (it may have expired). Please sign in again.", err)
 		default:
 			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider did not answer properly. Please try again.", err)
@@ -105,9 +105,17 @@ func (o *OAuth) retryLogin(st loginState) reply {
 	return redirect(u)
 }
 
-// errGrant reports a code or refresh token the token endpoint refused
-// (invalid_grant and other 4xx answers).
-var errGrant = errors.New("echohf: authorization code refused")
+// Refusals of the token endpoint (tokenError).
+var (
+	// errTokenRefused reports a token request answered with a 4xx: a bad
+	// grant, but also a rate limit or a client the provider does not
+	// accept (a client secret being rotated).
+	errTokenRefused = errors.New("echohf: token request refused")
+	// errGrant reports a code or refresh token refused as invalid_grant
+	// (RFC 6749 section 5.2): the grant itself is expired, used or
+	// revoked. It matches errTokenRefused.
+	errGrant = fmt.Errorf("%w: invalid grant", errTokenRefused)
+)
 
 // complete exchanges the code, verifies the id_token and fetches userinfo.
 // stateID is the id of the login's state: all of it that the session
@@ -148,15 +156,22 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID
 }
 
 // tokenError describes a failed token request (a code exchange or a
-// refresh): a 4xx answer is a refused grant (errGrant), anything else a
-// provider failure.
+// refresh): a 4xx answer with invalid_grant is a refused grant (errGrant),
+// any other 4xx a refused request (errTokenRefused), anything else a
+// provider failure (errProvider). Only errGrant says that a refresh token
+// is spent: a rate limit or a client the provider refuses for a while
+// says nothing of it.
 func tokenError(endpoint string, err error) error {
 	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
 	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
 		code := re.Response.StatusCode
-		e.what = strings.TrimSpace(fmt.Sprintf("answered %d %s", code, safeToken(re.ErrorCode)))
-		if code >= 400 && code < 500 {
+		e.what, e.status = strings.TrimSpace(fmt.Sprintf("answered %d %s", code, safeToken(re.ErrorCode))), code
+		switch {
+		case code < 400 || code >= 500:
+		case re.ErrorCode == "invalid_grant":
 			e.kind = errGrant
+		default:
+			e.kind = errTokenRefused
 		}
 		return e
 	}
@@ -164,7 +179,8 @@ func tokenError(endpoint string, err error) error {
 	return e
 }
 
-// mergeUser fills the fields userinfo left empty from the id_token's claims.
+// mergeUser fills the profile fields userinfo left empty in u from from:
+// the id_token's claims, or on a renewal the session's user as it was.
 func mergeUser(u *OAuthUserInfo, from OAuthUserInfo) {
 	fill := func(dst *string, src string) {
 		if *dst == "" {

@@ -162,10 +162,12 @@ type Config struct {
 	// on huggingface.co, nor the other way round, so users must then sign
 	// in inside the iframe. Optional. Default false.
 	PartitionedCookie bool
-	// SessionMaxAge caps a session's lifetime whatever the access token's;
-	// it must be at least one second. The cap is checked with Leeway, so a
-	// session it ends lasts up to Leeway longer. Optional. Default 30 days,
-	// Hugging Face's longest token lifetime.
+	// SessionMaxAge is the absolute lifetime of a sign-in: a session ends
+	// SessionMaxAge after the user signed in, or when its access token
+	// does if that comes first. Neither a revalidation nor a refresh
+	// extends it; the user then signs in again. Auth ends the session at
+	// that second, with no Leeway. At least one second. Optional. Default
+	// 30 days, Hugging Face's longest token lifetime.
 	SessionMaxAge time.Duration
 	// SessionCacheSize bounds the per-process memory of verified sessions
 	// that spares Auth the signature and JSON work on repeated requests.
@@ -212,9 +214,19 @@ type Config struct {
 	// Auth asks the Hub's /api/whoami-v2 at HFEndpoint who owns it, in real
 	// and mock mode alike, and caches the answer by the token's SHA-256 (an
 	// accepted token 5 minutes, a refused one 30 seconds, a Hub failure 1
-	// second; see the package documentation). From $ECHOHF_ACCEPT_BEARER
+	// second; see the package documentation). Personal access tokens are
+	// what scripts use; OAuth access tokens ("hf_oauth_…") are refused
+	// unless AcceptBearerOAuthTokens is set. From $ECHOHF_ACCEPT_BEARER
 	// (1/0, true/false, yes/no, on/off, any case). Optional. Default false.
 	AcceptBearer bool
+	// AcceptBearerOAuthTokens makes AcceptBearer accept OAuth access tokens
+	// ("hf_oauth_…") too. Such a token was granted to an app, and not
+	// necessarily this one: any Space the user signed in to holds one, and
+	// could send it here to act as the user (whoami does not say which app
+	// it was granted to). Set it only when your own clients hold OAuth
+	// tokens of apps you trust. Optional. Default false: such tokens are
+	// refused without asking the Hub.
+	AcceptBearerOAuthTokens bool
 
 	// HFToken is used in mock mode to build the mocked user from
 	// /api/whoami-v2. From $HF_TOKEN. Optional.

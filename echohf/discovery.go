@@ -67,7 +67,7 @@ func (o *OAuth) discover(ctx context.Context) (*provider, error) {
 	const step = "discovery"
 	host := hostOf(o.cfg.ProviderURL)
 	var d discovery
-	if err := o.getJSON(ctx, step, o.cfg.ProviderURL+"/.well-known/openid-configuration", "", &d); err != nil {
+	if err := o.getJSON(ctx, step, o.cfg.ProviderURL+"/.well-known/openid-configuration", &d); err != nil {
 		return nil, err
 	}
 	if strings.TrimRight(d.Issuer, "/") != o.cfg.ProviderURL {

@@ -28,7 +28,8 @@
 //
 // A session ends the moment its access token expires, unless a request
 // comes in the token's last RefreshBefore: that request refreshes it with
-// the refresh token sealed in the cookie. Once a session's user data is
+// the refresh token sealed in the cookie. Whatever the refreshes, it ends
+// SessionMaxAge (30 days) after the user signed in. Once a session's user data is
 // RevalidateEvery old, a request reads userinfo again, so organization and
 // role changes reach Info and the guards, and a revoked token logs the
 // session out. Both calls happen once per session per process, bounded by
@@ -51,7 +52,9 @@
 // requests with a token share one call. A Hub that fails or does not answer
 // within Timeout leaves the request logged out (never a 5xx) and is asked
 // again a second later. Only tokens shaped like Hugging Face's ("hf_" and
-// base64url characters, at most 256 bytes) are sent to the Hub. A request
+// base64url characters, at most 256 bytes) are sent to the Hub, and OAuth
+// access tokens ("hf_oauth_…", granted to an app, maybe another one) are
+// refused unless Config.AcceptBearerOAuthTokens is set. A request
 // with a bearer header is decided by it alone: its session cookie is
 // neither read nor changed, and no cookie is set. A guard answers such a
 // request, when logged out, with 401 and "WWW-Authenticate: Bearer"

@@ -39,6 +39,7 @@ func TestProviderFaults(t *testing.T) {
 		{"JWKSDelay", mock.Faults{JWKSDelay: time.Minute}, http.StatusBadGateway, "jwks: {host} timed out"},
 		{"TokenStatus502", mock.Faults{TokenStatus: 502}, http.StatusBadGateway, "token endpoint: {host} answered 502"},
 		{"TokenInvalidGrant", mock.Faults{TokenInvalidGrant: true}, http.StatusBadRequest, "token endpoint: {host} answered 400 invalid_grant"},
+		{"TokenStatus429", mock.Faults{TokenStatus: 429}, http.StatusBadRequest, "token endpoint: {host} answered 429"}, // any 4xx refuses the code
 		{"UserinfoStatus500", mock.Faults{UserinfoStatus: 500}, http.StatusBadGateway, "userinfo: {host} answered 500"},
 		{"UserinfoSubMismatch", mock.Faults{UserinfoSub: "someone-else"}, http.StatusUnauthorized, ""},
 	}

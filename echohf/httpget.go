@@ -25,7 +25,8 @@ const maxDocSize = 1 << 20
 // operator's log needs it: the step ("discovery", "token endpoint",
 // "userinfo", "jwks"), the provider's host and what went wrong ("answered
 // 404", "timed out", ...). It never holds a URL's path or query, a token or
-// a body. It matches its kind: errProvider, or errGrant for a refused code.
+// a body. It matches its kind: errProvider, or for the token endpoint's
+// refusals errTokenRefused or errGrant (see tokenError).
 type providerError struct {
 	step   string
 	host   string
@@ -52,9 +53,10 @@ func hostOf(rawURL string) string {
 	return u.Host
 }
 
-// getJSON fetches rawURL with getBody and decodes the body into v.
-func (o *OAuth) getJSON(ctx context.Context, step, rawURL, token string, v any) error {
-	body, err := o.getBody(ctx, step, rawURL, token)
+// getJSON fetches rawURL with getBody, with no token, and decodes the
+// body into v.
+func (o *OAuth) getJSON(ctx context.Context, step, rawURL string, v any) error {
+	body, err := o.getBody(ctx, step, rawURL, "")
 	if err != nil {
 		return err
 	}

@@ -8,13 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 )
-
-// defaultHFEndpoint is the Hub when Config.HFEndpoint is not set.
-const defaultHFEndpoint = "https://huggingface.co"
 
 // Errors of the requests HubClient's client refuses or gets refused. Both
 // match ErrLoginRequired.
@@ -96,7 +92,7 @@ func HubClient(c echo.Context) *http.Client {
 		timeout = o.cfg.Timeout
 	}
 	if timeout <= 0 { // no instance: Config.Timeout's default
-		timeout = 10 * time.Second
+		timeout = defaultTimeout
 	}
 	return &http.Client{Transport: t, CheckRedirect: base.CheckRedirect, Timeout: timeout}
 }

@@ -558,3 +558,38 @@ func TestHubClientBearerRefused(t *testing.T) {
 		t.Errorf("whoami calls after the refusal = %d; want 1 (Auth asks again)", n)
 	}
 }
+
+// TestHubClientAfterItsRequest: Echo reuses a request's context for later
+// requests, so a HubClient kept past its handler must never clear a
+// session on the answer of whatever request the context serves next.
+func TestHubClientAfterItsRequest(t *testing.T) {
+	t.Parallel()
+	hub := newHubAPI(t)
+	a := hubApp(t, mock.NewServer(t, mock.Config{}), hub)
+	b := newBrowser(t)
+	token := b.mustLogin(t, a).Token
+	name := a.oauth.sessions.Name()
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(&http.Cookie{Name: name, Value: b.cookie(t, a.URL, name)})
+	c := a.e.NewContext(req, httptest.NewRecorder())
+	var client *http.Client
+	if err := a.oauth.Auth()(func(c echo.Context) error {
+		client = HubClient(c)
+		return nil
+	})(c); err != nil || Info(c) == nil {
+		t.Fatalf("Auth = %v, Info %v; want the session's login", err, Info(c))
+	}
+	next := httptest.NewRecorder()
+	c.Reset(httptest.NewRequest(http.MethodGet, "/other", nil), next) // the context serves another request
+	hub.revoke(token)
+	res, err := client.Get(hub.URL + "/api/whoami-v2")
+	if err == nil {
+		res.Body.Close()
+	}
+	if !errors.Is(err, ErrLoginRequired) {
+		t.Errorf("the kept client's Hub call: %v; want an error matching ErrLoginRequired", err)
+	}
+	if sc := next.Header().Values("Set-Cookie"); len(sc) > 0 {
+		t.Errorf("the next request's answer got Set-Cookie %q from a client kept past its handler", sc)
+	}
+}

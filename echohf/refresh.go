@@ -14,13 +14,14 @@ import (
 // the new tokens (Hugging Face's refresh tokens rotate and are single-use)
 // and, when userinfo answered, the user data as the provider has it now.
 //
-// A refresh refused (invalid_grant: another replica refreshed the session
-// first, or the token was revoked) keeps s while its access token lasts,
-// never refreshes it again, and leaves it alone for renewedGrace so that no
-// cookie from here lands after the winner's. Any other failure keeps s and
-// tries again shortly. An answer for another user, an id_token that fails
+// A refresh refused with invalid_grant (another replica refreshed the
+// session first, or the token was revoked) keeps s while its access token
+// lasts, never refreshes it again, and leaves it alone for renewedGrace so
+// that no cookie from here lands after the winner's. Any other failure,
+// another 4xx included (429, invalid_client), keeps s and tries again
+// shortly. An answer for another user, an id_token that fails
 // verification, or a 401 from userinfo for the new token logs the session out.
-func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, info *OAuthInfo, now time.Time) outcome {
+func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now time.Time) outcome {
 	rt, err := o.refreshSealer.Open(s.Refresh)
 	if err != nil { // impossible under a valid signature, short of a key mix-up
 		return outcome{retry: o.dueOf(s, true), noRefresh: true}
@@ -33,7 +34,7 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, inf
 				"user", s.User.PreferredUsername, "error", err.Error())
 			return outcome{retry: max(o.dueOf(s, true), now.Add(renewedGrace).UnixNano()), noRefresh: true}
 		}
-		o.renewFailed("", s, err)
+		o.renewFailed("echohf: session refresh failed; the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano()}
 	}
 	scope, _ := tok.Extra("scope").(string)
@@ -41,7 +42,7 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, inf
 		scope = s.Scope
 	}
 	next := &session{Expires: expiryOf(tok, now, s.lifetime()).Unix(), Issued: now.Unix(), Checked: s.Checked,
-		Scope: scope, State: s.State, User: s.User}
+		Login: s.signedIn(now), Scope: scope, State: s.State, User: s.User}
 	next.Refresh, _ = o.refreshSealer.Seal([]byte(tok.RefreshToken)) // fails only with crypto/rand; the session then goes without
 	var fromToken OAuthUserInfo
 	if rawID, _ := tok.Extra("id_token").(string); rawID != "" {
@@ -83,17 +84,21 @@ func (s *session) lifetime() time.Duration {
 	return defaultTokenLifetime
 }
 
-// expiryOf is when tok, obtained at now, expires: expires_in after now
-// (by Config.Now, which x/oauth2's Expiry does not follow), else x/oauth2's
-// Expiry, else fallback after now.
+// expiryOf is when tok, obtained at now, expires: expires_in seconds after
+// now, at most maxExpiresIn, or fallback after now when the answer gives
+// no positive expires_in (none, 0, negative). x/oauth2's Expiry is not
+// used: it follows time.Now, not Config.Now, it is set in the past for a
+// negative expires_in, and for a form-encoded answer (where ExpiresIn stays
+// 0 and Extra gives the number) it overflows on a huge one.
 func expiryOf(tok *oauth2.Token, now time.Time, fallback time.Duration) time.Time {
-	switch {
-	case tok.ExpiresIn > 0:
-		return now.Add(time.Duration(min(tok.ExpiresIn, maxExpiresIn)) * time.Second)
-	case !tok.Expiry.IsZero():
-		return tok.Expiry
+	secs := tok.ExpiresIn
+	if n, ok := tok.Extra("expires_in").(int64); ok { // only a form-encoded answer gives an int64
+		secs = n
 	}
-	return now.Add(fallback)
+	if secs <= 0 {
+		return now.Add(fallback)
+	}
+	return now.Add(time.Duration(min(secs, maxExpiresIn)) * time.Second)
 }
 
 // maxExpiresIn bounds expires_in (seconds) far beyond any cookie's life,

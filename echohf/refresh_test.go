@@ -3,6 +3,7 @@ package echohf
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/echohf/echohf/mock"
 )
@@ -127,8 +130,8 @@ func TestRefreshConcurrent(t *testing.T) {
 // TestRefreshFailures: a refresh that fails (refused, a provider error, a
 // provider slower than Timeout) serves the request with the current
 // session, with no 5xx and no cookie change; the session ends when its
-// token does. A refused refresh is not tried again; a failed one is, after
-// a short wait.
+// token does. A refresh refused with invalid_grant is not tried again; a
+// failed one (any other answer) is, after a short wait.
 func TestRefreshFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -143,6 +146,9 @@ func TestRefreshFailures(t *testing.T) {
 		{"invalid_grant, session cache off", mock.Faults{RefreshInvalidGrant: true}, false, "token endpoint: {host} answered 400 invalid_grant", "INFO", -1},
 		{"status 500", mock.Faults{RefreshStatus: 500}, true, "token endpoint: {host} answered 500 server_error", "WARN", 0},
 		{"status 500, session cache off", mock.Faults{RefreshStatus: 500}, true, "token endpoint: {host} answered 500 server_error", "WARN", -1},
+		// A 4xx other than invalid_grant says nothing of the refresh token.
+		{"status 429", mock.Faults{RefreshStatus: http.StatusTooManyRequests}, true, "token endpoint: {host} answered 429 server_error", "WARN", 0},
+		{"status 401", mock.Faults{RefreshStatus: http.StatusUnauthorized}, true, "token endpoint: {host} answered 401 server_error", "WARN", 0},
 		{"slower than Timeout", mock.Faults{RefreshDelay: time.Minute}, true, "token endpoint: {host} timed out", "WARN", 0},
 	}
 	for _, tt := range tests {
@@ -191,6 +197,106 @@ func TestRefreshFailures(t *testing.T) {
 			}
 			w.noSecrets(t, who.Token, value)
 		})
+	}
+}
+
+// TestRefreshRefusedThenRevalidated: a refresh refused with invalid_grant
+// leaves the session alone for renewedGrace (30 s), revalidation included,
+// so that no cookie from here lands after the one of the replica that won
+// the refresh; then the revalidation re-mints the cookie without the spent
+// refresh token, and another replica that gets that cookie in its refresh
+// window does not try the token again.
+func TestRefreshRefusedThenRevalidated(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, nil) // RevalidateEvery 10 minutes, the default
+	value, who := w.login(t)
+	w.prov.SetFaults(mock.Faults{RefreshInvalidGrant: true})
+	w.clk.Advance(7*time.Hour + 30*time.Minute) // in the refresh window, and due for revalidation
+	before := w.calls()
+	if got, set, _ := w.whoami(t, 0, value); !got.LoggedIn || got.Token != who.Token || set != "" || w.calls().token != before.token+1 {
+		t.Fatalf("refused refresh: logged in %v, same token %v, Set-Cookie %v, calls %+v → %+v; want the current session after one token request",
+			got.LoggedIn, got.Token == who.Token, set != "", before, w.calls())
+	}
+	before = w.calls()
+	w.clk.Advance(renewedGrace - time.Second)
+	if got, set, _ := w.whoami(t, 0, value); !got.LoggedIn || set != "" || w.calls() != before {
+		t.Fatalf("%v after the refusal: logged in %v, Set-Cookie %v, calls %+v → %+v; want the session left alone",
+			renewedGrace-time.Second, got.LoggedIn, set != "", before, w.calls())
+	}
+	w.clk.Advance(time.Second)
+	got, set, _ := w.whoami(t, 0, value)
+	if c := w.calls(); !got.LoggedIn || set == "" || c.userinfo != before.userinfo+1 || c.token != before.token {
+		t.Fatalf("%v after the refusal: logged in %v, Set-Cookie %v, calls %+v → %+v; want one revalidation, no token request",
+			renewedGrace, got.LoggedIn, set != "", before, c)
+	}
+	if access, refresh := w.tokensOf(t, 0, set); access != who.Token || refresh != "" {
+		t.Errorf("revalidated cookie: same access token %v, refresh token kept %v; want the access token and no refresh token",
+			access == who.Token, refresh != "")
+	}
+	before = w.calls()
+	if got, again, _ := w.whoami(t, 1, set); !got.LoggedIn || again != "" || w.calls() != before {
+		t.Errorf("the revalidated cookie on another replica, in its refresh window: logged in %v, Set-Cookie %v, calls %+v → %+v; want no call",
+			got.LoggedIn, again != "", before, w.calls())
+	}
+	w.noSecrets(t, who.Token, value, set)
+}
+
+// TestRefreshAfterTransientRefusal: a token endpoint that answers a
+// refresh with 429 (rate limited) or 401 (say, invalid_client while the
+// client secret is rotated) says nothing of the refresh token: once the
+// provider is back, the session is refreshed, instead of keeping its spent
+// mark and logging an active user out when the access token ends.
+func TestRefreshAfterTransientRefusal(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusUnauthorized} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 1, func(c *Config) { c.RevalidateEvery = -1 })
+			value, who := w.login(t)
+			w.prov.SetFaults(mock.Faults{RefreshStatus: status})
+			w.clk.Advance(7*time.Hour + 30*time.Minute)
+			if got, _, _ := w.whoami(t, 0, value); !got.LoggedIn {
+				t.Fatal("logged out by a failed refresh")
+			}
+			w.prov.SetFaults(mock.Faults{})
+			w.clk.Advance(time.Minute) // past any retry delay (at most 30s)
+			got, set, _ := w.whoami(t, 0, value)
+			if !got.LoggedIn || set == "" || got.Token == who.Token {
+				t.Errorf("a minute after a %d, with the provider back: logged in %v, refreshed %v; want the session refreshed",
+					status, got.LoggedIn, set != "" && got.Token != who.Token)
+			}
+		})
+	}
+}
+
+// TestTokenError: only invalid_grant refuses the grant itself (RFC 6749
+// section 5.2); any other 4xx is a refused request, and anything else a
+// provider failure.
+func TestTokenError(t *testing.T) {
+	t.Parallel()
+	answer := func(status int, code string) error {
+		return &oauth2.RetrieveError{Response: &http.Response{StatusCode: status}, ErrorCode: code}
+	}
+	tests := []struct {
+		name           string
+		err            error
+		grant, refused bool // matches errGrant, errTokenRefused
+	}{
+		{"400 invalid_grant", answer(400, "invalid_grant"), true, true},
+		{"400 invalid_request", answer(400, "invalid_request"), false, true},
+		{"400 without a code", answer(400, ""), false, true},
+		{"401 invalid_client", answer(401, "invalid_client"), false, true},
+		{"429", answer(429, ""), false, true},
+		{"500 server_error", answer(500, "server_error"), false, false},
+		{"503 invalid_grant", answer(503, "invalid_grant"), false, false},
+		{"no answer", errors.New("connection refused"), false, false},
+	}
+	for _, tt := range tests {
+		err := tokenError("https://provider.example/token", tt.err)
+		if errors.Is(err, errGrant) != tt.grant || errors.Is(err, errTokenRefused) != tt.refused || errors.Is(err, errProvider) == tt.refused {
+			t.Errorf("tokenError(%s) = %v: errGrant %v, errTokenRefused %v, errProvider %v; want %v, %v, %v", tt.name, err,
+				errors.Is(err, errGrant), errors.Is(err, errTokenRefused), errors.Is(err, errProvider), tt.grant, tt.refused, !tt.refused)
+		}
 	}
 }
 
@@ -363,10 +469,11 @@ func checkRefreshToken(w *world, rt string) error {
 }
 
 // answerRewriter is a transport that, once on, replaces the provider's
-// answers on one path with what edit makes of them.
+// answers on one path with what edit makes of them, sent as typ when set.
 type answerRewriter struct {
 	path string
 	edit func(status int, body []byte) (int, []byte)
+	typ  string // the Content-Type of the answers it rewrites; "" keeps the provider's
 	on   atomic.Bool
 }
 
@@ -381,6 +488,9 @@ func (a *answerRewriter) RoundTrip(r *http.Request) (*http.Response, error) {
 	res.Body = io.NopCloser(bytes.NewReader(body))
 	res.ContentLength = int64(len(body))
 	res.Header.Del("Content-Length")
+	if a.typ != "" {
+		res.Header.Set("Content-Type", a.typ)
+	}
 	return res, nil
 }
 

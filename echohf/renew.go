@@ -61,10 +61,12 @@ func (o *OAuth) dueOf(s *session, noRefresh bool) int64 {
 	return due
 }
 
-// canRefresh reports whether s may be refreshed: refreshing is on and s
-// holds a refresh token not known to be spent.
+// canRefresh reports whether s may be refreshed: refreshing is on, s
+// holds a refresh token not known to be spent, and its token ends before
+// SessionMaxAge does (a refresh never extends a session past it).
 func (o *OAuth) canRefresh(s *session, noRefresh bool) bool {
-	return !noRefresh && s.Refresh != "" && o.cfg.RefreshBefore > 0
+	return !noRefresh && s.Refresh != "" && o.cfg.RefreshBefore > 0 &&
+		(s.Login <= 0 || s.Login+int64(o.cfg.SessionMaxAge/time.Second) > s.Expires)
 }
 
 // refreshFrom is the start of the refresh window of s: before its expiry,
@@ -106,7 +108,7 @@ func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *
 	if o.ownRoute(r.URL.Path) {
 		return info
 	}
-	out, ok := o.renewals.do(r.Context(), s.Token, now, time.Unix(s.Expires, 0), func(noRefresh bool) outcome {
+	out, ok := o.renewals.do(r.Context(), s.Token, now, time.Unix(s.end(o.cfg.SessionMaxAge), 0), func(noRefresh bool) outcome {
 		return o.renewSession(r.Context(), s, info, noRefresh)
 	})
 	switch {
@@ -116,7 +118,7 @@ func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *
 		o.sessions.Clear(w, r)
 		return nil
 	case out.next != nil:
-		if err := o.sessions.Save(w, r, out.next, time.Unix(out.next.Expires, 0)); err != nil {
+		if err := o.sessions.Save(w, r, out.next, time.Unix(out.next.end(o.cfg.SessionMaxAge), 0)); err != nil {
 			o.cfg.Logger.Warn("echohf: renewed session could not be stored", "error", err.Error())
 		}
 		return out.info
@@ -135,11 +137,11 @@ func (o *OAuth) renewSession(ctx context.Context, s *session, info *OAuthInfo, n
 	now := o.cfg.Now()
 	p, err := o.providerFor(ctx)
 	if err != nil {
-		o.renewFailed("", s, err)
+		o.renewFailed("echohf: session renewal failed (provider discovery); the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano(), noRefresh: noRefresh}
 	}
 	if o.canRefresh(s, noRefresh) && !now.Before(s.refreshFrom(o.cfg.RefreshBefore)) {
-		return o.refreshSession(ctx, p, s, info, now)
+		return o.refreshSession(ctx, p, s, now)
 	}
 	if o.cfg.RevalidateEvery > 0 && !now.Before(time.Unix(s.Checked, 0).Add(o.cfg.RevalidateEvery)) {
 		return o.revalidate(ctx, p, s, info, now, noRefresh)
@@ -147,12 +149,9 @@ func (o *OAuth) renewSession(ctx context.Context, s *session, info *OAuthInfo, n
 	return outcome{retry: o.dueOf(s, noRefresh), noRefresh: noRefresh}
 }
 
-// renewFailed logs a renewal of s that the provider could not serve:
-// the step and host, never a token.
+// renewFailed logs, with the message what, a renewal of s that the
+// provider could not serve: the step and host, never a token.
 func (o *OAuth) renewFailed(what string, s *session, err error) {
-	if what == "" {
-		what = "echohf: session renewal failed; the session goes on and is tried again shortly"
-	}
 	o.cfg.Logger.Warn(what, "user", s.User.PreferredUsername, "error", err.Error())
 }
 
@@ -165,10 +164,28 @@ type renewals struct {
 
 // renewal is one renewal, under way or over.
 type renewal struct {
-	done  chan struct{} // closed when out is set
-	out   outcome
-	until int64 // Unix nanoseconds after which an ended renewal is forgotten
+	done    chan struct{} // closed when out is set
+	out     outcome
+	until   int64 // Unix nanoseconds after which an ended renewal is forgotten
+	expires int64 // Unix nanoseconds: the end of the session renewed
 }
+
+// closedChan is a closed channel: the done of a renewal that is over when made.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// loggedOut is a renewal that ended its session, remembered until the
+// session's end (Unix nanoseconds).
+func loggedOut(expires int64) *renewal {
+	return &renewal{done: closedChan, out: outcome{end: true}, until: expires, expires: expires}
+}
+
+// maxChain bounds how many renewals of one session back successorEnded
+// looks: one a revalidation, one a refresh, and a few more for luck.
+const maxChain = 8
 
 // do returns the outcome of the renewal of the session key, at now. A
 // renewal that ended and is still remembered answers at once; one under way
@@ -185,6 +202,13 @@ func (rs *renewals) do(ctx context.Context, key string, now, expires time.Time, 
 		switch {
 		case t >= e.until:
 			e = nil
+		case e.out.next != nil && rs.successorEnded(e, t):
+			// Logged out (or refused) since it was renewed: so is every
+			// cookie it replaced.
+			e = loggedOut(e.expires)
+			rs.m[key] = e
+			rs.mu.Unlock()
+			return e.out, true
 		case t < e.out.retry || e.out.next != nil || e.out.end:
 			rs.mu.Unlock()
 			return e.out, true
@@ -201,7 +225,7 @@ func (rs *renewals) do(ctx context.Context, key string, now, expires time.Time, 
 			return outcome{}, false
 		}
 	}
-	e = &renewal{done: make(chan struct{})}
+	e = &renewal{done: make(chan struct{}), expires: expires.UnixNano()}
 	rs.put(key, e, t)
 	rs.mu.Unlock()
 	defer func() { // even if work panics, nobody waits for it forever
@@ -237,30 +261,35 @@ func (e *renewal) over() bool {
 	}
 }
 
-// put adds e under key, making room when the memory is full: renewals
-// forgotten by now first, then any one that has ended. Renewals under way
-// are never dropped (there are no more of them than requests being
-// served). rs.mu must be held.
+// put adds e under key, making room when the memory is full: it drops
+// the renewals forgotten by now, then ended ones down to seven eighths of
+// maxRenewals (so that the next puts find room without looking), sparing
+// logouts, and only then a logout. Renewals under way are never dropped
+// (there are no more of them than requests being served). rs.mu must be
+// held.
 func (rs *renewals) put(key string, e *renewal, now int64) {
 	if rs.m == nil {
 		rs.m = make(map[string]*renewal)
 	}
-	if len(rs.m) >= maxRenewals {
-		for k, old := range rs.m {
-			if old.over() && now >= old.until {
-				delete(rs.m, k)
-			}
-		}
-		for k, old := range rs.m {
-			if len(rs.m) < maxRenewals {
-				break
-			}
-			if old.over() {
-				delete(rs.m, k)
-			}
-		}
+	if _, ok := rs.m[key]; !ok && len(rs.m) >= maxRenewals {
+		rs.drop(func(old *renewal) bool { return now >= old.until }, 0)
+		rs.drop(func(old *renewal) bool { return !old.out.end }, maxRenewals*7/8)
+		rs.drop(func(*renewal) bool { return true }, maxRenewals-1)
 	}
 	rs.m[key] = e
+}
+
+// drop forgets ended renewals that match, until at most keep are left.
+// rs.mu must be held.
+func (rs *renewals) drop(match func(*renewal) bool, keep int) {
+	for k, old := range rs.m {
+		if len(rs.m) <= keep {
+			return
+		}
+		if old.over() && match(old) {
+			delete(rs.m, k)
+		}
+	}
 }
 
 // known reports whether rs holds anything about the session key.
@@ -272,14 +301,41 @@ func (rs *renewals) known(key string) bool {
 }
 
 // forget makes the session key logged out in this process from now until
-// expires (logout). It returns the renewal of key it replaces, if any: one
-// under way goes on for the requests waiting for it.
+// expires (logout), and with it every session it renewed from, whose
+// cookies a page may still send. It returns the renewal of key it
+// replaces, if any: one under way goes on for the requests waiting for it.
 func (rs *renewals) forget(key string, now, expires time.Time) *renewal {
-	e := &renewal{done: make(chan struct{}), out: outcome{end: true}, until: expires.UnixNano()}
-	close(e.done)
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	old := rs.m[key]
-	rs.put(key, e, now.UnixNano())
+	rs.put(key, loggedOut(expires.UnixNano()), now.UnixNano())
+	for ended := []string{key}; len(ended) > 0; {
+		k := ended[len(ended)-1]
+		ended = ended[:len(ended)-1]
+		for pk, e := range rs.m {
+			if e.over() && e.out.next != nil && e.out.next.Token == k {
+				rs.m[pk] = loggedOut(e.expires)
+				ended = append(ended, pk)
+			}
+		}
+	}
 	return old
+}
+
+// successorEnded reports whether the session that e renewed, or one
+// renewed from it since, has ended: logged out, or refused by the
+// provider. rs.mu must be held.
+func (rs *renewals) successorEnded(e *renewal, now int64) bool {
+	for range maxChain {
+		if e.out.next == nil {
+			return false
+		}
+		if e = rs.m[e.out.next.Token]; e == nil || !e.over() || now >= e.until {
+			return false
+		}
+		if e.out.end {
+			return true
+		}
+	}
+	return false
 }

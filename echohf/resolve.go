@@ -12,6 +12,12 @@ import (
 	"time"
 )
 
+// Defaults of Config fields that more than resolve needs.
+const (
+	defaultTimeout    = 10 * time.Second         // Config.Timeout
+	defaultHFEndpoint = "https://huggingface.co" // Config.HFEndpoint
+)
+
 // ErrConfig is matched (errors.Is) by every error that New, NewFromEnv,
 // Default and Config.FromEnv return for an invalid configuration. The
 // error's text names every bad or missing setting at once, each by its
@@ -284,7 +290,7 @@ func (r *resolved) defaults() {
 		r.Leeway = time.Minute
 	}
 	if r.Timeout <= 0 {
-		r.Timeout = 10 * time.Second
+		r.Timeout = defaultTimeout
 	}
 	if r.HTTPClient == nil {
 		r.HTTPClient = &http.Client{Timeout: r.Timeout}
@@ -293,7 +299,7 @@ func (r *resolved) defaults() {
 		r.JWKSRefreshInterval = time.Minute
 	}
 	if r.HFEndpoint == "" {
-		r.HFEndpoint = "https://huggingface.co"
+		r.HFEndpoint = defaultHFEndpoint
 	}
 	r.HFEndpoint = strings.TrimRight(r.HFEndpoint, "/")
 	if r.Logger == nil {

@@ -43,14 +43,15 @@ func (o *OAuth) revalidate(ctx context.Context, p *provider, s *session, info *O
 			"user", s.User.PreferredUsername)
 		return outcome{end: true}
 	case err != nil:
-		o.renewFailed("", s, err)
+		o.renewFailed("echohf: session revalidation failed; the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano(), noRefresh: noRefresh}
 	case user.Sub != s.User.Sub:
 		o.cfg.Logger.Warn("echohf: session ended: userinfo describes another user than the session's", "user", s.User.PreferredUsername)
 		return outcome{end: true}
 	}
 	mergeUser(&user, s.User)
-	next := &session{Refresh: s.Refresh, Expires: s.Expires, Issued: s.Issued, Checked: now.Unix(), Scope: s.Scope, State: s.State, User: user}
+	next := &session{Refresh: s.Refresh, Expires: s.Expires, Issued: s.Issued, Checked: now.Unix(), Login: s.signedIn(now),
+		Scope: s.Scope, State: s.State, User: user}
 	if noRefresh {
 		next.Refresh = "" // spent: no replica needs to try it again
 	}

@@ -1,6 +1,7 @@
 package echohf
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -232,5 +233,62 @@ func TestRevalidateOldSession(t *testing.T) {
 	before = w.calls()
 	if got, again, _ := w.whoami(t, 0, set); !got.LoggedIn || again != "" || w.calls() != before {
 		t.Errorf("revalidated session: logged in %v, new cookie %v, calls %+v → %+v; want served from the cookie", got.LoggedIn, again != "", before, w.calls())
+	}
+}
+
+// TestRenewFillsUserinfoGaps: fields a userinfo answer leaves out are
+// filled, when a session is renewed, from the id_token of a refresh (the
+// provider's data as it is now), else from the session as it was: Info
+// never loses them.
+func TestRenewFillsUserinfoGaps(t *testing.T) {
+	t.Parallel()
+	old := mock.DefaultUser()
+	renamed := mock.DefaultUser()
+	renamed.Name, renamed.Email = "Mock User Renamed", "renamed@example.com"
+	tests := []struct {
+		name      string
+		advance   time.Duration // to the renewal
+		renamed   bool          // the provider changes the user's name and email first
+		noIDToken bool          // the refresh answer carries no id_token
+		want      mock.User
+	}{
+		{"revalidation", 10 * time.Minute, false, false, old},
+		{"refresh after a rename", 7*time.Hour + 30*time.Minute, true, false, renamed},
+		{"refresh without an id_token", 7*time.Hour + 30*time.Minute, false, true, old},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rw := &answerRewriter{path: mock.PathToken, edit: func(status int, body []byte) (int, []byte) {
+				var m map[string]any
+				_ = json.Unmarshal(body, &m)
+				delete(m, "id_token")
+				b, _ := json.Marshal(m)
+				return status, b
+			}}
+			w := newWorld(t, 1, func(c *Config) { c.HTTPClient = &http.Client{Transport: rw, Timeout: 10 * time.Second} })
+			value, who := w.login(t)
+			if who.Info.UserInfo.Name != old.Name || deref(who.Info.UserInfo.Email) != old.Email {
+				t.Fatalf("after login: name %q, email %q; want %q, %q", who.Info.UserInfo.Name, deref(who.Info.UserInfo.Email), old.Name, old.Email)
+			}
+			if tt.renamed {
+				w.prov.AddUser(renamed)
+			}
+			rw.on.Store(tt.noIDToken)
+			w.prov.SetFaults(mock.Faults{UserinfoOmit: "name email"})
+			w.clk.Advance(tt.advance)
+			before := w.calls()
+			_, set, _ := w.whoami(t, 0, value)
+			if set == "" || w.calls().userinfo != before.userinfo+1 {
+				t.Fatalf("Set-Cookie %v, calls %+v → %+v; want a renewal that read userinfo; logs:\n%s", set != "", before, w.calls(), w.apps[0].logs)
+			}
+			got, _, _ := w.whoami(t, 0, set)
+			if !got.LoggedIn || !got.Info.UserInfoCheckedAt.Equal(w.clk.Now().Truncate(time.Second)) {
+				t.Fatalf("the renewed cookie: logged in %v, checked at %v; want checked now", got.LoggedIn, got.Info.UserInfoCheckedAt)
+			}
+			if u := got.Info.UserInfo; u.Name != tt.want.Name || deref(u.Email) != tt.want.Email {
+				t.Errorf("renewed: name %q, email %q; want %q, %q", u.Name, deref(u.Email), tt.want.Name, tt.want.Email)
+			}
+		})
 	}
 }

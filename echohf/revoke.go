@@ -36,7 +36,7 @@ func (o *OAuth) revokeSession(r *http.Request) {
 		return // no session, or one that no longer verifies: nothing to revoke
 	}
 	now := o.cfg.Now()
-	renewal := o.renewals.forget(s.Token, now, time.Unix(s.Expires, 0))
+	renewal := o.renewals.forget(s.Token, now, time.Unix(s.end(o.cfg.SessionMaxAge), 0))
 	s.due.Store(dueNow) // later requests of this cookie (jwtstore caches it) see it gone
 	tokens := o.tokensOf(s)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), o.cfg.Timeout)
@@ -48,7 +48,7 @@ func (o *OAuth) revokeSession(r *http.Request) {
 			select {
 			case <-renewal.done: // renewal.out is set
 				if next := renewal.out.next; next != nil {
-					o.renewals.forget(next.Token, now, time.Unix(next.Expires, 0))
+					o.renewals.forget(next.Token, now, time.Unix(next.end(o.cfg.SessionMaxAge), 0))
 					tokens = append(o.tokensOf(next), tokens...)
 				}
 			case <-ctx.Done():

@@ -15,13 +15,12 @@ import (
 )
 
 // logoutWith GETs logout on replica i with the session cookie value.
-func (w *world) logoutWith(t testing.TB, i int, value string) fetched {
+func (w *world) logoutWith(t testing.TB, i int, value string) {
 	t.Helper()
 	f := w.get(t, i, LogoutPath, value)
 	if f.StatusCode != http.StatusFound || !f.expired(w.name) {
 		t.Fatalf("logout = %d, cookie expired %v; want 302 and the cookie expired", f.StatusCode, f.expired(w.name))
 	}
-	return f
 }
 
 // TestLogoutRevokes: logout revokes the session's refresh token, then its
@@ -263,6 +262,47 @@ func TestLogoutDuringRefresh(t *testing.T) {
 			w.clk.Advance(10 * time.Minute)
 			if got, _, _ := w.whoami(t, 1, set); got.LoggedIn {
 				t.Error("the refreshed cookie on another replica at its revalidation: logged in; want logged out")
+			}
+		})
+	}
+}
+
+// TestLogoutEndsReplacedCookie: a session renewed on a replica (a
+// revalidation or a refresh), then logged out there with its new cookie,
+// stays logged out on that replica for the cookie it replaced too. That
+// cookie (one the page sent before the new cookie arrived, or a stolen
+// copy) would otherwise be handed the renewed session, and its cookie,
+// for renewedGrace after logout, and the cookie it set would pass on the
+// other replicas until their next revalidation.
+func TestLogoutEndsReplacedCookie(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		advance time.Duration
+	}{
+		{"after a revalidation", 11 * time.Minute},
+		{"after a refresh", 7*time.Hour + 30*time.Minute},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 2, nil)
+			old, _ := w.login(t)
+			w.clk.Advance(tt.advance)
+			_, renewed, _ := w.whoami(t, 0, old)
+			if renewed == "" {
+				t.Fatal("no renewed cookie")
+			}
+			w.logoutWith(t, 0, renewed)
+			w.clk.Advance(time.Second)
+			got, set, f := w.whoami(t, 0, old)
+			if got.LoggedIn || set != "" || !f.expired(w.name) {
+				t.Errorf("the replaced cookie on the replica that logged out, a second after logout: logged in %v, sets a session cookie %v, expires it %v; want logged out",
+					got.LoggedIn, set != "", f.expired(w.name))
+			}
+			if set != "" {
+				if got, _, _ := w.whoami(t, 1, set); got.LoggedIn {
+					t.Errorf("the cookie set after logout is accepted by the other replica")
+				}
 			}
 		})
 	}

@@ -17,8 +17,8 @@ import (
 // has authenticated. Tests use it through package echohftest, which builds
 // its own OAuth from a Config with a session secret the test chose.
 // info.AccessTokenExpiresAt must be at least a second ahead of the clock:
-// the session ends with the access token (and at Config.SessionMaxAge at
-// the latest). An organization list too large for the cookies is cut as it
+// the session ends with the access token, and Config.SessionMaxAge after
+// this call at the latest. An organization list too large for the cookies is cut as it
 // is at login. Errors match jwtstore.ErrTooLarge when even that does not
 // fit.
 func (o *OAuth) SaveSession(w http.ResponseWriter, r *http.Request, info *OAuthInfo) error {

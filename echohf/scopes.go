@@ -24,7 +24,7 @@ type orgScopeCheck struct{ done atomic.Bool }
 // (Config.OrgIDs, by id): members who do not grant the organization at
 // sign-in would then be refused. The log goes to logger, else the OAuth's.
 func (s *orgScopeCheck) check(o *OAuth, orgs []string, logger *slog.Logger) {
-	if o == nil || s.done.Swap(true) {
+	if s.done.Load() || s.done.Swap(true) { // one atomic read per request once done
 		return
 	}
 	if o.cfg.mode != ModeReal || slices.Contains(o.cfg.Scopes, scopeMemberships) {

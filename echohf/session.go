@@ -17,6 +17,7 @@ type session struct {
 	Expires int64         `json:"e"`            // access token expiry, Unix seconds
 	Issued  int64         `json:"i,omitempty"`  // when the access token was obtained, Unix seconds (sizes the refresh window)
 	Checked int64         `json:"ck,omitempty"` // when User was last read from the provider, Unix seconds
+	Login   int64         `json:"l,omitempty"`  // when the user signed in, Unix seconds: the session ends SessionMaxAge later
 	Scope   string        `json:"sc,omitempty"` // granted scopes
 	State   string        `json:"st,omitempty"` // the login's OAuth state
 	User    OAuthUserInfo `json:"u"`
@@ -32,11 +33,32 @@ type session struct {
 	due atomic.Int64
 }
 
-// live reports whether the access token of s is still valid at now. The
-// expiry is kept in whole seconds, rounded down (time.Time.Unix), so a
-// session never outlives its token.
-func (s *session) live(now time.Time) bool {
-	return s != nil && now.Unix() < s.Expires
+// live reports whether s is still valid at now (see end). Times are kept
+// in whole seconds, rounded down (time.Time.Unix), so a session never
+// outlives its token nor maxAge.
+func (s *session) live(now time.Time, maxAge time.Duration) bool {
+	return s != nil && now.Unix() < s.end(maxAge)
+}
+
+// end is when s ends, in Unix seconds: when its access token expires, or
+// maxAge (Config.SessionMaxAge) after the user signed in, whichever comes
+// first. A session that does not say when the user signed in (minted
+// before sessions carried it) ends with its token, or with its cookie (at
+// most SessionMaxAge after it was minted); its first renewal sets the time.
+func (s *session) end(maxAge time.Duration) int64 {
+	if s.Login <= 0 {
+		return s.Expires
+	}
+	return min(s.Expires, s.Login+int64(maxAge/time.Second))
+}
+
+// signedIn is when the user of s signed in, for the session that renews
+// s: as s says, else now (see end).
+func (s *session) signedIn(now time.Time) int64 {
+	if s.Login > 0 {
+		return s.Login
+	}
+	return now.Unix()
 }
 
 // authenticate returns the login r's session cookie holds, or nil when r
@@ -46,12 +68,13 @@ func (s *session) live(now time.Time) bool {
 // request does no network I/O. The cookies of an invalid or expired
 // session are expired on w, so the browser drops them, except those signed
 // with a key o does not know (jwtstore.ErrUnknownKey). A session ends the
-// moment its access token does: Leeway allows for clock skew on the
-// cookie's times, not on the end of the token's life.
+// moment its access token does, or SessionMaxAge after the user signed in
+// if that comes first: Leeway allows for clock skew on the cookie's times,
+// not on the end of the session.
 func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
 	s, err := o.sessions.Load(r)
 	now := o.cfg.Now()
-	if err == nil && s.live(now) {
+	if err == nil && s.live(now, o.cfg.SessionMaxAge) {
 		if info := o.infoOf(s); info != nil {
 			if now.UnixNano() < s.due.Load() {
 				return info
@@ -109,16 +132,16 @@ func (o *OAuth) infoFrom(s *session, token string) *OAuthInfo {
 	return info
 }
 
-// newSession seals the tokens of a login into a session whose user data
-// was read from the provider at checked. refresh may be empty; it is kept
-// only while refreshing is on.
+// newSession seals the tokens of a login, obtained at issued (the time of
+// the sign-in), into a session whose user data was read from the provider
+// at checked. refresh may be empty; it is kept only while refreshing is on.
 func (o *OAuth) newSession(info *OAuthInfo, refresh string, issued, checked time.Time) (*session, error) {
 	sealed, err := o.sealer.Seal([]byte(info.AccessToken))
 	if err != nil {
 		return nil, err
 	}
 	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Issued: issued.Unix(), Checked: checked.Unix(),
-		Scope: info.Scope, State: info.State, User: info.UserInfo}
+		Login: issued.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
 	if refresh != "" && o.cfg.RefreshBefore > 0 {
 		if s.Refresh, err = o.refreshSealer.Seal([]byte(refresh)); err != nil {
 			return nil, err
@@ -142,9 +165,10 @@ func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthI
 // cookies loses its organizations' avatars, then as many organizations as
 // it must (s is changed to what the cookie holds).
 func (o *OAuth) store(w http.ResponseWriter, r *http.Request, s *session) error {
-	// The cookie expires with the access token. jwtstore accepts it Leeway
-	// longer (clock skew), but Auth ends the session at s.Expires exactly.
-	expires := time.Unix(s.Expires, 0)
+	// The cookie expires with the session: its access token, or
+	// SessionMaxAge after the sign-in. jwtstore accepts it Leeway longer
+	// (clock skew), but Auth ends the session at its end exactly.
+	expires := time.Unix(s.end(o.cfg.SessionMaxAge), 0)
 	err := o.sessions.Save(w, r, s, expires)
 	if !errors.Is(err, jwtstore.ErrTooLarge) {
 		return err

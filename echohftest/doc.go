@@ -35,4 +35,12 @@
 // app's own instance when its constructor takes a Config), but not by an
 // instance configured with any other secret, nor by one that signs with
 // the random per-process key of mock mode without a secret.
+//
+// # No provider, later either
+//
+// A minted session holds a made-up access token and no refresh token, so
+// no provider would accept it. The Kit's Config turns revalidation off
+// (RevalidateEvery -1) unless the test sets RevalidateEvery, so that Auth
+// never reads userinfo for it, however far the Config's clock moves: in
+// real mode as in mock mode, a Kit's sessions cost no network I/O.
 package echohftest

@@ -41,9 +41,14 @@ type Kit struct {
 
 // New returns a Kit for cfg, failing the test when cfg is not a valid
 // echohf configuration. An empty cfg.SessionSecret is set to a fresh random
-// secret (see Config); one shorter than 32 bytes fails the test. New builds
-// the OAuth for the app under test from cfg as echohf.New does, without
-// reading the environment, and closes it when the test ends.
+// secret (see Config); one shorter than 32 bytes fails the test. A zero
+// cfg.RevalidateEvery is set to -1, revalidation off: in real mode, Auth
+// would otherwise read userinfo with the made-up access token of a minted
+// session once RevalidateEvery passed on the Config's clock, reaching the
+// provider, which would refuse the token and log the user out. A test that
+// sets RevalidateEvery keeps it. New builds the OAuth for the app under
+// test from cfg as echohf.New does, without reading the environment, and
+// closes it when the test ends.
 func New(t TB, cfg echohf.Config) *Kit {
 	t.Helper()
 	switch n := len(cfg.SessionSecret); {
@@ -52,6 +57,9 @@ func New(t TB, cfg echohf.Config) *Kit {
 	case n < minSecretLen:
 		t.Fatalf("echohftest.New: SessionSecret is %d bytes long; it must be at least %d (leave it empty to have New make one)", n, minSecretLen)
 		return nil
+	}
+	if cfg.RevalidateEvery == 0 {
+		cfg.RevalidateEvery = -1 // minted sessions never reach a provider
 	}
 	cfg.Scopes = slices.Clone(cfg.Scopes)
 	cfg.OrgIDs = slices.Clone(cfg.OrgIDs)
@@ -77,9 +85,10 @@ func randomSecret() string {
 func (k *Kit) OAuth() *echohf.OAuth { return k.o }
 
 // Config returns the Config the Kit's OAuth was built from, session secret
-// included. Instances built from it with echohf.New accept the Kit's
-// sessions too: give it to an app whose constructor builds its own
-// instance, or build replicas from it.
+// included, and revalidation off unless the test set RevalidateEvery (see
+// New). Instances built from it with echohf.New accept the Kit's sessions
+// too, and never take them to the provider: give it to an app whose
+// constructor builds its own instance, or build replicas from it.
 func (k *Kit) Config() echohf.Config {
 	cfg := k.cfg
 	cfg.Scopes = slices.Clone(cfg.Scopes)

@@ -530,6 +530,69 @@ func TestRealMode(t *testing.T) {
 	}
 }
 
+// TestRealModeLater checks that a Kit's real-mode sessions never reach the
+// provider, even once the clock passes RevalidateEvery (10 minutes by
+// default), when Auth would read userinfo again with the made-up token and
+// a provider that refuses it (any real one) would log the test user out:
+// the Kit's configuration turns revalidation off, on its own OAuth and on
+// an instance built from Kit.Config alike, unless the test set it.
+func TestRealModeLater(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		app  func(t *testing.T, kit *echohftest.Kit) *echohf.OAuth
+	}{
+		{"the Kit's OAuth", func(_ *testing.T, kit *echohftest.Kit) *echohf.OAuth { return kit.OAuth() }},
+		{"an instance built from Kit.Config", func(t *testing.T, kit *echohftest.Kit) *echohf.OAuth {
+			o, err := echohf.New(kit.Config())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(o.Close)
+			return o
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			prov := mock.NewServer(t, mock.Config{})
+			var offset atomic.Int64
+			start := time.Now()
+			now := func() time.Time { return start.Add(time.Duration(offset.Load())) }
+			kit := echohftest.New(t, echohf.Config{
+				Mode: echohf.ModeReal, ClientID: mock.TestClientID, ClientSecret: mock.TestClientSecret, Scopes: []string{"openid", "profile"},
+				ProviderURL: prov.URL, RedirectURL: "http://127.0.0.1/oauth/huggingface/callback", Logger: quiet, Now: now,
+			})
+			srv := serve(t, tt.app(t, kit), false)
+			offset.Store(int64(11 * time.Minute))
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/acme", nil)
+			kit.Login(req, echohftest.User("alice", echohftest.Org("acme", echohf.RoleRead)))
+			offset.Store(int64(22 * time.Minute))
+			if a := do(t, nil, req); a.status != http.StatusOK {
+				t.Errorf("GET /acme 11 minutes after minting = %d; want 200", a.status)
+			}
+			if n := prov.Requests(mock.EndpointUserinfo) + prov.Requests(mock.EndpointDiscovery); n != 0 {
+				t.Errorf("the provider got %d requests; want none", n)
+			}
+		})
+	}
+}
+
+// TestConfigRevalidation checks the RevalidateEvery that Kit.Config
+// carries: off (negative) unless the test set it, which the Kit keeps.
+func TestConfigRevalidation(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ set, want time.Duration }{
+		{0, -1},
+		{-time.Hour, -time.Hour},
+		{5 * time.Minute, 5 * time.Minute},
+	} {
+		kit := echohftest.New(t, echohf.Config{Logger: quiet, RevalidateEvery: tt.set})
+		if got := kit.Config().RevalidateEvery; got != tt.want {
+			t.Errorf("New with RevalidateEvery %v: Config().RevalidateEvery = %v; want %v", tt.set, got, tt.want)
+		}
+	}
+}
+
 // TestClock checks that sessions follow the Config's clock.
 func TestClock(t *testing.T) {
 	t.Parallel()

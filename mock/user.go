@@ -49,7 +49,7 @@ type User struct {
 // DefaultUser returns the mocked profile, a fresh copy on each call: "mockuser", with a verified
 // email and three organizations of different roles and plans, one of which (an Enterprise
 // organization) has security restrictions, MFA and SSO pending, and a resource group. echohf's
-// mock mode uses it.
+// mock mode, which runs with no provider, signs in the same profile (its own copy).
 func DefaultUser() User {
 	u := NewUser("mockuser")
 	u.Name = "Mock User"
