@@ -43,8 +43,10 @@ func (m Mode) String() string {
 // `hf_oauth: true` receives. Values are trimmed of surrounding spaces, and an
 // empty value is the same as an unset variable. ECHOHF_MODE accepts real or
 // mock; ECHOHF_DISALLOW_MOCK and ECHOHF_ACCEPT_BEARER accept 1/0, true/false,
-// yes/no and on/off; both in any case. Any other value is a startup error
-// naming the variable and the accepted values.
+// yes/no and on/off; both in any case. ECHOHF_REFRESH_BEFORE and
+// ECHOHF_REVALIDATE_EVERY accept Go durations (time.ParseDuration) of at
+// least 1s, or negative ones, which turn the feature off. Any other value is
+// a startup error naming the variable and the accepted values.
 //
 //nolint:gosec // G101: these are names of environment variables, not credentials.
 const (
@@ -60,14 +62,17 @@ const (
 	EnvRedirectURL       = "ECHOHF_REDIRECT_URL"
 	EnvSessionSecret     = "ECHOHF_SESSION_SECRET"
 	EnvOldSessionSecrets = "ECHOHF_OLD_SESSION_SECRETS"
+	EnvRefreshBefore     = "ECHOHF_REFRESH_BEFORE"
+	EnvRevalidateEvery   = "ECHOHF_REVALIDATE_EVERY"
 	EnvHFToken           = "HF_TOKEN"
 	EnvHFEndpoint        = "HF_ENDPOINT"
 )
 
 // Accepted values, as error messages and the docs spell them.
 const (
-	modeValues = "real, mock (any case)"
-	boolValues = "1/0, true/false, yes/no, on/off (any case)"
+	modeValues     = "real, mock (any case)"
+	boolValues     = "1/0, true/false, yes/no, on/off (any case)"
+	durationValues = "a Go duration of at least 1s, such as 90s, 10m or 1h30m, or a negative one such as -1s to turn it off"
 )
 
 // Config configures an OAuth instance: its routes and its Auth middleware.
@@ -174,15 +179,17 @@ type Config struct {
 	// a Space's 8-hour token in its last hour. The window is never more than
 	// half the token's lifetime, so a short-lived token is not refreshed
 	// right after login. Negative turns refreshing off: the session then
-	// ends with its access token. At least 1s when set. Optional. Default 1
-	// hour.
+	// ends with its access token. At least 1s when set. From
+	// $ECHOHF_REFRESH_BEFORE (a Go duration such as 30m; -1s for off).
+	// Optional. Default 1 hour.
 	RefreshBefore time.Duration
 	// RevalidateEvery is how old a session's user data may get before a
 	// request reads userinfo again, so that organization and role changes
 	// reach Info and RequireOrg, and a revoked token (userinfo answers 401)
 	// logs the session out. The time of the last check travels in the
 	// cookie: no replica repeats it. Negative turns it off. At least 1s when
-	// set. Real mode only. Optional. Default 10 minutes.
+	// set. Real mode only. From $ECHOHF_REVALIDATE_EVERY (a Go duration
+	// such as 5m; -1s for off). Optional. Default 10 minutes.
 	RevalidateEvery time.Duration
 	// MaxPendingLogins caps the login cookies kept for logins in progress
 	// (one per browser tab). Optional. Default 4.
@@ -312,6 +319,20 @@ func (c Config) fromEnv(getenv func(string) string, p *configError) Config {
 	}
 	str(&c.HFToken, EnvHFToken)
 	str(&c.HFEndpoint, EnvHFEndpoint)
+	dur := func(dst *time.Duration, key string) {
+		if v := get(key); *dst == 0 && v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d == 0 {
+				// Zero is refused rather than read as "the default":
+				// whoever wrote it may have meant "off".
+				p.addf("%s=%q is not an accepted duration; accepted values: %s", key, v, durationValues)
+				return
+			}
+			*dst = d
+		}
+	}
+	dur(&c.RefreshBefore, EnvRefreshBefore)
+	dur(&c.RevalidateEvery, EnvRevalidateEvery)
 	return c
 }
 

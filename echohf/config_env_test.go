@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,7 +22,8 @@ import (
 
 // envNames are the variables FromEnv reads.
 var envNames = []string{EnvSpaceID, EnvSpaceHost, EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL,
-	EnvMode, EnvDisallowMock, EnvAcceptBearer, EnvRedirectURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint}
+	EnvMode, EnvDisallowMock, EnvAcceptBearer, EnvRedirectURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint,
+	EnvRefreshBefore, EnvRevalidateEvery}
 
 // setEnv gives every variable FromEnv reads its value in vars, and the
 // others the empty value (the same as unset), so that the developer's shell
@@ -256,7 +258,8 @@ func TestNewFromEnv(t *testing.T) {
 // environment holds, valid or not.
 func TestNewIgnoresEnvironment(t *testing.T) {
 	env := with(spaceEnv(), EnvMode, "garbage", EnvDisallowMock, "maybe", EnvSessionSecret, "abc",
-		EnvOldSessionSecrets, "old", EnvRedirectURL, "/cb", EnvHFToken, "hf_junk", EnvHFEndpoint, "junk")
+		EnvOldSessionSecrets, "old", EnvRedirectURL, "/cb", EnvHFToken, "hf_junk", EnvHFEndpoint, "junk",
+		EnvRefreshBefore, "junk", EnvRevalidateEvery, "1s")
 	setEnv(t, env)
 	o, err := New(Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -265,7 +268,8 @@ func TestNewIgnoresEnvironment(t *testing.T) {
 	defer o.Close()
 	r := o.cfg
 	if r.mode != ModeMock || !r.randomKey || r.secure || r.SpaceID != "" || r.ClientID != "" || r.RedirectURL != "" ||
-		r.HFToken != "" || r.HFEndpoint != "https://huggingface.co" || r.DisallowMock || len(r.OldSessionSecrets) != 0 {
+		r.HFToken != "" || r.HFEndpoint != "https://huggingface.co" || r.DisallowMock || len(r.OldSessionSecrets) != 0 ||
+		r.RefreshBefore != time.Hour || r.RevalidateEvery != 10*time.Minute {
 		t.Errorf("New(Config{}) took settings from the environment: %+v", r)
 	}
 }
@@ -377,4 +381,69 @@ func TestFromEnvAcceptBearer(t *testing.T) {
 			t.Errorf("%s=%q with %+v: AcceptBearer = %v; want %v", EnvAcceptBearer, tt.value, tt.cfg.AcceptBearer, got.AcceptBearer, tt.want)
 		}
 	}
+}
+
+// TestFromEnvDurations: ECHOHF_REFRESH_BEFORE and ECHOHF_REVALIDATE_EVERY
+// are Go durations, at least a second, or negative to turn the feature off.
+// Anything else is an error naming the variable, its value and the accepted
+// form, and leaves the field unset; a Config field that is set wins, and the
+// variable is then not read. NewFromEnv gives the values to the instance.
+func TestFromEnvDurations(t *testing.T) {
+	tests := []struct {
+		name          string
+		env           map[string]string
+		cfg           Config
+		before, every time.Duration
+		wantErr       []string
+		wantProblems  int
+	}{
+		{name: "nothing set"},
+		{name: "seconds and minutes", env: map[string]string{EnvRefreshBefore: "90s", EnvRevalidateEvery: " 10m "},
+			before: 90 * time.Second, every: 10 * time.Minute},
+		{name: "compound", env: map[string]string{EnvRefreshBefore: "1h30m", EnvRevalidateEvery: "2.5s"},
+			before: 90 * time.Minute, every: 2500 * time.Millisecond},
+		{name: "negative turns off", env: map[string]string{EnvRefreshBefore: "-1s", EnvRevalidateEvery: "-1h"},
+			before: -time.Second, every: -time.Hour},
+		{name: "not a duration", env: map[string]string{EnvRevalidateEvery: "often"},
+			wantErr: []string{EnvRevalidateEvery, `"often"`, durationValues}},
+		{name: "no unit", env: map[string]string{EnvRefreshBefore: "3600"},
+			wantErr: []string{EnvRefreshBefore, `"3600"`, durationValues}},
+		{name: "zero", env: map[string]string{EnvRevalidateEvery: "0s"},
+			wantErr: []string{EnvRevalidateEvery, `"0s"`, durationValues}},
+		{name: "under a second", env: map[string]string{EnvRefreshBefore: "500ms"}, before: 500 * time.Millisecond,
+			wantErr: []string{"RefreshBefore (" + EnvRefreshBefore + ") 500ms is under a second"}},
+		{name: "Config fields win, the variables are not read", env: map[string]string{EnvRefreshBefore: "junk", EnvRevalidateEvery: "junk"},
+			cfg: Config{RefreshBefore: -1, RevalidateEvery: time.Minute}, before: -1, every: time.Minute},
+		{name: "both bad at once", env: map[string]string{EnvRefreshBefore: "soon", EnvRevalidateEvery: "1 minute"},
+			wantErr: []string{"(2 problems)", EnvRefreshBefore, EnvRevalidateEvery}, wantProblems: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			got, err := tt.cfg.FromEnv()
+			if tt.wantErr != nil {
+				wantConfigError(t, err, tt.wantErr...)
+				if n := strings.Count(err.Error(), "\n  - "); tt.wantProblems > 0 && n != tt.wantProblems {
+					t.Errorf("error lists %d problems; want %d:\n%s", n, tt.wantProblems, err)
+				}
+			} else if err != nil {
+				t.Fatalf("FromEnv: %v", err)
+			}
+			if got.RefreshBefore != tt.before || got.RevalidateEvery != tt.every {
+				t.Errorf("RefreshBefore %v, RevalidateEvery %v; want %v, %v", got.RefreshBefore, got.RevalidateEvery, tt.before, tt.every)
+			}
+		})
+	}
+
+	t.Run("NewFromEnv", func(t *testing.T) {
+		setEnv(t, with(spaceEnv(), EnvRefreshBefore, "2s", EnvRevalidateEvery, "3s"))
+		o, err := NewFromEnv(Config{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Close()
+		if o.cfg.RefreshBefore != 2*time.Second || o.cfg.RevalidateEvery != 3*time.Second {
+			t.Errorf("NewFromEnv resolved RefreshBefore %v, RevalidateEvery %v; want 2s, 3s", o.cfg.RefreshBefore, o.cfg.RevalidateEvery)
+		}
+	})
 }

@@ -484,8 +484,8 @@ func TestLifecycleConfig(t *testing.T) {
 		{0, 0, time.Hour, 10 * time.Minute, ""},
 		{-1, -time.Hour, -1, -time.Hour, ""},
 		{time.Second, time.Second, time.Second, time.Second, ""},
-		{500 * time.Millisecond, 0, 0, 0, "RefreshBefore 500ms is under a second"},
-		{0, time.Nanosecond, 0, 0, "RevalidateEvery 1ns is under a second"},
+		{500 * time.Millisecond, 0, 0, 0, "RefreshBefore (" + EnvRefreshBefore + ") 500ms is under a second"},
+		{0, time.Nanosecond, 0, 0, "RevalidateEvery (" + EnvRevalidateEvery + ") 1ns is under a second"},
 	}
 	for _, tt := range tests {
 		o, err := New(Config{Mode: ModeMock, RefreshBefore: tt.before, RevalidateEvery: tt.every, Logger: discardLogger()})

@@ -100,10 +100,10 @@ func (c Config) checkValues(p *configError) {
 		}
 	}
 	if c.RefreshBefore > 0 && c.RefreshBefore < time.Second {
-		p.addf("RefreshBefore %v is under a second; set at least 1s, or a negative value to turn refreshing off", c.RefreshBefore)
+		p.addf("RefreshBefore (%s) %v is under a second; set at least 1s, or a negative value to turn refreshing off", EnvRefreshBefore, c.RefreshBefore)
 	}
 	if c.RevalidateEvery > 0 && c.RevalidateEvery < time.Second {
-		p.addf("RevalidateEvery %v is under a second; set at least 1s, or a negative value to turn revalidation off", c.RevalidateEvery)
+		p.addf("RevalidateEvery (%s) %v is under a second; set at least 1s, or a negative value to turn revalidation off", EnvRevalidateEvery, c.RevalidateEvery)
 	}
 	for _, id := range c.OrgIDs {
 		if !validOrgID(id) {

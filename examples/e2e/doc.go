@@ -1,7 +1,8 @@
 // Package e2e holds the end-to-end tests of echohf: examples/space driven
 // by a real browser (Debian's Chromium, headless, through chromedp) in
 // real mode against the mock provider and in mock mode, and three replicas
-// of it behind a real load balancer (Debian's nginx).
+// of it behind a real load balancer (Debian's nginx), across which a session
+// of 5-second tokens is refreshed, then logged out.
 //
 // The package has no code of its own: everything is in its _test.go files.
 // The tests build examples/space once, start every process they need

@@ -196,14 +196,14 @@ func spread(t *testing.T, base, cookie, user string, n int) map[string]int {
 
 // startReplicas starts three instances of examples/space in real mode
 // against the provider at providerURL, with the same configuration but
-// INSTANCE_ID, and nginx in front of them. It returns the load balancer's
-// URL and the instances.
-func startReplicas(t *testing.T, providerURL string) (string, []*space) {
+// INSTANCE_ID (vars, "NAME=value", added to each), and nginx in front of
+// them. It returns the load balancer's URL and the instances.
+func startReplicas(t *testing.T, providerURL string, vars ...string) (string, []*space) {
 	t.Helper()
 	nginx := requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
 	lbPort := freePort(t)
 	lb := baseURL(lbPort)
-	env := realEnv(providerURL, lb) // the callback URL is the load balancer's
+	env := append(realEnv(providerURL, lb), vars...) // the callback URL is the load balancer's
 	var apps []*space
 	var ports []int
 	for _, name := range []string{"replica-a", "replica-b", "replica-c"} {
