@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Throughput of a logged-in request against bare Echo, under wrk: builds
 # scripts/wrk/server (the greet handler bare, and behind echohf's Auth with
-# a mock-mode session), then runs wrk in turn against bare Echo, bare Echo
-# sent the session's Cookie header (which it ignores), and the app behind
-# Auth with that header, ROUNDS times. It prints requests/s and the ratios
+# a Space-like session: three organizations, avatars on the Hub's CDN),
+# then runs wrk in turn against bare Echo, bare Echo sent the session's
+# Cookie header (which it ignores), and the app behind Auth with that
+# header, ROUNDS times. It prints requests/s and the ratios
 # of the medians: auth / bare is a logged-in request against an anonymous
 # one; auth / bare+cookie is the middleware alone, the cookie's bytes being
 # on the wire and through net/http's header parser in both. See

@@ -6,9 +6,9 @@
 //   - auth: Echo with echohf's Auth (e.Use) in mock mode, as
 //     BenchmarkAuthMiddleware.
 //
-// Once both listen, it signs in to the auth app over HTTP, as a browser
-// does in mock mode (the sign-in link, then the callback), checks that both
-// apps greet the user, writes the session's Cookie header to the file
+// Once both listen, it signs a Space-like user in on the auth app (three
+// organizations, avatars on the Hub's CDN: see spaceSession), checks that
+// both apps greet the user, writes the session's Cookie header to the file
 // -cookie (mode 0600: the session is valid until this process exits, its
 // key being random per process) and prints one line per app, "bare URL"
 // and "auth URL". It serves until SIGINT or SIGTERM. With -cpuprofile it
@@ -25,7 +25,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -128,7 +128,7 @@ func run(ctx context.Context, cookieFile string, out io.Writer) error {
 		servers = append(servers, srv)
 		urls = append(urls, "http://"+ln.Addr().String()+"/")
 	}
-	cookie, err := signIn(ctx, urls[1], o.MockLoginURL("/"))
+	cookie, err := spaceSession(o)
 	if err != nil {
 		return err
 	}
@@ -153,27 +153,41 @@ func run(ctx context.Context, cookieFile string, out io.Writer) error {
 	return nil
 }
 
-// signIn follows the mock-mode sign-in link on the app at base with a
-// cookie jar, and returns the Cookie header it then holds for base.
-func signIn(ctx context.Context, base, link string) (string, error) {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		return "", err
+// spaceSession signs in, on o, the session a Space's user typically has,
+// and returns its Cookie header: a Hugging Face access token, and three
+// organizations with avatars on the Hub's CDN (a mock-mode login would
+// carry the mock user's inline SVG avatars, which make the cookie larger
+// than a Space's). The session lasts 8 hours, as on a Space.
+func spaceSession(o *echohf.OAuth) (string, error) {
+	str := func(s string) *string { return &s }
+	cdn := "https://cdn-avatars.huggingface.co/v1/production/uploads/"
+	org := func(sub, handle, name, role, pic string) echohf.OAuthOrgInfo {
+		return echohf.OAuthOrgInfo{Sub: sub, Name: name, PreferredUsername: handle, Picture: cdn + pic, RoleInOrg: str(role)}
 	}
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	if _, err := get(ctx, c, strings.TrimSuffix(base, "/")+link, ""); err != nil {
-		return "", fmt.Errorf("mock sign-in: %w", err)
+	info := &echohf.OAuthInfo{
+		AccessToken:          "hf_oauth_" + strings.Repeat("Xq7", 11) + "a",
+		AccessTokenExpiresAt: time.Now().Add(8 * time.Hour),
+		Scope:                "openid profile",
+		UserInfo: echohf.OAuthUserInfo{
+			Sub: "64f1c0ffee6b1d2a3c4e5f60", Name: "Mock User", PreferredUsername: "mockuser",
+			Picture: cdn + "1690212345678-64f1c0ffee6b1d2a3c4e5f60.jpeg", Profile: "https://huggingface.co/mockuser",
+			Orgs: []echohf.OAuthOrgInfo{
+				org("5e67bdd61009063689407479", "acme-research", "ACME Research", "admin", "1583857146757-5e67bdd61009063689407479.png"),
+				org("60a3f2b1c4d5e6f708192a3b", "open-models", "Open Models", "write", "1621345678901-60a3f2b1c4d5e6f708192a3b.png"),
+				org("6123abcdef0123456789abcd", "reading-club", "Reading Club", "read", "1629876543210-6123abcdef0123456789abcd.jpeg"),
+			},
+		},
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base, nil)
-	if err != nil {
+	rec := httptest.NewRecorder()
+	if err := o.SaveSession(rec, nil, info); err != nil {
 		return "", err
 	}
 	var parts []string
-	for _, ck := range jar.Cookies(req.URL) {
+	for _, ck := range rec.Result().Cookies() {
 		parts = append(parts, ck.Name+"="+ck.Value)
 	}
 	if len(parts) == 0 {
-		return "", errors.New("mock sign-in set no cookie")
+		return "", errors.New("SaveSession set no cookie")
 	}
 	return strings.Join(parts, "; "), nil
 }
