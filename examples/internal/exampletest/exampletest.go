@@ -24,8 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,10 +40,10 @@ import (
 )
 
 // Main is a TestMain for the tests of an example: it builds the main
-// package pkg (see MustBuild) into *bin, runs the tests, removes the binary
+// package pkg (see mustBuild) into *bin, runs the tests, removes the binary
 // and exits with the tests' status.
 func Main(m *testing.M, pkg string, bin *string) {
-	b, cleanup := MustBuild(pkg)
+	b, cleanup := mustBuild(pkg)
 	*bin = b
 	code := m.Run()
 	cleanup()
@@ -65,12 +63,12 @@ func RealEnv(providerURL, spaceID, scopes string) []string {
 	}
 }
 
-// MustBuild compiles the main package pkg (a path such as "." or
+// mustBuild compiles the main package pkg (a path such as "." or
 // "../space") into a temporary directory and returns the binary and a
 // function removing it. It is meant for TestMain, and exits the process
 // with the compiler's output when the build fails.
-func MustBuild(pkg string) (bin string, cleanup func()) {
-	bin, cleanup, err := Build(pkg)
+func mustBuild(pkg string) (bin string, cleanup func()) {
+	bin, cleanup, err := build(pkg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -78,8 +76,8 @@ func MustBuild(pkg string) (bin string, cleanup func()) {
 	return bin, cleanup
 }
 
-// Build compiles the main package pkg into a temporary directory.
-func Build(pkg string) (bin string, cleanup func(), err error) {
+// build compiles the main package pkg into a temporary directory.
+func build(pkg string) (bin string, cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", "echohf-example-")
 	if err != nil {
 		return "", nil, err
@@ -134,8 +132,8 @@ func Env(kv ...string) []string {
 	return append(env, kv...)
 }
 
-// StartTimeout bounds how long Start waits for a program to listen.
-const StartTimeout = 30 * time.Second
+// startTimeout bounds how long Start waits for a program to listen.
+const startTimeout = 30 * time.Second
 
 // stopGrace is how long a program has to exit after SIGTERM before it is killed.
 const stopGrace = 5 * time.Second
@@ -173,16 +171,16 @@ const signInWait = 5 * time.Second
 // passes; its output is logged if the test failed.
 func Start(t testing.TB, bin string, kv ...string) *Proc {
 	t.Helper()
-	p, err := StartErr(t, bin, kv...)
+	p, err := startErr(t, bin, kv...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-// StartErr is Start, returning an error (with the program's output) when
+// startErr is Start, returning an error (with the program's output) when
 // the program cannot start or exits before listening.
-func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
+func startErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 	t.Helper()
 	ctx := context.Background()
 	var cancel context.CancelFunc
@@ -254,8 +252,8 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 			return nil, fmt.Errorf("%s exited before listening (%w):\n%s", filepath.Base(bin), p.err, p.Output())
 		}
 		p.URL = u
-	case <-time.After(StartTimeout):
-		return nil, fmt.Errorf("%s did not print its address within %v:\n%s", filepath.Base(bin), StartTimeout, p.Output())
+	case <-time.After(startTimeout):
+		return nil, fmt.Errorf("%s did not print its address within %v:\n%s", filepath.Base(bin), startTimeout, p.Output())
 	}
 	return p, nil
 }
@@ -266,7 +264,7 @@ func StartErr(t testing.TB, bin string, kv ...string) (*Proc, error) {
 // dump. It returns the output.
 func StartupFailure(t testing.TB, bin string, kv []string, want ...string) string {
 	t.Helper()
-	p, err := StartErr(t, bin, kv...)
+	p, err := startErr(t, bin, kv...)
 	if err == nil {
 		t.Fatalf("%s started at %s with %q; want a startup error", filepath.Base(bin), p.URL, kv)
 	}
@@ -355,107 +353,4 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
-}
-
-// Client is an HTTP client that behaves like a browser tab: it keeps
-// cookies and follows redirects, recording them.
-type Client struct {
-	*http.Client
-}
-
-// NewClient returns a Client with an empty cookie jar and a transport of
-// its own (see Transport).
-func NewClient(t testing.TB) *Client {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Client{Client: &http.Client{Jar: jar, Timeout: 30 * time.Second, Transport: Transport(t)}}
-}
-
-// Transport returns a transport for one test's client, closed when the test
-// ends. Test clients should not use http.DefaultTransport: every
-// httptest.Server.Close closes its idle connections, which can break a
-// request another parallel test is making on one of them.
-func Transport(t testing.TB) *http.Transport {
-	t.Helper()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(tr.CloseIdleConnections)
-	return tr
-}
-
-// Response is a finished request: the last response of a redirect chain.
-type Response struct {
-	// Status is the final status code.
-	Status int
-	// Header is the final response's header.
-	Header http.Header
-	// Body is the final response's body.
-	Body string
-	// URL is the final URL, after redirects.
-	URL string
-	// Hops are the URLs of the requests made, first to last; Hops[0] is the
-	// requested URL.
-	Hops []string
-	// Headers are the response headers of every hop, in order.
-	Headers []http.Header
-}
-
-// Via tells whether the request went through a URL starting with prefix
-// (the provider's authorize endpoint, say) on its way.
-func (r *Response) Via(prefix string) bool {
-	return slices.ContainsFunc(r.Hops, func(h string) bool { return strings.HasPrefix(h, prefix) })
-}
-
-// Get fetches url, following redirects, with the given header entries
-// ("Name: value"); they are sent on every hop, as a browser sends its
-// Accept header on each navigation.
-func (c *Client) Get(t testing.TB, url string, header ...string) *Response {
-	t.Helper()
-	return c.do(t, url, true, header)
-}
-
-// GetNoRedirect fetches url without following a redirect.
-func (c *Client) GetNoRedirect(t testing.TB, url string, header ...string) *Response {
-	t.Helper()
-	return c.do(t, url, false, header)
-}
-
-func (c *Client) do(t testing.TB, url string, follow bool, header []string) *Response {
-	t.Helper()
-	r := &Response{}
-	hc := *c.Client
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if !follow {
-			return http.ErrUseLastResponse
-		}
-		if len(via) >= 10 {
-			return fmt.Errorf("stopped after %d redirects: %v", len(via), r.Hops)
-		}
-		r.Hops = append(r.Hops, req.URL.String())
-		r.Headers = append(r.Headers, req.Response.Header)
-		return nil
-	}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range header {
-		k, v, _ := strings.Cut(h, ":")
-		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
-	}
-	r.Hops = []string{url}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: reading body: %v", url, err)
-	}
-	r.Status, r.Header, r.Body, r.URL = resp.StatusCode, resp.Header, string(body), resp.Request.URL.String()
-	r.Headers = append(r.Headers, resp.Header)
-	return r
 }
