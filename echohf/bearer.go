@@ -67,7 +67,10 @@ func bearerToken(r *http.Request) (string, bool) {
 	if len(values) != 1 {
 		return "", false
 	}
-	_, token, _ := strings.Cut(values[0], " ")
+	scheme, token, _ := strings.Cut(values[0], " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
 	token = strings.TrimSpace(token)
 	if len(token) > maxBearerLen || len(token) <= len("hf_") || !strings.HasPrefix(token, "hf_") {
 		return "", false

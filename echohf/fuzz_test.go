@@ -1,6 +1,7 @@
 package echohf
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -137,4 +138,75 @@ func TestParseStateRoundTrip(t *testing.T) {
 			t.Errorf("parseState(%q) = %+v; want it refused", bad, got)
 		}
 	}
+}
+
+// FuzzBearerToken: whatever Authorization header a client sends, the
+// bearer parser never panics, and what it accepts is one Hugging Face
+// token: "hf_" and base64url characters, at most maxBearerLen bytes.
+func FuzzBearerToken(f *testing.F) {
+	for _, s := range []string{"Bearer hf_abc123", "bearer hf_x", "Bearer  hf_a b", "Bearer ", "Basic dXNlcjpwYXNz",
+		"Bearer hf_" + strings.Repeat("a", 300), "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", "Bearer hf_\x00", "Bearer\thf_tab"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", header)
+		has := hasBearer(r)
+		token, ok := bearerToken(r)
+		if !ok {
+			return
+		}
+		if !has {
+			t.Fatalf("bearerToken(%q) = %q but hasBearer is false", header, token)
+		}
+		if len(token) > maxBearerLen || !strings.HasPrefix(token, "hf_") || len(token) == len("hf_") {
+			t.Fatalf("bearerToken(%q) = %q: not a Hugging Face token", header, token)
+		}
+		for i := 0; i < len(token); i++ {
+			if !idChar(token[i]) {
+				t.Fatalf("bearerToken(%q) = %q holds %q", header, token, token[i])
+			}
+		}
+	})
+}
+
+// FuzzValidHost: a Host header that validHost accepts makes a callback URL
+// whose host is exactly that Host.
+func FuzzValidHost(f *testing.F) {
+	for _, s := range []string{"localhost:7860", "127.0.0.1", "[::1]:8080", "a.b-c.example.", "x:65536", "[fe80::1%eth0]",
+		"evil.example/path", "a@b", "-a.example", strings.Repeat("a", 300), "host:", "[::1]x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, host string) {
+		if !validHost(host) {
+			return
+		}
+		if len(host) > maxHostLen+len(":65535") {
+			t.Fatalf("validHost accepted %d bytes", len(host))
+		}
+		u, err := url.Parse("http://" + host + CallbackPath)
+		if err != nil || u.Host != host || u.Path != CallbackPath || u.User != nil {
+			t.Fatalf("validHost(%q) accepted a host that makes the URL %v (host %q, err %v)", host, u, u.Host, err)
+		}
+	})
+}
+
+// FuzzParseWhoami: a whoami-v2 answer (from the Hub, for mock mode's
+// HF_TOKEN or a bearer token) never panics the lenient parser, and what it
+// names a user gives a profile with that user's id and handle.
+func FuzzParseWhoami(f *testing.F) {
+	for _, s := range []string{`{"type":"user","id":"5f1","name":"ada","orgs":[{"name":"acme","roleInOrg":"write"}]}`,
+		`{"type":"org","name":"acme"}`, `{"id":1,"name":["x"],"orgs":{}}`, `{"orgs":[null,1,"x",{"plan":{}}]}`, `[]`, `null`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		w, err := parseWhoami(raw)
+		if err != nil || !w.isUser() {
+			return
+		}
+		u := w.userInfo("https://huggingface.co")
+		if u.Sub != w.ID || u.PreferredUsername != w.Name || len(u.Orgs) != len(w.Orgs) {
+			t.Fatalf("userInfo of %s = %+v", raw, u)
+		}
+	})
 }
