@@ -24,7 +24,7 @@ type Provider struct {
 	now    func() time.Time
 	scopes []string
 
-	counters [len(endpointNames)]atomic.Int64
+	counters [numEndpoints]atomic.Int64
 	grants   [2][2]atomic.Int64 // [code, refresh][issued, refused]
 
 	mu         sync.Mutex

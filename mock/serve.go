@@ -29,6 +29,30 @@ const (
 	EndpointModels    = "models"
 )
 
+// route is one endpoint of the provider: its path under the issuer, its
+// name for Requests, the methods it takes and what serves it.
+type route struct {
+	path, endpoint string
+	methods        []string
+	serve          func(p *Provider, w http.ResponseWriter, r *http.Request)
+}
+
+// numEndpoints is the number of routes, which Provider counts requests of.
+const numEndpoints = 8
+
+// routes are the provider's endpoints; a route's index is its counter's.
+var routes = [numEndpoints]route{
+	{PathDiscovery, EndpointDiscovery, []string{http.MethodGet, http.MethodHead},
+		func(p *Provider, w http.ResponseWriter, _ *http.Request) { p.discovery(w, p.currentFaults()) }},
+	{PathAuthorize, EndpointAuthorize, []string{http.MethodGet}, (*Provider).authorize},
+	{PathToken, EndpointToken, []string{http.MethodPost}, (*Provider).token},
+	{PathUserinfo, EndpointUserinfo, []string{http.MethodGet, http.MethodPost}, (*Provider).userinfo},
+	{PathJWKS, EndpointJWKS, []string{http.MethodGet, http.MethodHead}, (*Provider).jwks},
+	{PathRevoke, EndpointRevoke, []string{http.MethodPost}, (*Provider).revoke},
+	{PathWhoami, EndpointWhoami, []string{http.MethodGet}, (*Provider).whoami},
+	{PathModels, EndpointModels, []string{http.MethodGet}, (*Provider).listModels},
+}
+
 // ServeHTTP serves the provider's endpoints under the issuer's path.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path, ok := strings.CutPrefix(r.URL.Path, p.prefix)
@@ -36,53 +60,17 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	switch path {
-	case PathDiscovery:
-		p.count(EndpointDiscovery)
-		if allow(w, r, http.MethodGet, http.MethodHead) {
-			p.discovery(w, p.currentFaults())
+	for i := range routes {
+		if rt := &routes[i]; rt.path == path {
+			p.counters[i].Add(1)
+			if allow(w, r, rt.methods...) {
+				rt.serve(p, w, r)
+			}
+			return
 		}
-	case PathAuthorize:
-		p.count(EndpointAuthorize)
-		if allow(w, r, http.MethodGet) {
-			p.authorize(w, r)
-		}
-	case PathToken:
-		p.count(EndpointToken)
-		if allow(w, r, http.MethodPost) {
-			p.token(w, r)
-		}
-	case PathUserinfo:
-		p.count(EndpointUserinfo)
-		if allow(w, r, http.MethodGet, http.MethodPost) {
-			p.userinfo(w, r)
-		}
-	case PathJWKS:
-		p.count(EndpointJWKS)
-		if allow(w, r, http.MethodGet, http.MethodHead) {
-			p.jwks(w, r)
-		}
-	case PathRevoke:
-		p.count(EndpointRevoke)
-		if allow(w, r, http.MethodPost) {
-			p.revoke(w, r)
-		}
-	case PathWhoami:
-		p.count(EndpointWhoami)
-		if allow(w, r, http.MethodGet) {
-			p.whoami(w, r)
-		}
-	case PathModels:
-		p.count(EndpointModels)
-		if allow(w, r, http.MethodGet) {
-			p.listModels(w, r)
-		}
-	default:
-		http.NotFound(w, r)
 	}
+	http.NotFound(w, r)
 }
-
-func (p *Provider) count(endpoint string) { p.counters[endpointIndex(endpoint)].Add(1) }
 
 // allow answers 405 with an Allow header unless r's method is one of methods.
 func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
@@ -103,11 +91,10 @@ func (p *Provider) Requests(endpoint string) int {
 	return 0
 }
 
-var endpointNames = [...]string{EndpointDiscovery, EndpointAuthorize, EndpointToken, EndpointUserinfo, EndpointJWKS, EndpointRevoke, EndpointWhoami, EndpointModels}
-
+// endpointIndex is the index in routes of the endpoint named name, or -1.
 func endpointIndex(name string) int {
-	for i, n := range endpointNames {
-		if n == name {
+	for i := range routes {
+		if routes[i].endpoint == name {
 			return i
 		}
 	}
