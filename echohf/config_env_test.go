@@ -80,6 +80,22 @@ func wantConfigError(t *testing.T, err error, want ...string) {
 	}
 }
 
+// wantFromEnv checks FromEnv's error: none when want is nil, else one as
+// wantConfigError says, listing problems problems when that is not 0.
+func wantFromEnv(t *testing.T, err error, want []string, problems int) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("FromEnv: %v", err)
+		}
+		return
+	}
+	wantConfigError(t, err, want...)
+	if n := strings.Count(err.Error(), "\n  - "); problems > 0 && n != problems {
+		t.Errorf("error lists %d problems; want %d:\n%s", n, problems, err)
+	}
+}
+
 func TestFromEnv(t *testing.T) {
 	setEnv(t, map[string]string{
 		EnvSpaceID:           " env/space ",
@@ -183,16 +199,9 @@ func TestFromEnvValues(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			setEnv(t, tt.env)
 			got, err := tt.cfg.FromEnv()
-			if tt.wantErr != nil {
-				wantConfigError(t, err, tt.wantErr...)
-				if strings.Contains(err.Error(), `"abc"`) {
-					t.Errorf("error %q echoes the session secret", err)
-				}
-				if n := strings.Count(err.Error(), "\n  - "); tt.wantProblems > 0 && n != tt.wantProblems {
-					t.Errorf("error lists %d problems; want %d:\n%s", n, tt.wantProblems, err)
-				}
-			} else if err != nil {
-				t.Fatalf("FromEnv: %v", err)
+			wantFromEnv(t, err, tt.wantErr, tt.wantProblems)
+			if err != nil && strings.Contains(err.Error(), `"abc"`) {
+				t.Errorf("error %q echoes the session secret", err)
 			}
 			if got.Mode != tt.mode || got.DisallowMock != tt.disallow {
 				t.Errorf("Mode %v DisallowMock %v; want %v %v", got.Mode, got.DisallowMock, tt.mode, tt.disallow)
@@ -421,14 +430,7 @@ func TestFromEnvDurations(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			setEnv(t, tt.env)
 			got, err := tt.cfg.FromEnv()
-			if tt.wantErr != nil {
-				wantConfigError(t, err, tt.wantErr...)
-				if n := strings.Count(err.Error(), "\n  - "); tt.wantProblems > 0 && n != tt.wantProblems {
-					t.Errorf("error lists %d problems; want %d:\n%s", n, tt.wantProblems, err)
-				}
-			} else if err != nil {
-				t.Fatalf("FromEnv: %v", err)
-			}
+			wantFromEnv(t, err, tt.wantErr, tt.wantProblems)
 			if got.RefreshBefore != tt.before || got.RevalidateEvery != tt.every {
 				t.Errorf("RefreshBefore %v, RevalidateEvery %v; want %v, %v", got.RefreshBefore, got.RevalidateEvery, tt.before, tt.every)
 			}
