@@ -79,14 +79,14 @@ func (o *OAuth) MockLoginURL(target string) string {
 func (o *OAuth) mockCookieName() string { return o.cfg.CookieName + mockCookieSuffix }
 
 // mockGate decides whether the mock route at route (LoginPath or
-// CallbackPath) may go on: a local request (mockAllowed) with the mock key's
-// cookie. A request with the key in its query gets the cookie and is sent
+// CallbackPath) may go on: a local request (see mockRefusal) with the mock
+// key's cookie. A request with the key in its query gets the cookie and is sent
 // to the same route without the key, so that the key stays out of the
 // address bar, the login target and later Referer headers. done reports
 // that mockGate answered the request itself; rep is then its answer.
 func (o *OAuth) mockGate(w http.ResponseWriter, r *http.Request, route string) (rep reply, done bool) {
-	if !o.mockAllowed(r) {
-		return o.fail(route, http.StatusForbidden, msgMockLocalOnly, nil), true
+	if why := o.mockRefusal(r); why != "" {
+		return o.fail(route, http.StatusForbidden, msgMockNotLocal(why), nil), true
 	}
 	q := r.URL.Query()
 	if keys, ok := q[paramMockKey]; ok {
