@@ -72,12 +72,12 @@ func dockerLike(t *testing.T, cfg Config) (base string, a *app, seen string) {
 				return
 			}
 			go func() {
-				defer c.Close()
+				defer func() { _ = c.Close() }()
 				up, err := dialer.Dial("tcp", ln.Addr().String())
 				if err != nil {
 					return
 				}
-				defer up.Close()
+				defer func() { _ = up.Close() }()
 				go func() {
 					_, _ = io.Copy(up, c)
 					_ = up.(*net.TCPConn).CloseWrite()
