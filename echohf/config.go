@@ -42,8 +42,8 @@ func (m Mode) String() string {
 // Attach and Auth; never by New). The OAuth ones are those a Space with
 // `hf_oauth: true` receives. Values are trimmed of surrounding spaces, and an
 // empty value is the same as an unset variable. ECHOHF_MODE accepts real or
-// mock; ECHOHF_DISALLOW_MOCK and ECHOHF_ACCEPT_BEARER accept 1/0, true/false,
-// yes/no and on/off; both in any case. ECHOHF_REFRESH_BEFORE and
+// mock; ECHOHF_DISALLOW_MOCK, ECHOHF_ACCEPT_BEARER and ECHOHF_MOCK_ALLOW_REMOTE
+// accept 1/0, true/false, yes/no and on/off; both in any case. ECHOHF_REFRESH_BEFORE and
 // ECHOHF_REVALIDATE_EVERY accept Go durations (time.ParseDuration) of at
 // least 1s, or negative ones, which turn the feature off. Any other value is
 // a startup error naming the variable and the accepted values.
@@ -59,6 +59,7 @@ const (
 	EnvMode              = "ECHOHF_MODE"
 	EnvDisallowMock      = "ECHOHF_DISALLOW_MOCK"
 	EnvAcceptBearer      = "ECHOHF_ACCEPT_BEARER"
+	EnvMockAllowRemote   = "ECHOHF_MOCK_ALLOW_REMOTE"
 	EnvRedirectURL       = "ECHOHF_REDIRECT_URL"
 	EnvSessionSecret     = "ECHOHF_SESSION_SECRET"
 	EnvOldSessionSecrets = "ECHOHF_OLD_SESSION_SECRETS"
@@ -240,9 +241,14 @@ type Config struct {
 	// so the machine's real token never travels in a cookie.
 	MockCarryHFToken bool
 	// InsecureMockAllowRemote lets mock login answer requests that do not
-	// come from a loopback address, or come through a proxy. The key of
-	// OAuth.MockLoginURL is still required. Optional. Default false: a
-	// mock-mode app deployed by mistake logs nobody in.
+	// come from a loopback address, or come through a proxy: what `docker
+	// run -p` needs, since the container sees the bridge's gateway, not
+	// loopback. The key of OAuth.MockLoginURL is still required, so anyone
+	// who can read the startup log can sign in from anywhere; New logs a
+	// warning when it is on. It has no effect in real mode. From
+	// $ECHOHF_MOCK_ALLOW_REMOTE (1/0, true/false, yes/no, on/off, any case).
+	// Optional. Default false: a mock-mode app deployed by mistake logs
+	// nobody in.
 	InsecureMockAllowRemote bool
 
 	// Logger receives warnings and login failures; it never sees a secret,
@@ -301,6 +307,13 @@ func (c Config) fromEnv(getenv func(string) string, p *configError) Config {
 			p.addf("%s=%q is not a boolean; accepted values: %s", EnvAcceptBearer, v, boolValues)
 		}
 		c.AcceptBearer = b // unreadable: off, the safe side (and a startup error)
+	}
+	if v := get(EnvMockAllowRemote); !c.InsecureMockAllowRemote && v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			p.addf("%s=%q is not a boolean; accepted values: %s", EnvMockAllowRemote, v, boolValues)
+		}
+		c.InsecureMockAllowRemote = b // unreadable: off, the safe side (and a startup error)
 	}
 	str(&c.SpaceID, EnvSpaceID)
 	if c.SpaceHost == "" {

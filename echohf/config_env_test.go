@@ -23,7 +23,7 @@ import (
 // envNames are the variables FromEnv reads.
 var envNames = []string{EnvSpaceID, EnvSpaceHost, EnvClientID, EnvClientSecret, EnvScopes, EnvProviderURL,
 	EnvMode, EnvDisallowMock, EnvAcceptBearer, EnvRedirectURL, EnvSessionSecret, EnvOldSessionSecrets, EnvHFToken, EnvHFEndpoint,
-	EnvRefreshBefore, EnvRevalidateEvery}
+	EnvRefreshBefore, EnvRevalidateEvery, EnvMockAllowRemote}
 
 // setEnv gives every variable FromEnv reads its value in vars, and the
 // others the empty value (the same as unset), so that the developer's shell
@@ -389,6 +389,55 @@ func TestFromEnvAcceptBearer(t *testing.T) {
 		if got.AcceptBearer != tt.want {
 			t.Errorf("%s=%q with %+v: AcceptBearer = %v; want %v", EnvAcceptBearer, tt.value, tt.cfg.AcceptBearer, got.AcceptBearer, tt.want)
 		}
+	}
+}
+
+// TestFromEnvMockAllowRemote: ECHOHF_MOCK_ALLOW_REMOTE is a boolean like
+// the others; an unreadable value is an error naming it and leaves the
+// switch off, and a Config that turns it on wins. NewFromEnv gives it to
+// the instance, which then says so at startup.
+func TestFromEnvMockAllowRemote(t *testing.T) {
+	tests := []struct {
+		value   string
+		cfg     Config
+		want    bool
+		wantErr bool
+	}{
+		{"", Config{}, false, false},
+		{"1", Config{}, true, false},
+		{" TRUE ", Config{}, true, false},
+		{"on", Config{}, true, false},
+		{"no", Config{}, false, false},
+		{"0", Config{InsecureMockAllowRemote: true}, true, false},
+		{"sometimes", Config{}, false, true},
+		{"sometimes", Config{InsecureMockAllowRemote: true}, true, false},
+	}
+	for _, tt := range tests {
+		setEnv(t, map[string]string{EnvMockAllowRemote: tt.value})
+		got, err := tt.cfg.FromEnv()
+		if tt.wantErr {
+			wantConfigError(t, err, EnvMockAllowRemote, `"sometimes"`, boolValues)
+		} else if err != nil {
+			t.Errorf("%s=%q: %v", EnvMockAllowRemote, tt.value, err)
+		}
+		if got.InsecureMockAllowRemote != tt.want {
+			t.Errorf("%s=%q with %+v: InsecureMockAllowRemote = %v; want %v", EnvMockAllowRemote, tt.value, tt.cfg.InsecureMockAllowRemote, got.InsecureMockAllowRemote, tt.want)
+		}
+	}
+
+	setEnv(t, map[string]string{EnvMockAllowRemote: "yes"})
+	logs := &syncBuffer{}
+	o, err := NewFromEnv(Config{Mode: ModeMock, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if !o.cfg.InsecureMockAllowRemote || !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), EnvMockAllowRemote) {
+		t.Errorf("NewFromEnv with %s=yes: switch %v, logs:\n%s\nwant the switch on and a WARN line naming it", EnvMockAllowRemote, o.cfg.InsecureMockAllowRemote, logs)
+	}
+	setEnv(t, map[string]string{EnvMockAllowRemote: "sometimes"})
+	if _, err := NewFromEnv(Config{Mode: ModeMock}); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), EnvMockAllowRemote) {
+		t.Errorf("NewFromEnv with %s=sometimes: %v; want an ErrConfig naming it", EnvMockAllowRemote, err)
 	}
 }
 

@@ -24,8 +24,9 @@ const paramMockKey = "mock_key"
 // mockKeyLen is the number of random bytes in a mock key.
 const mockKeyLen = 16
 
-// mockCookieName is the cookie that stands for the mock key once used.
-const mockCookieName = "hf_mock_key"
+// mockCookieSuffix ends the name of the cookie that stands for the mock key
+// once used; mockCookieName puts the session cookie's name before it.
+const mockCookieSuffix = "_mock_key"
 
 // purposeMockCookie separates the mock key cookie's value from the key.
 const purposeMockCookie = "echohf/mock-key-cookie/v1"
@@ -67,15 +68,25 @@ func (o *OAuth) MockLoginURL(target string) string {
 	return u
 }
 
+// mockCookieName is the name of the cookie that stands for o's mock key:
+// CookieName (without the "__Host-" that a Secure session cookie gets) and
+// mockCookieSuffix. Cookies do not tell ports apart, so two apps on one
+// host with one fixed name would overwrite each other's; apps that keep
+// their sessions apart with their own CookieName keep these apart too. It
+// cannot take "__Host-" itself, which requires Path=/, while this cookie is
+// scoped to the login routes; a CookieName starting with "__Secure-" is
+// accepted only when the cookies are Secure, and so this one is too.
+func (o *OAuth) mockCookieName() string { return o.cfg.CookieName + mockCookieSuffix }
+
 // mockGate decides whether the mock route at route (LoginPath or
-// CallbackPath) may go on: a local request (mockAllowed) with the mock key's
-// cookie. A request with the key in its query gets the cookie and is sent
+// CallbackPath) may go on: a local request (see mockRefusal) with the mock
+// key's cookie. A request with the key in its query gets the cookie and is sent
 // to the same route without the key, so that the key stays out of the
 // address bar, the login target and later Referer headers. done reports
 // that mockGate answered the request itself; rep is then its answer.
 func (o *OAuth) mockGate(w http.ResponseWriter, r *http.Request, route string) (rep reply, done bool) {
-	if !o.mockAllowed(r) {
-		return o.fail(route, http.StatusForbidden, msgMockLocalOnly, nil), true
+	if why := o.mockRefusal(r); why != "" {
+		return o.fail(route, http.StatusForbidden, msgMockNotLocal(why), nil), true
 	}
 	q := r.URL.Query()
 	if keys, ok := q[paramMockKey]; ok {
@@ -85,7 +96,7 @@ func (o *OAuth) mockGate(w http.ResponseWriter, r *http.Request, route string) (
 		// Secure follows the deployment like the session cookie's: mock mode
 		// normally serves plain http on localhost.
 		http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: see above
-			Name:     mockCookieName,
+			Name:     o.mockCookieName(),
 			Value:    o.mockCookie,
 			Path:     o.prefix + path.Dir(LoginPath), // the three routes
 			HttpOnly: true,
@@ -100,7 +111,7 @@ func (o *OAuth) mockGate(w http.ResponseWriter, r *http.Request, route string) (
 		w.Header().Set("Cache-Control", "no-store")
 		return redirect(u), true
 	}
-	for _, ck := range r.CookiesNamed(mockCookieName) {
+	for _, ck := range r.CookiesNamed(o.mockCookieName()) {
 		if subtle.ConstantTimeCompare([]byte(ck.Value), []byte(o.mockCookie)) == 1 {
 			return reply{}, false
 		}

@@ -32,11 +32,11 @@ func mockKeyCookie(t testing.TB, a *app) *http.Cookie {
 	t.Helper()
 	f := fetch(t, plainClient(t), a.URL+a.oauth.MockLoginURL(""))
 	for _, c := range f.Cookies() {
-		if c.Name == mockCookieName && c.MaxAge >= 0 && c.Value != "" {
+		if c.Name == a.oauth.mockCookieName() && c.MaxAge >= 0 && c.Value != "" {
 			return c
 		}
 	}
-	t.Fatalf("MockLoginURL = %d, Set-Cookie %q; want a %s cookie", f.StatusCode, f.Header.Values("Set-Cookie"), mockCookieName)
+	t.Fatalf("MockLoginURL = %d, Set-Cookie %q; want a %s cookie", f.StatusCode, f.Header.Values("Set-Cookie"), a.oauth.mockCookieName())
 	return nil
 }
 
@@ -112,7 +112,7 @@ func TestMockKeyLink(t *testing.T) {
 	if f.StatusCode != http.StatusFound || f.rawLocation() != "/p"+LoginPath+"?a=1" {
 		t.Errorf("login with the key = %d Location %q; want 302 to %s?a=1", f.StatusCode, f.rawLocation(), "/p"+LoginPath)
 	}
-	h := f.setCookie(mockCookieName)
+	h := f.setCookie(a.oauth.mockCookieName())
 	for _, attr := range []string{"; HttpOnly", "; SameSite=Strict", "; Path=/p/oauth/huggingface"} {
 		if !strings.Contains(h, attr) {
 			t.Errorf("mock key cookie %q lacks %q", h, attr)
@@ -181,9 +181,9 @@ func TestMockKeyRefused(t *testing.T) {
 		{"empty key", LoginPath + "?" + paramMockKey + "=", ""},
 		{"another process's key", LoginPath + "?" + paramMockKey + "=" + mockKeyOf(t, other), ""},
 		{"key twice, one wrong", LoginPath + "?" + paramMockKey + "=" + wrong + "&" + paramMockKey + "=" + mockKeyOf(t, a), ""},
-		{"wrong cookie", LoginPath, mockCookieName + "=" + wrong},
-		{"another process's cookie", CallbackPath, mockCookieName + "=" + otherCookie.Value},
-		{"the key as the cookie", CallbackPath, mockCookieName + "=" + mockKeyOf(t, a)},
+		{"wrong cookie", LoginPath, a.oauth.mockCookieName() + "=" + wrong},
+		{"another process's cookie", CallbackPath, a.oauth.mockCookieName() + "=" + otherCookie.Value},
+		{"the key as the cookie", CallbackPath, a.oauth.mockCookieName() + "=" + mockKeyOf(t, a)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,6 +284,109 @@ func TestMockLinkLoggedWithRoutes(t *testing.T) {
 			b.get(t, a.URL+logged) // on to "/", which this app does not serve
 			if !b.whoami(t, a.URL).LoggedIn {
 				t.Error("the logged link did not sign in")
+			}
+		})
+	}
+}
+
+// TestMockTwoAppsOneBrowser: two mock-mode apps with their own CookieName
+// on one host (cookies do not tell ports apart) each keep their mock key
+// cookie: signing in to the second leaves the first signed in, and the
+// first's later logins still need no key.
+func TestMockTwoAppsOneBrowser(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ a, b string }{
+		{"app_a", "app_b"},
+		{"", "other"}, // the default name beside a custom one
+	} {
+		t.Run(tt.a+"+"+tt.b, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, Config{Mode: ModeMock, CookieName: tt.a})
+			b := newApp(t, Config{Mode: ModeMock, CookieName: tt.b})
+			if ha, hb := hostOnly(t, a.URL), hostOnly(t, b.URL); ha != hb {
+				t.Fatalf("the apps are on %s and %s; the test needs one host", ha, hb)
+			}
+			br := newBrowser(t)
+			for _, x := range []*app{a, b} {
+				if status, body := br.get(t, x.URL+x.oauth.MockLoginURL("/page")); status != http.StatusOK || body != "page" {
+					t.Fatalf("%s: printed link = %d %q; want 200 page", x.URL, status, body)
+				}
+			}
+			for i, x := range []*app{a, b} {
+				name := [...]string{"first", "second"}[i]
+				if !br.whoami(t, x.URL).LoggedIn {
+					t.Errorf("%s app: not logged in after both printed links", name)
+				}
+				br.get(t, x.URL+LogoutPath)
+				if br.whoami(t, x.URL).LoggedIn {
+					t.Fatalf("%s app: still logged in after logout", name)
+				}
+				if status, body := br.get(t, x.URL+LoginPath+"?_target_url=/page"); status != http.StatusOK || body != "page" {
+					t.Errorf("%s app: login without the key = %d %q; want 200 page (its mock key cookie should still be there)", name, status, body)
+				}
+				if !br.whoami(t, x.URL).LoggedIn {
+					t.Errorf("%s app: not logged in by a login with its mock key cookie", name)
+				}
+			}
+		})
+	}
+}
+
+// hostOnly is the host of u, without its port.
+func hostOnly(t testing.TB, u string) string {
+	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pu.Hostname()
+}
+
+// TestMockKeyCookieName: the mock key cookie is named after the session
+// cookie, keeping a "__Secure-" prefix (and the Secure attribute it needs)
+// but never "__Host-", which its login-route Path could not satisfy; a
+// browser keeps it and later logins go through with it.
+func TestMockKeyCookieName(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		cfg        Config
+		tls        bool
+		want       string // the mock key cookie's name
+		wantSecure bool
+	}{
+		{"default", Config{}, false, "hf_session_mock_key", false},
+		{"custom", Config{CookieName: "myapp"}, false, "myapp_mock_key", false},
+		{"https default", Config{SpaceHost: "x.hf.space"}, true, "hf_session_mock_key", true},
+		{"https custom", Config{SpaceHost: "x.hf.space", CookieName: "myapp"}, true, "myapp_mock_key", true},
+		{"__Secure-", Config{SpaceHost: "x.hf.space", CookieName: "__Secure-myapp"}, true, "__Secure-myapp_mock_key", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.cfg.Mode = ModeMock
+			a := serveApp(t, tt.cfg, serveOpts{tls: tt.tls})
+			c := a.Client()
+			c.Jar = jarClient(t).Jar
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			f := fetch(t, c, a.URL+a.oauth.MockLoginURL("/page"))
+			h := f.setCookie(tt.want)
+			if h == "" {
+				t.Fatalf("printed link: Set-Cookie %q; want a %s cookie", f.Header.Values("Set-Cookie"), tt.want)
+			}
+			if secure := strings.Contains(h, "; Secure"); secure != tt.wantSecure {
+				t.Errorf("mock key cookie %q: Secure %v; want %v", h, secure, tt.wantSecure)
+			}
+			if strings.HasPrefix(h, "__Host-") || h == f.setCookie(a.oauth.sessions.Name()) {
+				t.Errorf("mock key cookie %q: want neither __Host- nor the session cookie's name %s", h, a.oauth.sessions.Name())
+			}
+			// The jar kept it: a login without the key goes through to a session.
+			login := fetch(t, c, a.URL+LoginPath+"?_target_url=/page")
+			if login.StatusCode != http.StatusFound {
+				t.Fatalf("login with the cookie = %d %s; want 302", login.StatusCode, login.body)
+			}
+			cb := fetch(t, c, a.URL+login.rawLocation())
+			if cb.StatusCode != http.StatusFound || cb.setCookie(a.oauth.sessions.Name()) == "" {
+				t.Errorf("callback with the cookie = %d %s, Set-Cookie %q; want a session", cb.StatusCode, cb.body, cb.Header.Values("Set-Cookie"))
 			}
 		})
 	}

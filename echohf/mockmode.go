@@ -7,25 +7,48 @@ import (
 	"strings"
 )
 
-// mockAllowed reports whether mock login may answer r, unless
-// InsecureMockAllowRemote widens it: only a request from a loopback address,
-// addressed to a loopback host name (a DNS-rebinding page gets its own name
-// in Host), and carrying no header a proxy adds. A proxy on the same host
-// that adds none passes this check: mockGate's key is what stops it.
-func (o *OAuth) mockAllowed(r *http.Request) bool {
+// mockRefusal says why mock login may not answer r, or returns "" when it
+// may: a request from a loopback address, addressed to a loopback host name
+// (a DNS-rebinding page gets its own name in Host), carrying no header a
+// proxy adds, or any request at all with InsecureMockAllowRemote. A proxy on
+// the same host that adds no header passes this check: mockGate's key is
+// what stops it. The reason names the address the request came from (the
+// visitor's own, no secret) and never echoes the Host header.
+func (o *OAuth) mockRefusal(r *http.Request) string {
 	if o.cfg.InsecureMockAllowRemote {
-		return true
+		return ""
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil || !isLoopback(host) || !isLoopback(r.Host) {
-		return false
+	from := remoteIP(r.RemoteAddr)
+	if !isLoopback(from) {
+		return "from " + from
+	}
+	if !isLoopback(r.Host) {
+		return "from " + from + " to a host name that is not loopback (Host header)"
 	}
 	for name := range r.Header {
 		if forwardingHeader(name) {
-			return false
+			if len(name) > maxShownHeader {
+				name = name[:maxShownHeader] + "…"
+			}
+			return "from " + from + " through a proxy (" + name + " header)"
 		}
 	}
-	return true
+	return ""
+}
+
+// maxShownHeader bounds the header name a refusal shows.
+const maxShownHeader = 40
+
+// remoteIP is the address of a RemoteAddr ("ip:port", or a bare ip), as
+// netip spells it, or "an unreadable address".
+func remoteIP(remote string) string {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return ap.Addr().Unmap().WithZone("").String()
+	}
+	if ip, err := netip.ParseAddr(strings.Trim(remote, "[]")); err == nil {
+		return ip.Unmap().WithZone("").String()
+	}
+	return "an unreadable address"
 }
 
 // isLoopback reports whether host (a Host header or a RemoteAddr, with or

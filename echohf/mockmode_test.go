@@ -91,6 +91,11 @@ func TestMockLoopbackOnly(t *testing.T) {
 				if minted {
 					t.Errorf("%s minted a session for %s", path, tt.remote)
 				}
+				// Refused before the key is looked at: the answer names the
+				// address seen and the switch.
+				if !tt.allow && (!strings.Contains(rec.Body.String(), remoteIP(tt.remote)) || !strings.Contains(rec.Body.String(), EnvMockAllowRemote)) {
+					t.Errorf("%s = %s; want the address %s and %s named", path, rec.Body, remoteIP(tt.remote), EnvMockAllowRemote)
+				}
 			}
 		})
 	}

@@ -143,6 +143,10 @@ func newResolved(r resolved) (*OAuth, error) {
 		// the routes' full path.
 		r.Logger.Warn("echohf: MOCK MODE: "+why+"login signs in a mocked user without any provider; never deploy like this (DisallowMock or ECHOHF_DISALLOW_MOCK=true makes this an error). The sign-in link is logged once the routes are attached",
 			"loopback_only", !r.InsecureMockAllowRemote)
+		if r.InsecureMockAllowRemote {
+			r.Logger.Warn("echohf: MOCK MODE ALLOWS REMOTE SIGN-IN: InsecureMockAllowRemote (" + EnvMockAllowRemote +
+				") lets whoever holds the sign-in link sign in from any address, through any proxy; use it only for a container or VM of your own, never on a server others can reach")
+		}
 	}
 	for _, w := range r.warnings {
 		r.Logger.Warn(w)

@@ -25,11 +25,20 @@ func redirect(u string) reply { return reply{status: http.StatusFound, location:
 
 // Messages the login routes give in more than one place.
 const (
-	msgBadState      = "Sign-in failed: the callback has no valid state. Please sign in again."
-	msgUnavailable   = "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment."
-	msgMockLocalOnly = "Mock login answers only local requests: this app runs in mock mode, with no provider."
-	msgMockKey       = "Mock login needs the sign-in link printed in the server's log: this app runs in mock mode, with no provider. Open that link once in this browser."
+	msgBadState    = "Sign-in failed: the callback has no valid state. Please sign in again."
+	msgUnavailable = "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment."
+	msgMockKey     = "Mock login needs the sign-in link printed in the server's log: this app runs in mock mode, with no provider. Open that link once in this browser."
 )
+
+// msgMockNotLocal is the refusal of a mock login that is not local; why
+// (from mockRefusal) names the address it came from. It says the ways out,
+// and never shows the key.
+func msgMockNotLocal(why string) string {
+	return "Mock login refused a request " + why + ": this app runs in mock mode, with no provider, and signs in only browsers on this machine. " +
+		"Open the sign-in link printed in the server's log in a browser on this machine; " +
+		"or, to sign in from elsewhere (docker run -p, a VM, a proxy), start the app with " + EnvMockAllowRemote + "=1 (Config.InsecureMockAllowRemote) and open that link; " +
+		"or run the app in real mode."
+}
 
 // fail answers a login failure on route (LoginPath or CallbackPath): a
 // clear message for the user, a log line for the operator. Neither carries

@@ -311,7 +311,7 @@ func TestMockModeLogin(t *testing.T) {
 	wantSessionCookie(t, b, app.URL)
 	var key *network.Cookie
 	for _, c := range b.cookies(app.URL + echohf.LoginPath) {
-		if c.Name == "hf_mock_key" {
+		if c.Name == "hf_session_mock_key" {
 			key = c
 		}
 	}

@@ -31,6 +31,13 @@ import (
 	"github.com/echohf/echohf/mock"
 )
 
+// defaultClientSecret is the client secret hfmock registers unless told
+// otherwise. It is fixed, so that an app's sessions (signed with a key
+// derived from it, when no ECHOHF_SESSION_SECRET is set) outlive a restart
+// of hfmock, and at least 32 bytes long, so that echohf does not warn of a
+// short session secret. It guards nothing but a local fake provider.
+const defaultClientSecret = "hfmock-client-secret-for-local-development-only" //nolint:gosec // G101: a fixed secret of a local fake
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -52,7 +59,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	user := fs.String("user", "", "preferred_username of the mocked user (default the mock package's DefaultUser, mockuser)")
 	orgs := fs.String("orgs", "", "comma-separated `names` of the user's organizations, replacing the default ones (\"-orgs=\" for none)")
 	clientID := fs.String("client-id", "hfmock-client", "OAuth client ID to register")
-	clientSecret := fs.String("client-secret", "hfmock-secret", "OAuth client secret to register")
+	clientSecret := fs.String("client-secret", defaultClientSecret, "OAuth client secret to register (at least 32 bytes, or the app warns: it signs its sessions with it)")
 	scopes := fs.String("scopes", "openid profile", "value printed for OAUTH_SCOPES")
 	spaceID := fs.String("space-id", "local/hfmock", "value printed for SPACE_ID")
 	ttl := fs.Duration("access-token-ttl", mock.DefaultAccessTokenTTL, "lifetime of the access tokens issued (a short one shows sessions being refreshed)")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/echohf/echohf/echohf"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -150,6 +152,84 @@ func TestRun(t *testing.T) {
 	if resp, err := http.Get(issuer + "/.well-known/openid-configuration"); err == nil {
 		resp.Body.Close()
 		t.Error("still serving after run returned")
+	}
+}
+
+// startRun runs hfmock with args until the test ends and returns what it
+// printed once serving, with the exported variables as the shell would
+// read them.
+func startRun(t *testing.T, args ...string) (out string, env map[string]string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var buf syncBuffer
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), &buf) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(buf.String(), "serving") {
+		select {
+		case err := <-errc:
+			errc <- err
+			t.Fatalf("run returned early: %v\n%s", err, buf.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no output:\n%s", buf.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	env = map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^export (\w+)=(.*)$`).FindAllStringSubmatch(buf.String(), -1) {
+		env[m[1]] = shellUnquote(t, m[2])
+	}
+	return buf.String(), env
+}
+
+// shellUnquote reads a word shellQuote wrote, as a POSIX shell would.
+func shellUnquote(t *testing.T, s string) string {
+	t.Helper()
+	if !strings.HasPrefix(s, "'") {
+		return s
+	}
+	if !strings.HasSuffix(s, "'") || len(s) < 2 {
+		t.Fatalf("unbalanced quotes in %s", s)
+	}
+	return strings.ReplaceAll(s[1:len(s)-1], `'\''`, "'")
+}
+
+// TestDefaultClientSecret: the client secret hfmock prints by default is
+// at least 32 bytes, so an app started with the printed environment (which
+// then signs its sessions with it) logs no short-secret warning.
+func TestDefaultClientSecret(t *testing.T) {
+	out, env := startRun(t)
+	secret := env[echohf.EnvClientSecret]
+	if len(secret) < 32 {
+		t.Errorf("%s is %d bytes; want at least 32\n%s", echohf.EnvClientSecret, len(secret), out)
+	}
+	// The printed environment and nothing else of echohf's, whatever the
+	// developer's shell holds.
+	for _, k := range []string{echohf.EnvSpaceID, echohf.EnvSpaceHost, echohf.EnvClientID, echohf.EnvClientSecret, echohf.EnvScopes,
+		echohf.EnvProviderURL, echohf.EnvMode, echohf.EnvDisallowMock, echohf.EnvAcceptBearer, echohf.EnvMockAllowRemote,
+		echohf.EnvRedirectURL, echohf.EnvSessionSecret, echohf.EnvOldSessionSecrets, echohf.EnvRefreshBefore,
+		echohf.EnvRevalidateEvery, echohf.EnvHFToken, echohf.EnvHFEndpoint} {
+		t.Setenv(k, env[k])
+	}
+	var logs syncBuffer
+	o, err := echohf.NewFromEnv(echohf.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("echohf with the printed environment: %v", err)
+	}
+	defer o.Close()
+	if o.Mode() != echohf.ModeReal {
+		t.Errorf("echohf with the printed environment runs in %s mode; want real", o.Mode())
+	}
+	if strings.Contains(logs.String(), "shorter than") || strings.Contains(logs.String(), secret) {
+		t.Errorf("echohf with the printed environment warns of a short secret (or logs it):\n%s", logs.String())
 	}
 }
 
