@@ -48,6 +48,7 @@ type OAuth struct {
 	// refreshSealer seals refresh tokens, under a key of their own.
 	refreshSealer *jwtstore.Sealer
 	renewals      renewals // the sessions' refreshes and revalidations (renew.go)
+	logouts       logouts  // the sign-ins logged out here (logouts.go)
 
 	ctx    context.Context // owns the JWKS refresher
 	cancel context.CancelFunc

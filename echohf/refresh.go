@@ -15,9 +15,10 @@ import (
 // and, when userinfo answered, the user data as the provider has it now.
 //
 // A refresh refused with invalid_grant (another replica refreshed the
-// session first, or the token was revoked) keeps s while its access token
-// lasts, never refreshes it again, and leaves it alone for renewedGrace so
-// that no cookie from here lands after the winner's. Any other failure,
+// session first, or the token was revoked, at logout say) serves s for
+// renewedGrace, with no cookie that could land after the winner's, then
+// ends it: the cookie has no future, and a revalidation must not re-mint
+// it (its access token may outlive a logout at the provider). Any other failure,
 // another 4xx included (429, invalid_client), keeps s and tries again
 // shortly. An answer for another user, an id_token that fails
 // verification, or a 401 from userinfo for the new token logs the session out.
@@ -30,9 +31,9 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now
 	tok, err := p.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: string(rt)}).Token()
 	if err != nil {
 		if err = tokenError(p.TokenEndpoint, err); errors.Is(err, errGrant) {
-			o.cfg.Logger.Info("echohf: session refresh refused (another replica refreshed it, or it was revoked); the session goes on until its access token expires",
+			o.cfg.Logger.Info("echohf: session refresh refused (another replica refreshed it, or it was revoked); the session ends after a grace",
 				"user", s.User.PreferredUsername, "error", err.Error())
-			return outcome{retry: max(o.dueOf(s, true), now.Add(renewedGrace).UnixNano()), noRefresh: true}
+			return outcome{retry: now.Add(renewedGrace).UnixNano(), noRefresh: true, refused: true}
 		}
 		o.renewFailed("echohf: session refresh failed; the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano()}

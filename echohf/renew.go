@@ -33,9 +33,11 @@ const (
 	maxRenewals = 4096
 	// renewedGrace is how long a renewed session is handed to requests
 	// that still carry the cookie it replaces: those sent before the new
-	// cookie arrived. A refresh refused with invalid_grant likewise waits
-	// that long before the session is revalidated, so those requests get no
-	// cookie that could land after the new one.
+	// cookie arrived. A session whose refresh was refused with
+	// invalid_grant is likewise served that long (another replica may have
+	// refreshed it, and the page's requests sent before the winner's cookie
+	// arrived are served), then logged out: its sign-in goes on, if at
+	// all, with a newer cookie.
 	renewedGrace = 30 * time.Second
 	// Retries after a provider failure come after a quarter of the token's
 	// remaining life, within these bounds.
@@ -96,6 +98,9 @@ type outcome struct {
 	// token is spent, so that try will not refresh.
 	retry     int64
 	noRefresh bool
+	// refused says the provider refused the session's refresh token
+	// (invalid_grant): at retry, the session ends instead.
+	refused bool
 }
 
 // renew serves a request of s that came when s was due, at now: it waits
@@ -116,6 +121,9 @@ func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *
 		return info
 	case out.end:
 		o.sessions.Clear(w, r)
+		return nil
+	case out.next != nil && o.logouts.has(out.next.signIn(), now.UnixNano()):
+		o.sessions.Clear(w, r) // logged out while it was renewed
 		return nil
 	case out.next != nil:
 		if err := o.sessions.Save(w, r, out.next, time.Unix(out.next.end(o.cfg.SessionMaxAge), 0)); err != nil {
@@ -210,6 +218,14 @@ func (rs *renewals) do(ctx context.Context, key string, now, expires time.Time, 
 			rs.mu.Unlock()
 			return e.out, true
 		case t < e.out.retry || e.out.next != nil || e.out.end:
+			rs.mu.Unlock()
+			return e.out, true
+		case e.out.refused:
+			// Its grace is over: a session whose refresh token the provider
+			// refused is never renewed back to life (a revalidation would
+			// re-mint it for as long as its access token lasts).
+			e = loggedOut(e.expires)
+			rs.m[key] = e
 			rs.mu.Unlock()
 			return e.out, true
 		default: // time to try again; a spent refresh token stays spent

@@ -298,37 +298,43 @@ func TestRenewalsShareOneCall(t *testing.T) {
 	}
 }
 
-// TestRenewalsRemember: what an outcome is remembered for, and that a
-// spent refresh token stays spent when the session is tried again.
+// TestRenewalsRemember: what an outcome is remembered for, that a spent
+// refresh token stays spent when the session is tried again, and that a
+// session whose refresh token was refused ends at its retry.
 func TestRenewalsRemember(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	expires := now.Add(time.Hour)
+	refused := outcome{retry: now.Add(30 * time.Second).UnixNano(), noRefresh: true, refused: true}
 	tests := []struct {
 		name  string
 		out   outcome
 		asked time.Duration // after now
 		again bool          // work runs again
 		spent bool          // told the refresh token is spent
+		ended bool          // the session is logged out without running work
 	}{
-		{"failure, before its retry", outcome{retry: now.Add(10 * time.Second).UnixNano()}, 9 * time.Second, false, false},
-		{"failure, at its retry", outcome{retry: now.Add(10 * time.Second).UnixNano()}, 10 * time.Second, true, false},
-		{"spent, before its retry", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, 59 * time.Second, false, false},
-		{"spent, at its retry", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, time.Minute, true, true},
-		{"spent, after the session's end", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, time.Hour, true, false},
-		{"logged out", outcome{end: true}, 59 * time.Minute, false, false},
-		{"logged out, after the session's end", outcome{end: true}, time.Hour, true, false},
+		{"failure, before its retry", outcome{retry: now.Add(10 * time.Second).UnixNano()}, 9 * time.Second, false, false, false},
+		{"failure, at its retry", outcome{retry: now.Add(10 * time.Second).UnixNano()}, 10 * time.Second, true, false, false},
+		{"spent, before its retry", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, 59 * time.Second, false, false, false},
+		{"spent, at its retry", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, time.Minute, true, true, false},
+		{"spent, after the session's end", outcome{retry: now.Add(time.Minute).UnixNano(), noRefresh: true}, time.Hour, true, false, false},
+		{"refused, before its retry", refused, 29 * time.Second, false, false, false},
+		{"refused, at its retry", refused, 30 * time.Second, false, false, true},
+		{"refused, later", refused, 59 * time.Minute, false, false, true},
+		{"logged out", outcome{end: true}, 59 * time.Minute, false, false, true},
+		{"logged out, after the session's end", outcome{end: true}, time.Hour, true, false, false},
 	}
 	for _, tt := range tests {
 		var rs renewals
 		rs.do(context.Background(), "k", now, expires, func(bool) outcome { return tt.out })
 		ran, spent := false, false
-		rs.do(context.Background(), "k", now.Add(tt.asked), expires, func(noRefresh bool) outcome {
+		out, _ := rs.do(context.Background(), "k", now.Add(tt.asked), expires, func(noRefresh bool) outcome {
 			ran, spent = true, noRefresh
 			return outcome{}
 		})
-		if ran != tt.again || spent != tt.spent {
-			t.Errorf("%s: work ran %v (spent %v); want %v (%v)", tt.name, ran, spent, tt.again, tt.spent)
+		if ran != tt.again || spent != tt.spent || out.end != tt.ended {
+			t.Errorf("%s: work ran %v (spent %v), ended %v; want %v (%v), %v", tt.name, ran, spent, out.end, tt.again, tt.spent, tt.ended)
 		}
 	}
 }

@@ -17,8 +17,9 @@ import (
 // then goes on in the background, within Timeout.
 const revokeWait = 2 * time.Second
 
-// revokeSession ends the session r carries: in this process at once (a
-// copy of its cookie is logged out here from now on), and at the provider
+// revokeSession ends the session r carries: in this process at once (every
+// cookie of its sign-in, a copy of this one or an older one, is logged out
+// here from now on; see logouts.go), and at the provider
 // when discovery announced a revocation_endpoint, where its refresh token,
 // then its access token, are revoked (RFC 7009), so that other replicas log
 // a copy out at their next revalidation. A refresh of the session that this
@@ -26,16 +27,17 @@ const revokeWait = 2 * time.Second
 // the refresh window) ends the same way: its answer may reach the browser
 // after logout's. It is best effort: a failure is logged (and the other
 // tokens still tried), and logout waits at most revokeWait for it. Mock
-// mode has nothing to revoke.
+// mode has nothing to revoke, but remembers the logout.
 func (o *OAuth) revokeSession(r *http.Request) {
-	if o.cfg.mode != ModeReal {
-		return
-	}
 	s, err := o.sessions.Load(r)
 	if err != nil {
 		return // no session, or one that no longer verifies: nothing to revoke
 	}
 	now := o.cfg.Now()
+	o.logouts.add(s.signIn(), now, o.signInEnd(s, now))
+	if o.cfg.mode != ModeReal {
+		return
+	}
 	renewal := o.renewals.forget(s.Token, now, time.Unix(s.end(o.cfg.SessionMaxAge), 0))
 	s.due.Store(dueNow) // later requests of this cookie (jwtstore caches it) see it gone
 	tokens := o.tokensOf(s)
@@ -78,6 +80,19 @@ func (o *OAuth) revokeSession(r *http.Request) {
 	case <-done:
 	case <-wait.C:
 	}
+}
+
+// signInEnd is how long a logout of s, at now, is remembered: until every
+// cookie of its sign-in has ended. The older ones end no later than s
+// (refreshes give later expiries); a refresh under way somewhere as logout
+// comes gives a token of the same lifetime as that of s, from at most
+// Timeout later. No cookie of the sign-in outlives SessionMaxAge.
+func (o *OAuth) signInEnd(s *session, now time.Time) time.Time {
+	end := max(s.end(o.cfg.SessionMaxAge), now.Add(s.lifetime()+o.cfg.Timeout).Unix()+1)
+	if s.Login > 0 {
+		end = min(end, s.Login+int64(o.cfg.SessionMaxAge/time.Second))
+	}
+	return time.Unix(end, 0)
 }
 
 // revocation is a token to revoke, and its kind for token_type_hint.

@@ -31,6 +31,9 @@ type session struct {
 	// it, before info is published; moved later by a renewal that failed,
 	// or to dueNow by logout.
 	due atomic.Int64
+	// seen is the epoch of the logout memory (logouts.go) at which this
+	// session was last found signed in.
+	seen atomic.Uint64
 }
 
 // live reports whether s is still valid at now (see end). Times are kept
@@ -65,9 +68,11 @@ func (s *session) signedIn(now time.Time) int64 {
 // is logged out. A session that is due (in its refresh window, or not
 // checked with the provider for RevalidateEvery) is renewed first, which
 // may call the provider and mint a new cookie on w (see renew); any other
-// request does no network I/O. The cookies of an invalid or expired
-// session are expired on w, so the browser drops them, except those signed
-// with a key o does not know (jwtstore.ErrUnknownKey). A session ends the
+// request does no network I/O. A session whose sign-in was logged out in
+// this process (logouts.go) is logged out. The cookies of an invalid,
+// expired or logged-out session are expired on w, so the browser drops
+// them, except those signed with a key o does not know
+// (jwtstore.ErrUnknownKey). A session ends the
 // moment its access token does, or SessionMaxAge after the user signed in
 // if that comes first: Leeway allows for clock skew on the cookie's times,
 // not on the end of the session.
@@ -76,10 +81,16 @@ func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo 
 	now := o.cfg.Now()
 	if err == nil && s.live(now, o.cfg.SessionMaxAge) {
 		if info := o.infoOf(s); info != nil {
-			if now.UnixNano() < s.due.Load() {
+			t := now.UnixNano()
+			if t < s.due.Load() && o.logouts.current(s) {
 				return info
 			}
-			return o.renew(w, r, s, info, now)
+			if !o.logouts.loggedOut(s, t) {
+				if t < s.due.Load() {
+					return info
+				}
+				return o.renew(w, r, s, info, now)
+			}
 		}
 	}
 	// A key the ring lacks may be one that other replicas already have (a
