@@ -170,16 +170,3 @@ func (o *OAuth) store(w http.ResponseWriter, r *http.Request, s *session, now ti
 	}
 	return m.Write(w, r)
 }
-
-// discard is a ResponseWriter that drops everything: store probes which
-// sessions fit with it.
-type discard struct{ h http.Header }
-
-// Header returns headers that are thrown away.
-func (d discard) Header() http.Header { return d.h }
-
-// Write drops p.
-func (d discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// WriteHeader drops the status.
-func (d discard) WriteHeader(int) {}

@@ -15,6 +15,19 @@ import (
 	"github.com/echohf/echohf/mock"
 )
 
+// discard is a ResponseWriter that drops everything: what a store writes
+// when only its result matters.
+type discard struct{ h http.Header }
+
+// Header returns headers that are thrown away.
+func (d discard) Header() http.Header { return d.h }
+
+// Write drops p.
+func (d discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// WriteHeader drops the status.
+func (d discard) WriteHeader(int) {}
+
 // copySession returns a copy of the stored fields of s (store changes the
 // organizations of the session it is given).
 func copySession(s *session) *session {
