@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/echohf/echohf/jwtstore"
 )
 
 // This file is the due path of Auth: what a request does when its session
@@ -90,9 +92,10 @@ func retryAfter(s *session, now time.Time) time.Time {
 
 // outcome is what a renewal gave, for every request of the session.
 type outcome struct {
-	next *session   // the renewed session, to mint; nil when the current one goes on
-	info *OAuthInfo // next's info
-	end  bool       // the provider refused the session: log it out
+	next   *session                   // the renewed session; nil when the current one goes on
+	cookie *jwtstore.Minted[*session] // next's cookie, minted once, written by every request
+	info   *OAuthInfo                 // next's info
+	end    bool                       // the provider refused the session: log it out
 	// retry is when, in Unix nanoseconds, the current session may be tried
 	// again (when next is nil and end false); noRefresh says its refresh
 	// token is spent, so that try will not refresh.
@@ -126,7 +129,7 @@ func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *
 		o.sessions.Clear(w, r) // logged out while it was renewed
 		return nil
 	case out.next != nil:
-		if err := o.sessions.Save(w, r, out.next, time.Unix(out.next.end(o.cfg.SessionMaxAge), 0)); err != nil {
+		if err := out.cookie.Write(w, r); err != nil { // it fit when minted: cannot fail
 			o.cfg.Logger.Warn("echohf: renewed session could not be stored", "error", err.Error())
 		}
 		return out.info

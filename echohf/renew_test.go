@@ -643,7 +643,7 @@ func TestSessionFieldsTravel(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if err := o.store(rec, nil, s); err != nil {
+	if err := o.store(rec, nil, s, now); err != nil {
 		t.Fatal(err)
 	}
 	got, err := o.sessions.Load(cookieRequest(o.sessions.Name(), fetched{Response: rec.Result()}.sessionSet(o.sessions.Name())))

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"github.com/echohf/echohf/jwtstore"
 )
 
 // readUser reads userinfo with the access token token. A failure is a
@@ -60,16 +62,19 @@ func (o *OAuth) revalidate(ctx context.Context, p *provider, s *session, info *O
 
 // renewedOutcome completes next, the session that replaces s: it seals
 // its access token access anew (so the new cookie's memory in renewals is
-// its own) and fits it into the cookies. When that fails, s goes on.
+// its own) and mints its cookie at now, the renewal's clock reading: every
+// request of the session writes that very cookie, which was measured to
+// fit. When that fails, s goes on.
 func (o *OAuth) renewedOutcome(s, next *session, access string, now time.Time, noRefresh bool) outcome {
 	sealed, err := o.sealer.Seal([]byte(access))
+	var cookie *jwtstore.Minted[*session]
 	if err == nil {
 		next.Token = sealed
-		err = o.store(discard{http.Header{}}, nil, next) // no cookie written: each request mints its own
+		cookie, err = o.mint(next, now)
 	}
 	if err != nil {
 		o.renewFailed("echohf: renewed session could not be stored; the session goes on", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano(), noRefresh: noRefresh}
 	}
-	return outcome{next: next, info: o.infoFrom(next, access)}
+	return outcome{next: next, cookie: cookie, info: o.infoFrom(next, access)}
 }

@@ -162,66 +162,22 @@ func (o *OAuth) newSession(info *OAuthInfo, refresh string, issued, checked time
 }
 
 // saveSession mints the session cookie of a new login (see newSession),
-// obtained and checked now.
+// obtained and checked now: one clock reading for the session's times and
+// its cookie's.
 func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthInfo, refresh string) error {
 	now := o.cfg.Now()
 	s, err := o.newSession(info, refresh, now, now)
 	if err != nil {
 		return err
 	}
-	return o.store(w, r, s)
+	return o.store(w, r, s, now)
 }
 
-// store mints the session cookie of s on w. A session too large for the
-// cookies loses its organizations' avatars, then as many organizations as
-// it must (s is changed to what the cookie holds).
-func (o *OAuth) store(w http.ResponseWriter, r *http.Request, s *session) error {
-	// The cookie expires with the session: its access token, or
-	// SessionMaxAge after the sign-in. jwtstore accepts it Leeway longer
-	// (clock skew), but Auth ends the session at its end exactly.
-	expires := time.Unix(s.end(o.cfg.SessionMaxAge), 0)
-	err := o.sessions.Save(w, r, s, expires)
-	if !errors.Is(err, jwtstore.ErrTooLarge) {
+// store mints the session cookie of s at now and sets it on w (see mint).
+func (o *OAuth) store(w http.ResponseWriter, r *http.Request, s *session, now time.Time) error {
+	m, err := o.mint(s, now)
+	if err != nil {
 		return err
 	}
-	// A member of very many organizations: drop their avatars, then keep
-	// as many organizations as fit (found by bisection; a Save that fails
-	// writes nothing). A missing org can only make RequireOrg refuse.
-	all := len(s.User.Orgs)
-	orgs := make([]OAuthOrgInfo, all)
-	for i, org := range s.User.Orgs {
-		org.Picture = ""
-		orgs[i] = org
-	}
-	lo, hi := -1, all // the largest count known to fit, the smallest known not to
-	for lo+1 < hi {
-		n := (lo + hi + 1) / 2
-		s.User.Orgs = orgs[:n]
-		if err = o.sessions.Save(discard{http.Header{}}, nil, s, expires); err == nil { // a probe: no stale cookies to expire
-			lo = n
-		} else if errors.Is(err, jwtstore.ErrTooLarge) {
-			hi = n
-		} else {
-			return err
-		}
-	}
-	if lo < 0 {
-		return err
-	}
-	s.User.Orgs = orgs[:lo]
-	o.cfg.Logger.Warn("echohf: session too large for cookies: organization avatars dropped and organizations truncated", "kept", lo, "orgs", all)
-	return o.sessions.Save(w, r, s, expires)
+	return m.Write(w, r)
 }
-
-// discard is a ResponseWriter that drops everything: store probes which
-// sessions fit with it.
-type discard struct{ h http.Header }
-
-// Header returns headers that are thrown away.
-func (d discard) Header() http.Header { return d.h }
-
-// Write drops p.
-func (d discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// WriteHeader drops the status.
-func (d discard) WriteHeader(int) {}
