@@ -24,7 +24,7 @@ const (
 // hub is a mock provider that is also the Hub: it knows mockuser (the
 // default user, in acme-research) and alice (in no organization), each with
 // a personal token.
-func hub(t *testing.T) *mock.Server {
+func hub(t testing.TB) *mock.Server {
 	t.Helper()
 	srv := mock.NewServer(t, mock.Config{})
 	srv.AddUser(mock.NewUser("alice"))

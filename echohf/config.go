@@ -233,8 +233,9 @@ type Config struct {
 	// /api/whoami-v2. From $HF_TOKEN. Optional.
 	HFToken string
 	// HFEndpoint is the Hub that whoami calls (mock mode's HFToken, bearer
-	// tokens) go to. From $HF_ENDPOINT. Optional. Default
-	// https://huggingface.co.
+	// tokens) and HubClient's requests go to; its host must be plain ASCII
+	// (an internationalized name in its xn-- form). From $HF_ENDPOINT.
+	// Optional. Default https://huggingface.co.
 	HFEndpoint string
 	// MockCarryHFToken puts HFToken itself into mock sessions as their
 	// access token. Optional. Default false: mock sessions carry a fake token,

@@ -43,6 +43,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// take returns what was written so far, and forgets it.
+func (s *syncBuffer) take() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.b.String()
+	s.b.Reset()
+	return out
+}
+
 // realConfig is a real-mode configuration against the mock provider srv.
 // New never reads the environment, so neither does an app built from it.
 func realConfig(srv *mock.Server) Config {

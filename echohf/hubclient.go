@@ -33,8 +33,10 @@ var hubClearMu sync.Mutex
 // host and port of Config.HFEndpoint, see HubEndpoint) get
 // "Authorization: Bearer" and the session's access token. The token never
 // goes anywhere else: not to other hosts, not after a redirect off the Hub,
-// and not to the Hub at the end of redirects that left it. A request that
-// carries its own Authorization header is sent as it is.
+// and not to the Hub at the end of redirects that left it. Hosts are
+// compared as net/http dials them: a host that is not plain ASCII (such as
+// "huggİngface.co", dialed as xn--huggingface-8lg.co) is never the Hub. A
+// request that carries its own Authorization header is sent as it is.
 //
 // A Hub request fails, with no network call, with an error matching
 // ErrLoginRequired when c is logged out, or ErrNoAuth when Auth did not see
@@ -113,7 +115,7 @@ func hubEndpoint(o *OAuth) string {
 
 // originOf returns the scheme, host and port of rawURL in one canonical
 // form ("https://huggingface.co:443"), or "" when it is not an absolute
-// http(s) URL.
+// http(s) URL with a plain host (see plainHost).
 func originOf(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -122,21 +124,56 @@ func originOf(rawURL string) string {
 	return origin(u)
 }
 
+// origin is originOf for a parsed URL. Two URLs with the same origin are
+// dialed by net/http at the same host:port, up to the case of ASCII
+// letters, which DNS ignores: net/http dials an ASCII host as it is
+// spelled (and a URL's scheme must be "http" or "https" exactly).
 func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	port := u.Port()
-	switch {
-	case u.Hostname() == "":
-		return ""
-	case port != "":
-	case scheme == "https":
-		port = "443"
-	case scheme == "http":
-		port = "80"
-	default:
+	host, port := u.Hostname(), u.Port()
+	if !plainHost(host) || u.Scheme != "https" && u.Scheme != "http" {
 		return ""
 	}
-	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+	switch {
+	case port != "":
+	case u.Scheme == "https":
+		port = "443"
+	default:
+		port = "80"
+	}
+	return u.Scheme + "://" + net.JoinHostPort(asciiLower(host), port)
+}
+
+// plainHost reports whether host, a URL's Hostname, is a name or IP
+// literal that net/http dials as it is spelled: ASCII letters, digits,
+// '-', '.', '_' and the ':' of an IPv6 literal. Anything else has no
+// origin, so never gets the Hub's token. That refuses non-ASCII names,
+// which net/http dials in their IDNA form ("huggİngface.co" becomes
+// xn--huggingface-8lg.co, although strings.ToLower makes it
+// "huggingface.co"), and IPv6 zones, whose interface names are case
+// sensitive. A trailing dot is kept: "huggingface.co." is a spelling of
+// its own, which is not the Hub's unless HFEndpoint spells it so.
+func plainHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !idChar(c) && c != '.' && c != ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLower lowercases the ASCII letters of s, and only those (unlike
+// strings.ToLower, which maps "İ" to "i" and "K", the Kelvin sign, to "k").
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // hubTransport is HubClient's transport (see HubClient).

@@ -84,8 +84,12 @@ func (c Config) checkValues(p *configError) {
 	if c.RedirectURL != "" && !httpURL(c.RedirectURL) {
 		p.addf("RedirectURL (%s) %q is not an absolute http(s) URL", EnvRedirectURL, c.RedirectURL)
 	}
-	if c.HFEndpoint != "" && !httpURL(c.HFEndpoint) {
+	switch {
+	case c.HFEndpoint == "":
+	case !httpURL(c.HFEndpoint):
 		p.addf("HFEndpoint (%s) %q is not an http(s) URL", EnvHFEndpoint, c.HFEndpoint)
+	case originOf(c.HFEndpoint) == "": // HubClient could not tell the Hub
+		p.addf("HFEndpoint (%s) %q must have a plain ASCII host: write an internationalized name in its xn-- form, and no IPv6 zone", EnvHFEndpoint, c.HFEndpoint)
 	}
 	if c.SpaceHost != "" && !validHost(c.SpaceHost) {
 		p.addf("SpaceHost (%s) %q is not a host name with an optional :port", EnvSpaceHost, c.SpaceHost)
