@@ -265,8 +265,10 @@ type RequireOrgConfig struct {
 	// error is ErrRestricted. Optional. Default false.
 	RefuseRestricted bool
 	// Logger receives the line that reports the guard running without Auth
-	// (once per guard). Optional. Default: the Logger of the OAuth whose
-	// Auth skipped the request, else slog.Default().
+	// (once per guard), and the warning that the OAuth's scopes lack
+	// read-memberships when this guard is the first of the process to
+	// find it (see docs/scopes.md). Optional. Default: the Logger of the
+	// OAuth whose Auth saw or skipped the request, else slog.Default().
 	Logger *slog.Logger
 }
 

@@ -39,7 +39,7 @@ type guard struct {
 	name    string                 // the guard's constructor, for the log line
 	logger  *slog.Logger           // nil: the owner's, else slog.Default()
 	admit   func(*OAuthInfo) reply // the check of a login; nil admits any
-	scopes  *orgScopeCheck         // RequireOrg: the once-per-guard scope warning
+	scopes  *orgScopeCheck         // RequireOrg: the scope warning, checked on its first request
 	orgs    []string               // RequireOrg: its organizations, for that warning
 	noAuth  atomic.Bool            // a missing Auth was logged
 	skipped atomic.Bool            // a request Auth skipped was logged

@@ -60,6 +60,9 @@ type OAuth struct {
 	attached   atomic.Bool // the routes are registered
 	usedStates *usedStates // login states already called back on this process
 	whoamiWarn sync.Once
+	// scopeWarned records the scope warnings given (scopes.go): the
+	// process's scopeWarnings, which a test may replace before serving.
+	scopeWarned *sync.Map
 	bearers    bearerCache // AcceptBearer: the Hub's answers by token hash
 	mockKey    string      // mock mode only: the key of MockLoginURL
 	mockCookie string      // mock mode only: the cookie value that stands for it
@@ -132,7 +135,7 @@ func newResolved(r resolved) (*OAuth, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, ctx: ctx, cancel: cancel,
-		usedStates: newUsedStates(maxUsedStates)}
+		usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
 	if r.mode == ModeMock {
 		o.mockKey, o.mockCookie = newMockKey()
 		why := "SPACE_ID is not set, so "
