@@ -63,9 +63,9 @@ type OAuth struct {
 	// scopeWarned records the scope warnings given (scopes.go): the
 	// process's scopeWarnings, which a test may replace before serving.
 	scopeWarned *sync.Map
-	bearers    bearerCache // AcceptBearer: the Hub's answers by token hash
-	mockKey    string      // mock mode only: the key of MockLoginURL
-	mockCookie string      // mock mode only: the cookie value that stands for it
+	bearers     bearerCache // AcceptBearer: the Hub's answers by token hash
+	mockKey     string      // mock mode only: the key of MockLoginURL
+	mockCookie  string      // mock mode only: the cookie value that stands for it
 }
 
 // New checks cfg and returns an OAuth. New uses cfg as given and never
