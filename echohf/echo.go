@@ -112,6 +112,9 @@ type skipped struct{ o *OAuth }
 func (o *OAuth) Auth() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if !o.plainWarned.Load() { // SpaceHost set and not yet warned
+				o.warnPlainHTTP(c.Request())
+			}
 			// A nil Skipper is middleware.DefaultSkipper: it skips nothing.
 			if o.cfg.Skipper != nil && o.cfg.Skipper(c) {
 				c.Set(ownerKey, skipped{o}) // for the guards and LoginURL
