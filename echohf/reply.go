@@ -27,9 +27,20 @@ func redirect(u string) reply { return reply{status: http.StatusFound, location:
 const (
 	msgBadState      = "Sign-in failed: the callback has no valid state. Please sign in again."
 	msgUnavailable   = "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment."
+	msgProviderError = "Sign-in is unavailable: the Hugging Face OpenID provider answered with an error. Please try again in a moment."
 	msgMockLocalOnly = "Mock login answers only local requests: this app runs in mock mode, with no provider."
 	msgMockKey       = "Mock login needs the sign-in link printed in the server's log: this app runs in mock mode, with no provider. Open that link once in this browser."
 )
+
+// unavailable is the page's message when the provider cannot be used to
+// sign in (discovery failed): whether it gave no answer or answered with
+// an error, never its host or what it said (the log has those).
+func unavailable(err error) string {
+	if unanswered(err) {
+		return msgUnavailable
+	}
+	return msgProviderError
+}
 
 // fail answers a login failure on route (LoginPath or CallbackPath): a
 // clear message for the user, a log line for the operator. Neither carries
