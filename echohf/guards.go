@@ -111,7 +111,11 @@ func (o *OAuth) loginRequired(r *http.Request, bearer bearerOutcome) reply {
 	return reply{status: http.StatusUnauthorized, msg: msg, err: ErrLoginRequired, challenge: o.bearerChallenge(bearer)}
 }
 
-// isNavigation tells a browser loading a page from a script or API call.
+// isNavigation tells a browser loading a page from a script or API call:
+// a GET or HEAD whose Sec-Fetch-Mode is "navigate", or, with no
+// Sec-Fetch-Mode (a browser too old to send it), whose Accept lists
+// text/html. Sec-Fetch-Mode decides when present, since a script's fetch
+// may ask for text/html too.
 func isNavigation(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
