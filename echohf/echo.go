@@ -15,13 +15,17 @@ import (
 // net/http terms and return a reply, which send turns into Echo's.
 
 // Attach registers the login, callback and logout routes on e under the
-// configured prefix; in mock mode it logs the sign-in link (MockLoginURL).
+// configured prefix; in mock mode it logs the sign-in link (MockLoginURL),
+// and has e.Server and e.TLSServer log the full link, with the address
+// they listen on, when e.Start or e.StartTLS starts serving.
 // An OAuth registers its routes once: a second Attach or
 // AttachGroup panics, since it would move every link LoginURL, LogoutURL,
 // MockLoginURL and the guards build. To serve the routes on another Echo,
 // build another OAuth from the same Config: the two are replicas.
 func (o *OAuth) Attach(e *echo.Echo) {
 	o.register(e.GET)
+	o.logLinkOnStart(e.Server, "http")
+	o.logLinkOnStart(e.TLSServer, "https")
 }
 
 // AttachGroup registers the routes on g, under the configured prefix
