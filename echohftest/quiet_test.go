@@ -29,7 +29,7 @@ const quietEnv = "ECHOHFTEST_QUIET_HELPER"
 func TestKitQuiet(t *testing.T) {
 	t.Parallel()
 	keyFile := filepath.Join(t.TempDir(), "key")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKitQuietHelper$", "-test.v", "-test.count=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKitQuietHelper$", "-test.v", "-test.count=1") //nolint:gosec // G702: this test binary, running one of its own tests
 	cmd.Env = append(os.Environ(), quietEnv+"="+keyFile)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -74,7 +74,7 @@ func TestKitQuietHelper(t *testing.T) {
 	if !ok {
 		t.Fatalf("MockLoginURL = %q has no mock_key", link)
 	}
-	if err := os.WriteFile(keyFile, []byte(key), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, []byte(key), 0o600); err != nil { //nolint:gosec // G703: a file in the parent test's TempDir
 		t.Fatal(err)
 	}
 

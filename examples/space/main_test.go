@@ -36,7 +36,10 @@ func spaceScopes(t *testing.T) string {
 		t.Fatal(err)
 	}
 	front, ok := strings.CutPrefix(string(readme), "---\n")
-	if front, _, ok = strings.Cut(front, "\n---\n"); !ok {
+	if ok {
+		front, _, ok = strings.Cut(front, "\n---\n")
+	}
+	if !ok {
 		t.Fatal("README.md has no front matter")
 	}
 	scopes := []string{"openid", "profile"}
