@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -59,7 +60,7 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 	}
 	p, err := o.providerFor(r.Context())
 	if err != nil {
-		return o.fail(CallbackPath, http.StatusServiceUnavailable, msgUnavailable, err)
+		return o.fail(CallbackPath, http.StatusServiceUnavailable, unavailable(err), err)
 	}
 	info, refresh, err := o.complete(r.Context(), p, pend, st.id, code)
 	if err != nil {
@@ -68,8 +69,10 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 			return o.fail(CallbackPath, http.StatusUnauthorized, "Sign-in failed: the identity returned by Hugging Face could not be verified.", err)
 		case errors.Is(err, errTokenRefused): // any 4xx: a fresh sign-in is the user's way out (the log says which)
 			return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the authorization code was refused (it may have expired). Please sign in again.", err)
+		case unanswered(err):
+			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider could not be reached. Please try again.", err)
 		default:
-			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider did not answer properly. Please try again.", err)
+			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider answered with an error. Please try again.", err)
 		}
 	}
 	if err := o.saveSession(w, r, info, refresh); err != nil {
@@ -175,7 +178,15 @@ func tokenError(endpoint string, err error) error {
 		}
 		return e
 	}
-	e.what = transportError(err)
+	// x/oauth2 formats its own errors with %v, so only the transport's
+	// errors (from the client's Do) can be unwrapped; its message tells a
+	// body cut short from an answer it could not parse.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, new(net.Error)) ||
+		strings.HasPrefix(err.Error(), "oauth2: cannot fetch token") {
+		e.what, e.unanswered = transportError(err), true
+		return e
+	}
+	e.what = "sent a token response that could not be read"
 	return e
 }
 

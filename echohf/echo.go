@@ -15,13 +15,17 @@ import (
 // net/http terms and return a reply, which send turns into Echo's.
 
 // Attach registers the login, callback and logout routes on e under the
-// configured prefix; in mock mode it logs the sign-in link (MockLoginURL).
+// configured prefix; in mock mode it logs the sign-in link (MockLoginURL),
+// and has e.Server and e.TLSServer log the full link, with the address
+// they listen on, when e.Start or e.StartTLS starts serving.
 // An OAuth registers its routes once: a second Attach or
 // AttachGroup panics, since it would move every link LoginURL, LogoutURL,
 // MockLoginURL and the guards build. To serve the routes on another Echo,
 // build another OAuth from the same Config: the two are replicas.
 func (o *OAuth) Attach(e *echo.Echo) {
 	o.register(e.GET)
+	o.logLinkOnStart(e.Server, "http")
+	o.logLinkOnStart(e.TLSServer, "https")
 }
 
 // AttachGroup registers the routes on g, under the configured prefix
@@ -112,6 +116,9 @@ type skipped struct{ o *OAuth }
 func (o *OAuth) Auth() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if !o.plainWarned.Load() { // SpaceHost set and not yet warned
+				o.warnPlainHTTP(c.Request())
+			}
 			// A nil Skipper is middleware.DefaultSkipper: it skips nothing.
 			if o.cfg.Skipper != nil && o.cfg.Skipper(c) {
 				c.Set(ownerKey, skipped{o}) // for the guards and LoginURL
@@ -222,7 +229,13 @@ type RequireLoginConfig struct {
 // RequireLogin returns a guard for routes that need a logged-in user. It
 // must run after Auth. A logged-out browser navigation is redirected to
 // login, coming back to the current path and query; any other logged-out
-// request gets 401.
+// request gets 401. A navigation is a GET or HEAD whose Sec-Fetch-Mode
+// header is "navigate" (what browsers send when loading a page), or, when
+// the request has no Sec-Fetch-Mode (an older browser), whose Accept header
+// lists text/html. So a script's fetch (Sec-Fetch-Mode "cors"), a POST or a
+// client asking for JSON gets 401 rather than a redirect it cannot follow
+// (with Config.AcceptBearer, so does any request that came with a bearer
+// token).
 //
 // The guard never guards echohf's own login, callback and logout routes,
 // so it can protect a whole app: e.Use(o.Auth(), echohf.RequireLogin()).
@@ -265,14 +278,17 @@ type RequireOrgConfig struct {
 	// error is ErrRestricted. Optional. Default false.
 	RefuseRestricted bool
 	// Logger receives the line that reports the guard running without Auth
-	// (once per guard). Optional. Default: the Logger of the OAuth whose
-	// Auth skipped the request, else slog.Default().
+	// (once per guard), and the warning that the OAuth's scopes lack
+	// read-memberships when this guard is the first of the process to
+	// find it (see docs/scopes.md). Optional. Default: the Logger of the
+	// OAuth whose Auth saw or skipped the request, else slog.Default().
 	Logger *slog.Logger
 }
 
 // RequireOrg returns a guard for routes reserved to members of one of orgs
 // (handles or ids). It must run after Auth. Logged-out requests are treated
-// as by RequireLogin; logged-in non-members get 403 (ErrNotMember), and with
+// as by RequireLogin (a browser navigation, told by Sec-Fetch-Mode, else
+// Accept, is sent to login; anything else gets 401); logged-in non-members get 403 (ErrNotMember), and with
 // MinRole, members whose role is too low get 403 saying which role the page
 // needs (ErrRoleTooLow). Like RequireLogin, it never guards echohf's own
 // routes and answers 500 when Auth did not see the request.

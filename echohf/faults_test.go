@@ -16,32 +16,34 @@ import (
 // names its host and what went wrong; the page stays generic.
 func TestProviderFaults(t *testing.T) {
 	t.Parallel()
+	const unreachable, answered = "provider could not be reached", "provider answered with an error"
 	tests := []struct {
 		name   string
 		faults mock.Faults
 		want   int
 		log    string // what the log says, {host} standing for the provider's host
+		page   string // what the page says of the provider, if anything
 	}{
-		{"Deny", mock.Faults{Deny: true}, http.StatusForbidden, ""},
-		{"ForeignKey", mock.Faults{ForeignKey: true}, http.StatusUnauthorized, ""},
-		{"UnknownKID", mock.Faults{UnknownKID: true}, http.StatusUnauthorized, ""},
-		{"AlgNone", mock.Faults{AlgNone: true}, http.StatusUnauthorized, ""},
-		{"HS256PublicKey", mock.Faults{HS256PublicKey: true}, http.StatusUnauthorized, ""},
-		{"WrongAudience", mock.Faults{WrongAudience: true}, http.StatusUnauthorized, ""},
-		{"WrongIssuer", mock.Faults{WrongIssuer: true}, http.StatusUnauthorized, ""},
-		{"ExpiredIDToken", mock.Faults{ExpiredIDToken: true}, http.StatusUnauthorized, ""},
-		{"WrongNonce", mock.Faults{WrongNonce: true}, http.StatusUnauthorized, ""},
-		{"ExtraAudience", mock.Faults{ExtraAudience: true}, http.StatusUnauthorized, ""},
-		{"ForeignAZP", mock.Faults{ForeignAZP: true}, http.StatusUnauthorized, ""},
-		{"JWKSKeyAlgRS512", mock.Faults{JWKSKeyAlg: "RS512"}, http.StatusUnauthorized, ""},
-		{"JWKSKeyUseEnc", mock.Faults{JWKSKeyUse: "enc"}, http.StatusUnauthorized, ""},
-		{"JWKSStatus500", mock.Faults{JWKSStatus: 500}, http.StatusBadGateway, "jwks: {host} answered 500"},
-		{"JWKSDelay", mock.Faults{JWKSDelay: time.Minute}, http.StatusBadGateway, "jwks: {host} timed out"},
-		{"TokenStatus502", mock.Faults{TokenStatus: 502}, http.StatusBadGateway, "token endpoint: {host} answered 502"},
-		{"TokenInvalidGrant", mock.Faults{TokenInvalidGrant: true}, http.StatusBadRequest, "token endpoint: {host} answered 400 invalid_grant"},
-		{"TokenStatus429", mock.Faults{TokenStatus: 429}, http.StatusBadRequest, "token endpoint: {host} answered 429"}, // any 4xx refuses the code
-		{"UserinfoStatus500", mock.Faults{UserinfoStatus: 500}, http.StatusBadGateway, "userinfo: {host} answered 500"},
-		{"UserinfoSubMismatch", mock.Faults{UserinfoSub: "someone-else"}, http.StatusUnauthorized, ""},
+		{"Deny", mock.Faults{Deny: true}, http.StatusForbidden, "", ""},
+		{"ForeignKey", mock.Faults{ForeignKey: true}, http.StatusUnauthorized, "", ""},
+		{"UnknownKID", mock.Faults{UnknownKID: true}, http.StatusUnauthorized, "", ""},
+		{"AlgNone", mock.Faults{AlgNone: true}, http.StatusUnauthorized, "", ""},
+		{"HS256PublicKey", mock.Faults{HS256PublicKey: true}, http.StatusUnauthorized, "", ""},
+		{"WrongAudience", mock.Faults{WrongAudience: true}, http.StatusUnauthorized, "", ""},
+		{"WrongIssuer", mock.Faults{WrongIssuer: true}, http.StatusUnauthorized, "", ""},
+		{"ExpiredIDToken", mock.Faults{ExpiredIDToken: true}, http.StatusUnauthorized, "", ""},
+		{"WrongNonce", mock.Faults{WrongNonce: true}, http.StatusUnauthorized, "", ""},
+		{"ExtraAudience", mock.Faults{ExtraAudience: true}, http.StatusUnauthorized, "", ""},
+		{"ForeignAZP", mock.Faults{ForeignAZP: true}, http.StatusUnauthorized, "", ""},
+		{"JWKSKeyAlgRS512", mock.Faults{JWKSKeyAlg: "RS512"}, http.StatusUnauthorized, "", ""},
+		{"JWKSKeyUseEnc", mock.Faults{JWKSKeyUse: "enc"}, http.StatusUnauthorized, "", ""},
+		{"JWKSStatus500", mock.Faults{JWKSStatus: 500}, http.StatusBadGateway, "jwks: {host} answered 500", answered},
+		{"JWKSDelay", mock.Faults{JWKSDelay: time.Minute}, http.StatusBadGateway, "jwks: {host} timed out", unreachable},
+		{"TokenStatus502", mock.Faults{TokenStatus: 502}, http.StatusBadGateway, "token endpoint: {host} answered 502", answered},
+		{"TokenInvalidGrant", mock.Faults{TokenInvalidGrant: true}, http.StatusBadRequest, "token endpoint: {host} answered 400 invalid_grant", ""},
+		{"TokenStatus429", mock.Faults{TokenStatus: 429}, http.StatusBadRequest, "token endpoint: {host} answered 429", ""}, // any 4xx refuses the code
+		{"UserinfoStatus500", mock.Faults{UserinfoStatus: 500}, http.StatusBadGateway, "userinfo: {host} answered 500", answered},
+		{"UserinfoSubMismatch", mock.Faults{UserinfoSub: "someone-else"}, http.StatusUnauthorized, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +86,9 @@ func TestProviderFaults(t *testing.T) {
 			}
 			if strings.Contains(body, host) {
 				t.Errorf("page %q names the provider's host; want a generic message", body)
+			}
+			if other := map[string]string{unreachable: answered, answered: unreachable}[tt.page]; tt.page != "" && (!strings.Contains(body, tt.page) || strings.Contains(body, other)) {
+				t.Errorf("page %q; want it to say %q", body, tt.page)
 			}
 			assertNoSecretsLogged(t, a, b)
 		})

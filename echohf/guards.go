@@ -39,7 +39,7 @@ type guard struct {
 	name    string                 // the guard's constructor, for the log line
 	logger  *slog.Logger           // nil: the owner's, else slog.Default()
 	admit   func(*OAuthInfo) reply // the check of a login; nil admits any
-	scopes  *orgScopeCheck         // RequireOrg: the once-per-guard scope warning
+	scopes  *orgScopeCheck         // RequireOrg: the scope warning, checked on its first request
 	orgs    []string               // RequireOrg: its organizations, for that warning
 	noAuth  atomic.Bool            // a missing Auth was logged
 	skipped atomic.Bool            // a request Auth skipped was logged
@@ -111,7 +111,11 @@ func (o *OAuth) loginRequired(r *http.Request, bearer bearerOutcome) reply {
 	return reply{status: http.StatusUnauthorized, msg: msg, err: ErrLoginRequired, challenge: o.bearerChallenge(bearer)}
 }
 
-// isNavigation tells a browser loading a page from a script or API call.
+// isNavigation tells a browser loading a page from a script or API call:
+// a GET or HEAD whose Sec-Fetch-Mode is "navigate", or, with no
+// Sec-Fetch-Mode (a browser too old to send it), whose Accept lists
+// text/html. Sec-Fetch-Mode decides when present, since a script's fetch
+// may ask for text/html too.
 func isNavigation(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false

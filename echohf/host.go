@@ -7,6 +7,40 @@ import (
 	"strings"
 )
 
+// warnPlainHTTP logs, once, that r came over plain http for the configured
+// SpaceHost: echohf then builds an https callback URL and Secure (__Host-)
+// cookies, which a browser on plain http neither reaches nor sends back,
+// so sign-in cannot work (SPACE_HOST=localhost:7860 on a laptop, say). It
+// is a log line only, so the proxy headers that say the request reached
+// the proxy over https are trusted to silence it. Auth calls it until it
+// has warned (o.plainWarned), so a deployment served over https pays a
+// pointer check, a host comparison and a header lookup per request.
+func (o *OAuth) warnPlainHTTP(r *http.Request) {
+	if r.TLS != nil || !strings.EqualFold(r.Host, o.cfg.SpaceHost) || forwardedHTTPS(r.Header) {
+		return
+	}
+	if o.plainWarned.Swap(true) {
+		return
+	}
+	callback := o.cfg.RedirectURL
+	if callback == "" {
+		callback = "https://" + o.cfg.SpaceHost + o.prefix + CallbackPath
+	}
+	o.cfg.Logger.Warn("echohf: a request for "+EnvSpaceHost+" came over plain http (no TLS, no X-Forwarded-Proto: https), but with "+EnvSpaceHost+
+		" set echohf sends the provider an https callback URL and sets Secure cookies, which a browser on plain http does not send back, so sign-in will fail;"+
+		" unset "+EnvSpaceHost+" for local development, or serve the app over https", "space_host", o.cfg.SpaceHost, "callback", callback)
+}
+
+// forwardedHTTPS reports whether a proxy says the request reached it over
+// https: the first X-Forwarded-Proto value, or a proto=https in Forwarded.
+func forwardedHTTPS(h http.Header) bool {
+	if v := h.Get("X-Forwarded-Proto"); v != "" {
+		first, _, _ := strings.Cut(v, ",")
+		return strings.EqualFold(strings.TrimSpace(first), "https")
+	}
+	return strings.Contains(strings.ToLower(h.Get("Forwarded")), "proto=https")
+}
+
 // maxHostLen bounds the host name of a Host header that a callback URL is
 // built from (a DNS name is at most 253 characters, 255 with its dots).
 const maxHostLen = 255

@@ -14,7 +14,9 @@ import (
 
 // errProvider reports that the provider could not be reached, timed out,
 // or answered with an error or an unusable document (answered 502 or 503,
-// where a token that fails verification is answered 401).
+// where a token that fails verification is answered 401). The page tells
+// the first two ("could not be reached") from the others ("answered with
+// an error"): see providerError.unanswered.
 var errProvider = errors.New("echohf: provider unavailable")
 
 // maxDocSize bounds any document read from the provider: a longer answer
@@ -33,6 +35,17 @@ type providerError struct {
 	what   string
 	kind   error
 	status int // the HTTP status of an answer that was not 200, else 0
+	// unanswered says the provider gave no answer: it timed out, refused
+	// the connection, or its host name did not resolve (transportError).
+	// Otherwise it answered, with an error status or an unusable document.
+	unanswered bool
+}
+
+// unanswered reports whether err is a provider failure in which the
+// provider gave no answer, for the page's message.
+func unanswered(err error) bool {
+	pe := (*providerError)(nil)
+	return errors.As(err, &pe) && pe.unanswered
 }
 
 func (e *providerError) Error() string {
@@ -78,11 +91,11 @@ func (o *OAuth) getBody(ctx context.Context, step, rawURL, token string) ([]byte
 			return body, nil
 		}
 	}
-	what, ok := fetchFailure(err)
+	what, none, ok := fetchFailure(err)
 	if !ok {
-		what = transportError(err) // the client's own errors: a redirect refused, say
+		what, none = transportError(err), true // the client's own errors: a redirect refused, say
 	}
-	pe := &providerError{step: step, host: hostOf(rawURL), what: what, kind: errProvider}
+	pe := &providerError{step: step, host: hostOf(rawURL), what: what, kind: errProvider, unanswered: none}
 	if se := (*statusError)(nil); errors.As(err, &se) {
 		pe.status = se.code
 	}
@@ -130,20 +143,21 @@ func get(ctx context.Context, c *http.Client, rawURL, token string) (*http.Respo
 
 // fetchFailure says what went wrong, for the log, when err comes from get
 // or from reading its body: an unusable URL, an answer other than 200, a
-// body over maxDocSize, the network. ok is false for any other error.
-func fetchFailure(err error) (what string, ok bool) {
+// body over maxDocSize, the network; unanswered is true for the network
+// (no answer came). ok is false for any other error.
+func fetchFailure(err error) (what string, unanswered, ok bool) {
 	var se *statusError
 	switch {
 	case errors.Is(err, errBadURL):
-		return "has an unusable URL", true
+		return "has an unusable URL", false, true
 	case errors.As(err, &se):
-		return fmt.Sprintf("answered %d", se.code), true
+		return fmt.Sprintf("answered %d", se.code), false, true
 	case errors.Is(err, errTooLarge):
-		return "sent a body over 1 MiB", true
+		return "sent a body over 1 MiB", false, true
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.As(err, new(net.Error)):
-		return transportError(err), true
+		return transportError(err), true, true
 	}
-	return "", false
+	return "", false, false
 }
 
 // transportError describes a transport failure without echoing URLs that

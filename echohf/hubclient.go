@@ -50,9 +50,13 @@ var hubClearMu sync.Mutex
 // decides what to show, typically a link to LoginURL. Info(c) still
 // returns the login for the rest of the request.
 //
-// In mock mode, the made-up token of a mock session is not sent: Hub
-// requests go without a token, as an anonymous caller's. Set
-// MockCarryHFToken to call the Hub with HFToken.
+// In mock mode, the made-up token that mock login gives a session (it
+// starts with "hf_oauth_mock_") is not sent, since the Hub would refuse it:
+// Hub requests go without a token, as an anonymous caller's. Set
+// MockCarryHFToken to give mock sessions HFToken instead, which is sent.
+// Every other token is sent, in mock mode too: the token of a session
+// minted by echohftest (echohftest.AccessToken, default "hf_oauth_test_"
+// and the user name) reaches the test's fake Hub.
 //
 // The client makes its requests with the transport, redirect policy and
 // timeout of Config.HTTPClient (Config.Timeout when it has none), but not

@@ -202,11 +202,11 @@ func (k *keySource) refuseKID(id [32]byte) {
 
 // failure describes a failed JWKS fetch for the log.
 func (k *keySource) failure(err error) error {
-	what, ok := fetchFailure(err)
+	what, none, ok := fetchFailure(err)
 	if !ok {
 		what = "sent an unusable key set"
 	}
-	return &providerError{step: "jwks", host: k.host, what: what, kind: errProvider}
+	return &providerError{step: "jwks", host: k.host, what: what, kind: errProvider, unanswered: none}
 }
 
 // sleep waits for d or until ctx is done.

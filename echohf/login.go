@@ -65,7 +65,7 @@ func (o *OAuth) login(w http.ResponseWriter, r *http.Request) reply {
 	}
 	p, err := o.providerFor(r.Context())
 	if err != nil {
-		return o.fail(LoginPath, http.StatusServiceUnavailable, msgUnavailable, err)
+		return o.fail(LoginPath, http.StatusServiceUnavailable, unavailable(err), err)
 	}
 	asked := o.askedOrgIDs(q)
 	st := newState(redirects(q), target, asked)

@@ -1,11 +1,13 @@
 package echohf
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -55,7 +57,8 @@ func newMockKey() (key, cookie string) {
 // refused with a 403. Print it where only the person who started the
 // program sees it, prefixed with the server's base URL, e.g.
 // "http://localhost:7860"+o.MockLoginURL(""). Attach and AttachGroup log it
-// too. Call it after Attach or AttachGroup so that it includes a group's
+// too, and after Attach(e), Echo's e.Start (or StartTLS) logs the full
+// link with the address it listens on. Call it after Attach or AttachGroup so that it includes a group's
 // path.
 func (o *OAuth) MockLoginURL(target string) string {
 	if o.cfg.mode != ModeMock {
@@ -77,6 +80,41 @@ func (o *OAuth) MockLoginURL(target string) string {
 // scoped to the login routes; a CookieName starting with "__Secure-" is
 // accepted only when the cookies are Secure, and so this one is too.
 func (o *OAuth) mockCookieName() string { return o.cfg.CookieName + mockCookieSuffix }
+
+// logLinkOnStart makes s log, in mock mode, the full sign-in link when it
+// starts serving. Attach cannot know the address (Echo's Start opens the
+// listener later), but http.Server hands its listener to BaseContext
+// before accepting connections, so the link can name the address a
+// browser reaches: localhost for all interfaces. s's own BaseContext, if
+// any, still runs. A server the app builds itself does not call it: the
+// app prints the link, as MockLoginURL says.
+func (o *OAuth) logLinkOnStart(s *http.Server, scheme string) {
+	if o.cfg.mode != ModeMock || s == nil {
+		return
+	}
+	prev := s.BaseContext
+	s.BaseContext = func(ln net.Listener) context.Context {
+		o.cfg.Logger.Warn("echohf: MOCK MODE: the server is listening; to sign in, open sign_in in a browser on this machine",
+			"sign_in", scheme+"://"+browsableAddr(ln.Addr())+o.MockLoginURL(""))
+		if prev != nil {
+			return prev(ln)
+		}
+		return context.Background()
+	}
+}
+
+// browsableAddr is the host:port a local browser reaches a listener at:
+// localhost for the unspecified address (all interfaces).
+func browsableAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
 
 // mockGate decides whether the mock route at route (LoginPath or
 // CallbackPath) may go on: a local request (see mockRefusal) with the mock

@@ -58,12 +58,18 @@ type OAuth struct {
 	provErr     error
 	provRetryAt time.Time
 
-	attached   atomic.Bool // the routes are registered
-	usedStates *usedStates // login states already called back on this process
-	whoamiWarn sync.Once
-	bearers    bearerCache // AcceptBearer: the Hub's answers by token hash
-	mockKey    string      // mock mode only: the key of MockLoginURL
-	mockCookie string      // mock mode only: the cookie value that stands for it
+	attached atomic.Bool // the routes are registered
+	// plainWarned is set once warnPlainHTTP has warned, or from the start
+	// when no SpaceHost is configured: Auth then skips the check.
+	plainWarned atomic.Bool
+	usedStates  *usedStates // login states already called back on this process
+	whoamiWarn  sync.Once
+	// scopeWarned records the scope warnings given (scopes.go): the
+	// process's scopeWarnings, which a test may replace before serving.
+	scopeWarned *sync.Map
+	bearers     bearerCache // AcceptBearer: the Hub's answers by token hash
+	mockKey     string      // mock mode only: the key of MockLoginURL
+	mockCookie  string      // mock mode only: the cookie value that stands for it
 }
 
 // New checks cfg and returns an OAuth. New uses cfg as given and never
@@ -133,7 +139,8 @@ func newResolved(r resolved) (*OAuth, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, ctx: ctx, cancel: cancel,
-		usedStates: newUsedStates(maxUsedStates)}
+		usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
+	o.plainWarned.Store(r.SpaceHost == "")
 	if r.mode == ModeMock {
 		o.mockKey, o.mockCookie = newMockKey()
 		why := "SPACE_ID is not set, so "

@@ -127,9 +127,10 @@ func TestProviderBodyCap(t *testing.T) {
 	}
 }
 
-// TestDiscoveryFailureLogs: whatever goes wrong with discovery, the page
-// says the provider is unavailable and the log names the provider's host
-// and what went wrong.
+// TestDiscoveryFailureLogs: whatever goes wrong with discovery, login
+// answers 503 and the log names the provider's host and what went wrong;
+// the page tells a provider that could not be reached from one that
+// answered with an error, and names neither the host nor the answer.
 func TestDiscoveryFailureLogs(t *testing.T) {
 	down := func(t *testing.T) string {
 		ln, addr := listen(t)
@@ -146,15 +147,17 @@ func TestDiscoveryFailureLogs(t *testing.T) {
 			return srv.URL
 		}
 	}
+	const unreachable, answered = "provider could not be reached", "provider answered with an error"
 	tests := []struct {
 		name     string
 		provider func(*testing.T) string
 		log      string
+		page     string // what the page says, and not the other
 	}{
-		{"Down", down, "discovery: {host} could not be reached"},
-		{"NotFound", serve(http.StatusNotFound, "not here"), "discovery: {host} answered 404"},
-		{"NotJSON", serve(http.StatusOK, "<html>"), "discovery: {host} sent a document that is not JSON"},
-		{"OtherIssuer", serve(http.StatusOK, `{"issuer":"https://elsewhere.example"}`), "discovery: {host} sent issuer"},
+		{"Down", down, "discovery: {host} could not be reached", unreachable},
+		{"NotFound", serve(http.StatusNotFound, "not here"), "discovery: {host} answered 404", answered},
+		{"NotJSON", serve(http.StatusOK, "<html>"), "discovery: {host} sent a document that is not JSON", answered},
+		{"OtherIssuer", serve(http.StatusOK, `{"issuer":"https://elsewhere.example"}`), "discovery: {host} sent issuer", answered},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,10 +166,14 @@ func TestDiscoveryFailureLogs(t *testing.T) {
 			cfg.Timeout = 5 * time.Second
 			a := newApp(t, cfg)
 			status, body := newBrowser(t).login(t, a)
-			if status != http.StatusServiceUnavailable || !strings.Contains(body, msgUnavailable) {
-				t.Fatalf("login = %d %q; want 503 %q", status, body, msgUnavailable)
+			if status != http.StatusServiceUnavailable || !strings.Contains(body, tt.page) {
+				t.Fatalf("login = %d %q; want 503 saying %q", status, body, tt.page)
 			}
+			other := map[string]string{unreachable: answered, answered: unreachable}[tt.page]
 			host := strings.TrimPrefix(u, "http://")
+			if strings.Contains(body, other) || strings.Contains(body, host) || strings.Contains(body, "404") || strings.Contains(body, "not here") {
+				t.Errorf("page %q says %q, or names the host or the answer", body, other)
+			}
 			if want := strings.ReplaceAll(tt.log, "{host}", host); !strings.Contains(a.logs.String(), want) {
 				t.Errorf("logs do not say %q:\n%s", want, a.logs)
 			}
@@ -206,5 +213,35 @@ func TestTokenEndpointTimeoutLogged(t *testing.T) {
 	}
 	if strings.Contains(body, host) {
 		t.Errorf("page %q names the provider's host", body)
+	}
+	if !strings.Contains(body, "provider could not be reached") {
+		t.Errorf("page %q; want it to say the provider could not be reached", body)
+	}
+}
+
+// TestTokenEndpointUnreadable: a token endpoint answering 200 with a body
+// that is no token response gives the 502 page saying the provider
+// answered with an error (not that it could not be reached), and a log
+// line saying so.
+func TestTokenEndpointUnreadable(t *testing.T) {
+	t.Parallel()
+	prov := wrappedProvider(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == mock.PathToken {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, "<html>busy</html>")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	a := newApp(t, realConfig(prov))
+	status, body := newBrowser(t).login(t, a)
+	if status != http.StatusBadGateway || !strings.Contains(body, "provider answered with an error") || strings.Contains(body, "busy") {
+		t.Fatalf("login = %d %q; want 502 saying the provider answered with an error", status, body)
+	}
+	host := strings.TrimPrefix(prov.URL, "http://")
+	if want := "token endpoint: " + host + " sent a token response that could not be read"; !strings.Contains(a.logs.String(), want) {
+		t.Errorf("logs do not say %q:\n%s", want, a.logs)
 	}
 }

@@ -25,9 +25,10 @@ func redirect(u string) reply { return reply{status: http.StatusFound, location:
 
 // Messages the login routes give in more than one place.
 const (
-	msgBadState    = "Sign-in failed: the callback has no valid state. Please sign in again."
-	msgUnavailable = "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment."
-	msgMockKey     = "Mock login needs the sign-in link printed in the server's log: this app runs in mock mode, with no provider. Open that link once in this browser."
+	msgBadState      = "Sign-in failed: the callback has no valid state. Please sign in again."
+	msgUnavailable   = "Sign-in is unavailable: the Hugging Face OpenID provider could not be reached. Please try again in a moment."
+	msgProviderError = "Sign-in is unavailable: the Hugging Face OpenID provider answered with an error. Please try again in a moment."
+	msgMockKey       = "Mock login needs the sign-in link printed in the server's log: this app runs in mock mode, with no provider. Open that link once in this browser."
 )
 
 // msgMockNotLocal is the refusal of a mock login that is not local; why
@@ -38,6 +39,16 @@ func msgMockNotLocal(why string) string {
 		"Open the sign-in link printed in the server's log in a browser on this machine; " +
 		"or, to sign in from elsewhere (docker run -p, a VM, a proxy), start the app with " + EnvMockAllowRemote + "=1 (Config.InsecureMockAllowRemote) and open that link; " +
 		"or run the app in real mode."
+}
+
+// unavailable is the page's message when the provider cannot be used to
+// sign in (discovery failed): whether it gave no answer or answered with
+// an error, never its host or what it said (the log has those).
+func unavailable(err error) string {
+	if unanswered(err) {
+		return msgUnavailable
+	}
+	return msgProviderError
 }
 
 // fail answers a login failure on route (LoginPath or CallbackPath): a

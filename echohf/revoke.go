@@ -132,7 +132,7 @@ func (o *OAuth) revoke(ctx context.Context, p *provider, t revocation) error {
 	}
 	res, err := o.cfg.HTTPClient.Do(req)
 	if err != nil {
-		pe.what = transportError(err)
+		pe.what, pe.unanswered = transportError(err), true
 		return pe
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))

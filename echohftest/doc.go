@@ -43,4 +43,15 @@
 // (RevalidateEvery -1) unless the test sets RevalidateEvery, so that Auth
 // never reads userinfo for it, however far the Config's clock moves: in
 // real mode as in mock mode, a Kit's sessions cost no network I/O.
+//
+// # Quiet by default
+//
+// An instance logs warnings meant for a person starting a server: in mock
+// mode (the mode of a Config without SPACE_ID, the usual one in tests),
+// that it signs in a mocked user, and, once its routes are attached, the
+// sign-in link with its mock key. A Kit whose Config has no Logger gives
+// its instance one that discards everything, so none of that, and never
+// the key, reaches the test's output, even with go test -v. Set
+// Config.Logger to see the instance's lines, a slog.Logger writing to a
+// buffer the test reads, say.
 package echohftest

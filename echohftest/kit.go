@@ -46,7 +46,10 @@ type Kit struct {
 // would otherwise read userinfo with the made-up access token of a minted
 // session once RevalidateEvery passed on the Config's clock, reaching the
 // provider, which would refuse the token and log the user out. A test that
-// sets RevalidateEvery keeps it. New builds the OAuth for the app under
+// sets RevalidateEvery keeps it. A nil cfg.Logger is set to one that
+// discards everything, so the test's output holds no MOCK MODE warnings
+// and no mock key (see the package documentation); pass a Logger to see
+// the instance's lines. New builds the OAuth for the app under
 // test from cfg as echohf.New does, without reading the environment, and
 // closes it when the test ends.
 func New(t TB, cfg echohf.Config) *Kit {
@@ -60,6 +63,9 @@ func New(t TB, cfg echohf.Config) *Kit {
 	}
 	if cfg.RevalidateEvery == 0 {
 		cfg.RevalidateEvery = -1 // minted sessions never reach a provider
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler) // quiet: no MOCK MODE lines, no mock key
 	}
 	cfg.Scopes = slices.Clone(cfg.Scopes)
 	cfg.OrgIDs = slices.Clone(cfg.OrgIDs)
@@ -85,8 +91,8 @@ func randomSecret() string {
 func (k *Kit) OAuth() *echohf.OAuth { return k.o }
 
 // Config returns the Config the Kit's OAuth was built from, session secret
-// included, and revalidation off unless the test set RevalidateEvery (see
-// New). Instances built from it with echohf.New accept the Kit's sessions
+// included, revalidation off unless the test set RevalidateEvery, and the
+// discarding Logger unless the test set one (see New). Instances built from it with echohf.New accept the Kit's sessions
 // too, and never take them to the provider: give it to an app whose
 // constructor builds its own instance, or build replicas from it.
 func (k *Kit) Config() echohf.Config {

@@ -17,8 +17,9 @@ import (
 
 // hubEnv is realEnv with the mock provider as the Hub too (HF_ENDPOINT),
 // as on Hugging Face, where the API and the OpenID endpoints share a host.
-func hubEnv(srv *mock.Server) []string {
-	return append(realEnv(srv), echohf.EnvHFEndpoint+"="+srv.URL)
+func hubEnv(t *testing.T, srv *mock.Server) []string {
+	t.Helper()
+	return append(realEnv(t, srv), echohf.EnvHFEndpoint+"="+srv.URL)
 }
 
 // issueToken runs the authorization code flow against srv as an OAuth app
@@ -90,7 +91,7 @@ func TestSpaceAPI(t *testing.T) {
 	srv.AddToken("hf_test_mockuser", "mockuser")
 	srv.AddToken("hf_test_outsider", "outsider")
 	issued := issueToken(t, srv)
-	p := exampletest.Start(t, bin, hubEnv(srv)...)
+	p := exampletest.Start(t, bin, hubEnv(t, srv)...)
 	user := mock.DefaultUser()
 
 	session := exampletest.NewClient(t)
@@ -191,7 +192,7 @@ func TestSpaceAPISettings(t *testing.T) {
 			srv.AddToken("hf_test_mockuser", "mockuser")
 			env := []string{echohf.EnvHFEndpoint + "=" + srv.URL}
 			if tt.real {
-				env = hubEnv(srv)
+				env = hubEnv(t, srv)
 			}
 			p := exampletest.Start(t, bin, append(env, tt.env...)...)
 			r := exampletest.NewClient(t).Get(t, p.URL+"/api/me", "Authorization: Bearer hf_test_mockuser")

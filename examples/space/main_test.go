@@ -20,9 +20,45 @@ var bin string
 
 func TestMain(m *testing.M) { exampletest.Main(m, ".", &bin) }
 
-// realEnv is the environment of a Space with `hf_oauth: true`, pointed at srv.
-func realEnv(srv *mock.Server) []string {
-	return exampletest.RealEnv(srv.URL, "echohf/space", "openid profile read-repos")
+// realEnv is the environment of a Space with `hf_oauth: true`, pointed at
+// srv, granted the scopes README.md's front matter asks for.
+func realEnv(t *testing.T, srv *mock.Server) []string {
+	t.Helper()
+	return exampletest.RealEnv(srv.URL, "echohf/space", spaceScopes(t))
+}
+
+// spaceScopes is OAUTH_SCOPES as Hugging Face sets it for this Space: openid
+// and profile, then the hf_oauth_scopes of README.md's front matter.
+func spaceScopes(t *testing.T) string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	front, ok := strings.CutPrefix(string(readme), "---\n")
+	if ok {
+		front, _, ok = strings.Cut(front, "\n---\n")
+	}
+	if !ok {
+		t.Fatal("README.md has no front matter")
+	}
+	scopes := []string{"openid", "profile"}
+	in := false
+	for _, line := range strings.Split(front, "\n") {
+		switch {
+		case strings.HasPrefix(line, "hf_oauth_scopes:"):
+			in = true
+		case in && strings.HasPrefix(strings.TrimSpace(line), "- "):
+			scopes = append(scopes, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- ")))
+		case in && strings.HasPrefix(strings.TrimSpace(line), "#"):
+		default:
+			in = false
+		}
+	}
+	if len(scopes) == 2 {
+		t.Fatal("README.md's front matter lists no hf_oauth_scopes")
+	}
+	return strings.Join(scopes, " ")
 }
 
 // browser is the header of a page load in a browser, which the guards
@@ -45,7 +81,7 @@ func TestSpace(t *testing.T) {
 			var srv *mock.Server
 			if tt.real {
 				srv = mock.NewServer(t, mock.Config{})
-				env = realEnv(srv)
+				env = realEnv(t, srv)
 			}
 			p := exampletest.Start(t, bin, append(env, "INSTANCE_ID=replica-1")...)
 			c := exampletest.NewClient(t)
@@ -152,6 +188,13 @@ func TestSpace(t *testing.T) {
 			if r.Status != http.StatusFound {
 				t.Errorf("GET /members after logout = %d; want 302 to login", r.Status)
 			}
+
+			// Both RequireOrg guards served requests: the scopes the README
+			// asks for let them see the organizations, so echohf has no
+			// scope warning for this app.
+			if out := p.Output(); strings.Contains(out, "may refuse members") || strings.Contains(out, "lack read-memberships") {
+				t.Errorf("the app logged a scope warning:\n%s", out)
+			}
 		})
 	}
 }
@@ -167,7 +210,7 @@ func TestSpaceNonMember(t *testing.T) {
 	if err := srv.SetUser("outsider"); err != nil {
 		t.Fatal(err)
 	}
-	p := exampletest.Start(t, bin, realEnv(srv)...)
+	p := exampletest.Start(t, bin, realEnv(t, srv)...)
 	c := exampletest.NewClient(t)
 
 	r := c.Get(t, p.URL+echohf.LoginPath, browser)
@@ -210,7 +253,7 @@ func TestSpaceOrgName(t *testing.T) {
 func TestSpaceDeniedConsent(t *testing.T) {
 	srv := mock.NewServer(t, mock.Config{})
 	srv.SetFaults(mock.Faults{Deny: true})
-	p := exampletest.Start(t, bin, realEnv(srv)...)
+	p := exampletest.Start(t, bin, realEnv(t, srv)...)
 	c := exampletest.NewClient(t)
 
 	r := c.Get(t, p.URL+echohf.LoginPath+"?_target_url=/private", browser)
@@ -341,7 +384,7 @@ func TestSpacePictures(t *testing.T) {
 			org.Picture = tt.picture
 			user.Orgs = []mock.Org{org}
 			srv := mock.NewServer(t, mock.Config{Users: []mock.User{user}})
-			p := exampletest.Start(t, bin, realEnv(srv)...)
+			p := exampletest.Start(t, bin, realEnv(t, srv)...)
 			c := exampletest.NewClient(t)
 
 			for _, page := range []string{echohf.LoginPath, "/private"} {

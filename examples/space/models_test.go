@@ -45,7 +45,7 @@ func modelsOf(models []mock.Model, author string, keep func(mock.Model) bool) []
 // ones included, and survives the Hub failing or refusing the token.
 func TestSpaceModels(t *testing.T) {
 	srv := mock.NewServer(t, mock.Config{})
-	p := exampletest.Start(t, bin, hubEnv(srv)...)
+	p := exampletest.Start(t, bin, hubEnv(t, srv)...)
 	c := exampletest.NewClient(t)
 	user := mock.DefaultUser()
 	all := func(mock.Model) bool { return true }
@@ -131,7 +131,7 @@ func TestSpaceModels(t *testing.T) {
 func TestSpaceModelsBearer(t *testing.T) {
 	srv := mock.NewServer(t, mock.Config{})
 	srv.AddToken("hf_test_mockuser", "mockuser")
-	p := exampletest.Start(t, bin, hubEnv(srv)...)
+	p := exampletest.Start(t, bin, hubEnv(t, srv)...)
 	c := exampletest.NewClient(t)
 	auth := "Authorization: Bearer hf_test_mockuser"
 
