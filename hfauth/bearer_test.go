@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/echohf/echohf/mock"
 )
 
@@ -51,22 +49,21 @@ func bearerConfig(srv *mock.Server, mode Mode) Config {
 // with RefuseRestricted.
 func bearerApp(t *testing.T, cfg Config) *app {
 	t.Helper()
-	return serveApp(t, cfg, serveOpts{routes: func(e *echo.Echo, o *OAuth) {
-		o.Attach(e)
-		e.GET("/via", func(c echo.Context) error {
-			switch info := Info(c); {
+	return serveApp(t, cfg, serveOpts{routes: func(mux *http.ServeMux, o *OAuth) {
+		mountRoutes(mux, o)
+		mux.HandleFunc("GET /via", func(w http.ResponseWriter, r *http.Request) {
+			switch info := Info(r); {
 			case info == nil:
-				return c.String(http.StatusOK, "logged out")
+				text(w, http.StatusOK, "logged out")
 			case info.FromBearer():
-				return c.String(http.StatusOK, "bearer "+info.UserInfo.PreferredUsername)
+				text(w, http.StatusOK, "bearer "+info.UserInfo.PreferredUsername)
 			default:
-				return c.String(http.StatusOK, "cookie "+info.UserInfo.PreferredUsername)
+				text(w, http.StatusOK, "cookie "+info.UserInfo.PreferredUsername)
 			}
 		})
-		ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
-		e.GET("/private", ok, RequireLogin())
-		e.GET("/acme", ok, RequireOrg("acme-research"))
-		e.GET("/open", ok, RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"open-models"}, RefuseRestricted: true}))
+		mux.Handle("GET /private", requireLogin(okHandler))
+		mux.Handle("GET /acme", requireOrg(RequireOrgConfig{Orgs: []string{"acme-research"}}, okHandler))
+		mux.Handle("GET /open", requireOrg(RequireOrgConfig{Orgs: []string{"open-models"}, RefuseRestricted: true}, okHandler))
 	}})
 }
 
@@ -451,7 +448,7 @@ func TestBearerHubDown(t *testing.T) {
 	}
 }
 
-// BenchmarkAuthBearer is a GET through Echo with Auth and a bearer token
+// BenchmarkAuthBearer is a GET through o.Middleware with a bearer token
 // whose whoami answer is cached: a SHA-256 and a map lookup per request.
 func BenchmarkAuthBearer(b *testing.B) {
 	srv := mock.NewServer(b, mock.Config{})
@@ -461,10 +458,7 @@ func BenchmarkAuthBearer(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(o.Close)
-	e := echo.New()
-	e.Use(o.Auth())
-	e.GET("/", greet)
-	runGreetWith(b, e, "Hello, mockuser!", "Authorization", "Bearer "+patMockuser)
+	runGreetWith(b, o.Middleware(http.HandlerFunc(greet)), "Hello, mockuser!", "Authorization", "Bearer "+patMockuser)
 	if n := srv.Requests(mock.EndpointWhoami); n != 1 {
 		b.Errorf("whoami calls = %d; want 1", n)
 	}

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/echohf/echohf/mock"
 )
 
@@ -304,18 +302,20 @@ func TestDefault(t *testing.T) {
 	t.Run("no environment", func(t *testing.T) {
 		setEnv(t, nil)
 		resetDefault(t)
-		e := echo.New()
-		Attach(e)
-		e.Use(Auth())
-		e.GET("/page", func(c echo.Context) error {
-			if info := Info(c); info != nil {
-				return c.String(http.StatusOK, "Hello, "+info.UserInfo.PreferredUsername+"!")
-			}
-			return c.String(http.StatusOK, "Not logged in!")
-		})
-		srv := httptest.NewServer(e)
-		defer srv.Close()
 		o, err := Default()
+		mux := http.NewServeMux()
+		if err == nil {
+			mux.Handle("/oauth/huggingface/", o.Handler())
+		}
+		mux.HandleFunc("GET /page", func(w http.ResponseWriter, r *http.Request) {
+			if info := Info(r); info != nil {
+				text(w, http.StatusOK, "Hello, "+info.UserInfo.PreferredUsername+"!")
+				return
+			}
+			text(w, http.StatusOK, "Not logged in!")
+		})
+		srv := httptest.NewServer(o.Middleware(mux))
+		defer srv.Close()
 		if err != nil || o.Mode() != ModeMock {
 			t.Fatalf("Default() = %v, %v; want the mock-mode instance", o, err)
 		}
@@ -332,10 +332,10 @@ func TestDefault(t *testing.T) {
 		func() {
 			defer func() {
 				if recover() == nil {
-					t.Error("a second Attach of the default OAuth did not panic")
+					t.Error("a second Handler of the default OAuth did not panic")
 				}
 			}()
-			Attach(echo.New())
+			o.Handler()
 		}()
 	})
 	t.Run("bad environment", func(t *testing.T) {
@@ -346,7 +346,7 @@ func TestDefault(t *testing.T) {
 		if _, again := Default(); !errors.Is(again, err) {
 			t.Errorf("second Default error %v; want the first, %v", again, err)
 		}
-		for name, f := range map[string]func(){"Attach": func() { Attach(echo.New()) }, "Auth": func() { Auth() }} {
+		for name, f := range map[string]func(){"Attach": func() { mustDefault().Handler() }, "Auth": func() { mustDefault().Middleware(okHandler) }} {
 			func() {
 				defer func() {
 					if p, _ := recover().(error); !errors.Is(p, err) {

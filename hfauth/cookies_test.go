@@ -186,25 +186,6 @@ func TestLogoutClearsCookies(t *testing.T) {
 	}
 }
 
-// TestAuthSkipper: a skipped request is not authenticated, even with a
-// valid cookie, and its cookies are left alone.
-func TestAuthSkipper(t *testing.T) {
-	t.Parallel()
-	a := newApp(t, Config{Mode: ModeMock, Skipper: func(c echo.Context) bool { return c.QueryParam("skip") == "1" }})
-	value := sessionValue(t, a)
-	name := a.oauth.sessions.Name()
-	if f := withCookie(t, a.URL+"/whoami", name, value); !strings.Contains(f.body, `"logged_in":true`) {
-		t.Fatalf("not skipped: %s", f.body)
-	}
-	f := withCookie(t, a.URL+"/whoami?skip=1", name, value)
-	if strings.Contains(f.body, `"logged_in":true`) {
-		t.Errorf("skipped request is logged in: %s", f.body)
-	}
-	if f := withCookie(t, a.URL+"/whoami?skip=1", name, "garbage"); len(f.Header.Values("Set-Cookie")) != 0 {
-		t.Errorf("skipped request got Set-Cookie %q", f.Header.Values("Set-Cookie"))
-	}
-}
-
 // TestCrossSiteUnsafeRequests: a request that another site made a browser
 // send (Sec-Fetch-Site: cross-site) with an unsafe method is logged out, so
 // a form on another site cannot act as the user through the session cookie

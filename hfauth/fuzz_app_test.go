@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/labstack/echo/v4"
 )
 
 // FuzzApp drives a whole real-mode app through echohf, against the mock
@@ -48,14 +46,13 @@ func FuzzApp(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(o.Close)
-	e := echo.New()
-	e.Use(o.Auth())
-	o.Attach(e)
-	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
-	e.GET("/private", ok, RequireLogin())
-	e.POST("/private", ok, RequireLogin())
-	e.GET("/acme", ok, RequireOrg("acme-research"))
-	e.GET("/hub", fuzzHubHandler)
+	mux := http.NewServeMux()
+	mountRoutes(mux, o)
+	mux.Handle("GET /private", requireLogin(okHandler))
+	mux.Handle("POST /private", requireLogin(okHandler))
+	mux.Handle("GET /acme", requireOrg(RequireOrgConfig{Orgs: []string{"acme-research"}}, okHandler))
+	mux.HandleFunc("GET /hub", fuzzHubHandler)
+	e := o.Middleware(mux)
 
 	tampered := flip(session, len(session)/2)
 	// The seeds' credentials work on the fuzzed app: the fuzzer starts
@@ -155,16 +152,18 @@ func FuzzApp(f *testing.F) {
 
 // fuzzHubHandler calls the Hub's whoami with HubClient and answers its
 // status, or 401 when HubClient says to sign in.
-func fuzzHubHandler(c echo.Context) error {
-	res, err := HubClient(c).Get(HubEndpoint(c) + "/api/whoami-v2")
+func fuzzHubHandler(w http.ResponseWriter, r *http.Request) {
+	res, err := HubClient(w, r).Get(SeenOf(r).Owner().HubEndpoint() + "/api/whoami-v2")
 	switch {
 	case errors.Is(err, ErrLoginRequired):
-		return c.String(http.StatusUnauthorized, "login required")
+		text(w, http.StatusUnauthorized, "login required")
+		return
 	case err != nil:
-		return c.String(http.StatusBadGateway, "the Hub could not be reached")
+		text(w, http.StatusBadGateway, "the Hub could not be reached")
+		return
 	}
 	res.Body.Close()
-	return c.String(res.StatusCode, http.StatusText(res.StatusCode))
+	text(w, res.StatusCode, http.StatusText(res.StatusCode))
 }
 
 // loginCookie starts a login on a and returns its login cookies as a

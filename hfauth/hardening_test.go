@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/echohf/echohf/mock"
 )
 
@@ -102,9 +100,9 @@ func TestOrgIDIsNotAHandle(t *testing.T) {
 	attacker.Orgs = []mock.Org{impostor}
 	prov.AddUser(attacker)
 	setUser(t, prov, "attacker")
-	a := serveApp(t, realConfig(prov), serveOpts{routes: func(e *echo.Echo, o *OAuth) {
-		o.Attach(e)
-		e.GET("/guarded", func(c echo.Context) error { return c.String(http.StatusOK, "in") }, RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{victim.Sub}, MinRole: RoleAdmin}))
+	a := serveApp(t, realConfig(prov), serveOpts{routes: func(mux *http.ServeMux, o *OAuth) {
+		mountRoutes(mux, o)
+		mux.Handle("GET /guarded", requireOrg(RequireOrgConfig{Orgs: []string{victim.Sub}, MinRole: RoleAdmin}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { text(w, http.StatusOK, "in") })))
 	}})
 	b := newBrowser(t)
 	b.mustLogin(t, a)

@@ -1,6 +1,7 @@
 package hfauth
 
 import (
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -12,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/labstack/echo/v4"
 )
 
 // testClock is a clock tests move forward by hand. The zero value runs
@@ -41,10 +40,11 @@ func (c *testClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 type serveOpts struct {
 	ln  net.Listener // serve on this listener (default a fresh loopback one)
 	tls bool         // serve https
-	// routes registers the OAuth routes (default o.Attach(e)) and any other
-	// route; Auth, /whoami and /page are always there.
-	routes func(e *echo.Echo, o *OAuth)
-	noAuth bool // do not install Auth (routes may, or not at all)
+	// routes registers the OAuth routes (default o.Handler() under the
+	// prefix) and any other route; o.Middleware, /whoami and /page are
+	// always there.
+	routes func(mux *http.ServeMux, o *OAuth)
+	noAuth bool // do not install o.Middleware (routes may, or not at all)
 }
 
 // serveApp is newApp with a chosen listener, TLS and routes.
@@ -66,25 +66,27 @@ func serveApp(t testing.TB, cfg Config, so serveOpts) *app {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(o.Close)
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	if !so.noAuth {
-		e.Use(o.Auth())
-	}
+	mux := http.NewServeMux()
 	if so.routes != nil {
-		so.routes(e, o)
+		so.routes(mux, o)
 	} else {
-		o.Attach(e)
+		mux.Handle(o.cfg.Prefix+"/oauth/huggingface/", o.Handler())
 	}
-	e.GET("/whoami", func(c echo.Context) error {
-		info := Info(c)
+	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		info := Info(r)
 		if info == nil {
-			return c.JSON(http.StatusOK, echo.Map{"logged_in": false})
+			_ = json.NewEncoder(w).Encode(map[string]any{"logged_in": false})
+			return
 		}
-		return c.JSON(http.StatusOK, echo.Map{"logged_in": true, "info": info, "token": info.AccessToken})
+		_ = json.NewEncoder(w).Encode(map[string]any{"logged_in": true, "info": info, "token": info.AccessToken})
 	})
-	e.GET("/page", func(c echo.Context) error { return c.String(http.StatusOK, "page") })
-	srv := httptest.NewUnstartedServer(e)
+	mux.HandleFunc("GET /page", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "page") })
+	var h http.Handler = mux
+	if !so.noAuth {
+		h = o.Middleware(mux)
+	}
+	srv := httptest.NewUnstartedServer(h)
 	if so.ln != nil {
 		srv.Listener.Close()
 		srv.Listener = so.ln
@@ -95,7 +97,7 @@ func serveApp(t testing.TB, cfg Config, so serveOpts) *app {
 		srv.Start()
 	}
 	t.Cleanup(srv.Close)
-	return &app{Server: srv, oauth: o, e: e, logs: logs}
+	return &app{Server: srv, oauth: o, h: h, logs: logs}
 }
 
 // listen returns a loopback listener and its address.

@@ -12,16 +12,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/echohf/echohf/mock"
 )
 
-// app is an Echo app with an OAuth instance, served over real HTTP.
+// app is a net/http app with an OAuth instance (o.Middleware, o.Handler),
+// served over real HTTP.
 type app struct {
 	*httptest.Server
 	oauth *OAuth
-	e     *echo.Echo
+	h     http.Handler // the app, for tests that call it directly
 	logs  *syncBuffer
 }
 

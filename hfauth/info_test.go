@@ -229,22 +229,6 @@ func TestInfoJSONKeepsLists(t *testing.T) {
 	}
 }
 
-// TestInfoWithoutAuth: Info and the links work on a context Auth never saw.
-func TestInfoWithoutAuth(t *testing.T) {
-	t.Parallel()
-	e := echo.New()
-	c := e.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
-	if Info(c) != nil {
-		t.Error("Info without Auth is not nil")
-	}
-	if got := LoginURL(c, "/x"); got != LoginPath+"?_target_url=%2Fx" {
-		t.Errorf("LoginURL = %q", got)
-	}
-	if got := LogoutURL(c, ""); got != LogoutPath {
-		t.Errorf("LogoutURL = %q", got)
-	}
-}
-
 // TestSessionCookieHidesToken: the session cookie's readable claims never
 // carry the access token in clear.
 func TestSessionCookieHidesToken(t *testing.T) {

@@ -244,51 +244,6 @@ func TestMockForwardingHeaders(t *testing.T) {
 	}
 }
 
-// TestMockLinkLoggedWithRoutes: the sign-in link is logged when the routes
-// are registered, so it has the group's path and the prefix, and it works;
-// New's warning says mock mode is on without the key.
-func TestMockLinkLoggedWithRoutes(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		name   string
-		prefix string
-		routes func(e *echo.Echo, o *OAuth)
-		want   string // the link's path
-	}{
-		{"Attach", "", func(e *echo.Echo, o *OAuth) { o.Attach(e) }, LoginPath},
-		{"AttachGroup", "", func(e *echo.Echo, o *OAuth) { o.AttachGroup(e.Group("/app")) }, "/app" + LoginPath},
-		{"AttachGroup and Prefix", "auth/", func(e *echo.Echo, o *OAuth) { o.AttachGroup(e.Group("/app")) }, "/app/auth" + LoginPath},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			a := serveApp(t, Config{Mode: ModeMock, Prefix: tt.prefix}, serveOpts{routes: tt.routes})
-			logs := a.logs.String()
-			m := regexp.MustCompile(`sign_in="?([^"\s]+)`).FindStringSubmatch(logs)
-			if m == nil {
-				t.Fatalf("no sign_in link in the logs:\n%s", logs)
-			}
-			logged := m[1]
-			if logged != a.oauth.MockLoginURL("") || !strings.HasPrefix(logged, tt.want+"?") {
-				t.Errorf("logged link %q; want MockLoginURL %q, under %s", logged, a.oauth.MockLoginURL(""), tt.want)
-			}
-			if n := strings.Count(logs, mockKeyOf(t, a)); n != 1 {
-				t.Errorf("the key is %d times in the logs; want once:\n%s", n, logs)
-			}
-			if !strings.Contains(logs, "MOCK MODE") {
-				t.Errorf("no MOCK MODE warning:\n%s", logs)
-			}
-			if f := fetch(t, plainClient(t), a.URL+logged); f.StatusCode != http.StatusFound {
-				t.Errorf("the logged link answers %d; want a redirect", f.StatusCode)
-			}
-			b := newBrowser(t)
-			b.get(t, a.URL+logged) // on to "/", which this app does not serve
-			if !b.whoami(t, a.URL).LoggedIn {
-				t.Error("the logged link did not sign in")
-			}
-		})
-	}
-}
-
 // TestMockTwoAppsOneBrowser: two mock-mode apps with their own CookieName
 // on one host (cookies do not tell ports apart) each keep their mock key
 // cookie: signing in to the second leaves the first signed in, and the

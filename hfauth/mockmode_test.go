@@ -71,7 +71,7 @@ func TestMockLoopbackOnly(t *testing.T) {
 					req.Header.Set(tt.headers[i], tt.headers[i+1])
 				}
 				rec := httptest.NewRecorder()
-				a.e.ServeHTTP(rec, req)
+				a.h.ServeHTTP(rec, req)
 				minted := false
 				for _, c := range rec.Result().Cookies() {
 					minted = minted || (c.Name == a.oauth.sessions.Name() && c.MaxAge >= 0 && c.Value != "")

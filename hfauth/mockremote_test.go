@@ -49,7 +49,7 @@ func dockerLike(t *testing.T, cfg Config) (base string, a *app, seen string) {
 		a = newApp(t, cfg)
 		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r.RemoteAddr = "172.17.0.1:5555"
-			a.e.ServeHTTP(w, r)
+			a.h.ServeHTTP(w, r)
 		}))
 		t.Cleanup(front.Close)
 		return front.URL, a, "172.17.0.1"

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/echohf/echohf/mock"
 )
 
@@ -49,7 +47,7 @@ func TestLogoutRevokes(t *testing.T) {
 			w := newWorld(t, 2, func(c *Config) {
 				c.SessionCacheSize = tt.cache
 				if tt.skip {
-					c.Skipper = func(c echo.Context) bool { return c.Path() == LogoutPath }
+					c.Skipper = func(r *http.Request) bool { return r.URL.Path == LogoutPath }
 				}
 			})
 			w.prov.SetFaults(tt.faults)

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/echohf/echohf/mock"
 )
 
@@ -50,12 +48,11 @@ func TestRequireOrgScopeWarning(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			own := &syncBuffer{}
-			ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
-			a := serveApp(t, tt.cfg, serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+			a := serveApp(t, tt.cfg, serveOpts{routes: func(mux *http.ServeMux, o *OAuth) {
 				o.scopeWarned = &sync.Map{} // this test's own "process"
-				o.Attach(e)
-				e.GET("/one", ok, RequireOrgWithConfig(RequireOrgConfig{Orgs: tt.orgs, Logger: slog.New(slog.NewTextHandler(own, nil))}))
-				e.GET("/two", ok, RequireOrg(tt.orgs...))
+				mountRoutes(mux, o)
+				mux.Handle("GET /one", requireOrg(RequireOrgConfig{Orgs: tt.orgs, Logger: slog.New(slog.NewTextHandler(own, nil))}, okHandler))
+				mux.Handle("GET /two", requireOrg(RequireOrgConfig{Orgs: tt.orgs}, okHandler))
 			}})
 			for range 3 {
 				fetch(t, plainClient(t), a.URL+"/one")
@@ -91,17 +88,16 @@ func TestScopeWarningOncePerProcess(t *testing.T) {
 	cfg := realConfig(prov)
 	cfg.Scopes = []string{"openid", "profile"}
 	process := &sync.Map{} // this test's own "process"
-	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 	var apps []*app
 	for _, org := range []string{"acme-research", "open-models"} {
-		apps = append(apps, serveApp(t, cfg, serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+		apps = append(apps, serveApp(t, cfg, serveOpts{routes: func(mux *http.ServeMux, o *OAuth) {
 			if o.scopeWarned != &scopeWarnings {
 				t.Errorf("New gave an OAuth its own record of scope warnings, not the process's")
 			}
 			o.scopeWarned = process
-			o.Attach(e)
-			e.GET("/members", ok, RequireOrg(org))
-			e.GET("/api/members", ok, RequireOrg(org))
+			mountRoutes(mux, o)
+			mux.Handle("GET /members", requireOrg(RequireOrgConfig{Orgs: []string{org}}, okHandler))
+			mux.Handle("GET /api/members", requireOrg(RequireOrgConfig{Orgs: []string{org}}, okHandler))
 		}}))
 	}
 	for range 2 {

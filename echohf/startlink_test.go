@@ -1,4 +1,4 @@
-package hfauth
+package echohf
 
 import (
 	"context"
