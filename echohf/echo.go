@@ -3,16 +3,16 @@ package echohf
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 
+	"github.com/echohf/echohf/hfauth"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
 
 // This file is echohf's Echo v4 layer: route registration, the Auth
 // middleware, what Auth leaves in the echo.Context, the guards' middleware
-// and their configurations. The routes and guards themselves work in
-// net/http terms and return a reply, which send turns into Echo's.
+// and their configurations. The routes and guards themselves are hfauth's:
+// they return an hfauth.Decision, which send turns into Echo's answer.
 
 // Attach registers the login, callback and logout routes on e under the
 // configured prefix; in mock mode it logs the sign-in link (MockLoginURL),
@@ -24,8 +24,8 @@ import (
 // build another OAuth from the same Config: the two are replicas.
 func (o *OAuth) Attach(e *echo.Echo) {
 	o.register(e.GET)
-	o.logLinkOnStart(e.Server, "http")
-	o.logLinkOnStart(e.TLSServer, "https")
+	o.LogLinkOnStart(e.Server, "http")
+	o.LogLinkOnStart(e.TLSServer, "https")
 }
 
 // AttachGroup registers the routes on g, under the configured prefix
@@ -36,45 +36,40 @@ func (o *OAuth) AttachGroup(g *echo.Group) {
 }
 
 func (o *OAuth) register(get func(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route) {
-	if o.attached.Swap(true) {
-		panic("echohf: this OAuth's routes are already registered (by Attach or AttachGroup); an OAuth registers them once, " +
-			"so that its links stay right: for another Echo or group, build another OAuth from the same Config")
-	}
-	r := get(o.cfg.Prefix+LoginPath, handle(o.login))
-	get(o.cfg.Prefix+CallbackPath, handle(o.callback))
-	get(o.cfg.Prefix+LogoutPath, handle(o.logout))
-	// Routes are registered before serving starts, so this write happens
-	// before any request reads o.prefix.
-	o.prefix = strings.TrimSuffix(r.Path, LoginPath)
-	if o.cfg.mode == ModeMock { // now the link has the group's path
-		o.cfg.Logger.Warn("echohf: MOCK MODE: to sign in, open sign_in on this server: it holds a key for this process only",
-			"sign_in", o.MockLoginURL(""), "loopback_only", !o.cfg.InsecureMockAllowRemote)
+	err := o.Mount(func(prefix string) string {
+		r := get(prefix+LoginPath, handle(o.Login))
+		get(prefix+CallbackPath, handle(o.Callback))
+		get(prefix+LogoutPath, handle(o.Logout))
+		return r.Path
+	})
+	if err != nil {
+		panic(err)
 	}
 }
 
-// handle makes a route of echohf an echo.HandlerFunc.
-func handle(route func(http.ResponseWriter, *http.Request) reply) echo.HandlerFunc {
+// handle makes a route of hfauth an echo.HandlerFunc.
+func handle(route func(http.ResponseWriter, *http.Request) hfauth.Decision) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		return send(c, route(c.Response(), c.Request()))
 	}
 }
 
-// send answers c with rep: a redirect, or an *echo.HTTPError carrying the
-// reply's error as its Internal error, for the app's error handler.
-func send(c echo.Context, rep reply) error {
+// send answers c with d: a redirect, or an *echo.HTTPError carrying the
+// decision's error as its Internal error, for the app's error handler.
+func send(c echo.Context, d hfauth.Decision) error {
 	switch {
-	case rep.location != "":
-		return c.Redirect(rep.status, rep.location)
-	case rep.status == 0:
+	case d.Location != "":
+		return c.Redirect(d.Status, d.Location)
+	case d.Status == 0:
 		return nil
 	}
-	if rep.challenge != "" {
-		c.Response().Header().Set("WWW-Authenticate", rep.challenge)
+	if d.Challenge != "" {
+		c.Response().Header().Set("WWW-Authenticate", d.Challenge)
 	}
-	if rep.err == nil {
-		return echo.NewHTTPError(rep.status, rep.msg)
+	if d.Err == nil {
+		return echo.NewHTTPError(d.Status, d.Message)
 	}
-	return echo.NewHTTPError(rep.status, rep.msg).WithInternal(rep.err)
+	return echo.NewHTTPError(d.Status, d.Message).WithInternal(d.Err)
 }
 
 // Keys of what Auth leaves in the echo.Context: the login under infoKey,
@@ -90,58 +85,30 @@ const (
 // skips: the guards can tell it from a request Auth never saw, and
 // LoginURL still knows the routes' prefix. (A struct holding one pointer is
 // stored in an interface without allocating.)
-type skipped struct{ o *OAuth }
+type skipped struct{ o *hfauth.OAuth }
 
-// Auth returns the middleware that reads the session cookie on every
-// request and makes the login available to Info. A missing, invalid or
-// expired session leaves the request logged out; the cookies of an invalid
-// or expired one are expired so the browser drops them, except when they
-// are signed with a key o does not know, which another replica may already
-// have (a rolling secret rotation): those stay. A session expires the
-// moment its access token does: Leeway allows for clock skew on the times
-// of the cookie and of the id_token, not on the end of the access token's
-// life.
-//
-// Only a request whose session is due calls the provider: in the token's
-// last RefreshBefore (a refresh) or once its user data is RevalidateEvery
-// old (userinfo again); it then re-mints the cookie on its answer. See
-// Config.RefreshBefore and Config.RevalidateEvery. With Config.AcceptBearer,
-// a bearer token not in the cache costs a call to the Hub's whoami.
-//
-// A request with an unsafe method (not GET, HEAD or OPTIONS) that another
-// site made the browser send (Sec-Fetch-Site: cross-site) is logged out,
-// its session cookie neither read nor cleared, so that no other site can
-// act as the user through the cookie (SameSite=None in a Space); a bearer
-// token is not affected.
+// Auth returns the middleware that runs hfauth's authenticate step
+// (hfauth.OAuth.Authenticate: the session cookie, or a bearer token with
+// Config.AcceptBearer) on every request that Config.Skipper does not skip,
+// and makes the login available to Info, the guards, LoginURL and
+// HubClient. It adds no allocation to a request.
 func (o *OAuth) Auth() echo.MiddlewareFunc {
+	core, skip := o.OAuth, o.skip
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if !o.plainWarned.Load() { // SpaceHost set and not yet warned
-				o.warnPlainHTTP(c.Request())
-			}
 			// A nil Skipper is middleware.DefaultSkipper: it skips nothing.
-			if o.cfg.Skipper != nil && o.cfg.Skipper(c) {
-				c.Set(ownerKey, skipped{o}) // for the guards and LoginURL
+			if skip != nil && skip(c) {
+				c.Set(ownerKey, skipped{core.Skip(c.Request()).OAuth}) // for the guards and LoginURL
 				return next(c)
 			}
-			if o.cfg.AcceptBearer && hasBearer(c.Request()) { // the bearer token alone decides
-				info, outcome := o.bearerLogin(c.Request())
-				if info != nil {
-					c.Set(infoKey, info)
-				} else {
-					c.Set(ownerKey, o)
-					c.Set(bearerStateKey, outcome)
-				}
+			s := core.Authenticate(c.Response(), c.Request())
+			if s.Info != nil {
+				c.Set(infoKey, s.Info) // info names its OAuth for the guards and LoginURL
 				return next(c)
 			}
-			if crossSiteUnsafe(c.Request()) { // another site's form or fetch: never the user's act
-				c.Set(ownerKey, o)
-				return next(c)
-			}
-			if info := o.authenticate(c.Response(), c.Request()); info != nil {
-				c.Set(infoKey, info) // info names o for the guards and LoginURL
-			} else {
-				c.Set(ownerKey, o)
+			c.Set(ownerKey, core)
+			if s.Bearer != hfauth.BearerNone {
+				c.Set(bearerStateKey, s.Bearer)
 			}
 			return next(c)
 		}
@@ -157,40 +124,38 @@ func Info(c echo.Context) *OAuthInfo {
 }
 
 // seenBy reads what Auth left on c.
-func seenBy(c echo.Context) seen {
-	s := seen{info: Info(c)}
-	if s.info != nil && s.info.owner != nil {
-		s.o = s.info.owner
-		return s
+func seenBy(c echo.Context) hfauth.Seen {
+	if info := Info(c); info != nil {
+		return hfauth.Seen{Info: info}
 	}
 	switch o := c.Get(ownerKey).(type) {
-	case *OAuth:
-		s.o = o
-		s.bearer, _ = c.Get(bearerStateKey).(bearerOutcome)
+	case *hfauth.OAuth:
+		b, _ := c.Get(bearerStateKey).(hfauth.BearerOutcome)
+		return hfauth.Seen{OAuth: o, Bearer: b}
 	case skipped:
-		s.o, s.skipped = o.o, true
+		return hfauth.Seen{OAuth: o.o, Skipped: true}
 	}
-	return s
+	return hfauth.Seen{}
 }
 
 // LoginURL returns the login path of the OAuth whose Auth middleware
 // handled c, or the default path when Auth is not installed. See
 // OAuth.LoginURL.
 func LoginURL(c echo.Context, target string, orgIDs ...string) string {
-	return seenBy(c).owner().LoginURL(target, orgIDs...)
+	return seenBy(c).Owner().LoginURL(target, orgIDs...)
 }
 
 // LoginURLWithOptions returns the login path of the OAuth whose Auth
 // middleware handled c, or the default path when Auth is not installed.
 // See OAuth.LoginURLWithOptions.
 func LoginURLWithOptions(c echo.Context, target string, opts LoginOptions) string {
-	return seenBy(c).owner().LoginURLWithOptions(target, opts)
+	return seenBy(c).Owner().LoginURLWithOptions(target, opts)
 }
 
 // LogoutURL returns the logout path of the OAuth whose Auth middleware
 // handled c, or the default path when Auth is not installed.
 func LogoutURL(c echo.Context, target string) string {
-	return seenBy(c).owner().LogoutURL(target)
+	return seenBy(c).Owner().LogoutURL(target)
 }
 
 // Attach registers the login, callback and logout routes of the default
@@ -257,7 +222,7 @@ func RequireLoginWithConfig(cfg RequireLoginConfig) echo.MiddlewareFunc {
 // RequireLoginConfig is valid today: the error is there for settings to
 // come, as in Echo's middleware.
 func (cfg RequireLoginConfig) ToMiddleware() (echo.MiddlewareFunc, error) {
-	return guardMiddleware(cfg.Skipper, &guard{name: "RequireLogin", logger: cfg.Logger}), nil
+	return guardMiddleware(cfg.Skipper, hfauth.RequireLoginGuard(cfg.Logger)), nil
 }
 
 // RequireOrgConfig configures the RequireOrg guard.
@@ -306,16 +271,15 @@ func RequireOrgWithConfig(cfg RequireOrgConfig) echo.MiddlewareFunc {
 // ToMiddleware returns the RequireOrg guard cfg describes, or an error
 // matching ErrConfig when cfg names no organization or an unknown MinRole.
 func (cfg RequireOrgConfig) ToMiddleware() (echo.MiddlewareFunc, error) {
-	rule, err := newOrgRule(cfg.Orgs, cfg.MinRole, cfg.RefuseRestricted)
+	g, err := hfauth.RequireOrgGuard(hfauth.RequireOrgConfig{Orgs: cfg.Orgs, MinRole: cfg.MinRole, RefuseRestricted: cfg.RefuseRestricted, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
-	g := &guard{name: "RequireOrg", logger: cfg.Logger, admit: rule.admit, scopes: &orgScopeCheck{}, orgs: rule.orgs}
 	return guardMiddleware(cfg.Skipper, g), nil
 }
 
 // guardMiddleware runs g on every request skip does not skip.
-func guardMiddleware(skip middleware.Skipper, g *guard) echo.MiddlewareFunc {
+func guardMiddleware(skip middleware.Skipper, g *hfauth.Guard) echo.MiddlewareFunc {
 	if skip == nil {
 		skip = middleware.DefaultSkipper
 	}
@@ -324,8 +288,8 @@ func guardMiddleware(skip middleware.Skipper, g *guard) echo.MiddlewareFunc {
 			if skip(c) {
 				return next(c)
 			}
-			if rep := g.decide(seenBy(c), c.Request(), c.Path()); rep.status != 0 {
-				return send(c, rep)
+			if d := g.Decide(seenBy(c), c.Request(), c.Path()); d.Status != 0 {
+				return send(c, d)
 			}
 			return next(c)
 		}

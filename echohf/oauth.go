@@ -1,215 +1,39 @@
 package echohf
 
 import (
-	"context"
-	"crypto/rand"
-	"fmt"
-	"net/http"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
-	"github.com/echohf/echohf/jwtstore"
+	"github.com/echohf/echohf/hfauth"
+	"github.com/labstack/echo/v4/middleware"
 )
 
-// Route paths, relative to Config.Prefix.
-const (
-	LoginPath    = "/oauth/huggingface/login"
-	CallbackPath = "/oauth/huggingface/callback"
-	LogoutPath   = "/oauth/huggingface/logout"
-)
-
-// Purposes of the keys derived from the session secret: each cookie kind
-// and the token sealing get their own, so none can stand in for another.
-const (
-	purposeSession = "echohf/session/v2" // v2: the compact wire form (wire.go)
-	purposeLogin   = "echohf/login/v1"
-	purposeSeal    = "echohf/access-token/v1"
-	purposeRefresh = "echohf/refresh-token/v1"
-)
-
-// loginTTL is how long a login may take between the redirect to the
-// provider and the callback.
-const loginTTL = 10 * time.Minute
-
-// OAuth is one configured "Sign in with Hugging Face": its routes, its
-// Auth middleware and its keys. Instances built from the same Config (and
-// so the same secrets) accept each other's cookies, so any of them can serve
-// any request: they are replicas. An OAuth is safe for concurrent use.
+// OAuth is one configured "Sign in with Hugging Face" for Echo v4: the
+// framework-neutral hfauth.OAuth (whose methods it has: LoginURL,
+// LogoutURL, MockLoginURL, SaveSession, Mode, Close, ...) plus Attach,
+// AttachGroup and Auth. Instances built from the same Config accept each
+// other's cookies: they are replicas. An OAuth is safe for concurrent use.
 type OAuth struct {
-	cfg      resolved
-	prefix   string // public path prefix of the routes
-	sessions *jwtstore.Store[*session]
-	logins   *jwtstore.Store[pending]
-	sealer   *jwtstore.Sealer
-	// refreshSealer seals refresh tokens, under a key of their own.
-	refreshSealer *jwtstore.Sealer
-	renewals      renewals // the sessions' refreshes and revalidations (renew.go)
-	logouts       logouts  // the sign-ins logged out here (logouts.go)
-
-	ctx    context.Context // owns the JWKS refresher
-	cancel context.CancelFunc
-
-	prov        atomic.Pointer[provider]
-	provMu      sync.Mutex
-	provErr     error
-	provRetryAt time.Time
-
-	attached atomic.Bool // the routes are registered
-	// plainWarned is set once warnPlainHTTP has warned, or from the start
-	// when no SpaceHost is configured: Auth then skips the check.
-	plainWarned atomic.Bool
-	usedStates  *usedStates // login states already called back on this process
-	whoamiWarn  sync.Once
-	// scopeWarned records the scope warnings given (scopes.go): the
-	// process's scopeWarnings, which a test may replace before serving.
-	scopeWarned *sync.Map
-	bearers     bearerCache // AcceptBearer: the Hub's answers by token hash
-	mockKey     string      // mock mode only: the key of MockLoginURL
-	mockCookie  string      // mock mode only: the cookie value that stands for it
+	*hfauth.OAuth
+	skip middleware.Skipper // Config.Skipper, for Auth
 }
 
-// New checks cfg and returns an OAuth. New uses cfg as given and never
-// reads the environment: use NewFromEnv (or Default) to fill empty fields
-// from it. A configuration error matches ErrConfig and names every bad or
-// missing setting at once. New logs a warning for settings that work but
-// should not be deployed (mock mode, whose sign-in link Attach or
-// AttachGroup logs, see MockLoginURL; a short client secret as the session secret; a callback URL
-// taken from the Host header). Call Close when the OAuth is no longer
-// needed to stop its background key refresh.
+// New checks cfg and returns an OAuth; see hfauth.New. It never reads the
+// environment, and its error matches ErrConfig.
 func New(cfg Config) (*OAuth, error) {
-	var p configError
-	r := cfg.resolve(&p)
-	if err := p.err(); err != nil {
+	o, err := hfauth.New(cfg.core())
+	if err != nil {
 		return nil, err
 	}
-	return newResolved(r)
+	return &OAuth{OAuth: o, skip: cfg.Skipper}, nil
 }
 
-// NewFromEnv is New(cfg.FromEnv()): empty fields of cfg are filled from the
-// environment first. Its error names every unreadable variable and every
-// bad or missing setting together.
+// NewFromEnv is New(cfg.FromEnv()); see hfauth.NewFromEnv.
 func NewFromEnv(cfg Config) (*OAuth, error) {
-	var p configError
-	r := cfg.fromEnv(os.Getenv, &p).resolve(&p)
-	if err := p.err(); err != nil {
+	o, err := hfauth.NewFromEnv(cfg.core())
+	if err != nil {
 		return nil, err
 	}
-	return newResolved(r)
-}
-
-func newResolved(r resolved) (*OAuth, error) {
-	keys := sessionKeys(r)
-	opts := jwtstore.Options{
-		Keys:        keys,
-		Insecure:    !r.secure,
-		SameSite:    http.SameSiteLaxMode,
-		Partitioned: r.secure && r.PartitionedCookie,
-		HostPrefix:  r.secure,
-		Leeway:      r.Leeway,
-		Now:         r.Now,
-	}
-	if r.secure {
-		opts.SameSite = http.SameSiteNoneMode // Spaces run in an iframe
-	}
-	so := opts
-	so.Name, so.Purpose, so.MaxAge, so.CacheSize = r.CookieName, purposeSession, r.SessionMaxAge, r.SessionCacheSize
-	sessions, err := jwtstore.New[*session](so)
-	if err != nil {
-		return nil, fmt.Errorf("%w: session cookie: %w", ErrConfig, err)
-	}
-	lo := opts
-	lo.Name, lo.Purpose, lo.MaxAge = "hf_login", purposeLogin, loginTTL
-	// A login cookie is one small cookie: never chunks, whatever the request.
-	lo.MaxSize = jwtstore.CookieLimit
-	logins, err := jwtstore.New[pending](lo)
-	if err != nil {
-		return nil, fmt.Errorf("%w: login cookie: %w", ErrConfig, err)
-	}
-	sealer, err := jwtstore.NewSealer(purposeSeal, keys)
-	if err != nil {
-		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
-	}
-	refreshSealer, err := jwtstore.NewSealer(purposeRefresh, keys)
-	if err != nil {
-		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, ctx: ctx, cancel: cancel,
-		usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
-	o.plainWarned.Store(r.SpaceHost == "")
-	if r.mode == ModeMock {
-		o.mockKey, o.mockCookie = newMockKey()
-		why := "SPACE_ID is not set, so "
-		if r.Mode == ModeMock {
-			why = "Mode is mock, so "
-		}
-		// The sign-in link is logged by Attach or AttachGroup, which know
-		// the routes' full path.
-		r.Logger.Warn("echohf: MOCK MODE: "+why+"login signs in a mocked user without any provider; never deploy like this (DisallowMock or ECHOHF_DISALLOW_MOCK=true makes this an error). The sign-in link is logged once the routes are attached",
-			"loopback_only", !r.InsecureMockAllowRemote)
-		if r.InsecureMockAllowRemote {
-			r.Logger.Warn("echohf: MOCK MODE ALLOWS REMOTE SIGN-IN: InsecureMockAllowRemote (" + EnvMockAllowRemote +
-				") lets whoever holds the sign-in link sign in from any address, through any proxy; use it only for a container or VM of your own, never on a server others can reach")
-		}
-	}
-	for _, w := range r.warnings {
-		r.Logger.Warn(w)
-	}
-	if r.randomKey {
-		r.Logger.Info("echohf: no session secret configured: sessions are signed with a random key and end when the process exits")
-	}
-	return o, nil
-}
-
-// sessionKeys turns the configured secrets into a jwtstore keyring; with
-// no secret at all it makes a random one for this process.
-func sessionKeys(r resolved) []jwtstore.Key {
-	if r.randomKey {
-		secret := make([]byte, minSecretLen)
-		_, _ = rand.Read(secret) // crypto/rand.Read never fails on supported platforms
-		return []jwtstore.Key{{Secret: secret}}
-	}
-	keys := make([]jwtstore.Key, 0, len(r.secrets))
-	for _, s := range r.secrets {
-		keys = append(keys, jwtstore.Key{Secret: []byte(s)})
-	}
-	return keys
-}
-
-// Close stops the background refresh of the provider's keys. Call it when
-// the OAuth is discarded (tests, reconfiguration): sessions still verify
-// after Close, but a login that needs to fetch the provider's keys fails.
-func (o *OAuth) Close() { o.cancel() }
-
-// Mode reports whether o runs the real flow or mock mode.
-func (o *OAuth) Mode() Mode { return o.cfg.mode }
-
-// LoginURL returns the path of o's login route that comes back to target
-// (sanitized) and, when orgIDs are given, asks the user for access to those
-// organizations (the authorize URL's orgIds parameter). See also
-// LoginURLWithOptions.
-func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
-	return o.LoginURLWithOptions(target, LoginOptions{OrgIDs: orgIDs})
-}
-
-// LogoutURL returns the path of o's logout route that comes back to target.
-func (o *OAuth) LogoutURL(target string) string {
-	u := o.prefix + LogoutPath
-	if target != "" {
-		u += "?" + paramTarget + "=" + url.QueryEscape(SanitizeTarget(target))
-	}
-	return u
-}
-
-// ownRoute reports whether route, a request's route path, is o's login,
-// callback or logout route, which the guards never guard.
-func (o *OAuth) ownRoute(route string) bool {
-	p, ok := strings.CutPrefix(route, o.prefix)
-	return ok && (p == LoginPath || p == CallbackPath || p == LogoutPath)
+	return &OAuth{OAuth: o, skip: cfg.Skipper}, nil
 }
 
 var (
@@ -218,12 +42,109 @@ var (
 	defaultErr   error
 )
 
-// Default returns the OAuth shared by the package-level Attach and Auth,
-// configured from the environment alone (NewFromEnv(Config{})). It is
-// created on first use; an invalid environment gives the same error on
-// every call. A program that calls Default first can report that error and
-// exit before Attach and Auth would panic with it.
+// Default returns the OAuth shared by the package-level Attach and Auth:
+// hfauth.Default's, configured from the environment alone. An invalid
+// environment gives the same error on every call, so a program that calls
+// Default first can report it and exit before Attach and Auth would panic
+// with it.
 func Default() (*OAuth, error) {
-	defaultOnce.Do(func() { defaultOAuth, defaultErr = NewFromEnv(Config{}) })
+	defaultOnce.Do(func() {
+		o, err := hfauth.Default()
+		if err != nil {
+			defaultErr = err
+			return
+		}
+		defaultOAuth = &OAuth{OAuth: o}
+	})
 	return defaultOAuth, defaultErr
 }
+
+// Types shared with hfauth, documented there.
+type (
+	// Mode selects between the real OAuth flow and the local mock login.
+	Mode = hfauth.Mode
+	// LoginOptions are the optional parts of a link to the login route.
+	LoginOptions = hfauth.LoginOptions
+	// OAuthInfo is a logged-in user's OAuth session.
+	OAuthInfo = hfauth.OAuthInfo
+	// OAuthUserInfo is a Hugging Face user as the userinfo endpoint describes it.
+	OAuthUserInfo = hfauth.OAuthUserInfo
+	// OAuthOrgInfo is an organization a user belongs to.
+	OAuthOrgInfo = hfauth.OAuthOrgInfo
+	// OAuthResourceGroup is a resource group of an organization.
+	OAuthResourceGroup = hfauth.OAuthResourceGroup
+)
+
+// Modes; see hfauth.ModeAuto.
+const (
+	// ModeAuto uses ModeReal when Config.SpaceID is set, else ModeMock.
+	ModeAuto = hfauth.ModeAuto
+	// ModeReal runs the OpenID Connect flow against the provider.
+	ModeReal = hfauth.ModeReal
+	// ModeMock logs loopback visitors in as a mocked user (local development only).
+	ModeMock = hfauth.ModeMock
+)
+
+// Route paths, relative to Config.Prefix.
+const (
+	LoginPath    = hfauth.LoginPath
+	CallbackPath = hfauth.CallbackPath
+	LogoutPath   = hfauth.LogoutPath
+)
+
+// Roles in an organization, from least to most privileged.
+const (
+	RoleRead        = hfauth.RoleRead
+	RoleContributor = hfauth.RoleContributor
+	RoleWrite       = hfauth.RoleWrite
+	RoleAdmin       = hfauth.RoleAdmin
+)
+
+// Environment variables read by FromEnv; see hfauth.EnvSpaceID.
+//
+//nolint:gosec // G101: these are names of environment variables, not credentials.
+const (
+	EnvSpaceID           = hfauth.EnvSpaceID
+	EnvSpaceHost         = hfauth.EnvSpaceHost
+	EnvClientID          = hfauth.EnvClientID
+	EnvClientSecret      = hfauth.EnvClientSecret
+	EnvScopes            = hfauth.EnvScopes
+	EnvProviderURL       = hfauth.EnvProviderURL
+	EnvMode              = hfauth.EnvMode
+	EnvDisallowMock      = hfauth.EnvDisallowMock
+	EnvAcceptBearer      = hfauth.EnvAcceptBearer
+	EnvMockAllowRemote   = hfauth.EnvMockAllowRemote
+	EnvRedirectURL       = hfauth.EnvRedirectURL
+	EnvSessionSecret     = hfauth.EnvSessionSecret
+	EnvOldSessionSecrets = hfauth.EnvOldSessionSecrets
+	EnvRefreshBefore     = hfauth.EnvRefreshBefore
+	EnvRevalidateEvery   = hfauth.EnvRevalidateEvery
+	EnvHFToken           = hfauth.EnvHFToken
+	EnvHFEndpoint        = hfauth.EnvHFEndpoint
+)
+
+// Errors of the routes, guards and HubClient: hfauth's, so errors.Is
+// matches them whichever package produced them. They are the Internal
+// error of the *echo.HTTPError values the routes and guards return.
+var (
+	// ErrConfig is matched by every configuration error; see hfauth.ErrConfig.
+	ErrConfig = hfauth.ErrConfig
+	// ErrLoginRequired: logged out (401); see hfauth.ErrLoginRequired.
+	ErrLoginRequired = hfauth.ErrLoginRequired
+	// ErrNotMember: not a member of the organizations (403).
+	ErrNotMember = hfauth.ErrNotMember
+	// ErrRoleTooLow: a role below MinRole (403); matches ErrNotMember.
+	ErrRoleTooLow = hfauth.ErrRoleTooLow
+	// ErrRestricted: organization security restrictions not met (403); matches ErrNotMember.
+	ErrRestricted = hfauth.ErrRestricted
+	// ErrNoAuth: a guard or HubClient ran on a request Auth did not see (500).
+	ErrNoAuth = hfauth.ErrNoAuth
+	// ErrLoginFailed: signing in failed; see hfauth.ErrLoginFailed.
+	ErrLoginFailed = hfauth.ErrLoginFailed
+	// ErrAccessDenied: the user declined consent (403); matches ErrLoginFailed.
+	ErrAccessDenied = hfauth.ErrAccessDenied
+)
+
+// SanitizeTarget returns target if it is a path on this site, and "/"
+// otherwise; see hfauth.SanitizeTarget.
+func SanitizeTarget(target string) string { return hfauth.SanitizeTarget(target) }

@@ -1,0 +1,222 @@
+package hfauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
+)
+
+// jwksRefreshFloor is the least time between two fetches of the provider's
+// keys that logins force, however many key ids they bring that the cached
+// keys do not hold.
+const jwksRefreshFloor = time.Second
+
+// maxRefusedKIDs bounds the key ids a keySource remembers as refused, so a
+// provider issuing ever new bad key ids cannot grow its memory.
+const maxRefusedKIDs = 256
+
+// errUnknownKey reports a kid the provider's JWKS does not hold.
+var errUnknownKey = fmt.Errorf("%w: unknown key id", errVerify)
+
+// keySource finds the provider's verification keys. A jwk.Cache fetches
+// the JWKS and refreshes it in the background; every set it fetches is
+// kept here, so a lookup of a known kid never waits for the network.
+//
+// A kid the cached keys do not hold forces a refresh, at most one per
+// jwksRefreshFloor: a login that comes sooner waits for the floor to pass,
+// and logins that come while a refresh is under way wait for its result. A
+// kid still unknown after a refresh that began once its login had arrived
+// is refused for the refuse interval (Config.JWKSRefreshInterval) without
+// further fetches. A refresh that fails refuses nothing: the logins waiting
+// on it fail, the next one tries again, and the keys already cached keep
+// working.
+type keySource struct {
+	cache   *jwk.Cache
+	ctx     context.Context // the OAuth's: Close ends refreshes
+	url     string
+	host    string // the JWKS host, for log lines
+	refuse  time.Duration
+	timeout time.Duration
+	now     func() time.Time
+
+	set atomic.Pointer[jwk.Set] // the latest set fetched; nil before the first
+
+	mu       sync.Mutex
+	last     time.Time              // when the last forced refresh began
+	inflight *refresh               // the forced refresh under way, if any
+	done     *refresh               // the last forced refresh that ended
+	refused  map[[32]byte]time.Time // sha256 of a refused kid → refused until
+}
+
+// refresh is one forced fetch of the JWKS, shared by every login that
+// waits for it.
+type refresh struct {
+	started time.Time
+	done    chan struct{}
+	err     error // set before done is closed
+}
+
+// newKeySource registers the provider's JWKS URL with a new jwk.Cache
+// owned by ctx.
+func newKeySource(ctx context.Context, jwksURL string, r resolved) (*keySource, error) {
+	k := &keySource{
+		cache:   jwk.NewCache(ctx),
+		ctx:     ctx,
+		url:     jwksURL,
+		host:    hostOf(jwksURL),
+		refuse:  r.JWKSRefreshInterval,
+		timeout: r.Timeout,
+		now:     r.Now,
+		refused: make(map[[32]byte]time.Time),
+	}
+	err := k.cache.Register(jwksURL,
+		jwk.WithHTTPClient(newJWKSClient(ctx, r.HTTPClient, r.Timeout)),
+		jwk.WithMinRefreshInterval(15*time.Minute),
+		jwk.WithPostFetcher(jwk.PostFetchFunc(func(_ string, set jwk.Set) (jwk.Set, error) {
+			k.set.Store(&set)
+			return set, nil
+		})),
+	)
+	if err != nil {
+		return nil, &providerError{step: "jwks", host: k.host, what: "has an unusable jwks_uri", kind: errProvider}
+	}
+	return k, nil
+}
+
+// find looks kid up in the latest set fetched.
+func (k *keySource) find(kid string) (jwk.Key, bool) {
+	set := k.set.Load()
+	if set == nil {
+		return nil, false
+	}
+	return (*set).LookupKeyID(kid)
+}
+
+// lookup returns the key kid names, refreshing the cached keys when they
+// do not hold it (see keySource).
+func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
+	if key, ok := k.find(kid); ok {
+		return key, nil
+	}
+	arrived := k.now()
+	id := sha256.Sum256([]byte(kid))
+	waited := false
+	for {
+		k.mu.Lock()
+		if key, ok := k.find(kid); ok {
+			k.mu.Unlock()
+			return key, nil
+		}
+		now := k.now()
+		if until, ok := k.refused[id]; ok {
+			if now.Before(until) {
+				k.mu.Unlock()
+				return nil, errUnknownKey
+			}
+			delete(k.refused, id)
+		}
+		r := k.inflight
+		if r == nil && k.done != nil && !k.done.started.Before(arrived) {
+			r = k.done // a refresh that began once this login had arrived has ended
+		}
+		if r == nil {
+			// Wait once: a clock that does not move must not hold a login
+			// until its timeout.
+			if wait := k.last.Add(jwksRefreshFloor).Sub(now); wait > 0 && !waited {
+				k.mu.Unlock()
+				waited = true
+				if err := sleep(ctx, wait); err != nil {
+					return nil, k.failure(err)
+				}
+				continue
+			}
+			r = k.startLocked(now)
+		}
+		k.mu.Unlock()
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return nil, k.failure(ctx.Err())
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		if key, ok := k.find(kid); ok {
+			return key, nil
+		}
+		if !r.started.Before(arrived) {
+			k.refuseKID(id)
+			return nil, errUnknownKey
+		}
+		// That refresh began before this login arrived, so the set it
+		// fetched may predate the key: wait for the next one.
+	}
+}
+
+// startLocked starts a forced refresh. k.mu must be held.
+func (k *keySource) startLocked(now time.Time) *refresh {
+	r := &refresh{started: now, done: make(chan struct{})}
+	k.inflight, k.last = r, now
+	go func() {
+		// Not the login's context: one visitor closing their tab must not
+		// fail the refresh for every login waiting on it.
+		ctx, cancel := context.WithTimeout(k.ctx, k.timeout)
+		defer cancel()
+		if _, err := k.cache.Refresh(ctx, k.url); err != nil {
+			r.err = k.failure(err)
+		}
+		k.mu.Lock()
+		k.inflight, k.done = nil, r
+		k.mu.Unlock()
+		close(r.done)
+	}()
+	return r
+}
+
+// refuseKID remembers the kid whose hash is id as refused for k.refuse,
+// making room by forgetting expired entries, else an arbitrary one.
+func (k *keySource) refuseKID(id [32]byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.now()
+	if len(k.refused) >= maxRefusedKIDs {
+		for h, until := range k.refused {
+			if !now.Before(until) {
+				delete(k.refused, h)
+			}
+		}
+	}
+	if len(k.refused) >= maxRefusedKIDs {
+		for h := range k.refused {
+			delete(k.refused, h)
+			break
+		}
+	}
+	k.refused[id] = now.Add(k.refuse)
+}
+
+// failure describes a failed JWKS fetch for the log.
+func (k *keySource) failure(err error) error {
+	what, none, ok := fetchFailure(err)
+	if !ok {
+		what = "sent an unusable key set"
+	}
+	return &providerError{step: "jwks", host: k.host, what: what, kind: errProvider, unanswered: none}
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,107 @@
+package hfauth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// refreshSession refreshes s, at now, with its refresh token through
+// x/oauth2 (the token endpoint's client authentication as discovery says),
+// then reads userinfo with the new access token. The renewed session holds
+// the new tokens (Hugging Face's refresh tokens rotate and are single-use)
+// and, when userinfo answered, the user data as the provider has it now.
+//
+// A refresh refused with invalid_grant (another replica refreshed the
+// session first, or the token was revoked, at logout say) serves s for
+// renewedGrace, with no cookie that could land after the winner's, then
+// ends it: the cookie has no future, and a revalidation must not re-mint
+// it (its access token may outlive a logout at the provider). Any other failure,
+// another 4xx included (429, invalid_client), keeps s and tries again
+// shortly. An answer for another user, an id_token that fails
+// verification, or a 401 from userinfo for the new token logs the session out.
+func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now time.Time) outcome {
+	rt, err := o.refreshSealer.Open(s.Refresh)
+	if err != nil { // impossible under a valid signature, short of a key mix-up
+		return outcome{retry: o.dueOf(s, true), noRefresh: true}
+	}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient)
+	tok, err := p.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: string(rt)}).Token()
+	if err != nil {
+		if err = tokenError(p.TokenEndpoint, err); errors.Is(err, errGrant) {
+			o.cfg.Logger.Info("echohf: session refresh refused (another replica refreshed it, or it was revoked); the session ends after a grace",
+				"user", s.User.PreferredUsername, "error", err.Error())
+			return outcome{retry: now.Add(renewedGrace).UnixNano(), noRefresh: true, refused: true}
+		}
+		o.renewFailed("echohf: session refresh failed; the session goes on and is tried again shortly", s, err)
+		return outcome{retry: retryAfter(s, now).UnixNano()}
+	}
+	scope, _ := tok.Extra("scope").(string)
+	if scope == "" {
+		scope = s.Scope
+	}
+	next := &session{Expires: expiryOf(tok, now, s.lifetime()).Unix(), Issued: now.Unix(), Checked: s.Checked,
+		Login: s.signedIn(now), Scope: scope, State: s.State, User: s.User}
+	next.Refresh, _ = o.refreshSealer.Seal([]byte(tok.RefreshToken)) // fails only with crypto/rand; the session then goes without
+	var fromToken OAuthUserInfo
+	if rawID, _ := tok.Extra("id_token").(string); rawID != "" {
+		claims, err := o.verifyRefreshedIDToken(ctx, p, rawID)
+		switch {
+		case errors.Is(err, errVerify), err == nil && claims.Sub != s.User.Sub:
+			o.cfg.Logger.Warn("echohf: session ended: the id_token of its refresh does not verify, or names another user", "user", s.User.PreferredUsername)
+			return outcome{end: true}
+		case err != nil: // the keys could not be fetched: userinfo still vouches for the user
+			o.renewFailed("echohf: id_token of a refresh not checked", s, err)
+		default:
+			fromToken, _ = parseUserInfo(claims.JSON)
+		}
+	}
+	user, err := o.readUser(ctx, p, tok.AccessToken)
+	switch {
+	case tokenRefused(err):
+		o.cfg.Logger.Info("echohf: session ended: the provider refused the access token it just issued", "user", s.User.PreferredUsername)
+		return outcome{end: true}
+	case err != nil: // the new tokens are kept; the next request revalidates
+		o.renewFailed("echohf: userinfo failed after a refresh; the session goes on with its user data", s, err)
+	case user.Sub != s.User.Sub:
+		o.cfg.Logger.Warn("echohf: session ended: userinfo describes another user than the session's", "user", s.User.PreferredUsername)
+		return outcome{end: true}
+	default:
+		mergeUser(&user, fromToken)
+		mergeUser(&user, s.User)
+		next.User, next.Checked = user, now.Unix()
+	}
+	return o.renewedOutcome(s, next, tok.AccessToken, now, false)
+}
+
+// lifetime is how long the access token of s was granted for, or the
+// default when the session does not say.
+func (s *session) lifetime() time.Duration {
+	if s.Issued > 0 && s.Issued < s.Expires {
+		return time.Duration(s.Expires-s.Issued) * time.Second
+	}
+	return defaultTokenLifetime
+}
+
+// expiryOf is when tok, obtained at now, expires: expires_in seconds after
+// now, at most maxExpiresIn, or fallback after now when the answer gives
+// no positive expires_in (none, 0, negative). x/oauth2's Expiry is not
+// used: it follows time.Now, not Config.Now, it is set in the past for a
+// negative expires_in, and for a form-encoded answer (where ExpiresIn stays
+// 0 and Extra gives the number) it overflows on a huge one.
+func expiryOf(tok *oauth2.Token, now time.Time, fallback time.Duration) time.Time {
+	secs := tok.ExpiresIn
+	if n, ok := tok.Extra("expires_in").(int64); ok { // only a form-encoded answer gives an int64
+		secs = n
+	}
+	if secs <= 0 {
+		return now.Add(fallback)
+	}
+	return now.Add(time.Duration(min(secs, maxExpiresIn)) * time.Second)
+}
+
+// maxExpiresIn bounds expires_in (seconds) far beyond any cookie's life,
+// so that no answer overflows a time.Duration.
+const maxExpiresIn = 10 * 365 * 24 * 3600

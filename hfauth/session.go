@@ -1,0 +1,183 @@
+package hfauth
+
+import (
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/echohf/echohf/jwtstore"
+)
+
+// session is what the session cookie carries, signed by jwtstore. The
+// access and refresh tokens are sealed: the cookie's holder cannot read them.
+type session struct {
+	Token   string        `json:"t"`            // sealed access token
+	Refresh string        `json:"r,omitempty"`  // sealed refresh token; none in mock mode, or once known spent
+	Expires int64         `json:"e"`            // access token expiry, Unix seconds
+	Issued  int64         `json:"i,omitempty"`  // when the access token was obtained, Unix seconds (sizes the refresh window)
+	Checked int64         `json:"ck,omitempty"` // when User was last read from the provider, Unix seconds
+	Login   int64         `json:"l,omitempty"`  // when the user signed in, Unix seconds: the session ends SessionMaxAge later
+	Scope   string        `json:"sc,omitempty"` // granted scopes
+	State   string        `json:"st,omitempty"` // the login's OAuth state
+	User    OAuthUserInfo `json:"u"`
+
+	// info memoizes the OAuthInfo built from this session. jwtstore's
+	// cache hands the same *session to every request with the same cookie,
+	// so the token is unsealed once per session per process.
+	info atomic.Pointer[OAuthInfo]
+	// due is when, in Unix nanoseconds, a request of this session must
+	// renew it (refresh or revalidate; see renew.go): 0 until infoOf sets
+	// it, before info is published; moved later by a renewal that failed,
+	// or to dueNow by logout.
+	due atomic.Int64
+	// seen is the epoch of the logout memory (logouts.go) at which this
+	// session was last found signed in.
+	seen atomic.Uint64
+}
+
+// live reports whether s is still valid at now (see end). Times are kept
+// in whole seconds, rounded down (time.Time.Unix), so a session never
+// outlives its token nor maxAge.
+func (s *session) live(now time.Time, maxAge time.Duration) bool {
+	return s != nil && now.Unix() < s.end(maxAge)
+}
+
+// end is when s ends, in Unix seconds: when its access token expires, or
+// maxAge (Config.SessionMaxAge) after the user signed in, whichever comes
+// first. A session that does not say when the user signed in (minted
+// before sessions carried it) ends with its token, or with its cookie (at
+// most SessionMaxAge after it was minted); its first renewal sets the time.
+func (s *session) end(maxAge time.Duration) int64 {
+	if s.Login <= 0 {
+		return s.Expires
+	}
+	return min(s.Expires, s.Login+int64(maxAge/time.Second))
+}
+
+// signedIn is when the user of s signed in, for the session that renews
+// s: as s says, else now (see end).
+func (s *session) signedIn(now time.Time) int64 {
+	if s.Login > 0 {
+		return s.Login
+	}
+	return now.Unix()
+}
+
+// authenticate returns the login r's session cookie holds, or nil when r
+// is logged out. A session that is due (in its refresh window, or not
+// checked with the provider for RevalidateEvery) is renewed first, which
+// may call the provider and mint a new cookie on w (see renew); any other
+// request does no network I/O. A session whose sign-in was logged out in
+// this process (logouts.go) is logged out. The cookies of an invalid,
+// expired or logged-out session are expired on w, so the browser drops
+// them, except those signed with a key o does not know
+// (jwtstore.ErrUnknownKey). A session ends the
+// moment its access token does, or SessionMaxAge after the user signed in
+// if that comes first: Leeway allows for clock skew on the cookie's times,
+// not on the end of the session.
+func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
+	s, err := o.sessions.Load(r)
+	now := o.cfg.Now()
+	if err == nil && s.live(now, o.cfg.SessionMaxAge) {
+		if info := o.infoOf(s); info != nil {
+			t := now.UnixNano()
+			if t < s.due.Load() && o.logouts.current(s) {
+				return info
+			}
+			if !o.logouts.loggedOut(s, t) {
+				if t < s.due.Load() {
+					return info
+				}
+				return o.renew(w, r, s, info, now)
+			}
+		}
+	}
+	// A key the ring lacks may be one that other replicas already have (a
+	// rolling rotation): logged out here, but the cookie is theirs to read.
+	if err == nil || errors.Is(err, jwtstore.ErrInvalid) && !errors.Is(err, jwtstore.ErrUnknownKey) || errors.Is(err, jwtstore.ErrExpired) {
+		o.sessions.Clear(w, r)
+	}
+	return nil
+}
+
+// infoOf returns the OAuthInfo of a verified session, or nil when its
+// sealed token does not open (which a valid signature makes impossible
+// short of a key mix-up; the session is then treated as invalid). The
+// first call for s also sets when s is due: at once when this process
+// remembers a renewal or a logout of its cookie (jwtstore's cache may have
+// dropped the *session that knew, or be off).
+func (o *OAuth) infoOf(s *session) *OAuthInfo {
+	if s == nil {
+		return nil
+	}
+	if info := s.info.Load(); info != nil {
+		return info
+	}
+	token, err := o.sealer.Open(s.Token)
+	if err != nil {
+		return nil
+	}
+	due := o.dueOf(s, false)
+	if due != never && o.renewals.known(s.Token) {
+		due = dueNow // renewed, failed or logged out here: the memory says what next
+	}
+	s.due.CompareAndSwap(0, due)
+	s.info.CompareAndSwap(nil, o.infoFrom(s, string(token)))
+	return s.info.Load()
+}
+
+// infoFrom is the OAuthInfo of s, whose access token is token.
+func (o *OAuth) infoFrom(s *session, token string) *OAuthInfo {
+	info := &OAuthInfo{
+		AccessToken:          token,
+		AccessTokenExpiresAt: time.Unix(s.Expires, 0).UTC(),
+		UserInfo:             s.User,
+		State:                s.State,
+		Scope:                s.Scope,
+		owner:                o,
+	}
+	if s.Checked > 0 {
+		info.UserInfoCheckedAt = time.Unix(s.Checked, 0).UTC()
+	}
+	return info
+}
+
+// newSession seals the tokens of a login, obtained at issued (the time of
+// the sign-in), into a session whose user data was read from the provider
+// at checked. refresh may be empty; it is kept only while refreshing is on.
+func (o *OAuth) newSession(info *OAuthInfo, refresh string, issued, checked time.Time) (*session, error) {
+	sealed, err := o.sealer.Seal([]byte(info.AccessToken))
+	if err != nil {
+		return nil, err
+	}
+	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Issued: issued.Unix(), Checked: checked.Unix(),
+		Login: issued.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
+	if refresh != "" && o.cfg.RefreshBefore > 0 {
+		if s.Refresh, err = o.refreshSealer.Seal([]byte(refresh)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// saveSession mints the session cookie of a new login (see newSession),
+// obtained and checked now: one clock reading for the session's times and
+// its cookie's.
+func (o *OAuth) saveSession(w http.ResponseWriter, r *http.Request, info *OAuthInfo, refresh string) error {
+	now := o.cfg.Now()
+	s, err := o.newSession(info, refresh, now, now)
+	if err != nil {
+		return err
+	}
+	return o.store(w, r, s, now)
+}
+
+// store mints the session cookie of s at now and sets it on w (see mint).
+func (o *OAuth) store(w http.ResponseWriter, r *http.Request, s *session, now time.Time) error {
+	m, err := o.mint(s, now)
+	if err != nil {
+		return err
+	}
+	return m.Write(w, r)
+}
