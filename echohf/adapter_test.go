@@ -178,7 +178,7 @@ func TestAuthSkipper(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, Config{Mode: ModeMock, Skipper: func(c echo.Context) bool { return c.QueryParam("skip") == "1" }})
 	value := sessionValue(t, a)
-	name := a.oauth.sessions.Name()
+	name := a.oauth.SessionCookieName()
 	if f := withCookie(t, a.URL+"/whoami", name, value); !strings.Contains(f.body, `"logged_in":true`) {
 		t.Fatalf("not skipped: %s", f.body)
 	}
@@ -188,5 +188,41 @@ func TestAuthSkipper(t *testing.T) {
 	}
 	if f := withCookie(t, a.URL+"/whoami?skip=1", name, "garbage"); len(f.Header.Values("Set-Cookie")) != 0 {
 		t.Errorf("skipped request got Set-Cookie %q", f.Header.Values("Set-Cookie"))
+	}
+}
+
+// TestBearerOnEcho: with AcceptBearer, what Auth found about a bearer
+// token reaches the guards through the echo.Context. A good token is
+// logged in; a refused one, or none on an API call, gets a 401 whose
+// RFC 6750 challenge says which, as an *echo.HTTPError (JSON body, the
+// error matching ErrLoginRequired), never a redirect, and no cookie.
+func TestBearerOnEcho(t *testing.T) {
+	t.Parallel()
+	srv := hub(t)
+	a := serveApp(t, bearerConfig(srv, ModeReal), serveOpts{routes: func(e *echo.Echo, o *OAuth) {
+		exposeErrors(e)
+		o.Attach(e)
+		e.GET("/private", func(c echo.Context) error { return c.String(http.StatusOK, "hi "+Info(c).UserInfo.PreferredUsername) }, RequireLogin())
+	}})
+	tests := []struct {
+		name, auth, accept string
+		status             int
+		challenge, body    string
+	}{
+		{"good token", "Bearer " + patAlice, "text/html", http.StatusOK, "", "hi alice"},
+		{"refused token", "Bearer hf_unknownToken0123456789abcdef", "text/html", http.StatusUnauthorized, `Bearer error="invalid_token"`, `"message":`},
+		{"no token, API call", "", "application/json", http.StatusUnauthorized, "Bearer", `"message":`},
+	}
+	for _, tt := range tests {
+		f := bearerGet(t, a, "/private", tt.auth, "Accept", tt.accept)
+		if f.StatusCode != tt.status || f.Header.Get("WWW-Authenticate") != tt.challenge || !strings.Contains(f.body, tt.body) {
+			t.Errorf("%s: /private = %d %q, WWW-Authenticate %q; want %d containing %q, %q", tt.name, f.StatusCode, f.body, f.Header.Get("WWW-Authenticate"), tt.status, tt.body, tt.challenge)
+		}
+		if tt.status == http.StatusUnauthorized && f.Header.Get(errHeader) != "login-required" {
+			t.Errorf("%s: error matches %q; want login-required", tt.name, f.Header.Get(errHeader))
+		}
+		if sc := f.Header.Values("Set-Cookie"); len(sc) > 0 {
+			t.Errorf("%s: Set-Cookie %q; want none", tt.name, sc)
+		}
 	}
 }

@@ -6,11 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/echohf/echohf/mock"
 )
 
 // greet is the reference's handler: the benchmarks run it with and without

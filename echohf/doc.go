@@ -15,7 +15,7 @@
 //	})
 //
 // echohf is the Echo v4 adapter of package [github.com/echohf/echohf/hfauth],
-// which holds the behaviour and documents its rules: the sign-in flow, mock
+// which holds the behavior and documents its rules: the sign-in flow, mock
 // mode, sessions and their renewal, bearer tokens, the guards and the Hub
 // client. echohf adds what is Echo's: Attach and AttachGroup register the
 // routes, Auth runs the authenticate step on every request and keeps its

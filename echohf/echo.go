@@ -4,9 +4,10 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/echohf/echohf/hfauth"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/echohf/echohf/hfauth"
 )
 
 // This file is echohf's Echo v4 layer: route registration, the Auth
@@ -194,20 +195,11 @@ type RequireLoginConfig struct {
 // RequireLogin returns a guard for routes that need a logged-in user. It
 // must run after Auth. A logged-out browser navigation is redirected to
 // login, coming back to the current path and query; any other logged-out
-// request gets 401. A navigation is a GET or HEAD whose Sec-Fetch-Mode
-// header is "navigate" (what browsers send when loading a page), or, when
-// the request has no Sec-Fetch-Mode (an older browser), whose Accept header
-// lists text/html. So a script's fetch (Sec-Fetch-Mode "cors"), a POST or a
-// client asking for JSON gets 401 rather than a redirect it cannot follow
-// (with Config.AcceptBearer, so does any request that came with a bearer
-// token).
-//
-// The guard never guards echohf's own login, callback and logout routes,
-// so it can protect a whole app: e.Use(o.Auth(), echohf.RequireLogin()).
-// On a request that Auth did not see (Auth missing, installed after the
-// guard, or skipping the request), it cannot tell who is logged in: it logs
-// the mistake once and answers 500 with ErrNoAuth, rather than sending the
-// browser round a login loop.
+// request gets 401. It never guards echohf's own login, callback and logout
+// routes, so it can protect a whole app: e.Use(o.Auth(),
+// echohf.RequireLogin()). How a navigation is told from an API call, the
+// bearer challenge, and the 500 (ErrNoAuth) on a request that Auth did not
+// see are the rules of the guards in package hfauth's documentation.
 func RequireLogin() echo.MiddlewareFunc {
 	return RequireLoginWithConfig(RequireLoginConfig{})
 }
@@ -252,11 +244,9 @@ type RequireOrgConfig struct {
 
 // RequireOrg returns a guard for routes reserved to members of one of orgs
 // (handles or ids). It must run after Auth. Logged-out requests are treated
-// as by RequireLogin (a browser navigation, told by Sec-Fetch-Mode, else
-// Accept, is sent to login; anything else gets 401); logged-in non-members get 403 (ErrNotMember), and with
+// as by RequireLogin; logged-in non-members get 403 (ErrNotMember), and with
 // MinRole, members whose role is too low get 403 saying which role the page
-// needs (ErrRoleTooLow). Like RequireLogin, it never guards echohf's own
-// routes and answers 500 when Auth did not see the request.
+// needs (ErrRoleTooLow).
 func RequireOrg(orgs ...string) echo.MiddlewareFunc {
 	return RequireOrgWithConfig(RequireOrgConfig{Orgs: orgs})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -257,7 +256,7 @@ func TestGuardWithoutAuth(t *testing.T) {
 	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 	mockMode := Config{Mode: ModeMock}
 	skipping := Config{Mode: ModeMock, Skipper: func(c echo.Context) bool { return c.Path() == "/guarded" }}
-	withLogger := func(o *OAuth) RequireLoginConfig { return RequireLoginConfig{Logger: o.cfg.Logger} }
+	withLogger := func(o *OAuth) RequireLoginConfig { return RequireLoginConfig{Logger: loggerOf(o)} }
 	tests := []struct {
 		name          string
 		cfg           Config
@@ -282,7 +281,7 @@ func TestGuardWithoutAuth(t *testing.T) {
 		}, "RequireLogin ran without echohf's Auth before it", http.StatusInternalServerError},
 		{"RequireOrg, no Auth", mockMode, true, false, func(e *echo.Echo, o *OAuth) {
 			o.Attach(e)
-			e.GET("/guarded", ok, RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"acme-research"}, Logger: o.cfg.Logger}))
+			e.GET("/guarded", ok, RequireOrgWithConfig(RequireOrgConfig{Orgs: []string{"acme-research"}, Logger: loggerOf(o)}))
 		}, "RequireOrg ran without echohf's Auth before it", http.StatusOK},
 		{"Auth skips the request", skipping, false, false, func(e *echo.Echo, o *OAuth) {
 			o.Attach(e)
@@ -297,7 +296,7 @@ func TestGuardWithoutAuth(t *testing.T) {
 			}})
 			if tt.defaultLogger {
 				prev := slog.Default()
-				slog.SetDefault(a.oauth.cfg.Logger)
+				slog.SetDefault(a.logger)
 				t.Cleanup(func() { slog.SetDefault(prev) })
 			}
 			b := newBrowser(t)
@@ -408,56 +407,5 @@ func TestGuardConfigs(t *testing.T) {
 				t.Errorf("logged-out GET /guarded = %d %s; want %d", f.StatusCode, f.body, tt.wantStatus)
 			}
 		})
-	}
-}
-
-func TestRoleRank(t *testing.T) {
-	t.Parallel()
-	s := func(v string) *string { return &v }
-	order := []*string{nil, s("owner"), s(RoleRead), s(RoleContributor), s(RoleWrite), s(RoleAdmin)}
-	for i := 2; i < len(order); i++ {
-		if roleRank(order[i]) <= roleRank(order[i-1]) {
-			t.Errorf("roleRank(%s) <= roleRank(%v)", *order[i], order[i-1])
-		}
-	}
-	if roleRank(nil) >= 0 || roleRank(s("owner")) >= 0 {
-		t.Error("an unknown role ranks at or above read")
-	}
-}
-
-// TestIsNavigation: the guards send a logged-out browser navigation to
-// login and answer anything else 401. A navigation is a GET or HEAD with
-// Sec-Fetch-Mode: navigate; with no Sec-Fetch-Mode, one whose Accept lists
-// text/html. Sec-Fetch-Mode decides when present, either way.
-func TestIsNavigation(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		method, mode, accept string
-		want                 bool
-	}{
-		{http.MethodGet, "navigate", "", true},
-		{http.MethodGet, "navigate", "application/json", true}, // Sec-Fetch-Mode first
-		{http.MethodGet, "cors", "text/html", false},           // a script asking for HTML
-		{http.MethodGet, "no-cors", "", false},
-		{http.MethodGet, "", "text/html,application/xhtml+xml,*/*;q=0.8", true}, // no Sec-Fetch-Mode: Accept
-		{http.MethodGet, "", "application/json", false},
-		{http.MethodGet, "", "*/*", false},
-		{http.MethodGet, "", "", false},
-		{http.MethodHead, "navigate", "", true},
-		{http.MethodHead, "", "text/html", true},
-		{http.MethodPost, "navigate", "text/html", false}, // a form post is never sent to login
-		{http.MethodDelete, "", "text/html", false},
-	}
-	for _, tt := range tests {
-		r := httptest.NewRequest(tt.method, "/", nil)
-		if tt.mode != "" {
-			r.Header.Set("Sec-Fetch-Mode", tt.mode)
-		}
-		if tt.accept != "" {
-			r.Header.Set("Accept", tt.accept)
-		}
-		if got := isNavigation(r); got != tt.want {
-			t.Errorf("isNavigation(%s, Sec-Fetch-Mode %q, Accept %q) = %v; want %v", tt.method, tt.mode, tt.accept, got, tt.want)
-		}
 	}
 }

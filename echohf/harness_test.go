@@ -8,34 +8,13 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 )
-
-// testClock is a clock tests move forward by hand. The zero value runs
-// with the real time, plus what was added; stoppedClock's moves only by hand.
-type testClock struct {
-	off     atomic.Int64
-	stopped time.Time
-}
-
-// stoppedClock returns a clock standing at the current time, for tests
-// whose windows (a second, say) a loaded machine could let pass on its own.
-func stoppedClock() *testClock { return &testClock{stopped: time.Now()} }
-
-func (c *testClock) Now() time.Time {
-	base := c.stopped
-	if base.IsZero() {
-		base = time.Now()
-	}
-	return base.Add(time.Duration(c.off.Load()))
-}
-
-func (c *testClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 
 // serveOpts tunes serveApp.
 type serveOpts struct {
@@ -66,6 +45,8 @@ func serveApp(t testing.TB, cfg Config, so serveOpts) *app {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(o.Close)
+	loggers.Store(o, cfg.Logger)
+	t.Cleanup(func() { loggers.Delete(o) })
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	if !so.noAuth {
@@ -95,17 +76,17 @@ func serveApp(t testing.TB, cfg Config, so serveOpts) *app {
 		srv.Start()
 	}
 	t.Cleanup(srv.Close)
-	return &app{Server: srv, oauth: o, e: e, logs: logs}
+	return &app{Server: srv, oauth: o, e: e, logs: logs, logger: cfg.Logger, client: cfg.HTTPClient}
 }
 
-// listen returns a loopback listener and its address.
-func listen(t testing.TB) (net.Listener, string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln, ln.Addr().String()
+// loggers maps each OAuth that serveApp built to its Config.Logger, for
+// routes that hand that logger to a guard before the app exists.
+var loggers sync.Map
+
+// loggerOf returns the Config.Logger serveApp gave o.
+func loggerOf(o *OAuth) *slog.Logger {
+	l, _ := loggers.Load(o)
+	return l.(*slog.Logger)
 }
 
 // fetched is a response whose body was read.
@@ -139,16 +120,6 @@ func fetchMethod(t testing.TB, c *http.Client, method, u string, hdr ...string) 
 	return fetched{res, string(body)}
 }
 
-// location is the absolute Location of a redirect.
-func (f fetched) location(t testing.TB) string {
-	t.Helper()
-	u, err := f.Location()
-	if err != nil {
-		t.Fatalf("%s %s: no Location (%d %s)", f.Request.Method, f.Request.URL, f.StatusCode, f.body)
-	}
-	return u.String()
-}
-
 // rawLocation is the Location header as sent.
 func (f fetched) rawLocation() string { return f.Header.Get("Location") }
 
@@ -160,16 +131,6 @@ func (f fetched) expired(name string) bool {
 		}
 	}
 	return false
-}
-
-// setCookie returns the raw Set-Cookie header that sets name to a value.
-func (f fetched) setCookie(name string) string {
-	for _, h := range f.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(h, name+"=") && !strings.Contains(h, "Max-Age=0") {
-			return h
-		}
-	}
-	return ""
 }
 
 // plainClient is a client with no jar that never follows redirects.
@@ -198,17 +159,6 @@ func (b *browser) cookie(t testing.TB, u, name string) string {
 		}
 	}
 	return ""
-}
-
-// countPrefix counts the names with prefix.
-func countPrefix(names []string, prefix string) int {
-	n := 0
-	for _, name := range names {
-		if strings.HasPrefix(name, prefix) {
-			n++
-		}
-	}
-	return n
 }
 
 // login runs a full login through a (following every redirect) and
@@ -250,9 +200,9 @@ func sessionValue(t testing.TB, a *app) string {
 	t.Helper()
 	b := newBrowser(t)
 	b.mustLogin(t, a)
-	v := b.cookie(t, a.URL, a.oauth.sessions.Name())
+	v := b.cookie(t, a.URL, a.oauth.SessionCookieName())
 	if v == "" {
-		t.Fatalf("no %s cookie after login", a.oauth.sessions.Name())
+		t.Fatalf("no %s cookie after login", a.oauth.SessionCookieName())
 	}
 	return v
 }
@@ -278,7 +228,7 @@ func TestClientHelpersKeepTheirConnections(t *testing.T) {
 		{"jarClient", func(t *testing.T) *http.Client { return jarClient(t) }},
 		{"newBrowser", func(t *testing.T) *http.Client { return newBrowser(t).Client }},
 		{"noRedirect", func(t *testing.T) *http.Client { return newBrowser(t).noRedirect() }},
-		{"serveApp's provider client", func(t *testing.T) *http.Client { return newApp(t, Config{Mode: ModeMock}).oauth.cfg.HTTPClient }},
+		{"serveApp's provider client", func(t *testing.T) *http.Client { return newApp(t, Config{Mode: ModeMock}).client }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
-	"strings"
 	"sync"
 	"testing"
 
@@ -20,9 +19,11 @@ import (
 // app is an Echo app with an OAuth instance, served over real HTTP.
 type app struct {
 	*httptest.Server
-	oauth *OAuth
-	e     *echo.Echo
-	logs  *syncBuffer
+	oauth  *OAuth
+	e      *echo.Echo
+	logs   *syncBuffer
+	logger *slog.Logger // the OAuth's Config.Logger, writing to logs unless the test set its own
+	client *http.Client // the OAuth's Config.HTTPClient
 }
 
 // syncBuffer collects log output from concurrent handlers.
@@ -41,15 +42,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// take returns what was written so far, and forgets it.
-func (s *syncBuffer) take() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.b.String()
-	s.b.Reset()
-	return out
 }
 
 // realConfig is a real-mode configuration against the mock provider srv.
@@ -72,19 +64,6 @@ func realConfig(srv *mock.Server) Config {
 func newApp(t testing.TB, cfg Config) *app {
 	t.Helper()
 	return serveApp(t, cfg, serveOpts{})
-}
-
-// clockedApp is newApp(t, realConfig(prov)) with a clock the test moves,
-// and the config changed by each of set.
-func clockedApp(t testing.TB, prov *mock.Server, set ...func(*Config)) (*app, *testClock) {
-	t.Helper()
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	for _, f := range set {
-		f(&cfg)
-	}
-	return newApp(t, cfg), clk
 }
 
 // browser is an http.Client with a cookie jar that follows redirects and
@@ -150,32 +129,9 @@ func (b *browser) whoami(t testing.TB, base string) whoamiAnswer {
 	return w
 }
 
-// cookieNames lists the names of the cookies the jar holds for u.
-func (b *browser) cookieNames(t testing.TB, u string) []string {
-	t.Helper()
-	pu, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, c := range b.Jar.Cookies(pu) {
-		names = append(names, c.Name)
-	}
-	return names
-}
-
 // noRedirect is a client that stops at the first answer, sharing b's jar.
 func (b *browser) noRedirect() *http.Client {
 	return &http.Client{Jar: b.Jar, Transport: b.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
-func hasPrefixAny(names []string, prefix string) bool {
-	for _, n := range names {
-		if strings.HasPrefix(n, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 // setUser makes prov approve the user named name from now on.

@@ -177,58 +177,6 @@ func TestHubClientTokenStaysOnHub(t *testing.T) {
 	}
 }
 
-func TestHubOrigin(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		endpoint, u string
-		want        bool
-	}{
-		{"https://huggingface.co", "https://huggingface.co/api/whoami-v2", true},
-		{"https://huggingface.co", "https://HuggingFace.co:443/api/models", true},
-		{"https://huggingface.co:443", "https://huggingface.co/api", true},
-		{"https://huggingface.co/", "https://huggingface.co", true},
-		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/x", true},
-		{"https://huggingface.co", "http://huggingface.co/api/whoami-v2", false},
-		{"https://huggingface.co", "https://huggingface.co:8443/api", false},
-		{"https://huggingface.co", "https://cdn-lfs.huggingface.co/file", false},
-		{"https://huggingface.co", "https://huggingface.co.evil.example/api", false},
-		{"https://huggingface.co", "https://evil.example/huggingface.co", false},
-		{"http://127.0.0.1:8080", "http://127.0.0.1:8081/x", false},
-		{"http://127.0.0.1:8080", "http://localhost:8080/x", false},
-		// Hosts net/http dials under another spelling, or that are not
-		// plain names: see plainHost.
-		{"https://huggingface.co", "https://hugg\u0130ngface.co/api", false},   // dialed as xn--huggingface-8lg.co
-		{"https://huggingface.co", "https://hugg%C4%B0ngface.co/api", false},   // the same, percent-encoded
-		{"https://hugg\u0130ngface.co", "https://hugg\u0130ngface.co/", false}, // New refuses such an HFEndpoint
-		{"https://hub.kit", "https://HUB.KIT/api", true},
-		{"https://hub.kit", "https://hub.\u212Ait/api", false}, // the Kelvin sign lowercases to "k" too
-		{"https://huggingface.co", "https://huggingface.co./api", false},
-		{"https://huggingface.co.", "https://huggingface.co./api", true},
-		{"https://huggingface.co", "https://user:pw@huggingface.co/api", true},
-		{"https://huggingface.co", "https://huggingface.co@evil.example/api", false},
-		{"https://huggingface.co", "https://huggingface.co:0443/api", false}, // the same port, spelled otherwise: no token
-		{"http://[::1]:8080", "http://[::1]:8080/x", true},
-		{"http://[::1]:8080", "http://[0:0::1]:8080/x", false},
-		{"http://[::1]:8080", "http://[::1%25lo]:8080/x", false},
-		{"http://[fe80::1%25eth0]:8080", "http://[fe80::1%25eth0]:8080/x", false},
-	}
-	for _, tt := range tests {
-		u, err := url.Parse(tt.u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := originOf(tt.endpoint) != "" && originOf(tt.endpoint) == originOf(u.String()); got != tt.want {
-			t.Errorf("endpoint %q, request %q: Hub = %v; want %v", tt.endpoint, tt.u, got, tt.want)
-		}
-	}
-	if o := origin(&url.URL{Scheme: "HTTPS", Host: "huggingface.co"}); o != "" { // net/http refuses the scheme
-		t.Errorf("origin of scheme HTTPS = %q; want none", o)
-	}
-	if originOf("not a url") != "" || originOf("/path") != "" {
-		t.Errorf("an endpoint that is not an absolute URL has an origin")
-	}
-}
-
 func TestHubClientLoggedOut(t *testing.T) {
 	t.Parallel()
 	hub := newHubAPI(t)
@@ -256,7 +204,7 @@ func TestHubClientRefused(t *testing.T) {
 	if f.StatusCode != http.StatusUnauthorized || f.body != "login required" {
 		t.Errorf("with a revoked token, GET /hub = %d %q; want 401 login required", f.StatusCode, f.body)
 	}
-	if !f.expired(a.oauth.sessions.Name()) {
+	if !f.expired(a.oauth.SessionCookieName()) {
 		t.Errorf("the answer does not expire the session cookie: %q", f.Header.Values("Set-Cookie"))
 	}
 	if b.whoami(t, a.URL).LoggedIn {
@@ -300,7 +248,7 @@ func TestHubClient401NotAboutToken(t *testing.T) {
 			if f.StatusCode != tt.status || f.body == "login required" {
 				t.Errorf("GET %s = %d %q; want the Hub's %d", tt.path, f.StatusCode, f.body, tt.status)
 			}
-			if f.expired(a.oauth.sessions.Name()) {
+			if f.expired(a.oauth.SessionCookieName()) {
 				t.Error("the answer expires the session cookie")
 			}
 			if got := hub.seen(); len(got) != 1 || !strings.HasPrefix(got[0], tt.auth) {
@@ -338,10 +286,10 @@ func TestHubClientConcurrentRefusals(t *testing.T) {
 	b := newBrowser(t)
 	hub.revoke(b.mustLogin(t, a).Token)
 	f := fetch(t, b.noRedirect(), a.URL+"/fan-out")
-	if f.body != "8" || !f.expired(a.oauth.sessions.Name()) {
-		t.Errorf("GET /fan-out = %q refused, expiring the session: %v; want 8, true", f.body, f.expired(a.oauth.sessions.Name()))
+	if f.body != "8" || !f.expired(a.oauth.SessionCookieName()) {
+		t.Errorf("GET /fan-out = %q refused, expiring the session: %v; want 8, true", f.body, f.expired(a.oauth.SessionCookieName()))
 	}
-	if n := strings.Count(strings.Join(f.Header.Values("Set-Cookie"), "\n"), a.oauth.sessions.Name()+"="); n != 1 {
+	if n := strings.Count(strings.Join(f.Header.Values("Set-Cookie"), "\n"), a.oauth.SessionCookieName()+"="); n != 1 {
 		t.Errorf("%d Set-Cookie lines for the session cookie; want 1", n)
 	}
 }
@@ -587,7 +535,7 @@ func TestHubClientAfterItsRequest(t *testing.T) {
 	a := hubApp(t, mock.NewServer(t, mock.Config{}), hub)
 	b := newBrowser(t)
 	token := b.mustLogin(t, a).Token
-	name := a.oauth.sessions.Name()
+	name := a.oauth.SessionCookieName()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.AddCookie(&http.Cookie{Name: name, Value: b.cookie(t, a.URL, name)})
 	c := a.e.NewContext(req, httptest.NewRecorder())

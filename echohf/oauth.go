@@ -3,8 +3,9 @@ package echohf
 import (
 	"sync"
 
-	"github.com/echohf/echohf/hfauth"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/echohf/echohf/hfauth"
 )
 
 // OAuth is one configured "Sign in with Hugging Face" for Echo v4: the
@@ -19,45 +20,31 @@ type OAuth struct {
 
 // New checks cfg and returns an OAuth; see hfauth.New. It never reads the
 // environment, and its error matches ErrConfig.
-func New(cfg Config) (*OAuth, error) {
-	o, err := hfauth.New(cfg.core())
-	if err != nil {
-		return nil, err
-	}
-	return &OAuth{OAuth: o, skip: cfg.Skipper}, nil
-}
+func New(cfg Config) (*OAuth, error) { return wrap(cfg.Skipper)(hfauth.New(cfg.core())) }
 
 // NewFromEnv is New(cfg.FromEnv()); see hfauth.NewFromEnv.
-func NewFromEnv(cfg Config) (*OAuth, error) {
-	o, err := hfauth.NewFromEnv(cfg.core())
-	if err != nil {
-		return nil, err
+func NewFromEnv(cfg Config) (*OAuth, error) { return wrap(cfg.Skipper)(hfauth.NewFromEnv(cfg.core())) }
+
+// wrap returns a func that makes a core OAuth (or its error) an echohf one
+// whose Auth skips what skip skips.
+func wrap(skip middleware.Skipper) func(*hfauth.OAuth, error) (*OAuth, error) {
+	return func(o *hfauth.OAuth, err error) (*OAuth, error) {
+		if err != nil {
+			return nil, err
+		}
+		return &OAuth{OAuth: o, skip: skip}, nil
 	}
-	return &OAuth{OAuth: o, skip: cfg.Skipper}, nil
 }
 
-var (
-	defaultOnce  sync.Once
-	defaultOAuth *OAuth
-	defaultErr   error
-)
+// defaultOAuth is Default's OAuth, made once.
+var defaultOAuth = sync.OnceValues(func() (*OAuth, error) { return wrap(nil)(hfauth.Default()) })
 
 // Default returns the OAuth shared by the package-level Attach and Auth:
 // hfauth.Default's, configured from the environment alone. An invalid
 // environment gives the same error on every call, so a program that calls
 // Default first can report it and exit before Attach and Auth would panic
 // with it.
-func Default() (*OAuth, error) {
-	defaultOnce.Do(func() {
-		o, err := hfauth.Default()
-		if err != nil {
-			defaultErr = err
-			return
-		}
-		defaultOAuth = &OAuth{OAuth: o}
-	})
-	return defaultOAuth, defaultErr
-}
+func Default() (*OAuth, error) { return defaultOAuth() }
 
 // Types shared with hfauth, documented there.
 type (
@@ -123,8 +110,7 @@ const (
 	EnvHFEndpoint        = hfauth.EnvHFEndpoint
 )
 
-// Errors of the routes, guards and HubClient: hfauth's, so errors.Is
-// matches them whichever package produced them. They are the Internal
+// Errors of the routes, guards and HubClient (hfauth's): the Internal
 // error of the *echo.HTTPError values the routes and guards return.
 var (
 	// ErrConfig is matched by every configuration error; see hfauth.ErrConfig.

@@ -143,25 +143,14 @@ func (o *OAuth) Handler() http.Handler {
 // Authenticate is the per-request step an adapter runs before the app's
 // handlers: it reads the session cookie (or, with Config.AcceptBearer, a
 // bearer token) and returns what it found, without allocating beyond what
-// reading the session needs. A missing, invalid or expired session leaves
-// the request logged out; the cookies of an invalid or expired one are
-// expired on w so the browser drops them, except when they are signed with
-// a key o does not know, which another replica may already have (a rolling
-// secret rotation): those stay. A session expires the moment its access
-// token does: Leeway allows for clock skew on the times of the cookie and
-// of the id_token, not on the end of the access token's life.
-//
-// Only a request whose session is due calls the provider: in the token's
-// last RefreshBefore (a refresh) or once its user data is RevalidateEvery
-// old (userinfo again); it then re-mints the cookie on w. See
-// Config.RefreshBefore and Config.RevalidateEvery. With Config.AcceptBearer,
-// a bearer token not in the cache costs a call to the Hub's whoami.
-//
-// A request with an unsafe method (not GET, HEAD or OPTIONS) that another
-// site made the browser send (Sec-Fetch-Site: cross-site) is logged out,
-// its session cookie neither read nor cleared, so that no other site can
-// act as the user through the cookie (SameSite=None in a Space); a bearer
-// token is not affected.
+// reading the session needs. The package documentation says when a request
+// is logged out and when a due session calls the provider; a renewed
+// session's cookie is re-minted on w. The cookies of an invalid or expired
+// session are expired on w so the browser drops them, except when they are
+// signed with a key o does not know, which another replica may already
+// have (a rolling secret rotation): those stay. Config.Leeway allows for
+// clock skew on the times of the cookie and of the id_token, not on the end
+// of the access token's life.
 func (o *OAuth) Authenticate(w http.ResponseWriter, r *http.Request) Seen {
 	if !o.plainWarned.Load() { // SpaceHost set and not yet warned
 		o.warnPlainHTTP(r)

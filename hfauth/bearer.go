@@ -34,9 +34,11 @@ const (
 	maxBearerLen = 256
 )
 
-// BearerOutcome is what Auth made of a request's bearer token.
+// BearerOutcome is what the authenticate step made of a request's bearer
+// token.
 type BearerOutcome int
 
+// What the authenticate step made of a request's bearer token.
 const (
 	BearerNone       BearerOutcome = iota // no bearer token on the request
 	BearerAccepted                        // the Hub named the token's owner

@@ -19,7 +19,7 @@ const (
 	ModeReal
 	// ModeMock logs loopback visitors in as a mocked user, with no provider
 	// involved, once their browser has opened the link OAuth.MockLoginURL
-	// gives (Attach logs it). It is for local development only.
+	// gives (mounting the routes logs it). It is for local development only.
 	ModeMock
 )
 
@@ -36,8 +36,8 @@ func (m Mode) String() string {
 	}
 }
 
-// Environment variables read by FromEnv (and so by NewFromEnv, Default,
-// Attach and Auth; never by New). The OAuth ones are those a Space with
+// Environment variables read by FromEnv (and so by NewFromEnv, Default and
+// the adapters' Default-based setup; never by New). The OAuth ones are those a Space with
 // `hf_oauth: true` receives. Values are trimmed of surrounding spaces, and an
 // empty value is the same as an unset variable. ECHOHF_MODE accepts real or
 // mock; ECHOHF_DISALLOW_MOCK, ECHOHF_ACCEPT_BEARER and ECHOHF_MOCK_ALLOW_REMOTE
@@ -79,7 +79,7 @@ const (
 //
 // New uses a Config as given: an empty field takes the default documented
 // on it. A field documented "From $VAR" is filled from that environment
-// variable only by FromEnv, and so by NewFromEnv, Default, Attach and Auth;
+// variable only by FromEnv, and so by NewFromEnv and Default;
 // the field, when set, wins over the variable.
 type Config struct {
 	// Skipper skips OAuth.Middleware for the requests it returns true for:
@@ -254,7 +254,7 @@ type Config struct {
 	InsecureMockAllowRemote bool
 
 	// Logger receives warnings and login failures; it never sees a secret,
-	// except in mock mode the sign-in link that Attach logs, which is meant
+	// except in mock mode the sign-in link that Mount logs, which is meant
 	// for the console (see OAuth.MockLoginURL). Optional. Default
 	// slog.Default().
 	Logger *slog.Logger

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/echohf/echohf/mock"
 )
 
@@ -196,23 +194,23 @@ func TestCrossSiteUnsafeRequests(t *testing.T) {
 	t.Parallel()
 	srv := hub(t)
 	var reached atomic.Int32
-	a := serveApp(t, bearerConfig(srv, ModeReal), serveOpts{routes: func(e *echo.Echo, o *OAuth) {
-		o.Attach(e)
-		e.Any("/via", func(c echo.Context) error {
+	a := serveApp(t, bearerConfig(srv, ModeReal), serveOpts{routes: func(mux *http.ServeMux, o *OAuth) {
+		mountRoutes(mux, o)
+		mux.HandleFunc("/via", func(w http.ResponseWriter, r *http.Request) {
 			via := "logged out"
-			if info := Info(c); info != nil {
+			if info := Info(r); info != nil {
 				via = "cookie " + info.UserInfo.PreferredUsername
 				if info.FromBearer() {
 					via = "bearer " + info.UserInfo.PreferredUsername
 				}
 			}
-			c.Response().Header().Set("X-Via", via)
-			return c.String(http.StatusOK, via)
+			w.Header().Set("X-Via", via)
+			text(w, http.StatusOK, via)
 		})
-		e.POST("/delete", func(c echo.Context) error {
+		mux.Handle("POST /delete", requireLogin(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			reached.Add(1)
-			return c.String(http.StatusOK, "deleted")
-		}, RequireLogin())
+			text(w, http.StatusOK, "deleted")
+		})))
 	}})
 	b := newBrowser(t)
 	b.mustLogin(t, a)

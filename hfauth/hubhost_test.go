@@ -284,3 +284,55 @@ func foldASCII(s string) string {
 		return r
 	}, s)
 }
+
+func TestHubOrigin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		endpoint, u string
+		want        bool
+	}{
+		{"https://huggingface.co", "https://huggingface.co/api/whoami-v2", true},
+		{"https://huggingface.co", "https://HuggingFace.co:443/api/models", true},
+		{"https://huggingface.co:443", "https://huggingface.co/api", true},
+		{"https://huggingface.co/", "https://huggingface.co", true},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/x", true},
+		{"https://huggingface.co", "http://huggingface.co/api/whoami-v2", false},
+		{"https://huggingface.co", "https://huggingface.co:8443/api", false},
+		{"https://huggingface.co", "https://cdn-lfs.huggingface.co/file", false},
+		{"https://huggingface.co", "https://huggingface.co.evil.example/api", false},
+		{"https://huggingface.co", "https://evil.example/huggingface.co", false},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8081/x", false},
+		{"http://127.0.0.1:8080", "http://localhost:8080/x", false},
+		// Hosts net/http dials under another spelling, or that are not
+		// plain names: see plainHost.
+		{"https://huggingface.co", "https://hugg\u0130ngface.co/api", false},   // dialed as xn--huggingface-8lg.co
+		{"https://huggingface.co", "https://hugg%C4%B0ngface.co/api", false},   // the same, percent-encoded
+		{"https://hugg\u0130ngface.co", "https://hugg\u0130ngface.co/", false}, // New refuses such an HFEndpoint
+		{"https://hub.kit", "https://HUB.KIT/api", true},
+		{"https://hub.kit", "https://hub.\u212Ait/api", false}, // the Kelvin sign lowercases to "k" too
+		{"https://huggingface.co", "https://huggingface.co./api", false},
+		{"https://huggingface.co.", "https://huggingface.co./api", true},
+		{"https://huggingface.co", "https://user:pw@huggingface.co/api", true},
+		{"https://huggingface.co", "https://huggingface.co@evil.example/api", false},
+		{"https://huggingface.co", "https://huggingface.co:0443/api", false}, // the same port, spelled otherwise: no token
+		{"http://[::1]:8080", "http://[::1]:8080/x", true},
+		{"http://[::1]:8080", "http://[0:0::1]:8080/x", false},
+		{"http://[::1]:8080", "http://[::1%25lo]:8080/x", false},
+		{"http://[fe80::1%25eth0]:8080", "http://[fe80::1%25eth0]:8080/x", false},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := originOf(tt.endpoint) != "" && originOf(tt.endpoint) == originOf(u.String()); got != tt.want {
+			t.Errorf("endpoint %q, request %q: Hub = %v; want %v", tt.endpoint, tt.u, got, tt.want)
+		}
+	}
+	if o := origin(&url.URL{Scheme: "HTTPS", Host: "huggingface.co"}); o != "" { // net/http refuses the scheme
+		t.Errorf("origin of scheme HTTPS = %q; want none", o)
+	}
+	if originOf("not a url") != "" || originOf("/path") != "" {
+		t.Errorf("an endpoint that is not an absolute URL has an origin")
+	}
+}

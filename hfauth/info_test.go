@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/echohf/echohf/mock"
 )
 

@@ -17,7 +17,7 @@ import (
 // on the same host (nginx's plain proxy_pass, socat, ssh -R) makes a remote
 // visitor's request look local. Mock login also needs something only the
 // person at the console has: the per-process key in the link MockLoginURL
-// gives, which Attach logs and the examples print. Its first use leaves a
+// gives, which Mount logs and the examples print. Its first use leaves a
 // cookie that stands for it, so later logins from that browser need no key.
 
 // paramMockKey is the query parameter of MockLoginURL that carries the key.
@@ -56,9 +56,10 @@ func newMockKey() (key, cookie string) {
 // (LoginURL, guards) through without the key; a login without either is
 // refused with a 403. Print it where only the person who started the
 // program sees it, prefixed with the server's base URL, e.g.
-// "http://localhost:7860"+o.MockLoginURL(""). Attach and AttachGroup log it
-// too, and after Attach(e), Echo's e.Start (or StartTLS) logs the full
-// link with the address it listens on. Call it after Attach or AttachGroup so that it includes a group's
+// "http://localhost:7860"+o.MockLoginURL(""). Mounting the routes (Mount,
+// Handler, an adapter's Attach) logs it too, and a server given to
+// LogLinkOnStart logs the full link with the address it listens on. Call it
+// after the routes are mounted, so that it includes a group's or mount's
 // path.
 func (o *OAuth) MockLoginURL(target string) string {
 	if o.cfg.mode != ModeMock {

@@ -5,11 +5,8 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/labstack/echo/v4"
 )
 
 // mockKeyOf returns the key in a's MockLoginURL.

@@ -76,8 +76,8 @@ type OAuth struct {
 // reads the environment: use NewFromEnv (or Default) to fill empty fields
 // from it. A configuration error matches ErrConfig and names every bad or
 // missing setting at once. New logs a warning for settings that work but
-// should not be deployed (mock mode, whose sign-in link Attach or
-// AttachGroup logs, see MockLoginURL; a short client secret as the session secret; a callback URL
+// should not be deployed (mock mode, whose sign-in link Mount logs, see
+// MockLoginURL; a short client secret as the session secret; a callback URL
 // taken from the Host header). Call Close when the OAuth is no longer
 // needed to stop its background key refresh.
 func New(cfg Config) (*OAuth, error) {
@@ -147,8 +147,8 @@ func newResolved(r resolved) (*OAuth, error) {
 		if r.Mode == ModeMock {
 			why = "Mode is mock, so "
 		}
-		// The sign-in link is logged by Attach or AttachGroup, which know
-		// the routes' full path.
+		// The sign-in link is logged by Mount, which knows the routes'
+		// full path.
 		r.Logger.Warn("echohf: MOCK MODE: "+why+"login signs in a mocked user without any provider; never deploy like this (DisallowMock or ECHOHF_DISALLOW_MOCK=true makes this an error). The sign-in link is logged once the routes are attached",
 			"loopback_only", !r.InsecureMockAllowRemote)
 		if r.InsecureMockAllowRemote {
@@ -188,6 +188,12 @@ func (o *OAuth) Close() { o.cancel() }
 // Mode reports whether o runs the real flow or mock mode.
 func (o *OAuth) Mode() Mode { return o.cfg.mode }
 
+// SessionCookieName returns the name of o's session cookie as browsers
+// store it: Config.CookieName, with the "__Host-" prefix a Secure cookie
+// gets. A session too large for one cookie continues in cookies named
+// after it. Tests and proxies that pass the cookie on use it.
+func (o *OAuth) SessionCookieName() string { return o.sessions.Name() }
+
 // LoginURL returns the path of o's login route that comes back to target
 // (sanitized) and, when orgIDs are given, asks the user for access to those
 // organizations (the authorize URL's orgIds parameter). See also
@@ -218,11 +224,12 @@ var (
 	defaultErr   error
 )
 
-// Default returns the OAuth shared by the package-level Attach and Auth,
-// configured from the environment alone (NewFromEnv(Config{})). It is
-// created on first use; an invalid environment gives the same error on
-// every call. A program that calls Default first can report that error and
-// exit before Attach and Auth would panic with it.
+// Default returns the OAuth configured from the environment alone
+// (NewFromEnv(Config{})), which the adapters' package-level setup (echohf's
+// Attach and Auth) shares. It is created on first use; an invalid
+// environment gives the same error on every call, so a program that calls
+// Default first can report that error and exit before such a setup would
+// panic with it.
 func Default() (*OAuth, error) {
 	defaultOnce.Do(func() { defaultOAuth, defaultErr = NewFromEnv(Config{}) })
 	return defaultOAuth, defaultErr

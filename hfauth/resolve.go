@@ -21,8 +21,8 @@ const (
 // ErrConfig is matched (errors.Is) by every error that New, NewFromEnv,
 // Default and Config.FromEnv return for an invalid configuration. The
 // error's text names every bad or missing setting at once, each by its
-// Config field and its environment variable. The guards' ToMiddleware
-// methods return it too, for a guard configuration that cannot work.
+// Config field and its environment variable. RequireOrgGuard returns it
+// too, for a guard configuration that cannot work.
 var ErrConfig = errors.New("echohf: invalid configuration")
 
 // minSecretLen is the shortest session secret accepted: 32 bytes, the
