@@ -48,7 +48,8 @@ func browser() *http.Client {
 // in mock mode, where login needs the sign-in link printed at startup
 // (MockLoginURL). Calling Default first turns a bad environment into one
 // message and an exit status, where Attach would panic. (This example is
-// not run, as its result depends on the environment; TestDefault runs it.)
+// not run, as its result depends on the environment; TestDefaultAttachAuth
+// runs it.)
 func ExampleAttach() {
 	oauth, err := echohf.Default()
 	if err != nil {
