@@ -254,3 +254,31 @@ func TestLogoutsMemory(t *testing.T) {
 		t.Errorf("after every logout ended, %d remembered; want only the new one", n)
 	}
 }
+
+// TestLogoutOvertakesRefresh: a request waiting on a refresh that a
+// logout on the same replica overtakes gets no cookie of the refreshed
+// session, and is logged out: the sign-in ended while the provider was
+// answering. (TestLogoutDuringRefresh accepts such a cookie, since this
+// replica refuses it later; this is the browser never getting it.)
+func TestLogoutOvertakesRefresh(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, nil)
+	value, _ := w.login(t)
+	w.clk.Advance(7*time.Hour + 30*time.Minute)
+	w.prov.SetFaults(mock.Faults{RefreshDelay: 500 * time.Millisecond})
+	before := w.calls()
+	answered := make(chan fetched, 1)
+	go func() { answered <- w.get(t, 0, "/whoami", value) }()
+	for w.calls().token == before.token { // the refresh has reached the provider
+		time.Sleep(5 * time.Millisecond)
+	}
+	w.logoutWith(t, 0, value)
+	f := <-answered
+	if c := w.calls(); c.refresh.Issued != before.refresh.Issued+1 {
+		t.Fatalf("refresh grants %+v → %+v; want the refresh under way issued (the revocation waits for it)", before.refresh, c.refresh)
+	}
+	if set := f.sessionSet(w.name); set != "" || !strings.Contains(f.body, `"logged_in":false`) || !f.expired(w.name) {
+		t.Errorf("the request that waited on the refresh: %d %s, sets a session cookie %v, expires it %v; want logged out, no cookie",
+			f.StatusCode, f.body, set != "", f.expired(w.name))
+	}
+}
