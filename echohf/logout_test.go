@@ -329,3 +329,22 @@ func TestLogoutEndsOlderCookiesWithoutState(t *testing.T) {
 		t.Error("the same user's other sign-in is logged out too")
 	}
 }
+
+// TestLogoutOutlastsNewerCookie: a logout sent with a cookie that another
+// replica has just refreshed (the page's logout left before the refreshed
+// cookie arrived) is remembered, on the replica that logged out, for as
+// long as the newer cookie can last, not only the older one: that replica
+// refuses the newer cookie once the logged-out one would have ended too.
+// (Its tokens were not revoked: the replica that logged out never saw them.)
+func TestLogoutOutlastsNewerCookie(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, nil)
+	old, who := w.login(t)
+	w.clk.Advance(who.Info.AccessTokenExpiresAt.Sub(w.clk.Now()) - 30*time.Minute)
+	got, newer, _ := w.whoami(t, 1, old) // refreshed on replica 1
+	if !got.LoggedIn || newer == "" {
+		t.Fatalf("refresh on replica 1: logged in %v, Set-Cookie %v; want a refreshed session", got.LoggedIn, newer != "")
+	}
+	w.logoutWith(t, 0, old)
+	w.loggedOutAt(t, 0, newer, "the newer cookie", 0, 31*time.Minute, 2*time.Hour)
+}
