@@ -43,7 +43,7 @@ func (s *session) signIn() signInKey {
 	case s.State != "":
 		return signInKey{s.State, s.User.Sub}
 	case s.SignIn != "":
-		return signInKey{"si:" + s.SignIn, s.User.Sub}
+		return signInKey{s.SignIn, s.User.Sub} // random like a state id: the two never meet
 	}
 	return signInKey{s.Token, s.User.Sub}
 }
