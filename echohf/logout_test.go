@@ -266,7 +266,7 @@ func TestLogoutOvertakesRefresh(t *testing.T) {
 	w := newWorld(t, 2, nil)
 	value, _ := w.login(t)
 	w.clk.Advance(7*time.Hour + 30*time.Minute)
-	w.prov.SetFaults(mock.Faults{RefreshDelay: 500 * time.Millisecond})
+	w.prov.SetFaults(mock.Faults{RefreshDelay: 1500 * time.Millisecond}) // the logout comes well within it
 	before := w.calls()
 	answered := make(chan fetched, 1)
 	go func() { answered <- w.get(t, 0, "/whoami", value) }()
