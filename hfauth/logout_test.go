@@ -3,6 +3,7 @@ package hfauth
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -253,4 +254,97 @@ func TestLogoutsMemory(t *testing.T) {
 	if n := len(l.m); n != 1 {
 		t.Errorf("after every logout ended, %d remembered; want only the new one", n)
 	}
+}
+
+// TestLogoutOvertakesRefresh: a request waiting on a refresh that a
+// logout on the same replica overtakes gets no cookie of the refreshed
+// session, and is logged out: the sign-in ended while the provider was
+// answering. (TestLogoutDuringRefresh accepts such a cookie, since this
+// replica refuses it later; this is the browser never getting it.)
+func TestLogoutOvertakesRefresh(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, nil)
+	value, _ := w.login(t)
+	w.clk.Advance(7*time.Hour + 30*time.Minute)
+	w.prov.SetFaults(mock.Faults{RefreshDelay: 1500 * time.Millisecond}) // the logout comes well within it
+	before := w.calls()
+	answered := make(chan fetched, 1)
+	go func() { answered <- w.get(t, 0, "/whoami", value) }()
+	for w.calls().token == before.token { // the refresh has reached the provider
+		time.Sleep(5 * time.Millisecond)
+	}
+	w.logoutWith(t, 0, value)
+	f := <-answered
+	if c := w.calls(); c.refresh.Issued != before.refresh.Issued+1 {
+		t.Fatalf("refresh grants %+v → %+v; want the refresh under way issued (the revocation waits for it)", before.refresh, c.refresh)
+	}
+	if set := f.sessionSet(w.name); set != "" || !strings.Contains(f.body, `"logged_in":false`) || !f.expired(w.name) {
+		t.Errorf("the request that waited on the refresh: %d %s, sets a session cookie %v, expires it %v; want logged out, no cookie",
+			f.StatusCode, f.body, set != "", f.expired(w.name))
+	}
+}
+
+// TestLogoutEndsOlderCookiesWithoutState is TestLogoutEndsOlderCookies for
+// a session that no OAuth login made (SaveSession: no state id), renewed
+// by a revalidation, with a provider that cannot revoke tokens, on a busy
+// replica whose memory of renewals has since dropped that revalidation
+// (other sessions' renewals filled it). Logged out with its new cookie, the
+// sign-in stays logged out there for the cookie from before the
+// revalidation too, instead of that cookie being revalidated (its access
+// token still works) into a new signed-in cookie.
+func TestLogoutEndsOlderCookiesWithoutState(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, func(c *Config) { c.RevalidateEvery = 10 * time.Minute })
+	w.prov.SetFaults(mock.Faults{NoRevocationEndpoint: true})
+	login, who := w.login(t)
+	access, _ := w.tokensOf(t, 0, login)
+	info := &OAuthInfo{AccessToken: access, AccessTokenExpiresAt: who.Info.AccessTokenExpiresAt, UserInfo: who.Info.UserInfo, Scope: who.Info.Scope}
+	saved := func() string {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		if err := w.apps[0].oauth.SaveSession(rec, nil, info); err != nil {
+			t.Fatal(err)
+		}
+		return fetched{Response: rec.Result()}.sessionSet(w.name)
+	}
+	old, another := saved(), saved() // two sign-ins of one user
+	w.clk.Advance(11 * time.Minute)
+	got, current, _ := w.whoami(t, 0, old)
+	if !got.LoggedIn || current == "" {
+		t.Fatalf("revalidation: logged in %v, Set-Cookie %v; want a renewed session", got.LoggedIn, current != "")
+	}
+	w.clk.Advance(renewedGrace + time.Second)
+	// Other users' sessions renewed meanwhile fill the memory of renewals,
+	// which drops the revalidation above (its grace is over).
+	rs, now := &w.apps[0].oauth.renewals, w.clk.Now().UnixNano()
+	rs.mu.Lock()
+	for i := range maxRenewals {
+		rs.put(fmt.Sprint("another session ", i), &renewal{done: closedChan, until: now + int64(time.Hour), expires: now + int64(time.Hour)}, now)
+	}
+	rs.mu.Unlock()
+	w.logoutWith(t, 0, current)
+	w.loggedOutAt(t, 0, old, "the older cookie", 0, 11*time.Minute)
+	w.loggedOutAt(t, 0, current, "the logged-out cookie", 0)
+	if got, _, _ := w.whoami(t, 0, another); !got.LoggedIn {
+		t.Error("the same user's other sign-in is logged out too")
+	}
+}
+
+// TestLogoutOutlastsNewerCookie: a logout sent with a cookie that another
+// replica has just refreshed (the page's logout left before the refreshed
+// cookie arrived) is remembered, on the replica that logged out, for as
+// long as the newer cookie can last, not only the older one: that replica
+// refuses the newer cookie once the logged-out one would have ended too.
+// (Its tokens were not revoked: the replica that logged out never saw them.)
+func TestLogoutOutlastsNewerCookie(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2, nil)
+	old, who := w.login(t)
+	w.clk.Advance(who.Info.AccessTokenExpiresAt.Sub(w.clk.Now()) - 30*time.Minute)
+	got, newer, _ := w.whoami(t, 1, old) // refreshed on replica 1
+	if !got.LoggedIn || newer == "" {
+		t.Fatalf("refresh on replica 1: logged in %v, Set-Cookie %v; want a refreshed session", got.LoggedIn, newer != "")
+	}
+	w.logoutWith(t, 0, old)
+	w.loggedOutAt(t, 0, newer, "the newer cookie", 0, 31*time.Minute, 2*time.Hour)
 }

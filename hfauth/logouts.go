@@ -13,8 +13,9 @@ import (
 // cookies of the same sign-in that a refresh or a revalidation replaced
 // (a page's request sent before the new cookie arrived, or a copy), and
 // any newer one a refresh under way mints. Every cookie of a sign-in
-// carries the login's state id and the user's sub, which no renewal
-// changes: that pair is the memory's key.
+// carries the login's state id (or, for a session no OAuth login made,
+// a sign-in id of its own) and the user's sub, which no renewal changes:
+// that pair is the memory's key.
 //
 // Auth consults the memory on every request at the cost of two atomic
 // loads: each logout bumps an epoch, and a session whose *session (kept
@@ -30,15 +31,19 @@ const maxLogouts = 1 << 14
 // ended, so that the memory shrinks as they end and not only when full.
 const sweepLogouts = time.Minute
 
-// signInKey identifies the sign-in of a session: the login's state id and
-// the user's sub. A session without a state id (mock mode, or minted by a
-// version that did not keep it) stands alone, under its sealed token.
+// signInKey identifies the sign-in of a session: the login's state id, or
+// for a session no OAuth login made its SignIn id, and the user's sub. A
+// session with neither (minted by a version that kept no such id) stands
+// alone, under its sealed token, which a renewal changes.
 type signInKey struct{ id, sub string }
 
 // signIn is the key of the sign-in s belongs to.
 func (s *session) signIn() signInKey {
-	if s.State != "" {
+	switch {
+	case s.State != "":
 		return signInKey{s.State, s.User.Sub}
+	case s.SignIn != "":
+		return signInKey{s.SignIn, s.User.Sub} // random like a state id: the two never meet
 	}
 	return signInKey{s.Token, s.User.Sub}
 }

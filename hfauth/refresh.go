@@ -43,7 +43,7 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now
 		scope = s.Scope
 	}
 	next := &session{Expires: expiryOf(tok, now, s.lifetime()).Unix(), Issued: now.Unix(), Checked: s.Checked,
-		Login: s.signedIn(now), Scope: scope, State: s.State, User: s.User}
+		Login: s.signedIn(now), Scope: scope, State: s.State, SignIn: s.SignIn, User: s.User}
 	next.Refresh, _ = o.refreshSealer.Seal([]byte(tok.RefreshToken)) // fails only with crypto/rand; the session then goes without
 	var fromToken OAuthUserInfo
 	if rawID, _ := tok.Extra("id_token").(string); rawID != "" {

@@ -53,7 +53,7 @@ func (o *OAuth) revalidate(ctx context.Context, p *provider, s *session, info *O
 	}
 	mergeUser(&user, s.User)
 	next := &session{Refresh: s.Refresh, Expires: s.Expires, Issued: s.Issued, Checked: now.Unix(), Login: s.signedIn(now),
-		Scope: s.Scope, State: s.State, User: user}
+		Scope: s.Scope, State: s.State, SignIn: s.SignIn, User: user}
 	if noRefresh {
 		next.Refresh = "" // spent: no replica needs to try it again
 	}

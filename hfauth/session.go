@@ -20,6 +20,7 @@ type session struct {
 	Login   int64         `json:"l,omitempty"`  // when the user signed in, Unix seconds: the session ends SessionMaxAge later
 	Scope   string        `json:"sc,omitempty"` // granted scopes
 	State   string        `json:"st,omitempty"` // the login's OAuth state
+	SignIn  string        `json:"si,omitempty"` // without State (SaveSession, mock login): a random id of the sign-in, kept by renewals (logouts.go)
 	User    OAuthUserInfo `json:"u"`
 
 	// info memoizes the OAuthInfo built from this session. jwtstore's
@@ -153,6 +154,9 @@ func (o *OAuth) newSession(info *OAuthInfo, refresh string, issued, checked time
 	}
 	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Issued: issued.Unix(), Checked: checked.Unix(),
 		Login: issued.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
+	if s.State == "" {
+		s.SignIn = randomString(16) // what logout remembers such a sign-in by (logouts.go)
+	}
 	if refresh != "" && o.cfg.RefreshBefore > 0 {
 		if s.Refresh, err = o.refreshSealer.Seal([]byte(refresh)); err != nil {
 			return nil, err
