@@ -6,8 +6,9 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/echohf/echohf/hfauth"
 	"github.com/labstack/echo/v5/middleware"
+
+	"github.com/echohf/echohf/hfauth"
 )
 
 // Config configures an OAuth instance: its routes and its Auth middleware.

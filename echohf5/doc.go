@@ -15,7 +15,7 @@
 //	})
 //
 // echohf5 is the Echo v5 adapter of package [github.com/echohf/echohf/hfauth],
-// which holds the behaviour and documents its rules: the sign-in flow, mock
+// which holds the behavior and documents its rules: the sign-in flow, mock
 // mode, sessions and their renewal, bearer tokens, the guards and the Hub
 // client. It has the exported names of package echohf, the Echo v4
 // adapter, with Echo v5's types (*echo.Context, middleware.Skipper of v5),

@@ -3,8 +3,9 @@ package echohf5
 import (
 	"net/http"
 
-	"github.com/echohf/echohf/hfauth"
 	"github.com/labstack/echo/v5"
+
+	"github.com/echohf/echohf/hfauth"
 )
 
 // This file is echohf5's Echo v5 layer: route registration, the Auth

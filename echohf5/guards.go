@@ -3,9 +3,10 @@ package echohf5
 import (
 	"log/slog"
 
-	"github.com/echohf/echohf/hfauth"
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
+
+	"github.com/echohf/echohf/hfauth"
 )
 
 // The guards' configurations implement Echo v5's MiddlewareConfigurator.

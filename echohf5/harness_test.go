@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -266,18 +265,4 @@ func decodeWhoami(t testing.TB, f fetched) whoamiAnswer {
 		t.Fatalf("whoami: %v in %s", err, f.body)
 	}
 	return w
-}
-
-// cookies returns the cookies b's jar holds for u, by name.
-func (b *browser) cookies(t testing.TB, u string) map[string]string {
-	t.Helper()
-	pu, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, c := range b.Jar.Cookies(pu) {
-		m[c.Name] = c.Value
-	}
-	return m
 }

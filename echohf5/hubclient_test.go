@@ -129,7 +129,10 @@ func TestHubClientNoAuth(t *testing.T) {
 	t.Parallel()
 	e := echo.New()
 	e.GET("/", func(c *echo.Context) error {
-		_, err := HubClient(c).Get(HubEndpoint(c) + "/api/whoami-v2")
+		res, err := HubClient(c).Get(HubEndpoint(c) + "/api/whoami-v2")
+		if err == nil {
+			res.Body.Close()
+		}
 		return c.String(http.StatusOK, fmt.Sprint(HubEndpoint(c), " ", errors.Is(err, ErrNoAuth)))
 	})
 	rec := httptest.NewRecorder()

@@ -3,8 +3,9 @@ package echohf5
 import (
 	"sync"
 
-	"github.com/echohf/echohf/hfauth"
 	"github.com/labstack/echo/v5/middleware"
+
+	"github.com/echohf/echohf/hfauth"
 )
 
 // OAuth is one configured "Sign in with Hugging Face" for Echo v5: the
