@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -265,4 +266,14 @@ func decodeWhoami(t testing.TB, f fetched) whoamiAnswer {
 		t.Fatalf("whoami: %v in %s", err, f.body)
 	}
 	return w
+}
+
+// mustURL parses u.
+func mustURL(t testing.TB, u string) *url.URL {
+	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pu
 }
