@@ -99,15 +99,16 @@ func TestSignIn(t *testing.T) {
 }
 
 // TestAttachGroup: the routes on a group, under a Config.Prefix inside it;
-// the links, the guards' redirects and the mock link carry the full path,
-// and an OAuth registers its routes once.
+// the links, the guards' redirects and the mock link carry the full path; a
+// guard on the whole group lets the OAuth's own routes through; and an
+// OAuth registers its routes once.
 func TestAttachGroup(t *testing.T) {
 	t.Parallel()
 	const base = "/app/auth"
 	a := newApp(t, Config{Mode: ModeMock, Prefix: "auth/"}, func(e *echo.Echo, o *OAuth) {
-		g := e.Group("/app")
+		g := e.Group("/app", RequireLogin()) // a guard on the whole group, the OAuth's routes included
 		o.AttachGroup(g)
-		g.GET("/private", func(c *echo.Context) error { return c.String(http.StatusOK, LoginURL(c, "/p")) }, RequireLogin())
+		g.GET("/private", func(c *echo.Context) error { return c.String(http.StatusOK, LoginURL(c, "/p")) })
 	})
 	if link := a.oauth.MockLoginURL(""); !strings.HasPrefix(link, base+LoginPath+"?mock_key=") {
 		t.Errorf("MockLoginURL = %q; want it under %s", link, base)
