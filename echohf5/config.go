@@ -1,0 +1,92 @@
+package echohf5
+
+import (
+	"log/slog"
+	"net/http"
+	"reflect"
+	"time"
+
+	"github.com/labstack/echo/v5/middleware"
+
+	"github.com/echohf/echohf/hfauth"
+)
+
+// Config configures an OAuth instance: its routes and its Auth middleware.
+// It is hfauth.Config with Echo v5's Skipper: each field but Skipper is
+// documented on hfauth.Config's field of the same name (defaults, the
+// environment variable FromEnv reads). New uses a Config as given; only
+// FromEnv, NewFromEnv, Default, Attach and Auth read the environment.
+type Config struct {
+	// Skipper skips the Auth middleware for some requests.
+	// Optional. Default middleware.DefaultSkipper.
+	Skipper middleware.Skipper
+
+	Mode         Mode   // See hfauth.Config.Mode.
+	DisallowMock bool   // See hfauth.Config.DisallowMock.
+	Prefix       string // See hfauth.Config.Prefix.
+
+	SpaceID      string   // See hfauth.Config.SpaceID.
+	SpaceHost    string   // See hfauth.Config.SpaceHost.
+	ClientID     string   // See hfauth.Config.ClientID.
+	ClientSecret string   // See hfauth.Config.ClientSecret.
+	Scopes       []string // See hfauth.Config.Scopes.
+	ProviderURL  string   // See hfauth.Config.ProviderURL.
+	RedirectURL  string   // See hfauth.Config.RedirectURL.
+	OrgIDs       []string // See hfauth.Config.OrgIDs.
+
+	SessionSecret     string        // See hfauth.Config.SessionSecret.
+	OldSessionSecrets []string      // See hfauth.Config.OldSessionSecrets.
+	CookieName        string        // See hfauth.Config.CookieName.
+	InsecureCookie    bool          // See hfauth.Config.InsecureCookie.
+	PartitionedCookie bool          // See hfauth.Config.PartitionedCookie.
+	SessionMaxAge     time.Duration // See hfauth.Config.SessionMaxAge.
+	SessionCacheSize  int           // See hfauth.Config.SessionCacheSize.
+	RefreshBefore     time.Duration // See hfauth.Config.RefreshBefore.
+	RevalidateEvery   time.Duration // See hfauth.Config.RevalidateEvery.
+	MaxPendingLogins  int           // See hfauth.Config.MaxPendingLogins.
+	Leeway            time.Duration // See hfauth.Config.Leeway.
+
+	HTTPClient          *http.Client  // See hfauth.Config.HTTPClient.
+	Timeout             time.Duration // See hfauth.Config.Timeout.
+	JWKSRefreshInterval time.Duration // See hfauth.Config.JWKSRefreshInterval.
+
+	AcceptBearer            bool // See hfauth.Config.AcceptBearer.
+	AcceptBearerOAuthTokens bool // See hfauth.Config.AcceptBearerOAuthTokens.
+
+	HFToken                 string // See hfauth.Config.HFToken.
+	HFEndpoint              string // See hfauth.Config.HFEndpoint.
+	MockCarryHFToken        bool   // See hfauth.Config.MockCarryHFToken.
+	InsecureMockAllowRemote bool   // See hfauth.Config.InsecureMockAllowRemote.
+
+	Logger *slog.Logger     // See hfauth.Config.Logger.
+	Now    func() time.Time // See hfauth.Config.Now.
+}
+
+// FromEnv returns c with every empty field that has an environment variable
+// (see the Env constants) filled from it; see hfauth.Config.FromEnv. Its
+// error matches ErrConfig.
+func (c Config) FromEnv() (Config, error) {
+	hc, err := c.core().FromEnv()
+	out := Config{Skipper: c.Skipper}
+	copyFields(reflect.ValueOf(&out).Elem(), reflect.ValueOf(hc))
+	return out, err
+}
+
+// core returns c as an hfauth.Config, without the Skipper, which Auth
+// applies itself.
+func (c Config) core() hfauth.Config {
+	var hc hfauth.Config
+	copyFields(reflect.ValueOf(&hc).Elem(), reflect.ValueOf(c))
+	return hc
+}
+
+// copyFields sets each field of dst but Skipper to src's field of the same
+// name. The two Config types list the same fields (a test checks it), so
+// every field is copied.
+func copyFields(dst, src reflect.Value) {
+	for i := range dst.NumField() {
+		if name := dst.Type().Field(i).Name; name != "Skipper" {
+			dst.Field(i).Set(src.FieldByName(name))
+		}
+	}
+}
