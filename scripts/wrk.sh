@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Throughput of a logged-in request against bare Echo, under wrk: builds
-# scripts/wrk/server (the greet handler bare, and behind echohf's Auth with
-# a Space-like session: three organizations, avatars on the Hub's CDN),
-# then runs wrk in turn against bare Echo, bare Echo sent the session's
-# Cookie header (which it ignores), and the app behind Auth with that
-# header, ROUNDS times. It prints requests/s and the ratios
-# of the medians: auth / bare is a logged-in request against an anonymous
-# one; auth / bare+cookie is the middleware alone, the cookie's bytes being
-# on the wire and through net/http's header parser in both. See
+# Throughput of a logged-in request against bare Echo, under wrk, on Echo
+# v4 (echohf) and Echo v5 (echohf5): builds scripts/wrk/server (the greet
+# handler bare, and behind Auth with a Space-like session: three
+# organizations, avatars on the Hub's CDN), then runs wrk in turn, for each
+# Echo version, against bare Echo, bare Echo sent the session's Cookie
+# header (which it ignores), and the app behind Auth with that header,
+# ROUNDS times. It prints requests/s and the ratios of the medians:
+# auth / bare is a logged-in request against an anonymous one;
+# auth / bare+cookie is the middleware alone, the cookie's bytes being on
+# the wire and through net/http's header parser in both. See
 # docs/performance.md. Needs wrk (Debian: apt-get install wrk) and curl.
 #
 #   scripts/wrk.sh                       # -t2 -c64 -d10s, 3 rounds
@@ -33,17 +34,20 @@ go build -o "$dir/server" ./scripts/wrk/server
 "$dir/server" -cookie "$dir/cookie" >"$dir/urls" &
 pid=$!
 for _ in $(seq 100); do
-  [ "$(grep -c . "$dir/urls" 2>/dev/null)" = 2 ] && break
+  [ "$(grep -c . "$dir/urls" 2>/dev/null)" = 4 ] && break
   kill -0 "$pid" 2>/dev/null || { echo "the server exited" >&2; exit 1; }
   sleep 0.1
 done
-bare=$(awk '$1 == "bare" { print $2 }' "$dir/urls")
-auth=$(awk '$1 == "auth" { print $2 }' "$dir/urls")
-[ -n "$bare" ] && [ -n "$auth" ] || { echo "the server printed no URLs" >&2; exit 1; }
+url() { awk -v n="$1" '$1 == n { print $2 }' "$dir/urls"; }
 cookie=$(cat "$dir/cookie")
+for app in bare auth bare5 auth5; do
+  [ -n "$(url $app)" ] || { echo "the server printed no URL for $app" >&2; exit 1; }
+done
 # wrk does not look at the answers: make sure the header it sends signs in.
-greeting=$(curl -fsS -H "Cookie: $cookie" "$auth")
-[ "$greeting" = '{"msg":"Hello, mockuser!"}' ] || { echo "the auth app answered $greeting to the session" >&2; exit 1; }
+for app in auth auth5; do
+  greeting=$(curl -fsS -H "Cookie: $cookie" "$(url $app)")
+  [ "$greeting" = '{"msg":"Hello, mockuser!"}' ] || { echo "$app answered $greeting to the session" >&2; exit 1; }
+done
 
 # run ROUTE URL [wrk args...]: one wrk run; prints its requests/s. Any
 # error or non-2xx answer fails the script.
@@ -60,21 +64,38 @@ run() {
 }
 
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds, on $(nproc) cores (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-6s %14s %14s %14s\n' round bare bare+cookie auth
-bares=() bareck=() auths=()
-for i in $(seq "$ROUNDS"); do
-  b=$(run bare "$bare")
-  c=$(run bare+cookie "$bare" -H "Cookie: $cookie")
-  a=$(run auth "$auth" -H "Cookie: $cookie")
-  bares+=("$b") bareck+=("$c") auths+=("$a")
-  printf '%-6s %14s %14s %14s\n' "$i" "$b" "$c" "$a"
-done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-mb=$(median "${bares[@]}")
-mc=$(median "${bareck[@]}")
-ma=$(median "${auths[@]}")
-printf '%-6s %14s %14s %14s\n' median "$mb" "$mc" "$ma"
-awk -v a="$ma" -v b="$mb" -v c="$mc" 'BEGIN {
-  printf "auth / bare:        %.2fx (a logged-in request against an anonymous one)\n", a / b
-  printf "auth / bare+cookie: %.2fx (the middleware alone)\n", a / c
-}'
+printf '%-6s %12s %12s %12s %12s %12s %12s\n' round v4-bare v4-bare+ck v4-auth v5-bare v5-bare+ck v5-auth
+cols=(b4 c4 a4 b5 c5 a5)
+declare -A all ratios
+for i in $(seq "$ROUNDS"); do
+  b4=$(run v4-bare "$(url bare)")
+  c4=$(run v4-bare+cookie "$(url bare)" -H "Cookie: $cookie")
+  a4=$(run v4-auth "$(url auth)" -H "Cookie: $cookie")
+  b5=$(run v5-bare "$(url bare5)")
+  c5=$(run v5-bare+cookie "$(url bare5)" -H "Cookie: $cookie")
+  a5=$(run v5-auth "$(url auth5)" -H "Cookie: $cookie")
+  for c in "${cols[@]}"; do all[$c]+="${!c} "; done
+  for v in 4 5; do
+    b=b$v c=c$v a=a$v
+    ratios[ab$v]+="$(awk -v a="${!a}" -v b="${!b}" 'BEGIN { print a / b }') "
+    ratios[ac$v]+="$(awk -v a="${!a}" -v c="${!c}" 'BEGIN { print a / c }') "
+  done
+  printf '%-6s %12s %12s %12s %12s %12s %12s\n' "$i" "$b4" "$c4" "$a4" "$b5" "$c5" "$a5"
+done
+declare -A med
+for c in "${cols[@]}"; do
+  # shellcheck disable=SC2086 # the values are words of one string
+  med[$c]=$(median ${all[$c]})
+done
+printf '%-6s %12s %12s %12s %12s %12s %12s\n' median "${med[b4]}" "${med[c4]}" "${med[a4]}" "${med[b5]}" "${med[c5]}" "${med[a5]}"
+# The ratios of the medians, then the medians of the ratios round by round
+# (runs of one round are close in time: a change of load moves those less).
+for v in 4 5; do
+  # shellcheck disable=SC2086 # the values are words of one string
+  rab=$(median ${ratios[ab$v]}) rac=$(median ${ratios[ac$v]})
+  awk -v v="$v" -v a="${med[a$v]}" -v b="${med[b$v]}" -v c="${med[c$v]}" -v rab="$rab" -v rac="$rac" 'BEGIN {
+    printf "Echo v%s: auth / bare        %.2fx (round by round %.2fx): logged in against anonymous\n", v, a / b, rab
+    printf "Echo v%s: auth / bare+cookie %.2fx (round by round %.2fx): the middleware alone\n", v, a / c, rac
+  }'
+done

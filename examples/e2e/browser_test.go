@@ -20,6 +20,7 @@ type hop struct {
 	URL      string
 	Status   int64
 	Instance string // the X-Instance header, "" when absent
+	Upstream string // the X-Upstream header nginx adds, "" when absent
 }
 
 func (h hop) String() string {
@@ -141,8 +142,11 @@ func (b *browser) record(ev any) {
 	}
 	h := hop{URL: r.URL, Status: r.Status}
 	for k, v := range r.Headers {
-		if strings.EqualFold(k, "X-Instance") {
+		switch {
+		case strings.EqualFold(k, "X-Instance"):
 			h.Instance, _ = v.(string)
+		case strings.EqualFold(k, "X-Upstream"):
+			h.Upstream, _ = v.(string)
 		}
 	}
 	b.mu.Lock()

@@ -4,8 +4,13 @@
 // of it behind a real load balancer (Debian's nginx), across which a session
 // of 5-second tokens is refreshed, then logged out.
 //
+// The same browser, nginx and three-replica flow (sign-in across replicas,
+// staying signed in on each, logout) and the mock-mode sign-in also run on
+// each Echo adapter: examples/hello (Echo v4, echohf) and examples/hello5
+// (Echo v5, echohf5), which serve the same routes (adapters_test.go).
+//
 // The package has no code of its own: everything is in its _test.go files.
-// The tests build examples/space once, start every process they need
+// The tests build examples/space, hello and hello5 once, start every process they need
 // (the app instances, nginx, Chromium) themselves, on loopback only, each
 // with a time bound, and end them by PID when they finish.
 //

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,10 +40,32 @@ const (
 	rotatedSessionSecret = "e2e-session-secret-two-fedcba9876543210"
 )
 
-// spaceBin is examples/space, built once by TestMain.
-var spaceBin string
+// The example apps, built once by TestMain: examples/space (Echo v4), and
+// examples/hello (Echo v4) and examples/hello5 (Echo v5), which serve the
+// same few routes through the two adapters.
+var spaceBin, helloBin, hello5Bin string
 
-func TestMain(m *testing.M) { exampletest.Main(m, "../space", &spaceBin) }
+// TestMain builds the three examples in one go build, runs the tests and
+// removes the binaries.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "echohf-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	// go test puts GOROOT/bin first in PATH: "go" is the running toolchain.
+	// With -o a directory, each main package becomes dir/<its name>.
+	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "../space", "../hello", "../hello5")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		_ = os.RemoveAll(dir)
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(2)
+	}
+	spaceBin, helloBin, hello5Bin = filepath.Join(dir, "space"), filepath.Join(dir, "hello"), filepath.Join(dir, "hello5")
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // requireBinary returns the first of candidates found (a name in PATH or an
 // absolute path). When none is found the test is skipped, or fails when
@@ -183,7 +206,8 @@ func waitHTTP(t *testing.T, p *proc, url string, check func(*http.Response) bool
 	}
 }
 
-// space is a running instance of examples/space.
+// space is a running instance of an example app (examples/space, or
+// hello or hello5 in the adapter tests).
 type space struct {
 	*proc
 	Instance string
@@ -196,6 +220,16 @@ type space struct {
 // answers as that instance.
 func startSpace(t *testing.T, instance string, port int, vars ...string) *space {
 	t.Helper()
+	return startApp(t, spaceBin, instance, port, func(r *http.Response) bool {
+		return r.StatusCode == http.StatusOK && r.Header.Get("X-Instance") == instance
+	}, vars...)
+}
+
+// startApp runs the app bin as instance on 127.0.0.1:port with the given
+// variables on top of a minimal environment, and waits until ready accepts
+// its answer to GET /.
+func startApp(t *testing.T, bin, instance string, port int, ready func(*http.Response) bool, vars ...string) *space {
+	t.Helper()
 	home := t.TempDir()
 	env := []string{
 		"PATH=/usr/bin:/bin",
@@ -207,14 +241,12 @@ func startSpace(t *testing.T, instance string, port int, vars ...string) *space 
 	}
 	env = append(env, vars...)
 	s := &space{
-		proc:     startProc(t, "space "+instance, spaceBin, nil, env),
+		proc:     startProc(t, filepath.Base(bin)+" "+instance, bin, nil, env),
 		Instance: instance,
 		Port:     port,
 		URL:      baseURL(port),
 	}
-	waitHTTP(t, s.proc, s.URL+"/", func(r *http.Response) bool {
-		return r.StatusCode == http.StatusOK && r.Header.Get("X-Instance") == instance
-	})
+	waitHTTP(t, s.proc, s.URL+"/", ready)
 	return s
 }
 

@@ -24,10 +24,12 @@ import (
 // except three locations pinned to one instance each, so that the browser
 // login is served, deterministically, by three different instances:
 // the login route by the first, the callback by the second and the page the
-// login comes back to (/private) by the third. Without pins, round robin
+// login comes back to (/private for examples/space, /me for hello and
+// hello5) by the third. Without pins, round robin
 // plus the browser's own extra requests would make the order a matter of
 // luck. The pins change nothing for the app: each instance still only sees
-// cookies minted by another one.
+// cookies minted by another one. nginx names the instance that answered in
+// an X-Upstream header (its address), for apps that send no X-Instance.
 var nginxConf = template.Must(template.New("nginx.conf").Parse(`
 daemon off;
 master_process off;
@@ -86,6 +88,7 @@ http {
 		proxy_set_header Connection "";
 		proxy_set_header Host $http_host;
 		proxy_set_header X-Forwarded-Proto $scheme;
+		add_header X-Upstream $upstream_addr always;
 
 		location = {{.LoginPath}} {
 			proxy_pass http://instance0;
@@ -93,7 +96,7 @@ http {
 		location = {{.CallbackPath}} {
 			proxy_pass http://instance1;
 		}
-		location = /private {
+		location = {{.PagePath}} {
 			proxy_pass http://instance2;
 		}
 		location / {
@@ -108,7 +111,8 @@ http {
 // instances on ports, with its own configuration and files in a temporary
 // directory, and stops it (by PID) when the test ends. plain makes it a
 // bare proxy_pass to the first instance instead of the load balancer.
-func startNginx(t *testing.T, exe string, port int, ports []int, plain bool) {
+// page is the path pinned to the third instance (see nginxConf).
+func startNginx(t *testing.T, exe string, port int, ports []int, plain bool, page string) {
 	t.Helper()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nginx.conf")
@@ -117,7 +121,7 @@ func startNginx(t *testing.T, exe string, port int, ports []int, plain bool) {
 		t.Fatal(err)
 	}
 	err = nginxConf.Execute(f, map[string]any{
-		"Dir": dir, "Port": port, "Ports": ports, "Plain": plain,
+		"Dir": dir, "Port": port, "Ports": ports, "Plain": plain, "PagePath": page,
 		"LoginPath": echohf.LoginPath, "CallbackPath": echohf.CallbackPath,
 	})
 	if cerr := f.Close(); err == nil {
@@ -200,6 +204,15 @@ func spread(t *testing.T, base, cookie, user string, n int) map[string]int {
 // them. It returns the load balancer's URL and the instances.
 func startReplicas(t *testing.T, providerURL string, vars ...string) (string, []*space) {
 	t.Helper()
+	return startReplicasOf(t, providerURL, "/private", func(name string, port int, env []string) *space {
+		return startSpace(t, name, port, env...)
+	}, vars...)
+}
+
+// startReplicasOf is startReplicas for any app: start runs one instance,
+// and page is the path nginx pins to the third one.
+func startReplicasOf(t *testing.T, providerURL, page string, start func(name string, port int, env []string) *space, vars ...string) (string, []*space) {
+	t.Helper()
 	nginx := requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
 	lbPort := freePort(t)
 	lb := baseURL(lbPort)
@@ -208,10 +221,10 @@ func startReplicas(t *testing.T, providerURL string, vars ...string) (string, []
 	var ports []int
 	for _, name := range []string{"replica-a", "replica-b", "replica-c"} {
 		port := freePort(t)
-		apps = append(apps, startSpace(t, name, port, env...))
+		apps = append(apps, start(name, port, env))
 		ports = append(ports, port)
 	}
-	startNginx(t, nginx, lbPort, ports, false)
+	startNginx(t, nginx, lbPort, ports, false, page)
 	return lb, apps
 }
 

@@ -347,7 +347,7 @@ func TestMockModeBehindProxy(t *testing.T) {
 	port := freePort(t)
 	app := startSpace(t, "mock", port) // mock mode
 	proxyPort := freePort(t)
-	startNginx(t, nginx, proxyPort, []int{port}, true)
+	startNginx(t, nginx, proxyPort, []int{port}, true, "/private")
 	proxy := baseURL(proxyPort)
 
 	visitor := exampletest.NewClient(t)

@@ -1,22 +1,26 @@
-// Command server serves the Python reference's greet handler twice on
-// loopback, for wrk (scripts/wrk.sh; docs/performance.md):
+// Command server serves the Python reference's greet handler four times
+// on loopback, for wrk (scripts/wrk.sh; docs/performance.md):
 //
-//   - bare: Echo with no middleware and the user fixed in the handler, as
-//     BenchmarkBareEcho;
-//   - auth: Echo with echohf's Auth (e.Use) in mock mode, as
-//     BenchmarkAuthMiddleware.
+//   - bare: Echo v4 with no middleware and the user fixed in the handler,
+//     as echohf's BenchmarkBareEcho;
+//   - auth: Echo v4 with echohf's Auth (e.Use) in mock mode, as
+//     echohf's BenchmarkAuthMiddleware;
+//   - bare5 and auth5: the same on Echo v5 with echohf5 (see echo5.go).
 //
-// Once both listen, it signs a Space-like user in on the auth app (three
-// organizations, avatars on the Hub's CDN: see spaceSession), checks that
-// both apps greet the user, writes the session's Cookie header to the file
-// -cookie (mode 0600: the session is valid until this process exits, its
-// key being random per process) and prints one line per app, "bare URL"
-// and "auth URL". It serves until SIGINT or SIGTERM. With -cpuprofile it
-// writes a CPU profile of its whole run there (go tool pprof reads it).
+// Once all listen, it signs a Space-like user in (three organizations,
+// avatars on the Hub's CDN: see spaceSession); both adapters share a
+// session secret, random per process, so the one Cookie header signs in
+// on auth and auth5. It checks that every app greets the user, writes the
+// Cookie header to the file -cookie (mode 0600: the session is valid
+// until this process exits) and prints one line per app, "name URL". It
+// serves until SIGINT or SIGTERM. With -cpuprofile it writes a CPU profile
+// of its whole run there (go tool pprof reads it).
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,8 +102,19 @@ func bareGreet(c echo.Context) error {
 	return c.JSON(http.StatusOK, echo.Map{"msg": "Hello, " + info.UserInfo.PreferredUsername + "!"})
 }
 
+// app is one of the served apps: its name on the output and its handler.
+type app struct {
+	name string
+	h    http.Handler
+}
+
 func run(ctx context.Context, cookieFile string, out io.Writer) error {
-	o, err := echohf.New(echohf.Config{Mode: echohf.ModeMock, Logger: slog.New(slog.DiscardHandler)})
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	secret := hex.EncodeToString(key) // the session secret of both adapters
+	o, err := echohf.New(echohf.Config{Mode: echohf.ModeMock, SessionSecret: secret, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
@@ -110,16 +125,21 @@ func run(ctx context.Context, cookieFile string, out io.Writer) error {
 	o.Attach(auth)
 	auth.Use(o.Auth())
 	auth.GET("/", greet)
+	bare5, auth5, close5, err := echo5Apps(secret)
+	if err != nil {
+		return err
+	}
+	defer close5()
+	apps := []app{{"bare", bare}, {"auth", auth}, {"bare5", bare5}, {"auth5", auth5}}
 
 	var urls []string
 	var servers []*http.Server
-	for _, e := range []*echo.Echo{bare, auth} {
-		e.HideBanner, e.HidePort = true, true
+	for _, a := range apps {
 		ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: a.h, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				log.Fatal(err)
@@ -140,8 +160,10 @@ func run(ctx context.Context, cookieFile string, out io.Writer) error {
 	if err := os.WriteFile(cookieFile, []byte(cookie), 0o600); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(out, "bare %s\nauth %s\n", urls[0], urls[1]); err != nil {
-		return err
+	for i, a := range apps {
+		if _, err := fmt.Fprintf(out, "%s %s\n", a.name, urls[i]); err != nil {
+			return err
+		}
 	}
 
 	<-ctx.Done()
