@@ -27,7 +27,7 @@ import (
 // quiet discards the logs of the instances under test.
 var quiet = slog.New(slog.DiscardHandler)
 
-// serve serves an app on o over real HTTP: the OAuth routes, Auth, GET
+// serve serves an app on o over real HTTP: the OAuth routes, Middleware, GET
 // /whoami (the login as JSON, with the token), and pages behind RequireOrg:
 // /acme for any member of acme, /acme-writers for writers and up,
 // /acme-strict for members whose session meets acme's restrictions.
@@ -351,7 +351,7 @@ func TestLoginJar(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		opts    []hfauthtest.Option
-		cleared bool // Auth expires the session cookie
+		cleared bool // Middleware expires the session cookie
 	}{
 		{"expired", []hfauthtest.Option{hfauthtest.Expired()}, true},
 		{"tampered", []hfauthtest.Option{hfauthtest.Tampered()}, true},
@@ -370,7 +370,7 @@ func TestLoginJar(t *testing.T) {
 				t.Fatalf("GET /acme = %d %s, expiring %v; want 401, expiring the session: %v", a.status, a.body, a.cleared, tt.cleared)
 			}
 			if n := len(jar.Cookies(mustURL(t, srv.URL))); (n == 0) != tt.cleared {
-				t.Errorf("the jar holds %d cookies after Auth's answer; want none: %v", n, tt.cleared)
+				t.Errorf("the jar holds %d cookies after the answer; want none: %v", n, tt.cleared)
 			}
 		})
 	}
@@ -507,13 +507,13 @@ func TestSecret(t *testing.T) {
 		t.Parallel()
 		msg := fatal(t, func(tb hfauthtest.TB) { hfauthtest.New(tb, hfauth.Config{Mode: hfauth.ModeReal}) })
 		if !strings.Contains(msg, "ClientID") {
-			t.Errorf("New in real mode without its settings: fatal %q; want echohf's configuration error", msg)
+			t.Errorf("New in real mode without its settings: fatal %q; want hfauth's configuration error", msg)
 		}
 	})
 }
 
 // TestRealMode checks that a Kit for a real-mode Config needs no provider:
-// minting and Auth never reach it.
+// minting and Middleware never reach it.
 func TestRealMode(t *testing.T) {
 	t.Parallel()
 	var hits atomic.Int32
@@ -539,7 +539,7 @@ func TestRealMode(t *testing.T) {
 
 // TestRealModeLater checks that a Kit's real-mode sessions never reach the
 // provider, even once the clock passes RevalidateEvery (10 minutes by
-// default), when Auth would read userinfo again with the made-up token and
+// default), when Middleware would read userinfo again with the made-up token and
 // a provider that refuses it (any real one) would log the test user out:
 // the Kit's configuration turns revalidation off, on its own OAuth and on
 // an instance built from Kit.Config alike, unless the test set it.
