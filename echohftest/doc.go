@@ -1,6 +1,12 @@
-// Package echohftest helps apps built on echohf test their own handlers:
-// it signs test users in with no provider and no network, the way
-// net/http/httptest serves requests with no real network.
+// Package echohftest helps apps built on echohf (Echo v4) test their own
+// handlers: it signs test users in with no provider and no network, the
+// way net/http/httptest serves requests with no real network.
+//
+// It is package hfauthtest, the framework-neutral kit, with echohf's
+// types: New takes an echohf.Config and Kit.OAuth returns an
+// *echohf.OAuth. Apps on Echo v5 (echohf5) or plain net/http use
+// hfauthtest itself, which brings no Echo into their tests; Kit.Core
+// gives the hfauthtest.Kit underneath, for helpers shared with such tests.
 //
 // A Kit builds the echohf instance of the app under test from a Config and
 // mints session cookies for users built in the test, with the
@@ -26,9 +32,9 @@
 //
 // A Kit can sign users in to no instance but those built from its own
 // Config. New builds one OAuth from the Config (without reading the
-// environment, like echohf.New) and mints through it, with
-// OAuth.SaveSession, the code that stores a session after a real login.
-// The Config must carry the session secret: when SessionSecret is empty,
+// environment, like echohf.New) and mints through it (with
+// hfauthtest.NewWith), with OAuth.SaveSession, the code that stores a
+// session after a real login. The Config must carry the session secret: when SessionSecret is empty,
 // New sets it to a fresh random secret, and a SessionSecret shorter than 32
 // bytes fails the test. So the cookies a Kit mints are accepted by
 // Kit.OAuth, and by any instance built from Kit.Config (a replica, or the

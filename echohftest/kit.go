@@ -1,89 +1,88 @@
 package echohftest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"slices"
+	"reflect"
 	"time"
 
+	"github.com/labstack/echo/v4/middleware"
+
 	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/hfauth"
+	"github.com/echohf/echohf/hfauthtest"
 )
-
-// minSecretLen is the shortest session secret echohf accepts.
-const minSecretLen = 32
-
-// defaultLifetime is the access token lifetime of a minted session when
-// ExpiresAt does not set one: Hugging Face's default, 8 hours.
-const defaultLifetime = 8 * time.Hour
 
 // TB is the part of testing.TB that a Kit uses: a test passes its
 // *testing.T (or *testing.B, *testing.F). Fatalf must not return, as
-// testing.T's does not.
+// testing.T's does not. It has the methods of hfauthtest.TB.
 type TB interface {
 	Helper()
 	Fatalf(format string, args ...any)
 	Cleanup(f func())
 }
 
-// Kit mints sessions for the echohf instances of one Config. Its methods
-// report a mistake (a jar that would not send the cookies back, say)
-// through the TB given to New, so a Kit that subtests share fails their
-// parent test. A Kit is safe for concurrent use.
+// Kit mints sessions for the echohf instances of one Config: it is an
+// hfauthtest.Kit whose instance is an *echohf.OAuth. Its methods report a
+// mistake (a jar that would not send the cookies back, say) through the TB
+// given to New, so a Kit that subtests share fails their parent test. A
+// Kit is safe for concurrent use.
 type Kit struct {
-	t   TB
-	cfg echohf.Config
-	o   *echohf.OAuth
+	t    TB
+	core *hfauthtest.Kit
+	o    *echohf.OAuth
+	skip middleware.Skipper // the Config's, which hfauth.Config cannot hold
 }
 
 // New returns a Kit for cfg, failing the test when cfg is not a valid
-// echohf configuration. An empty cfg.SessionSecret is set to a fresh random
-// secret (see Config); one shorter than 32 bytes fails the test. A zero
-// cfg.RevalidateEvery is set to -1, revalidation off: in real mode, Auth
-// would otherwise read userinfo with the made-up access token of a minted
-// session once RevalidateEvery passed on the Config's clock, reaching the
-// provider, which would refuse the token and log the user out. A test that
-// sets RevalidateEvery keeps it. A nil cfg.Logger is set to one that
-// discards everything, so the test's output holds no MOCK MODE warnings
-// and no mock key (see the package documentation); pass a Logger to see
-// the instance's lines. New builds the OAuth for the app under
-// test from cfg as echohf.New does, without reading the environment, and
-// closes it when the test ends.
+// echohf configuration. It completes cfg as hfauthtest.New does: an empty
+// cfg.SessionSecret is set to a fresh random secret (see Config), and one
+// shorter than 32 bytes fails the test; a zero cfg.RevalidateEvery is set
+// to -1, revalidation off, so that a minted session's made-up access token
+// never reaches a provider, however far the Config's clock moves; a nil
+// cfg.Logger is set to one that discards everything, so the test's output
+// holds no MOCK MODE warnings and no mock key (see the package
+// documentation). New then builds the OAuth for the app under test from
+// cfg with echohf.New, which does not read the environment, mints through
+// it, and closes it when the test ends.
 func New(t TB, cfg echohf.Config) *Kit {
 	t.Helper()
-	switch n := len(cfg.SessionSecret); {
-	case n == 0:
-		cfg.SessionSecret = randomSecret()
-	case n < minSecretLen:
-		t.Fatalf("echohftest.New: SessionSecret is %d bytes long; it must be at least %d (leave it empty to have New make one)", n, minSecretLen)
+	var o *echohf.OAuth
+	core := hfauthtest.NewWith(t, toCore(cfg), func(hc hfauth.Config) (*hfauth.OAuth, error) {
+		var err error
+		if o, err = echohf.New(fromCore(hc, cfg.Skipper)); err != nil {
+			return nil, err
+		}
+		return o.OAuth, nil
+	})
+	if core == nil { // the TB's Fatalf returned
 		return nil
 	}
-	if cfg.RevalidateEvery == 0 {
-		cfg.RevalidateEvery = -1 // minted sessions never reach a provider
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler) // quiet: no MOCK MODE lines, no mock key
-	}
-	cfg.Scopes = slices.Clone(cfg.Scopes)
-	cfg.OrgIDs = slices.Clone(cfg.OrgIDs)
-	cfg.OldSessionSecrets = slices.Clone(cfg.OldSessionSecrets)
-	o, err := echohf.New(cfg)
-	if err != nil {
-		t.Fatalf("echohftest.New: %v", err)
-		return nil
-	}
-	t.Cleanup(o.Close)
-	return &Kit{t: t, cfg: cfg, o: o}
+	return &Kit{t: t, core: core, o: o, skip: cfg.Skipper}
 }
 
-// randomSecret returns 32 random bytes, hex-encoded.
-func randomSecret() string {
-	b := make([]byte, minSecretLen)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b)
+// toCore returns cfg as an hfauth.Config, without its Skipper.
+func toCore(cfg echohf.Config) hfauth.Config {
+	var hc hfauth.Config
+	copyFields(reflect.ValueOf(&hc).Elem(), reflect.ValueOf(cfg))
+	return hc
+}
+
+// fromCore returns hc as an echohf.Config with skip as its Skipper.
+func fromCore(hc hfauth.Config, skip middleware.Skipper) echohf.Config {
+	cfg := echohf.Config{Skipper: skip}
+	copyFields(reflect.ValueOf(&cfg).Elem(), reflect.ValueOf(hc))
+	return cfg
+}
+
+// copyFields sets each field of dst but Skipper to src's field of the same
+// name: echohf.Config lists hfauth.Config's fields (echohf's tests check
+// it) with a Skipper of Echo's type.
+func copyFields(dst, src reflect.Value) {
+	for i := range dst.NumField() {
+		if name := dst.Type().Field(i).Name; name != "Skipper" {
+			dst.Field(i).Set(src.FieldByName(name))
+		}
+	}
 }
 
 // OAuth returns the instance to give the app under test: it accepts the
@@ -92,22 +91,22 @@ func (k *Kit) OAuth() *echohf.OAuth { return k.o }
 
 // Config returns the Config the Kit's OAuth was built from, session secret
 // included, revalidation off unless the test set RevalidateEvery, and the
-// discarding Logger unless the test set one (see New). Instances built from it with echohf.New accept the Kit's sessions
-// too, and never take them to the provider: give it to an app whose
-// constructor builds its own instance, or build replicas from it.
-func (k *Kit) Config() echohf.Config {
-	cfg := k.cfg
-	cfg.Scopes = slices.Clone(cfg.Scopes)
-	cfg.OrgIDs = slices.Clone(cfg.OrgIDs)
-	cfg.OldSessionSecrets = slices.Clone(cfg.OldSessionSecrets)
-	return cfg
-}
+// discarding Logger unless the test set one (see New). Instances built
+// from it with echohf.New accept the Kit's sessions too, and never take
+// them to the provider: give it to an app whose constructor builds its own
+// instance, or build replicas from it.
+func (k *Kit) Config() echohf.Config { return fromCore(k.core.Config(), k.skip) }
+
+// Core returns the framework-neutral hfauthtest.Kit that k wraps, which
+// mints through the same instance: for test helpers written against
+// package hfauthtest.
+func (k *Kit) Core() *hfauthtest.Kit { return k.core }
 
 // Cookies returns the session cookies of user, as the login callback would
 // set them (one cookie, or chunks for a large session), shaped by opts.
 func (k *Kit) Cookies(user echohf.OAuthUserInfo, opts ...Option) []*http.Cookie {
 	k.t.Helper()
-	return k.mint(nil, user, opts)
+	return k.core.Cookies(user, coreOptions(opts)...)
 }
 
 // Login signs user in on r: it puts the session cookies on r's Cookie
@@ -115,23 +114,7 @@ func (k *Kit) Cookies(user echohf.OAuthUserInfo, opts ...Option) []*http.Cookie 
 // would after a login.
 func (k *Kit) Login(r *http.Request, user echohf.OAuthUserInfo, opts ...Option) {
 	k.t.Helper()
-	cookies := k.mint(r, user, opts)
-	drop := make(map[string]bool, len(cookies))
-	for _, c := range cookies {
-		drop[c.Name] = true
-	}
-	kept := r.Cookies()
-	r.Header.Del("Cookie")
-	for _, c := range kept {
-		if !drop[c.Name] {
-			r.AddCookie(c)
-		}
-	}
-	for _, c := range cookies {
-		if c.MaxAge >= 0 { // not an expired stale cookie
-			r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value}) //nolint:gosec // G124: a request's cookie has no attributes
-		}
-	}
+	k.core.Login(r, user, coreOptions(opts)...)
 }
 
 // LoginJar signs user in for requests to rawURL made with jar: it stores
@@ -143,174 +126,54 @@ func (k *Kit) Login(r *http.Request, user echohf.OAuthUserInfo, opts ...Option) 
 // hosts such as the 127.0.0.1 of httptest servers.
 func (k *Kit) LoginJar(jar http.CookieJar, rawURL string, user echohf.OAuthUserInfo, opts ...Option) {
 	k.t.Helper()
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		k.t.Fatalf("echohftest: LoginJar: %q is not an absolute http(s) URL", rawURL)
-		return
-	}
-	// The request a browser would send to rawURL, so that minting expires
-	// the session cookies jar holds that the new session does not replace.
-	r := &http.Request{Method: http.MethodGet, URL: u, Host: u.Host, Header: http.Header{}}
-	for _, c := range jar.Cookies(u) {
-		r.AddCookie(c)
-	}
-	cookies := k.mint(r, user, opts)
-	jar.SetCookies(u, cookies)
-	held := map[string]string{}
-	for _, c := range jar.Cookies(u) {
-		held[c.Name] = c.Value
-	}
-	for _, c := range cookies {
-		if c.MaxAge < 0 || held[c.Name] == c.Value {
-			continue
-		}
-		hint := ""
-		if c.Secure && u.Scheme != "https" {
-			hint = ": the cookie is Secure (the Config sets SpaceHost or an https RedirectURL), so it goes only to https URLs and loopback hosts; serve the app on 127.0.0.1 or with httptest.NewTLSServer, or set InsecureCookie"
-		}
-		k.t.Fatalf("echohftest: LoginJar: the jar does not send the session cookie %s back to %s%s", c.Name, rawURL, hint)
-		return
-	}
+	k.core.LoginJar(jar, rawURL, user, coreOptions(opts)...)
 }
 
-// now is the Kit's clock: the Config's.
-func (k *Kit) now() time.Time {
-	if k.cfg.Now != nil {
-		return k.cfg.Now()
-	}
-	return time.Now()
-}
+// minted collects the hfauthtest options that Options stand for.
+type minted struct{ opts []hfauthtest.Option }
 
-// mint saves a session for user with opts, answering r (nil for none),
-// and returns the cookies set: the session's, then the expired ones.
-func (k *Kit) mint(r *http.Request, user echohf.OAuthUserInfo, opts []Option) []*http.Cookie {
-	k.t.Helper()
-	m := minted{scope: "openid profile", token: "hf_oauth_test_" + user.PreferredUsername}
+// An Option shapes the session a Kit mints: it is an hfauthtest.Option.
+type Option interface{ apply(*minted) }
+
+type option struct{ o hfauthtest.Option }
+
+func (o option) apply(m *minted) { m.opts = append(m.opts, o.o) }
+
+// coreOptions returns the hfauthtest options opts stand for.
+func coreOptions(opts []Option) []hfauthtest.Option {
+	var m minted
 	for _, opt := range opts {
 		opt.apply(&m)
 	}
-	now := k.now()
-	switch {
-	case m.expired:
-		m.expires = now.Add(-time.Hour)
-	case m.expires.IsZero():
-		m.expires = now.Add(defaultLifetime)
-	}
-	o := k.o
-	// A session that is already over, or signed with another secret, comes
-	// from a replica with its clock set back, or with that secret.
-	past := m.expires.Unix()-now.Unix() < 1
-	if past || m.otherSecret {
-		cfg := k.Config()
-		cfg.Logger = slog.New(slog.DiscardHandler)
-		if m.otherSecret {
-			cfg.SessionSecret, cfg.OldSessionSecrets = randomSecret(), nil
-		}
-		if past {
-			at := m.expires.Add(-time.Minute)
-			cfg.Now = func() time.Time { return at }
-		}
-		var err error
-		if o, err = echohf.New(cfg); err != nil {
-			k.t.Fatalf("echohftest: minting a session: %v", err)
-			return nil
-		}
-		defer o.Close()
-	}
-	rec := httptest.NewRecorder()
-	info := &echohf.OAuthInfo{AccessToken: m.token, AccessTokenExpiresAt: m.expires, UserInfo: user, Scope: m.scope}
-	if err := o.SaveSession(rec, r, info); err != nil {
-		k.t.Fatalf("echohftest: minting a session for %q: %v", user.PreferredUsername, err)
-		return nil
-	}
-	cookies := rec.Result().Cookies()
-	if m.tampered {
-		tamper(cookies)
-	}
-	return cookies
+	return m.opts
 }
-
-// tamper changes one character of the signature at the end of the token
-// that cookies carry (chunk cookies hold it in order, so its end may
-// straddle the last two), as an attacker editing a cookie would.
-func tamper(cookies []*http.Cookie) {
-	pos := 10 // from the end of the token: well inside an HS256 signature
-	for i := len(cookies) - 1; i >= 0; i-- {
-		c := cookies[i] //nolint:gosec // G124: the cookies SaveSession set, attributes and all
-		if c.MaxAge < 0 {
-			continue
-		}
-		if len(c.Value) < pos {
-			pos -= len(c.Value)
-			continue
-		}
-		b := []byte(c.Value)
-		j := len(b) - pos
-		if b[j] == 'A' {
-			b[j] = 'B'
-		} else {
-			b[j] = 'A'
-		}
-		c.Value = string(b)
-		return
-	}
-}
-
-// minted is what the options set.
-type minted struct {
-	expires     time.Time
-	expired     bool
-	scope       string
-	token       string
-	tampered    bool
-	otherSecret bool
-}
-
-// An Option shapes the session a Kit mints.
-type Option interface{ apply(*minted) }
-
-type option func(*minted)
-
-func (f option) apply(m *minted) { f(m) }
 
 // ExpiresAt makes the access token, and so the session, expire at t. A
 // time that has passed mints an expired session (see Expired). Default: 8
 // hours after the Kit's clock (Config.Now), Hugging Face's default token
 // lifetime.
-func ExpiresAt(t time.Time) Option {
-	return option(func(m *minted) { m.expires, m.expired = t, false })
-}
+func ExpiresAt(t time.Time) Option { return option{hfauthtest.ExpiresAt(t)} }
 
 // Expired mints a session whose access token expired an hour before the
 // Kit's clock: Auth treats the request as logged out and expires the cookie.
-func Expired() Option {
-	return option(func(m *minted) { m.expired = true })
-}
+func Expired() Option { return option{hfauthtest.Expired()} }
 
 // Scope sets the space-separated scopes the user granted. Default
 // "openid profile".
-func Scope(scope string) Option {
-	return option(func(m *minted) { m.scope = scope })
-}
+func Scope(scope string) Option { return option{hfauthtest.Scope(scope)} }
 
 // AccessToken sets the session's access token, the one Info returns and
 // echohf.HubClient sends to the Hub. Default "hf_oauth_test_" followed by
 // the user's PreferredUsername.
-func AccessToken(token string) Option {
-	return option(func(m *minted) { m.token = token })
-}
+func AccessToken(token string) Option { return option{hfauthtest.AccessToken(token)} }
 
 // Tampered changes one character of the session's signature, as an
 // attacker editing the cookie would: Auth treats the request as logged out
 // and expires the cookie.
-func Tampered() Option {
-	return option(func(m *minted) { m.tampered = true })
-}
+func Tampered() Option { return option{hfauthtest.Tampered()} }
 
 // OtherSecret signs the session with a random secret that no instance
 // knows, like a session of another app: Auth treats the request as logged
 // out but leaves the cookie alone, as it does for any key it does not know
 // (another replica may already have it, see jwtstore.ErrUnknownKey).
-func OtherSecret() Option {
-	return option(func(m *minted) { m.otherSecret = true })
-}
+func OtherSecret() Option { return option{hfauthtest.OtherSecret()} }
