@@ -124,3 +124,9 @@ func (o *OAuth) askedOrgIDs(q url.Values) []string {
 	}
 	return asked
 }
+
+// wantsConsent reports whether the login route's query asks for
+// prompt=consent, the only prompt it passes on.
+func wantsConsent(q url.Values) bool {
+	return slices.Contains(q[paramPrompt], promptConsent)
+}
