@@ -1,5 +1,9 @@
 package hfauth
 
+// This file holds the callback route: the state check, the retries of a
+// login whose cookie was lost, and the completion of a sign-in (code
+// exchange, id_token, userinfo).
+
 import (
 	"context"
 	"crypto/subtle"

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the exported errors and safeToken, which keeps provider
+// text short and printable for logs.
+
 import (
 	"errors"
 	"fmt"

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds Seen (what the authenticate step found) and the guards:
+// RequireLoginGuard and RequireOrgGuard.
+
 import (
 	"fmt"
 	"log/slog"

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds HubClient, the http.Client that calls the Hub with the
+// user's token, and its transport.
+
 import (
 	"fmt"
 	"io"

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds keySource, the cache of the provider's JWKS and its forced
+// fetches for unknown key ids.
+
 import (
 	"context"
 	"crypto/sha256"

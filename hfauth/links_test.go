@@ -7,23 +7,19 @@ import "testing"
 // out.
 func TestLoginLink(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
+	for _, tt := range []struct {
 		l    loginLink
 		want string
 	}{
-		{"none", loginLink{}, "/p" + LoginPath},
-		{"target", loginLink{target: "/x?a=b"}, "/p" + LoginPath + "?_target_url=%2Fx%3Fa%3Db"},
-		{"open redirect", loginLink{target: "////evil.com"}, "/p" + LoginPath + "?_target_url=%2F"},
-		{"mock key", loginLink{mockKey: "k3y", target: "/x"}, "/p" + LoginPath + "?mock_key=k3y&_target_url=%2Fx"},
-		{"retry", loginLink{retries: 2, orgIDs: []string{"abc", "bad id", "def"}, consent: true},
-			"/p" + LoginPath + "?_nb_redirects=2&orgIds=abc,def&prompt=consent"},
-		{"all", loginLink{mockKey: "k", retries: 1, target: "/t", orgIDs: []string{"abc"}, consent: true},
-			"/p" + LoginPath + "?mock_key=k&_nb_redirects=1&_target_url=%2Ft&orgIds=abc&prompt=consent"},
-	}
-	for _, tt := range tests {
+		{loginLink{}, "/p" + LoginPath},                                                                                                                                                          // none
+		{loginLink{target: "/x?a=b"}, "/p" + LoginPath + "?_target_url=%2Fx%3Fa%3Db"},                                                                                                            // target
+		{loginLink{target: "////evil.com"}, "/p" + LoginPath + "?_target_url=%2F"},                                                                                                               // open redirect
+		{loginLink{mockKey: "k3y", target: "/x"}, "/p" + LoginPath + "?mock_key=k3y&_target_url=%2Fx"},                                                                                           // mock key
+		{loginLink{retries: 2, orgIDs: []string{"abc", "bad id", "def"}, consent: true}, "/p" + LoginPath + "?_nb_redirects=2&orgIds=abc,def&prompt=consent"},                                    // retry
+		{loginLink{mockKey: "k", retries: 1, target: "/t", orgIDs: []string{"abc"}, consent: true}, "/p" + LoginPath + "?mock_key=k&_nb_redirects=1&_target_url=%2Ft&orgIds=abc&prompt=consent"}, // all
+	} {
 		if got := tt.l.build("/p"); got != tt.want {
-			t.Errorf("%s: build = %q; want %q", tt.name, got, tt.want)
+			t.Errorf("%+v.build = %q; want %q", tt.l, got, tt.want)
 		}
 	}
 }

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the login route: state, nonce and PKCE, the login cookie
+// and the redirect to the provider.
+
 import (
 	"net/http"
 	"net/url"

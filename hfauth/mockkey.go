@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds mock mode's key: MockLoginURL, its cookie, and the gate of
+// the mock routes.
+
 import (
 	"context"
 	"crypto/hmac"

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the mocked user: the default profile, or the HF_TOKEN
+// owner's.
+
 import (
 	"context"
 )

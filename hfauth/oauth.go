@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds OAuth, the top type that wires the parts, with New,
+// NewFromEnv and Default.
+
 import (
 	"context"
 	"crypto/rand"

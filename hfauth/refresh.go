@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the refresh-token grant of a due session, and the token
+// endpoint's errors.
+
 import (
 	"context"
 	"errors"
