@@ -1,23 +1,19 @@
 package hfauth
 
+// This file holds the callback route: the state check, the retries of a
+// login whose cookie was lost, and the completion of a sign-in (code
+// exchange, id_token, userinfo).
+
 import (
 	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 )
-
-// defaultTokenLifetime applies when the provider gives no expires_in, and
-// to mock sessions (the reference's 8 hours).
-const defaultTokenLifetime = 8 * time.Hour
 
 // callback completes a sign-in: it checks the state against the login
 // cookie (and consumes the cookie), exchanges the code, verifies the
@@ -87,17 +83,11 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 // maxRetries retries, to the Space's own host, outside the iframe.
 func (o *OAuth) retryLogin(st loginState) reply {
 	retries := st.retries
-	v := url.Values{paramRedirects: {strconv.Itoa(retries + 1)}}
-	if st.target != "" && st.target != "/" {
-		v.Set(paramTarget, st.target)
+	l := loginLink{retries: retries + 1, orgIDs: st.orgIDs, consent: st.consent}
+	if st.target != "/" {
+		l.target = st.target
 	}
-	if len(st.orgIDs) > 0 {
-		v.Set(paramOrgIDs, strings.Join(st.orgIDs, ","))
-	}
-	if st.consent {
-		v.Set(paramPrompt, promptConsent)
-	}
-	u := o.prefix + LoginPath + "?" + v.Encode()
+	u := l.build(o.prefix)
 	if retries >= maxRetries {
 		if o.cfg.SpaceHost == "" || retries >= maxRetries+maxBreakouts {
 			return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the browser did not keep the login cookie. Please allow cookies for this site and try again.", errors.New("state mismatch after retries"))
@@ -156,72 +146,4 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID
 		scope = strings.Join(o.cfg.Scopes, " ")
 	}
 	return &OAuthInfo{AccessToken: tok.AccessToken, AccessTokenExpiresAt: expires, UserInfo: user, State: stateID, Scope: scope}, tok.RefreshToken, nil
-}
-
-// tokenError describes a failed token request (a code exchange or a
-// refresh): a 4xx answer with invalid_grant is a refused grant (errGrant),
-// any other 4xx a refused request (errTokenRefused), anything else a
-// provider failure (errProvider). Only errGrant says that a refresh token
-// is spent: a rate limit or a client the provider refuses for a while
-// says nothing of it.
-func tokenError(endpoint string, err error) error {
-	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
-	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
-		code := re.Response.StatusCode
-		e.what, e.status = strings.TrimSpace(fmt.Sprintf("answered %d %s", code, safeToken(re.ErrorCode))), code
-		switch {
-		case code < 400 || code >= 500:
-		case re.ErrorCode == "invalid_grant":
-			e.kind = errGrant
-		default:
-			e.kind = errTokenRefused
-		}
-		return e
-	}
-	// x/oauth2 formats its own errors with %v, so only the transport's
-	// errors (from the client's Do) can be unwrapped; its message tells a
-	// body cut short from an answer it could not parse.
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, new(net.Error)) ||
-		strings.HasPrefix(err.Error(), "oauth2: cannot fetch token") {
-		e.what, e.unanswered = transportError(err), true
-		return e
-	}
-	e.what = "sent a token response that could not be read"
-	return e
-}
-
-// mergeUser fills the profile fields userinfo left empty in u from from:
-// the id_token's claims, or on a renewal the session's user as it was.
-func mergeUser(u *OAuthUserInfo, from OAuthUserInfo) {
-	fill := func(dst *string, src string) {
-		if *dst == "" {
-			*dst = src
-		}
-	}
-	fill(&u.Name, from.Name)
-	fill(&u.PreferredUsername, from.PreferredUsername)
-	fill(&u.Picture, from.Picture)
-	fill(&u.Profile, from.Profile)
-	if u.Email == nil {
-		u.Email = from.Email
-	}
-	if u.EmailVerified == nil {
-		u.EmailVerified = from.EmailVerified
-	}
-	if u.Website == nil {
-		u.Website = from.Website
-	}
-}
-
-// safeToken keeps an OAuth error code printable and short for logs.
-func safeToken(s string) string {
-	if len(s) > 64 {
-		s = s[:64]
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return '?'
-		}
-		return r
-	}, s)
 }

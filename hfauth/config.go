@@ -1,5 +1,7 @@
 package hfauth
 
+// This file holds Config, Mode and the reading of the environment (FromEnv).
+
 import (
 	"log/slog"
 	"net/http"
@@ -164,12 +166,11 @@ type Config struct {
 	// on huggingface.co, nor the other way round, so users must then sign
 	// in inside the iframe. Optional. Default false.
 	PartitionedCookie bool
-	// SessionMaxAge is the absolute lifetime of a sign-in: a session ends
-	// SessionMaxAge after the user signed in, or when its access token
-	// does if that comes first. Neither a revalidation nor a refresh
-	// extends it; the user then signs in again. Auth ends the session at
-	// that second, with no Leeway. At least one second. Optional. Default
-	// 30 days, Hugging Face's longest token lifetime.
+	// SessionMaxAge is the absolute lifetime of a sign-in, which no
+	// refresh or revalidation extends; the user then signs in again. When
+	// a session ends is written in docs/sessions.md, "When a session ends".
+	// At least one second. Optional. Default 30 days, Hugging Face's
+	// longest token lifetime.
 	SessionMaxAge time.Duration
 	// SessionCacheSize bounds the per-process memory of verified sessions
 	// that spares Auth the signature and JSON work on repeated requests.

@@ -1,5 +1,7 @@
 package hfauth
 
+// This file holds the cross-site check of requests with unsafe methods.
+
 import "net/http"
 
 // crossSiteUnsafe reports whether r is a request with an unsafe method

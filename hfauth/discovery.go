@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds OpenID discovery: the provider document, fetched once and
+// retried after a failure.
+
 import (
 	"context"
 	"fmt"

@@ -40,14 +40,14 @@
 //
 // OAuth.Authenticate, the step that runs on every request (Middleware on
 // net/http, Auth in an adapter), reads the session cookie. A missing,
-// tampered or expired session is "logged out", never an error answer. A
-// session ends the moment its access token expires, unless a request comes
-// in the token's last RefreshBefore: that request refreshes it with the
-// refresh token sealed in the cookie. Whatever the refreshes, it ends
-// SessionMaxAge (30 days) after the user signed in. Once a session's user
-// data is RevalidateEvery old, a request reads userinfo again, so
-// organization and role changes reach Info and the guards, and a revoked
-// token logs the session out. Both calls happen once per session per
+// tampered or expired session is "logged out", never an error answer.
+// When a session ends is written once, in docs/sessions.md
+// (https://github.com/echohf/echohf/blob/main/docs/sessions.md#when-a-session-ends).
+// A request that comes in the last RefreshBefore of a session's access
+// token refreshes it with the refresh token sealed in the cookie. Once a
+// session's user data is RevalidateEvery old, a request reads userinfo
+// again, so organization and role changes reach Info and the guards, and a
+// revoked token logs the session out. Both calls happen once per session per
 // process, bounded by Timeout, and what they learn travels in the
 // re-minted cookie, so replicas do not repeat them; any other request does
 // no network I/O. Logout revokes the session's tokens where the provider

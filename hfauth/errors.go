@@ -1,8 +1,12 @@
 package hfauth
 
+// This file holds the exported errors and safeToken, which keeps provider
+// text short and printable for logs.
+
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors carried as the Internal error of the *echo.HTTPError values that
@@ -40,3 +44,16 @@ var (
 	// consent (403). It also matches ErrLoginFailed.
 	ErrAccessDenied = fmt.Errorf("%w: access denied by the user", ErrLoginFailed)
 )
+
+// safeToken keeps an OAuth error code printable and short for logs.
+func safeToken(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, s)
+}

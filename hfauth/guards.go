@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds Seen (what the authenticate step found) and the guards:
+// RequireLoginGuard and RequireOrgGuard.
+
 import (
 	"fmt"
 	"log/slog"
@@ -30,9 +33,16 @@ type Seen struct {
 	Bearer BearerOutcome
 }
 
-// bare stands in for an OAuth when none handled the request: only its
-// prefix is used, to build default links.
-var bare = &OAuth{}
+// unowned returns the stand-in for an OAuth when none handled the request:
+// an unconfigured OAuth with every default setting (no prefix, the public
+// Hub, the default timeout and HTTP client), and no routes or sessions of
+// its own. It is made on each call, so that it takes the slog default of
+// the moment.
+func unowned() *OAuth {
+	var r resolved
+	r.defaults()
+	return &OAuth{cfg: r}
+}
 
 // norm fills s.OAuth from s.Info when the adapter kept only the login.
 func (s Seen) norm() Seen {
@@ -50,7 +60,7 @@ func (s Seen) Owner() *OAuth {
 	if s = s.norm(); s.OAuth != nil {
 		return s.OAuth
 	}
-	return bare
+	return unowned()
 }
 
 // Guard is a check that guarded routes run after the authenticate step:

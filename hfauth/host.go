@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the request host checks and the callback URL built from
+// them.
+
 import (
 	"errors"
 	"net/http"

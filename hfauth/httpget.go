@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the bounded HTTP GETs to the provider and the Hub, and
+// providerError, the error of every provider step.
+
 import (
 	"context"
 	"encoding/json"

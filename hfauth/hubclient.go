@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds HubClient, the http.Client that calls the Hub with the
+// user's token, and its transport.
+
 import (
 	"fmt"
 	"io"
@@ -91,9 +94,6 @@ func (s Seen) HubClient(w http.ResponseWriter, r *http.Request, sent func() bool
 		}
 	}
 	base := o.cfg.HTTPClient
-	if base == nil {
-		base = &http.Client{}
-	}
 	t.base = base.Transport
 	if t.base == nil {
 		t.base = http.DefaultTransport
@@ -102,9 +102,6 @@ func (s Seen) HubClient(w http.ResponseWriter, r *http.Request, sent func() bool
 	if timeout <= 0 {
 		timeout = o.cfg.Timeout
 	}
-	if timeout <= 0 { // no instance: Config.Timeout's default
-		timeout = defaultTimeout
-	}
 	return &http.Client{Transport: t, CheckRedirect: base.CheckRedirect, Timeout: timeout}
 }
 
@@ -112,9 +109,6 @@ func (s Seen) HubClient(w http.ResponseWriter, r *http.Request, sent func() bool
 // user's token to: Config.HFEndpoint without a trailing slash, or
 // https://huggingface.co.
 func (o *OAuth) HubEndpoint() string {
-	if o.cfg.HFEndpoint == "" {
-		return defaultHFEndpoint
-	}
 	return o.cfg.HFEndpoint
 }
 

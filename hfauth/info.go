@@ -1,5 +1,7 @@
 package hfauth
 
+// This file holds OAuthInfo, OAuthUserInfo and the lenient userinfo parser.
+
 import (
 	"encoding/json"
 	"time"

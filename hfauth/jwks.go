@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds keySource, the cache of the provider's JWKS and its forced
+// fetches for unknown key ids.
+
 import (
 	"context"
 	"crypto/sha256"
@@ -11,10 +14,10 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
-// jwksRefreshFloor is the least time between two fetches of the provider's
+// jwksFetchFloor is the least time between two fetches of the provider's
 // keys that logins force, however many key ids they bring that the cached
 // keys do not hold.
-const jwksRefreshFloor = time.Second
+const jwksFetchFloor = time.Second
 
 // maxRefusedKIDs bounds the key ids a keySource remembers as refused, so a
 // provider issuing ever new bad key ids cannot grow its memory.
@@ -24,20 +27,20 @@ const maxRefusedKIDs = 256
 var errUnknownKey = fmt.Errorf("%w: unknown key id", errVerify)
 
 // keySource finds the provider's verification keys. A jwk.Cache fetches
-// the JWKS and refreshes it in the background; every set it fetches is
+// the JWKS and fetches it again in the background; every set it fetches is
 // kept here, so a lookup of a known kid never waits for the network.
 //
-// A kid the cached keys do not hold forces a refresh, at most one per
-// jwksRefreshFloor: a login that comes sooner waits for the floor to pass,
-// and logins that come while a refresh is under way wait for its result. A
-// kid still unknown after a refresh that began once its login had arrived
+// A kid the cached keys do not hold forces a fetch, at most one per
+// jwksFetchFloor: a login that comes sooner waits for the floor to pass,
+// and logins that come while a fetch is under way wait for its result. A
+// kid still unknown after a fetch that began once its login had arrived
 // is refused for the refuse interval (Config.JWKSRefreshInterval) without
-// further fetches. A refresh that fails refuses nothing: the logins waiting
+// further fetches. A fetch that fails refuses nothing: the logins waiting
 // on it fail, the next one tries again, and the keys already cached keep
 // working.
 type keySource struct {
 	cache   *jwk.Cache
-	ctx     context.Context // the OAuth's: Close ends refreshes
+	ctx     context.Context // the OAuth's: Close ends fetches
 	url     string
 	host    string // the JWKS host, for log lines
 	refuse  time.Duration
@@ -47,15 +50,15 @@ type keySource struct {
 	set atomic.Pointer[jwk.Set] // the latest set fetched; nil before the first
 
 	mu       sync.Mutex
-	last     time.Time              // when the last forced refresh began
-	inflight *refresh               // the forced refresh under way, if any
-	done     *refresh               // the last forced refresh that ended
+	last     time.Time              // when the last forced fetch began
+	inflight *keyFetch              // the forced fetch under way, if any
+	done     *keyFetch              // the last forced fetch that ended
 	refused  map[[32]byte]time.Time // sha256 of a refused kid → refused until
 }
 
-// refresh is one forced fetch of the JWKS, shared by every login that
+// keyFetch is one forced fetch of the JWKS, shared by every login that
 // waits for it.
-type refresh struct {
+type keyFetch struct {
 	started time.Time
 	done    chan struct{}
 	err     error // set before done is closed
@@ -97,8 +100,8 @@ func (k *keySource) find(kid string) (jwk.Key, bool) {
 	return (*set).LookupKeyID(kid)
 }
 
-// lookup returns the key kid names, refreshing the cached keys when they
-// do not hold it (see keySource).
+// lookup returns the key kid names, fetching the keys again when the cached
+// ones do not hold it (see keySource).
 func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
 	if key, ok := k.find(kid); ok {
 		return key, nil
@@ -122,12 +125,12 @@ func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
 		}
 		r := k.inflight
 		if r == nil && k.done != nil && !k.done.started.Before(arrived) {
-			r = k.done // a refresh that began once this login had arrived has ended
+			r = k.done // a fetch that began once this login had arrived has ended
 		}
 		if r == nil {
 			// Wait once: a clock that does not move must not hold a login
 			// until its timeout.
-			if wait := k.last.Add(jwksRefreshFloor).Sub(now); wait > 0 && !waited {
+			if wait := k.last.Add(jwksFetchFloor).Sub(now); wait > 0 && !waited {
 				k.mu.Unlock()
 				waited = true
 				if err := sleep(ctx, wait); err != nil {
@@ -135,7 +138,7 @@ func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
 				}
 				continue
 			}
-			r = k.startLocked(now)
+			r = k.startFetchLocked(now)
 		}
 		k.mu.Unlock()
 		select {
@@ -153,18 +156,18 @@ func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
 			k.refuseKID(id)
 			return nil, errUnknownKey
 		}
-		// That refresh began before this login arrived, so the set it
+		// That fetch began before this login arrived, so the set it
 		// fetched may predate the key: wait for the next one.
 	}
 }
 
-// startLocked starts a forced refresh. k.mu must be held.
-func (k *keySource) startLocked(now time.Time) *refresh {
-	r := &refresh{started: now, done: make(chan struct{})}
+// startFetchLocked starts a forced fetch. k.mu must be held.
+func (k *keySource) startFetchLocked(now time.Time) *keyFetch {
+	r := &keyFetch{started: now, done: make(chan struct{})}
 	k.inflight, k.last = r, now
 	go func() {
 		// Not the login's context: one visitor closing their tab must not
-		// fail the refresh for every login waiting on it.
+		// fail the fetch for every login waiting on it.
 		ctx, cancel := context.WithTimeout(k.ctx, k.timeout)
 		defer cancel()
 		if _, err := k.cache.Refresh(ctx, k.url); err != nil {

@@ -26,7 +26,7 @@ func TestJWKSFetchedOnce(t *testing.T) {
 		}
 	}
 	prov.RotateKey()
-	clk.Advance(2 * jwksRefreshFloor) // past the floor: no real wait
+	clk.Advance(2 * jwksFetchFloor) // past the floor: no real wait
 	newBrowser(t).mustLogin(t, a)
 	if n := prov.Requests(mock.EndpointJWKS); n != 2 {
 		t.Fatalf("after rotation: JWKS requests = %d; want 2", n)
@@ -51,7 +51,7 @@ func TestJWKSRotationAfterUnknownKID(t *testing.T) {
 	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.SetFaults(mock.Faults{UnknownKID: true})
-	clk.Advance(2 * jwksRefreshFloor)
+	clk.Advance(2 * jwksFetchFloor)
 	if status, body := newBrowser(t).login(t, a); status != http.StatusUnauthorized {
 		t.Fatalf("login with an unknown kid = %d %q; want 401", status, body)
 	}
@@ -73,7 +73,7 @@ func TestJWKSUnknownKIDFlood(t *testing.T) {
 	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.SetFaults(mock.Faults{UnknownKID: true}) // a fresh kid in every id_token
-	clk.Advance(2 * jwksRefreshFloor)
+	clk.Advance(2 * jwksFetchFloor)
 	const logins = 16
 	var wg sync.WaitGroup
 	statuses := make(chan int, logins)
@@ -114,11 +114,11 @@ func TestJWKSRefusedKIDRemembered(t *testing.T) {
 		advance time.Duration
 		want    int // JWKS requests after the lookup
 	}{
-		{"unseen kid: one refresh", 2 * jwksRefreshFloor, 2},
-		{"refused kid: no fetch", 2 * jwksRefreshFloor, 2},
+		{"unseen kid: one refresh", 2 * jwksFetchFloor, 2},
+		{"refused kid: no fetch", 2 * jwksFetchFloor, 2},
 		{"still refused: no fetch", 50 * time.Second, 2},
 		{"interval passed: one refresh", 10 * time.Second, 3},
-		{"refused again: no fetch", 2 * jwksRefreshFloor, 3},
+		{"refused again: no fetch", 2 * jwksFetchFloor, 3},
 	}
 	for _, s := range steps {
 		clk.Advance(s.advance)
@@ -139,7 +139,7 @@ func TestJWKSRefusedKIDsBounded(t *testing.T) {
 	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	keys := a.oauth.prov.Load().keys
-	clk.Advance(2 * jwksRefreshFloor)
+	clk.Advance(2 * jwksFetchFloor)
 	var wg sync.WaitGroup
 	var unexpected atomic.Int32
 	for i := range maxRefusedKIDs + 64 {
@@ -176,12 +176,12 @@ func TestJWKSFailedRefreshRetried(t *testing.T) {
 	newBrowser(t).mustLogin(t, a)
 	prov.RotateKey()
 	prov.SetFaults(mock.Faults{JWKSStatus: http.StatusServiceUnavailable})
-	clk.Advance(2 * jwksRefreshFloor)
+	clk.Advance(2 * jwksFetchFloor)
 	if status, body := newBrowser(t).login(t, a); status != http.StatusBadGateway {
 		t.Fatalf("login with the JWKS down = %d %q; want 502", status, body)
 	}
 	prov.SetFaults(mock.Faults{})
-	clk.Advance(2 * jwksRefreshFloor)
+	clk.Advance(2 * jwksFetchFloor)
 	newBrowser(t).mustLogin(t, a)
 	if n := prov.Requests(mock.EndpointJWKS); n != 3 {
 		t.Errorf("JWKS requests = %d; want 3", n)
@@ -196,7 +196,7 @@ func TestJWKSConcurrentRotation(t *testing.T) {
 	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.RotateKey()
-	clk.Advance(2 * jwksRefreshFloor)
+	clk.Advance(2 * jwksFetchFloor)
 	// A slow JWKS keeps the first refresh in flight while the others
 	// arrive: they must wait for it, not fail nor fetch again.
 	prov.SetFaults(mock.Faults{JWKSDelay: 300 * time.Millisecond})

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the login route: state, nonce and PKCE, the login cookie
+// and the redirect to the provider.
+
 import (
 	"net/http"
 	"net/url"
@@ -123,4 +126,10 @@ func (o *OAuth) askedOrgIDs(q url.Values) []string {
 		}
 	}
 	return asked
+}
+
+// wantsConsent reports whether the login route's query asks for
+// prompt=consent, the only prompt it passes on.
+func wantsConsent(q url.Values) bool {
+	return slices.Contains(q[paramPrompt], promptConsent)
 }

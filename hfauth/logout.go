@@ -1,5 +1,7 @@
 package hfauth
 
+// This file holds the logout route.
+
 import "net/http"
 
 // logout revokes the session's tokens (see revokeSession), clears the

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds mock mode's key: MockLoginURL, its cookie, and the gate of
+// the mock routes.
+
 import (
 	"context"
 	"crypto/hmac"
@@ -9,7 +12,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/url"
 	"path"
 )
 
@@ -65,11 +67,7 @@ func (o *OAuth) MockLoginURL(target string) string {
 	if o.cfg.mode != ModeMock {
 		return ""
 	}
-	u := o.prefix + LoginPath + "?" + paramMockKey + "=" + o.mockKey
-	if target != "" {
-		u += "&" + paramTarget + "=" + url.QueryEscape(SanitizeTarget(target))
-	}
-	return u
+	return loginLink{mockKey: o.mockKey, target: target}.build(o.prefix)
 }
 
 // mockCookieName is the name of the cookie that stands for o's mock key:

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds mock mode's loopback rule and its callback, which signs
+// the mocked user in.
+
 import (
 	"net"
 	"net/http"

@@ -1,11 +1,13 @@
 package hfauth
 
+// This file holds OAuth, the top type that wires the parts, with New,
+// NewFromEnv and Default.
+
 import (
 	"context"
 	"crypto/rand"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -193,23 +195,6 @@ func (o *OAuth) Mode() Mode { return o.cfg.mode }
 // gets. A session too large for one cookie continues in cookies named
 // after it. Tests and proxies that pass the cookie on use it.
 func (o *OAuth) SessionCookieName() string { return o.sessions.Name() }
-
-// LoginURL returns the path of o's login route that comes back to target
-// (sanitized) and, when orgIDs are given, asks the user for access to those
-// organizations (the authorize URL's orgIds parameter). See also
-// LoginURLWithOptions.
-func (o *OAuth) LoginURL(target string, orgIDs ...string) string {
-	return o.LoginURLWithOptions(target, LoginOptions{OrgIDs: orgIDs})
-}
-
-// LogoutURL returns the path of o's logout route that comes back to target.
-func (o *OAuth) LogoutURL(target string) string {
-	u := o.prefix + LogoutPath
-	if target != "" {
-		u += "?" + paramTarget + "=" + url.QueryEscape(SanitizeTarget(target))
-	}
-	return u
-}
 
 // ownRoute reports whether route, a request's route path, is o's login,
 // callback or logout route, which the guards never guard.

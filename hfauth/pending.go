@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the pending sign-ins a login cookie carries, and the
+// memory of used states.
+
 import (
 	"crypto/sha256"
 	"errors"

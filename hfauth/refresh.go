@@ -1,8 +1,14 @@
 package hfauth
 
+// This file holds the refresh-token grant of a due session, and the token
+// endpoint's errors.
+
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -105,3 +111,62 @@ func expiryOf(tok *oauth2.Token, now time.Time, fallback time.Duration) time.Tim
 // maxExpiresIn bounds expires_in (seconds) far beyond any cookie's life,
 // so that no answer overflows a time.Duration.
 const maxExpiresIn = 10 * 365 * 24 * 3600
+
+// defaultTokenLifetime applies when the provider gives no expires_in, and
+// to mock sessions (the reference's 8 hours).
+const defaultTokenLifetime = 8 * time.Hour
+
+// tokenError describes a failed token request (a code exchange or a
+// refresh): a 4xx answer with invalid_grant is a refused grant (errGrant),
+// any other 4xx a refused request (errTokenRefused), anything else a
+// provider failure (errProvider). Only errGrant says that a refresh token
+// is spent: a rate limit or a client the provider refuses for a while
+// says nothing of it.
+func tokenError(endpoint string, err error) error {
+	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
+	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
+		code := re.Response.StatusCode
+		e.what, e.status = strings.TrimSpace(fmt.Sprintf("answered %d %s", code, safeToken(re.ErrorCode))), code
+		switch {
+		case code < 400 || code >= 500:
+		case re.ErrorCode == "invalid_grant":
+			e.kind = errGrant
+		default:
+			e.kind = errTokenRefused
+		}
+		return e
+	}
+	// x/oauth2 formats its own errors with %v, so only the transport's
+	// errors (from the client's Do) can be unwrapped; its message tells a
+	// body cut short from an answer it could not parse.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, new(net.Error)) ||
+		strings.HasPrefix(err.Error(), "oauth2: cannot fetch token") {
+		e.what, e.unanswered = transportError(err), true
+		return e
+	}
+	e.what = "sent a token response that could not be read"
+	return e
+}
+
+// mergeUser fills the profile fields userinfo left empty in u from from:
+// the id_token's claims, or on a renewal the session's user as it was.
+func mergeUser(u *OAuthUserInfo, from OAuthUserInfo) {
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&u.Name, from.Name)
+	fill(&u.PreferredUsername, from.PreferredUsername)
+	fill(&u.Picture, from.Picture)
+	fill(&u.Profile, from.Profile)
+	if u.Email == nil {
+		u.Email = from.Email
+	}
+	if u.EmailVerified == nil {
+		u.EmailVerified = from.EmailVerified
+	}
+	if u.Website == nil {
+		u.Website = from.Website
+	}
+}

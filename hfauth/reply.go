@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds reply, a route's or guard's decision in net/http terms,
+// and the failure pages.
+
 import (
 	"errors"
 	"fmt"

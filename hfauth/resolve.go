@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the resolution of a Config into the settings New uses:
+// checks and defaults.
+
 import (
 	"cmp"
 	"errors"

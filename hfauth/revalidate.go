@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the revalidation of a due session: userinfo read again
+// with its access token.
+
 import (
 	"context"
 	"errors"

@@ -1,5 +1,7 @@
 package hfauth
 
+// This file holds the revocation of a session's tokens at logout.
+
 import (
 	"context"
 	"fmt"

@@ -1,5 +1,7 @@
 package hfauth
 
+// This file holds SaveSession, which signs a user in without the provider.
+
 import (
 	"errors"
 	"fmt"
@@ -16,9 +18,9 @@ import (
 // SaveSession trusts info entirely: call it only for a user your own code
 // has authenticated. Tests use it through package echohftest, which builds
 // its own OAuth from a Config with a session secret the test chose.
-// info.AccessTokenExpiresAt must be at least a second ahead of the clock:
-// the session ends with the access token, and Config.SessionMaxAge after
-// this call at the latest. An organization list too large for the cookies is cut as it
+// info.AccessTokenExpiresAt must be at least a second ahead of the clock.
+// The session ends by the rule of docs/sessions.md ("When a session
+// ends"), this call counting as the sign-in. An organization list too large for the cookies is cut as it
 // is at login. Errors match jwtstore.ErrTooLarge when even that does not
 // fit.
 func (o *OAuth) SaveSession(w http.ResponseWriter, r *http.Request, info *OAuthInfo) error {

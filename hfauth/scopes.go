@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the RequireOrg guard's one-time warning when the
+// configured scopes cannot show the organizations it checks.
+
 import (
 	"log/slog"
 	"slices"

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds session, what the session cookie carries, and the
+// authenticate step that reads it.
+
 import (
 	"errors"
 	"net/http"
@@ -44,11 +47,8 @@ func (s *session) live(now time.Time, maxAge time.Duration) bool {
 	return s != nil && now.Unix() < s.end(maxAge)
 }
 
-// end is when s ends, in Unix seconds: when its access token expires, or
-// maxAge (Config.SessionMaxAge) after the user signed in, whichever comes
-// first. A session that does not say when the user signed in (minted
-// before sessions carried it) ends with its token, or with its cookie (at
-// most SessionMaxAge after it was minted); its first renewal sets the time.
+// end is when s ends, in Unix seconds, maxAge being Config.SessionMaxAge:
+// the rule of docs/sessions.md, "When a session ends".
 func (s *session) end(maxAge time.Duration) int64 {
 	if s.Login <= 0 {
 		return s.Expires
@@ -73,10 +73,7 @@ func (s *session) signedIn(now time.Time) int64 {
 // this process (logouts.go) is logged out. The cookies of an invalid,
 // expired or logged-out session are expired on w, so the browser drops
 // them, except those signed with a key o does not know
-// (jwtstore.ErrUnknownKey). A session ends the
-// moment its access token does, or SessionMaxAge after the user signed in
-// if that comes first: Leeway allows for clock skew on the cookie's times,
-// not on the end of the session.
+// (jwtstore.ErrUnknownKey). A session ends at s.end, with no Leeway.
 func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
 	s, err := o.sessions.Load(r)
 	now := o.cfg.Now()

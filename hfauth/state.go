@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the OAuth state parameter: its form, parsing and random
+// ids.
+
 import (
 	"crypto/rand"
 	"crypto/sha256"

@@ -1,5 +1,7 @@
 package hfauth
 
+// This file holds SanitizeTarget, the rule for redirect targets.
+
 import (
 	"net/url"
 	"strings"

@@ -1,5 +1,8 @@
 package hfauth
 
+// This file holds the id_token checks: signature (through keySource), iss,
+// aud, azp, exp, iat and nonce.
+
 import (
 	"context"
 	"errors"

@@ -1,8 +1,6 @@
 package hfauth
 
 import (
-	"bytes"
-	"compress/flate"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -11,7 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/echohf/echohf/internal/deflate"
 )
 
 // The session cookie's wire form. A session is marshaled as a JSON object
@@ -284,7 +283,7 @@ func packUser(u *OAuthUserInfo) ([]byte, error) {
 	out = binary.AppendUvarint(out, uint64(len(p.bin)))
 	out = append(out, p.bin...)
 	if len(p.text) > 64 {
-		z, err := deflateText(p.text)
+		z, err := deflate.Compress(p.text)
 		if err != nil {
 			return nil, err
 		}
@@ -330,32 +329,4 @@ func (p *packer) org(o *OAuthOrgInfo) {
 			p.code(g.Role, wireRoles)
 		}
 	}
-}
-
-// textDeflater is a pooled DEFLATE writer: flate.NewWriter allocates
-// hundreds of kilobytes of tables.
-type textDeflater struct {
-	w   *flate.Writer
-	out bytes.Buffer
-}
-
-var textDeflaters = sync.Pool{New: func() any {
-	d := new(textDeflater)
-	d.w, _ = flate.NewWriter(&d.out, flate.BestCompression) // a valid level: no error
-	return d
-}}
-
-// deflateText compresses b with raw DEFLATE.
-func deflateText(b []byte) ([]byte, error) {
-	d := textDeflaters.Get().(*textDeflater)
-	defer textDeflaters.Put(d)
-	d.out.Reset()
-	d.w.Reset(&d.out)
-	if _, err := d.w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := d.w.Close(); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(d.out.Bytes()), nil
 }

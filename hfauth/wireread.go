@@ -1,13 +1,11 @@
 package hfauth
 
 import (
-	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"encoding/hex"
-	"io"
 	"strconv"
-	"sync"
+
+	"github.com/echohf/echohf/internal/deflate"
 )
 
 // Reading the session's wire form (see wire.go). The decoder only ever sees
@@ -241,34 +239,14 @@ func (d *unpacker) org() OAuthOrgInfo {
 
 func ptrTo[T any](v T) *T { return &v }
 
-// textInflater is a pooled DEFLATE reader: flate.NewReader allocates a
-// 32 KB window.
-type textInflater struct {
-	src bytes.Reader // an io.ByteReader: flate reads no byte past the stream's end
-	r   io.ReadCloser
-	out bytes.Buffer
-}
-
-var textInflaters sync.Pool
-
 // inflateText decompresses the raw DEFLATE stream b, refusing an output
 // over maxWireText, a corrupt or truncated stream, and bytes after its end.
 func inflateText(b []byte) (string, error) {
-	z, _ := textInflaters.Get().(*textInflater)
-	if z == nil {
-		z = new(textInflater)
-	}
-	defer textInflaters.Put(z)
-	z.src.Reset(b)
-	if z.r == nil {
-		z.r = flate.NewReader(&z.src)
-	} else if err := z.r.(flate.Resetter).Reset(&z.src, nil); err != nil {
+	z := deflate.NewReader()
+	defer z.Release()
+	out, err := z.Inflate(b, maxWireText)
+	if err != nil {
 		return "", errWire
 	}
-	z.out.Reset()
-	_, err := z.out.ReadFrom(io.LimitReader(z.r, maxWireText+1))
-	if err != nil || z.out.Len() > maxWireText || z.src.Len() != 0 {
-		return "", errWire
-	}
-	return z.out.String(), nil
+	return string(out), nil
 }

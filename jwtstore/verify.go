@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/echohf/echohf/internal/deflate"
 )
 
 // maxHeaderSeg bounds the header segment foreignKey decodes: the longest Save mints (a
@@ -99,9 +101,9 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 	data := m.dec[:n]
 	if hd.zip {
 		// Only now that the signature is verified.
-		z := getInflater()
-		defer putInflater(z)
-		if data, err = z.inflate(data, maxInflate); errors.Is(err, errInflateBound) {
+		z := deflate.NewReader()
+		defer z.Release()
+		if data, err = z.Inflate(data, maxInflate); errors.Is(err, deflate.ErrTooLarge) {
 			return nil, fmt.Errorf("%w: compressed payload inflates beyond %d bytes", ErrInvalid, maxInflate)
 		} else if err != nil {
 			return nil, fmt.Errorf("%w: bad compressed payload", ErrInvalid)

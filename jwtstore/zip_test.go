@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/echohf/echohf/internal/deflate"
 )
 
 // claimsJSON is a payload Load accepts from the default test store, with the given claims.
@@ -21,7 +23,7 @@ func claimsJSON(user, p string, exp time.Time) []byte {
 
 func mustDeflate(t testing.TB, b []byte) []byte {
 	t.Helper()
-	z, err := deflate(b)
+	z, err := deflate.Compress(b)
 	if err != nil {
 		t.Fatal(err)
 	}
