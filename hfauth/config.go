@@ -188,7 +188,7 @@ type Config struct {
 	RefreshBefore time.Duration
 	// RevalidateEvery is how old a session's user data may get before a
 	// request reads userinfo again, so that organization and role changes
-	// reach Info and RequireOrg, and a revoked token (userinfo answers 401)
+	// reach Info and RequireOrg, and a revoked token (userinfo answers 401 or 403)
 	// logs the session out. The time of the last check travels in the
 	// cookie: no replica repeats it. Negative turns it off. At least 1s when
 	// set. Real mode only. From $ECHOHF_REVALIDATE_EVERY (a Go duration

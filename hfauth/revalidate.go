@@ -28,16 +28,17 @@ func (o *OAuth) readUser(ctx context.Context, p *provider, token string) (OAuthU
 
 // tokenRefused reports whether err, from readUser, says that the provider
 // no longer accepts the access token (revoked, or expired early): userinfo
-// answered 401.
+// answered 401, or 403 as some providers do for a revoked token (zitadel's
+// OP, for one).
 func tokenRefused(err error) bool {
 	pe := (*providerError)(nil)
-	return errors.As(err, &pe) && pe.status == http.StatusUnauthorized
+	return errors.As(err, &pe) && (pe.status == http.StatusUnauthorized || pe.status == http.StatusForbidden)
 }
 
 // revalidate reads userinfo again for s with its access token, at now: the
 // renewed session carries the user data as the provider has it now (org
 // and role changes reach Info and the guards) and the time of this check,
-// so that no replica repeats it before RevalidateEvery. A 401 logs the
+// so that no replica repeats it before RevalidateEvery. A 401 or 403 logs the
 // session out; another failure keeps s and tries again later. noRefresh
 // says the refresh token of s is spent: the renewed session goes without.
 func (o *OAuth) revalidate(ctx context.Context, p *provider, s *session, info *OAuthInfo, now time.Time, noRefresh bool) outcome {

@@ -150,12 +150,13 @@ func TestRevalidateTravels(t *testing.T) {
 	}
 }
 
-// TestRevalidateFailure: when userinfo fails (not with 401), the request
-// is served with the session as it is, no 5xx, no new cookie, and the
-// check is tried again a little later, not on every request.
+// TestRevalidateFailure: when userinfo fails (not with 401 or 403, which
+// refuse the token: TestRevalidateRefusedStatus), the request is served
+// with the session as it is, no 5xx, no new cookie, and the check is tried
+// again a little later, not on every request.
 func TestRevalidateFailure(t *testing.T) {
 	t.Parallel()
-	for _, status := range []int{http.StatusInternalServerError, http.StatusForbidden, http.StatusTooManyRequests} {
+	for _, status := range []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusTooManyRequests} {
 		w := newWorld(t, 1, nil)
 		value, who := w.login(t)
 		w.prov.SetFaults(mock.Faults{UserinfoStatus: status})
@@ -288,6 +289,37 @@ func TestRenewFillsUserinfoGaps(t *testing.T) {
 			}
 			if u := got.Info.UserInfo; u.Name != tt.want.Name || deref(u.Email) != tt.want.Email {
 				t.Errorf("renewed: name %q, email %q; want %q, %q", u.Name, deref(u.Email), tt.want.Name, tt.want.Email)
+			}
+		})
+	}
+}
+
+// TestRevalidateRefusedStatus: userinfo refusing the access token ends the
+// session at revalidation, whether it says so with 401 or, as zitadel's
+// OP does for a revoked token, 403; a provider error keeps the session.
+func TestRevalidateRefusedStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status   int
+		loggedIn bool
+	}{
+		{http.StatusUnauthorized, false},
+		{http.StatusForbidden, false},
+		{http.StatusInternalServerError, true},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 1, nil)
+			value, _ := w.login(t)
+			w.prov.SetFaults(mock.Faults{UserinfoStatus: tt.status})
+			w.clk.Advance(10 * time.Minute)
+			got, _, f := w.whoami(t, 0, value)
+			if got.LoggedIn != tt.loggedIn {
+				t.Fatalf("userinfo %d at revalidation: logged in %v; want %v", tt.status, got.LoggedIn, tt.loggedIn)
+			}
+			if !tt.loggedIn && !f.expired(w.name) {
+				t.Errorf("userinfo %d: the session cookie was not expired", tt.status)
 			}
 		})
 	}
