@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/echohf/echohf/hfauth"
+	"github.com/echohf/echohf/internal/fields"
 )
 
 // Config configures an OAuth instance: its routes and its Auth middleware.
@@ -68,7 +69,7 @@ type Config struct {
 func (c Config) FromEnv() (Config, error) {
 	hc, err := c.core().FromEnv()
 	out := Config{Skipper: c.Skipper}
-	copyFields(reflect.ValueOf(&out).Elem(), reflect.ValueOf(hc))
+	mustCopy(&out, hc)
 	return out, err
 }
 
@@ -76,17 +77,15 @@ func (c Config) FromEnv() (Config, error) {
 // applies itself.
 func (c Config) core() hfauth.Config {
 	var hc hfauth.Config
-	copyFields(reflect.ValueOf(&hc).Elem(), reflect.ValueOf(c))
+	mustCopy(&hc, c)
 	return hc
 }
 
-// copyFields sets each field of dst but Skipper to src's field of the same
+// mustCopy sets each field of *dst but Skipper to src's field of the same
 // name. The two Config types list the same fields (a test checks it), so
-// every field is copied.
-func copyFields(dst, src reflect.Value) {
-	for i := range dst.NumField() {
-		if name := dst.Type().Field(i).Name; name != "Skipper" {
-			dst.Field(i).Set(src.FieldByName(name))
-		}
+// an error is a programming mistake.
+func mustCopy(dst, src any) {
+	if err := fields.Copy(reflect.ValueOf(dst).Elem(), reflect.ValueOf(src), "Skipper"); err != nil {
+		panic(err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // TestConfigMatchesCore: echohf.Config lists hfauth.Config's fields, with
 // the same names and types in the same order, plus Echo's Skipper first, so
-// the two cannot drift apart (copyFields converts between them by name).
+// the two cannot drift apart (mustCopy converts between them by name).
 func TestConfigMatchesCore(t *testing.T) {
 	t.Parallel()
 	fields := func(typ reflect.Type) []reflect.StructField {
@@ -36,12 +36,12 @@ func TestConfigMatchesCore(t *testing.T) {
 		t.Error("echohf.Config has no Skipper as its first field")
 	}
 	if t.Failed() {
-		return // copyFields would panic on a missing field
+		return // mustCopy would panic on a missing field
 	}
 	// A round trip through the core keeps every field.
 	in := Config{Prefix: "/p", SpaceID: "a/b", Scopes: []string{"openid"}, SessionMaxAge: 7, AcceptBearer: true, HFToken: "hf_x"}
 	var out Config
-	copyFields(reflect.ValueOf(&out).Elem(), reflect.ValueOf(in.core()))
+	mustCopy(&out, in.core())
 	if !reflect.DeepEqual(out, in) {
 		t.Errorf("Config through hfauth.Config = %+v; want %+v", out, in)
 	}

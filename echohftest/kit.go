@@ -10,6 +10,7 @@ import (
 	"github.com/echohf/echohf/echohf"
 	"github.com/echohf/echohf/hfauth"
 	"github.com/echohf/echohf/hfauthtest"
+	"github.com/echohf/echohf/internal/fields"
 )
 
 // TB is the part of testing.TB that a Kit uses: a test passes its
@@ -63,25 +64,23 @@ func New(t TB, cfg echohf.Config) *Kit {
 // toCore returns cfg as an hfauth.Config, without its Skipper.
 func toCore(cfg echohf.Config) hfauth.Config {
 	var hc hfauth.Config
-	copyFields(reflect.ValueOf(&hc).Elem(), reflect.ValueOf(cfg))
+	mustCopy(&hc, cfg)
 	return hc
 }
 
 // fromCore returns hc as an echohf.Config with skip as its Skipper.
 func fromCore(hc hfauth.Config, skip middleware.Skipper) echohf.Config {
 	cfg := echohf.Config{Skipper: skip}
-	copyFields(reflect.ValueOf(&cfg).Elem(), reflect.ValueOf(hc))
+	mustCopy(&cfg, hc)
 	return cfg
 }
 
-// copyFields sets each field of dst but Skipper to src's field of the same
+// mustCopy sets each field of *dst but Skipper to src's field of the same
 // name: echohf.Config lists hfauth.Config's fields (echohf's tests check
-// it) with a Skipper of Echo's type.
-func copyFields(dst, src reflect.Value) {
-	for i := range dst.NumField() {
-		if name := dst.Type().Field(i).Name; name != "Skipper" {
-			dst.Field(i).Set(src.FieldByName(name))
-		}
+// it) with a Skipper of Echo's type, so an error is a programming mistake.
+func mustCopy(dst, src any) {
+	if err := fields.Copy(reflect.ValueOf(dst).Elem(), reflect.ValueOf(src), "Skipper"); err != nil {
+		panic(err)
 	}
 }
 

@@ -3,6 +3,8 @@ package hfauthtest
 import (
 	"fmt"
 	"reflect"
+
+	"github.com/echohf/echohf/internal/fields"
 )
 
 // ConfigAs returns k.Config() as the Config type C of an adapter, such as
@@ -31,21 +33,16 @@ func copyConfig(dst, src reflect.Value) error {
 	if dst.Kind() != reflect.Struct {
 		return fmt.Errorf("%s is not an adapter's Config struct", dst.Type())
 	}
-	st := src.Type()
-	for i := range st.NumField() {
-		f := st.Field(i)
-		d, ok := dst.Type().FieldByName(f.Name)
-		fits := ok && len(d.Index) == 1 && d.IsExported() && f.Type.AssignableTo(d.Type)
-		switch {
-		case fits:
-			dst.FieldByIndex(d.Index).Set(src.Field(i))
-		case f.Name == "Skipper" && src.Field(i).IsNil():
-			// The framework's own Skipper type: the test sets it.
-		case f.Name == "Skipper":
-			return fmt.Errorf("the Kit's Config has a Skipper, which %s cannot hold; set the adapter's Skipper on the result instead", dst.Type())
-		default:
-			return fmt.Errorf("%s has no field %s of type %s, as hfauth.Config has; ConfigAs converts to an adapter's Config", dst.Type(), f.Name, f.Type)
-		}
+	if err := fields.Copy(dst, src, "Skipper"); err != nil {
+		return fmt.Errorf("%w; ConfigAs converts to an adapter's Config", err)
+	}
+	skip := src.FieldByName("Skipper")
+	d, ok := dst.Type().FieldByName("Skipper")
+	switch {
+	case ok && len(d.Index) == 1 && d.IsExported() && skip.Type().AssignableTo(d.Type):
+		dst.FieldByIndex(d.Index).Set(skip)
+	case !skip.IsNil():
+		return fmt.Errorf("the Kit's Config has a Skipper, which %s cannot hold; set the adapter's Skipper on the result instead", dst.Type())
 	}
 	return nil
 }
