@@ -249,7 +249,7 @@ func (o *OAuth) whoamiBearer(ctx context.Context, token string) bearerEntry {
 		return bearerEntry{user: &u, outcome: BearerAccepted, expires: now.Add(bearerTTL)}
 	case err == nil: // an organization's or an application's token, not a user's
 		return bearerEntry{outcome: BearerRefused, expires: now.Add(bearerRefusedTTL)}
-	case errors.As(err, &pe) && pe.status == http.StatusUnauthorized:
+	case errors.As(err, &pe) && pe.Status == http.StatusUnauthorized:
 		return bearerEntry{outcome: BearerRefused, expires: now.Add(bearerRefusedTTL)}
 	}
 	o.cfg.Logger.Warn("echohf: a bearer token could not be checked, so its request is logged out", "error", err.Error())

@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"golang.org/x/oauth2"
 )
 
 // callback completes a sign-in: it checks the state against the login
@@ -98,18 +96,6 @@ func (o *OAuth) retryLogin(st loginState) reply {
 	return redirect(u)
 }
 
-// Refusals of the token endpoint (tokenError).
-var (
-	// errTokenRefused reports a token request answered with a 4xx: a bad
-	// grant, but also a rate limit or a client the provider does not
-	// accept (a client secret being rotated).
-	errTokenRefused = errors.New("echohf: token request refused")
-	// errGrant reports a code or refresh token refused as invalid_grant
-	// (RFC 6749 section 5.2): the grant itself is expired, used or
-	// revoked. It matches errTokenRefused.
-	errGrant = fmt.Errorf("%w: invalid grant", errTokenRefused)
-)
-
 // complete exchanges the code, verifies the id_token and fetches userinfo.
 // stateID is the id of the login's state: all of it that the session
 // keeps, so that a crafted login link cannot make the session larger.
@@ -117,17 +103,12 @@ var (
 func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID, code string) (info *OAuthInfo, refresh string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
-	cfg := p.oauth
-	cfg.RedirectURL = pend.Redirect
-	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient), code, oauth2.VerifierOption(pend.Verifier))
+	tok, err := p.Exchange(ctx, code, pend.Redirect, pend.Verifier)
 	if err != nil {
-		return nil, "", tokenError(p.TokenEndpoint, err)
+		return nil, "", err
 	}
-	rawID, _ := tok.Extra("id_token").(string)
-	if rawID == "" {
-		return nil, "", &providerError{step: "token endpoint", host: hostOf(p.TokenEndpoint), what: "sent no id_token", kind: errProvider}
-	}
-	claims, err := o.verifyIDToken(ctx, p, rawID, pend.Nonce)
+	rawID, _ := tok.Extra("id_token").(string) // Exchange saw it
+	claims, err := p.VerifyIDToken(ctx, rawID, pend.Nonce)
 	if err != nil {
 		return nil, "", err
 	}

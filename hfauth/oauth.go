@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/echohf/echohf/internal/oidc"
 	"github.com/echohf/echohf/jwtstore"
 )
 
@@ -52,13 +53,8 @@ type OAuth struct {
 	renewals      renewals // the sessions' refreshes and revalidations (renew.go)
 	logouts       logouts  // the sign-ins logged out here (logouts.go)
 
-	ctx    context.Context // owns the JWKS refresher
-	cancel context.CancelFunc
-
-	prov        atomic.Pointer[provider]
-	provMu      sync.Mutex
-	provErr     error
-	provRetryAt time.Time
+	cancel   context.CancelFunc // ends the provider client's key refresh
+	provider *oidc.Client       // the OpenID provider: discovery, keys, tokens (internal/oidc)
 
 	attached atomic.Bool // the routes are registered
 	// plainWarned is set once warnPlainHTTP has warned, or from the start
@@ -140,7 +136,8 @@ func newResolved(r resolved) (*OAuth, error) {
 		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, ctx: ctx, cancel: cancel,
+	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, cancel: cancel,
+		provider:   newProviderClient(ctx, r),
 		usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
 	o.plainWarned.Store(r.SpaceHost == "")
 	if r.mode == ModeMock {
