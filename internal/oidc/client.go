@@ -119,7 +119,12 @@ type Provider struct {
 	cfg   Config
 	algs  []string // allowed id_token algorithms
 	keys  *keySource
-	oauth oauth2.Config
+	oauth oauth2.Config // the client and endpoints; the auth style is set per request
+	// listed is the token endpoint's client authentication style that
+	// discovery settles; when it settles none, learned is the one that
+	// worked (see token), styleUnknown until then.
+	listed  authStyle
+	learned atomic.Int32
 }
 
 func (c *Client) discover(ctx context.Context) (*Provider, error) {
@@ -170,12 +175,9 @@ func (c *Client) discover(ctx context.Context) (*Provider, error) {
 		ClientID:     c.cfg.ClientID,
 		ClientSecret: c.cfg.ClientSecret,
 		Scopes:       c.cfg.Scopes,
-		Endpoint: oauth2.Endpoint{
-			AuthURL:   d.AuthorizationEndpoint,
-			TokenURL:  d.TokenEndpoint,
-			AuthStyle: authStyle(d.TokenAuthMethods),
-		},
+		Endpoint:     oauth2.Endpoint{AuthURL: d.AuthorizationEndpoint, TokenURL: d.TokenEndpoint},
 	}
+	p.listed = listedStyle(d.TokenAuthMethods)
 	return p, nil
 }
 

@@ -8,23 +8,62 @@ import (
 	"golang.org/x/oauth2"
 )
 
-func TestAuthStyle(t *testing.T) {
+// TestListedStyle: discovery settles the style when it lists exactly one
+// of client_secret_basic and client_secret_post; with both or neither the
+// style is learned.
+func TestListedStyle(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		methods []string
-		want    oauth2.AuthStyle
+		want    authStyle
 	}{
-		{nil, oauth2.AuthStyleInHeader},
-		{[]string{}, oauth2.AuthStyleInHeader},
-		{[]string{"client_secret_basic"}, oauth2.AuthStyleInHeader},
-		{[]string{"client_secret_post", "client_secret_basic"}, oauth2.AuthStyleInHeader},
-		{[]string{"client_secret_post"}, oauth2.AuthStyleInParams},
-		{[]string{"private_key_jwt", "client_secret_post"}, oauth2.AuthStyleInParams},
-		{[]string{"private_key_jwt"}, oauth2.AuthStyleInHeader},
-		{[]string{"none"}, oauth2.AuthStyleInHeader},
+		{nil, styleUnknown},
+		{[]string{}, styleUnknown},
+		{[]string{"client_secret_basic"}, styleBasic},
+		{[]string{"client_secret_post", "client_secret_basic"}, styleUnknown},
+		{[]string{"client_secret_post"}, stylePost},
+		{[]string{"private_key_jwt", "client_secret_post"}, stylePost},
+		{[]string{"private_key_jwt", "client_secret_basic"}, styleBasic},
+		{[]string{"private_key_jwt"}, styleUnknown},
+		{[]string{"none"}, styleUnknown},
 	}
 	for _, tt := range tests {
-		if got := authStyle(tt.methods); got != tt.want {
-			t.Errorf("authStyle(%q) = %v; want %v", tt.methods, got, tt.want)
+		if got := listedStyle(tt.methods); got != tt.want {
+			t.Errorf("listedStyle(%q) = %v; want %v", tt.methods, got, tt.want)
+		}
+	}
+}
+
+// TestRefusesClient: a fallback to client_secret_post follows only a
+// refusal of the client's authentication, never invalid_grant, a 5xx or
+// no answer.
+func TestRefusesClient(t *testing.T) {
+	t.Parallel()
+	answer := func(status int, code string) error {
+		return &oauth2.RetrieveError{Response: &http.Response{StatusCode: status}, ErrorCode: code}
+	}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"401 invalid_client", answer(401, "invalid_client"), true},
+		{"401 without a code", answer(401, ""), true},
+		{"400 invalid_client", answer(400, "invalid_client"), true},
+		{"400 unauthorized_client", answer(400, "unauthorized_client"), true},
+		{"400 invalid_request (mockoidc)", answer(400, "invalid_request"), true},
+		{"400 invalid_grant", answer(400, "invalid_grant"), false},
+		{"401 invalid_grant", answer(401, "invalid_grant"), false},
+		{"400 unsupported_grant_type", answer(400, "unsupported_grant_type"), false},
+		{"400 without a code", answer(400, ""), false},
+		{"429", answer(429, ""), false},
+		{"500 invalid_client", answer(500, "invalid_client"), false},
+		{"503", answer(503, "temporarily_unavailable"), false},
+		{"no answer", errors.New("connection refused"), false},
+	}
+	for _, tt := range tests {
+		if got := refusesClient(tt.err); got != tt.want {
+			t.Errorf("refusesClient(%s) = %v; want %v", tt.name, got, tt.want)
 		}
 	}
 }
