@@ -61,7 +61,10 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 		switch {
 		case errors.Is(err, errVerify):
 			return o.fail(CallbackPath, http.StatusUnauthorized, "Sign-in failed: the identity returned by Hugging Face could not be verified.", err)
-		case errors.Is(err, errTokenRefused): // any 4xx: a fresh sign-in is the user's way out (the log says which)
+		case errors.Is(err, errClient):
+			o.logClientRefused(err)
+			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider refused this app's credentials. The app's operator must fix its configuration.", err)
+		case errors.Is(err, errTokenRefused): // any other 4xx: a fresh sign-in is the user's way out (the log says which)
 			return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the authorization code was refused (it may have expired). Please sign in again.", err)
 		case unanswered(err):
 			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider could not be reached. Please try again.", err)

@@ -5,6 +5,7 @@ package hfauth
 
 import (
 	"context"
+	"errors"
 
 	"github.com/echohf/echohf/internal/oidc"
 )
@@ -23,6 +24,7 @@ var (
 	errVerify       = oidc.ErrVerify       // an id_token or userinfo answer that fails a check: 401
 	errTokenRefused = oidc.ErrTokenRefused // a token request answered with a 4xx
 	errGrant        = oidc.ErrGrant        // invalid_grant: the code or refresh token is spent
+	errClient       = oidc.ErrClient       // invalid_client, unauthorized_client: the app's configuration
 )
 
 // maxDocSize bounds every document read from the provider or the Hub.
@@ -48,6 +50,21 @@ func newProviderClient(ctx context.Context, r resolved) *oidc.Client {
 // providerFor returns the discovered provider, discovering it on first use.
 func (o *OAuth) providerFor(ctx context.Context) (*provider, error) {
 	return o.provider.Provider(ctx)
+}
+
+// logClientRefused tells the operator, at Error level, that the token
+// endpoint refused this app's client credentials (err matches errClient):
+// a configuration problem no visitor can fix, unlike a provider failure.
+// It names the provider's host and the client id, never the secret.
+func (o *OAuth) logClientRefused(err error) {
+	host := ""
+	if pe := (*providerError)(nil); errors.As(err, &pe) {
+		host = pe.Host
+	}
+	o.cfg.Logger.Error("echohf: configuration problem: the provider's token endpoint refused this app's client credentials; "+
+		"check the client id and secret (Config.ClientID and ClientSecret, or "+EnvClientID+" and "+EnvClientSecret+
+		") against the OAuth app registered with the provider, and that the app may use this grant; sign-ins and refreshes fail until then",
+		"provider", host, "client_id", o.cfg.ClientID, "error", err.Error())
 }
 
 // unanswered reports whether err is a provider failure in which the

@@ -11,9 +11,8 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// refreshSession refreshes s, at now, with its refresh token through
-// x/oauth2 (the token endpoint's client authentication as discovery says),
-// then reads userinfo with the new access token. The renewed session holds
+// refreshSession refreshes s, at now, with its refresh token (the refresh
+// grant, internal/oidc's Provider.Refresh), then reads userinfo with the new access token. The renewed session holds
 // the new tokens (Hugging Face's refresh tokens rotate and are single-use)
 // and, when userinfo answered, the user data as the provider has it now.
 //
@@ -22,8 +21,9 @@ import (
 // renewedGrace, with no cookie that could land after the winner's, then
 // ends it: the cookie has no future, and a revalidation must not re-mint
 // it (its access token may outlive a logout at the provider). Any other failure,
-// another 4xx included (429, invalid_client), keeps s and tries again
-// shortly. An answer for another user, an id_token that fails
+// another 4xx included (429; invalid_client or unauthorized_client, which
+// is also logged at Error level as a configuration problem), keeps s and
+// tries again shortly. An answer for another user, an id_token that fails
 // verification, or a 401 from userinfo for the new token logs the session out.
 func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now time.Time) outcome {
 	rt, err := o.refreshSealer.Open(s.Refresh)
@@ -36,6 +36,9 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now
 			o.cfg.Logger.Info("echohf: session refresh refused (another replica refreshed it, or it was revoked); the session ends after a grace",
 				"user", s.User.PreferredUsername, "error", err.Error())
 			return outcome{retry: now.Add(renewedGrace).UnixNano(), noRefresh: true, refused: true}
+		}
+		if errors.Is(err, errClient) { // the operator's to fix; the session goes on
+			o.logClientRefused(err)
 		}
 		o.renewFailed("echohf: session refresh failed; the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano()}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -349,5 +350,112 @@ func TestTokenAuthGrantNotRetriedOnRefresh(t *testing.T) {
 		if calls := aw.takeToken(); len(calls) != 1 || !calls[0].basic || calls[0].status != http.StatusBadRequest {
 			t.Errorf("replica %d, refresh refused with invalid_grant: %+v; want one Basic request answered 400", r, calls)
 		}
+	}
+}
+
+// configLine returns the first Error-level log line that names the
+// provider host as a client credentials problem, or "".
+func configLine(logs, host string) string {
+	for line := range strings.Lines(logs) {
+		if strings.Contains(line, "level=ERROR") && strings.Contains(line, "provider="+host) &&
+			strings.Contains(line, "client id and secret") {
+			return line
+		}
+	}
+	return ""
+}
+
+// TestClientRefusedSignIn: a token endpoint that refuses the app's client
+// credentials (a wrong secret: invalid_client; a client not allowed the
+// grant: unauthorized_client) is a configuration problem: the log says so
+// at Error level, naming the provider's host and what to check, never the
+// secret; the page tells the visitor that signing in again will not help.
+// An ordinary provider failure logs no such line.
+func TestClientRefusedSignIn(t *testing.T) {
+	t.Parallel()
+	const wrongSecret = "wrong-client-secret-0123456789"
+	tests := []struct {
+		name   string
+		refuse string // what the token endpoint answers, when set
+		secret string // Config.ClientSecret, when set
+		faults mock.Faults
+		config bool // the configuration line is logged
+		status int
+	}{
+		{"wrong secret", "", wrongSecret, mock.Faults{}, true, http.StatusBadGateway},
+		{"unauthorized_client", "unauthorized_client", "", mock.Faults{}, true, http.StatusBadGateway},
+		{"invalid_client", "invalid_client", "", mock.Faults{}, true, http.StatusBadGateway},
+		{"502", "", "", mock.Faults{TokenStatus: http.StatusBadGateway}, false, http.StatusBadGateway},
+		{"invalid_grant", "", "", mock.Faults{TokenInvalidGrant: true}, false, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			aw := watchedProvider(t, stoppedClock(), &authWatch{methods: bothMethods, refuse: tt.refuse})
+			aw.prov.SetFaults(tt.faults)
+			cfg := realConfig(aw.prov)
+			if tt.secret != "" {
+				cfg.ClientSecret = tt.secret
+			}
+			a := newApp(t, cfg)
+			b := newBrowser(t)
+			status, body := b.login(t, a)
+			if status != tt.status {
+				t.Fatalf("sign-in = %d %q; want %d", status, body, tt.status)
+			}
+			host := strings.TrimPrefix(aw.prov.URL, "http://")
+			line := configLine(a.logs.String(), host)
+			if (line != "") != tt.config {
+				t.Fatalf("configuration line logged %v; want %v; logs:\n%s", line != "", tt.config, a.logs)
+			}
+			if tt.config && (!strings.Contains(line, EnvClientSecret) || !strings.Contains(line, "client_id="+mock.TestClientID)) {
+				t.Errorf("configuration line %q does not say what to check", line)
+			}
+			if tt.config && strings.Contains(body, "sign in again") {
+				t.Errorf("page %q asks to sign in again, which cannot help", body)
+			}
+			assertNoSecretsLogged(t, a, b, wrongSecret)
+		})
+	}
+}
+
+// TestClientRefusedRefresh: a refresh refused as invalid_client or
+// unauthorized_client logs the configuration problem at Error level and
+// does not end the session (unlike invalid_grant): it is served, and
+// refreshed once the provider takes the client again.
+func TestClientRefusedRefresh(t *testing.T) {
+	t.Parallel()
+	for _, code := range []string{"invalid_client", "unauthorized_client"} {
+		t.Run(code, func(t *testing.T) {
+			t.Parallel()
+			clk := stoppedClock()
+			aw := watchedProvider(t, clk, &authWatch{methods: bothMethods})
+			cfg := realConfig(aw.prov)
+			cfg.Now = clk.Now
+			w := &world{prov: aw.prov, clk: clk, apps: []*app{guardedApp(t, cfg)}}
+			w.name = w.apps[0].oauth.sessions.Name()
+			value, who := w.login(t)
+			aw.mu.Lock()
+			aw.refuse = code
+			aw.mu.Unlock()
+			clk.Advance(7*time.Hour + 30*time.Minute) // in the refresh window
+			got, set, f := w.whoami(t, 0, value)
+			if !got.LoggedIn || got.Token != who.Token || set != "" || f.expired(w.name) {
+				t.Fatalf("refused client: logged in %v, same token %v, Set-Cookie %v, expired %v; want the session as it is",
+					got.LoggedIn, got.Token == who.Token, set != "", f.expired(w.name))
+			}
+			host := strings.TrimPrefix(aw.prov.URL, "http://")
+			if configLine(w.apps[0].logs.String(), host) == "" {
+				t.Fatalf("no configuration line at Error level; logs:\n%s", w.apps[0].logs)
+			}
+			aw.mu.Lock()
+			aw.refuse = ""
+			aw.mu.Unlock()
+			clk.Advance(time.Minute) // past the retry
+			if got, set, _ := w.whoami(t, 0, value); !got.LoggedIn || set == "" || got.Token == who.Token {
+				t.Fatalf("client taken again: logged in %v, Set-Cookie %v; want a refreshed session; logs:\n%s", got.LoggedIn, set != "", w.apps[0].logs)
+			}
+			w.noSecrets(t, who.Token, value)
+		})
 	}
 }

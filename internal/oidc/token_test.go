@@ -69,32 +69,39 @@ func TestRefusesClient(t *testing.T) {
 }
 
 // TestTokenError: only invalid_grant refuses the grant itself (RFC 6749
-// section 5.2); any other 4xx is a refused request, and anything else a
-// provider failure.
+// section 5.2); invalid_client and unauthorized_client refuse the client;
+// any other 4xx is a refused request, and anything else a provider
+// failure.
 func TestTokenError(t *testing.T) {
 	t.Parallel()
 	answer := func(status int, code string) error {
 		return &oauth2.RetrieveError{Response: &http.Response{StatusCode: status}, ErrorCode: code}
 	}
 	tests := []struct {
-		name           string
-		err            error
-		grant, refused bool // matches ErrGrant, ErrTokenRefused
+		name                   string
+		err                    error
+		grant, client, refused bool // matches ErrGrant, ErrClient, ErrTokenRefused
 	}{
-		{"400 invalid_grant", answer(400, "invalid_grant"), true, true},
-		{"400 invalid_request", answer(400, "invalid_request"), false, true},
-		{"400 without a code", answer(400, ""), false, true},
-		{"401 invalid_client", answer(401, "invalid_client"), false, true},
-		{"429", answer(429, ""), false, true},
-		{"500 server_error", answer(500, "server_error"), false, false},
-		{"503 invalid_grant", answer(503, "invalid_grant"), false, false},
-		{"no answer", errors.New("connection refused"), false, false},
+		{"400 invalid_grant", answer(400, "invalid_grant"), true, false, true},
+		{"400 invalid_request", answer(400, "invalid_request"), false, false, true},
+		{"400 without a code", answer(400, ""), false, false, true},
+		{"401 invalid_client", answer(401, "invalid_client"), false, true, true},
+		{"400 invalid_client", answer(400, "invalid_client"), false, true, true},
+		{"400 unauthorized_client", answer(400, "unauthorized_client"), false, true, true},
+		{"401 without a code", answer(401, ""), false, false, true},
+		{"429", answer(429, ""), false, false, true},
+		{"500 server_error", answer(500, "server_error"), false, false, false},
+		{"500 invalid_client", answer(500, "invalid_client"), false, false, false},
+		{"503 invalid_grant", answer(503, "invalid_grant"), false, false, false},
+		{"no answer", errors.New("connection refused"), false, false, false},
 	}
 	for _, tt := range tests {
 		err := tokenError("https://provider.example/token", tt.err)
-		if errors.Is(err, ErrGrant) != tt.grant || errors.Is(err, ErrTokenRefused) != tt.refused || errors.Is(err, ErrProvider) == tt.refused {
-			t.Errorf("tokenError(%s) = %v: ErrGrant %v, ErrTokenRefused %v, ErrProvider %v; want %v, %v, %v", tt.name, err,
-				errors.Is(err, ErrGrant), errors.Is(err, ErrTokenRefused), errors.Is(err, ErrProvider), tt.grant, tt.refused, !tt.refused)
+		if errors.Is(err, ErrGrant) != tt.grant || errors.Is(err, ErrClient) != tt.client ||
+			errors.Is(err, ErrTokenRefused) != tt.refused || errors.Is(err, ErrProvider) == tt.refused {
+			t.Errorf("tokenError(%s) = %v: ErrGrant %v, ErrClient %v, ErrTokenRefused %v, ErrProvider %v; want %v, %v, %v, %v", tt.name, err,
+				errors.Is(err, ErrGrant), errors.Is(err, ErrClient), errors.Is(err, ErrTokenRefused), errors.Is(err, ErrProvider),
+				tt.grant, tt.client, tt.refused, !tt.refused)
 		}
 	}
 }
