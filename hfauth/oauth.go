@@ -61,13 +61,11 @@ type OAuth struct {
 	// when no SpaceHost is configured: Auth then skips the check.
 	plainWarned atomic.Bool
 	usedStates  *usedStates // login states already called back on this process
-	whoamiWarn  sync.Once
 	// scopeWarned records the scope warnings given (scopes.go): the
 	// process's scopeWarnings, which a test may replace before serving.
 	scopeWarned *sync.Map
-	bearers     bearerCache // AcceptBearer: the Hub's answers by token hash
-	mockKey     string      // mock mode only: the key of MockLoginURL
-	mockCookie  string      // mock mode only: the cookie value that stands for it
+	bearers     *bearerAuth // AcceptBearer: the bearer-token path and its cache (bearer.go)
+	mock        *mockMode   // mock mode's key, its cookie and its warning (mockkey.go); nil in real mode
 }
 
 // New checks cfg and returns an OAuth. New uses cfg as given and never
@@ -140,8 +138,9 @@ func newResolved(r resolved) (*OAuth, error) {
 		provider:   newProviderClient(ctx, r),
 		usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
 	o.plainWarned.Store(r.SpaceHost == "")
+	o.bearers = newBearerAuth(o)
 	if r.mode == ModeMock {
-		o.mockKey, o.mockCookie = newMockKey()
+		o.mock = newMockMode()
 		why := "SPACE_ID is not set, so "
 		if r.Mode == ModeMock {
 			why = "Mode is mock, so "
