@@ -1,9 +1,14 @@
 package hfauth
 
+// This file holds the bearer-token path (Config.AcceptBearer): bearerAuth,
+// which checks a request's Hugging Face token with the Hub and caches the
+// answers.
+
 import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -85,21 +90,48 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, true
 }
 
+// bearerAuth is the bearer-token path: it owns the cache of the Hub's
+// answers (by token hash) and the whoami calls in flight, and asks the Hub
+// through whoami. It is safe for concurrent use.
+type bearerAuth struct {
+	now         func() time.Time
+	timeout     time.Duration // bounds each whoami call
+	logger      *slog.Logger
+	hfEndpoint  string // the Hub, for the users' profile links
+	acceptOAuth bool   // Config.AcceptBearerOAuthTokens
+	// whoami asks the Hub's whoami-v2 who owns a token (OAuth.getWhoami).
+	whoami func(ctx context.Context, token string) (whoami, error)
+	cache  bearerCache
+}
+
+// newBearerAuth is the bearer-token path of o.
+func newBearerAuth(o *OAuth) *bearerAuth {
+	return &bearerAuth{now: o.cfg.Now, timeout: o.cfg.Timeout, logger: o.cfg.Logger, hfEndpoint: o.cfg.HFEndpoint,
+		acceptOAuth: o.cfg.AcceptBearerOAuthTokens, whoami: o.getWhoami}
+}
+
 // bearerLogin is Auth for a request with a bearer token: the token alone
-// decides, the session cookie is neither read nor changed, and no cookie is
-// set. An OAuth access token is refused, with no call to the Hub, unless
-// AcceptBearerOAuthTokens is set: it may be another app's. It returns the
-// login, or nil and what became of the token.
+// decides (bearerAuth.login), the session cookie is neither read nor
+// changed, and no cookie is set. It returns the login, or nil and what
+// became of the token.
 func (o *OAuth) bearerLogin(r *http.Request) (*OAuthInfo, BearerOutcome) {
-	token, ok := bearerToken(r)
-	if !ok || !o.cfg.AcceptBearerOAuthTokens && strings.HasPrefix(token, oauthTokenPrefix) {
-		return nil, BearerRefused
-	}
-	user, outcome := o.checkBearer(r.Context(), token)
+	token, user, outcome := o.bearers.login(r)
 	if user == nil {
 		return nil, outcome
 	}
 	return &OAuthInfo{AccessToken: token, UserInfo: *user, owner: o, bearer: true}, BearerAccepted
+}
+
+// login checks r's bearer token: its owner when the Hub accepts it, else
+// nil and why. An OAuth access token is refused, with no call to the Hub,
+// unless AcceptBearerOAuthTokens is set: it may be another app's.
+func (b *bearerAuth) login(r *http.Request) (string, *OAuthUserInfo, BearerOutcome) {
+	token, ok := bearerToken(r)
+	if !ok || !b.acceptOAuth && strings.HasPrefix(token, oauthTokenPrefix) {
+		return "", nil, BearerRefused
+	}
+	user, outcome := b.check(r.Context(), token)
+	return token, user, outcome
 }
 
 // bearerChallenge is the RFC 6750 challenge of a guard's 401 when o
@@ -118,14 +150,17 @@ func (o *OAuth) bearerChallenge(state BearerOutcome) string {
 // bearerKey is the cache key of token: its SHA-256.
 func bearerKey(token string) [sha256.Size]byte { return sha256.Sum256([]byte(token)) }
 
-// forgetBearer drops the cached acceptance of token, so that the next
-// request with it asks the Hub again: HubClient calls it when the Hub
-// refuses a token Auth still trusts.
-func (o *OAuth) forgetBearer(token string) {
+// forget drops the cached acceptance of token, so that the next request
+// with it asks the Hub again: HubClient calls it when the Hub refuses a
+// token Auth still trusts.
+func (b *bearerAuth) forget(token string) {
+	if b == nil { // an OAuth that New did not build
+		return
+	}
 	key := bearerKey(token)
-	o.bearers.mu.Lock()
-	delete(o.bearers.ok.entries, key)
-	o.bearers.mu.Unlock()
+	b.cache.mu.Lock()
+	delete(b.cache.ok.entries, key)
+	b.cache.mu.Unlock()
 }
 
 // bearerEntry is the Hub's answer about one token.
@@ -187,30 +222,30 @@ type bearerCall struct {
 	entry bearerEntry
 }
 
-// checkBearer returns the owner of token from the cache, or asks the Hub
-// (one call per token at a time). A nil user comes with the reason.
-func (o *OAuth) checkBearer(ctx context.Context, token string) (*OAuthUserInfo, BearerOutcome) {
+// check returns the owner of token from the cache, or asks the Hub (one
+// call per token at a time). A nil user comes with the reason.
+func (b *bearerAuth) check(ctx context.Context, token string) (*OAuthUserInfo, BearerOutcome) {
 	key := bearerKey(token)
-	b := &o.bearers
-	b.mu.Lock()
-	now := o.cfg.Now()
-	if e, ok := b.ok.get(key, now); ok {
-		b.mu.Unlock()
+	c := &b.cache
+	c.mu.Lock()
+	now := b.now()
+	if e, ok := c.ok.get(key, now); ok {
+		c.mu.Unlock()
 		return e.user, e.outcome
 	}
-	if e, ok := b.failed.get(key, now); ok {
-		b.mu.Unlock()
+	if e, ok := c.failed.get(key, now); ok {
+		c.mu.Unlock()
 		return nil, e.outcome
 	}
-	call, wait := b.inflight[key]
+	call, wait := c.inflight[key]
 	if !wait {
-		if b.inflight == nil {
-			b.inflight = make(map[[sha256.Size]byte]*bearerCall)
+		if c.inflight == nil {
+			c.inflight = make(map[[sha256.Size]byte]*bearerCall)
 		}
 		call = &bearerCall{done: make(chan struct{})}
-		b.inflight[key] = call
+		c.inflight[key] = call
 	}
-	b.mu.Unlock()
+	c.mu.Unlock()
 	if wait {
 		select {
 		case <-call.done:
@@ -221,37 +256,37 @@ func (o *OAuth) checkBearer(ctx context.Context, token string) (*OAuthUserInfo, 
 	}
 	call.entry = bearerEntry{outcome: BearerUnverified}
 	defer func() { // even if the call panics, waiters are released
-		b.mu.Lock()
-		delete(b.inflight, key)
+		c.mu.Lock()
+		delete(c.inflight, key)
 		if call.entry.outcome == BearerAccepted {
-			b.ok.put(key, call.entry, o.cfg.Now())
+			c.ok.put(key, call.entry, b.now())
 		} else {
-			b.failed.put(key, call.entry, o.cfg.Now())
+			c.failed.put(key, call.entry, b.now())
 		}
-		b.mu.Unlock()
+		c.mu.Unlock()
 		close(call.done)
 	}()
-	call.entry = o.whoamiBearer(ctx, token)
+	call.entry = b.ask(ctx, token)
 	return call.entry.user, call.entry.outcome
 }
 
-// whoamiBearer asks the Hub who owns token. The call outlives the request
-// that made it (other requests may be waiting for it), within Timeout.
-func (o *OAuth) whoamiBearer(ctx context.Context, token string) bearerEntry {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.Timeout)
+// ask asks the Hub who owns token. The call outlives the request that
+// made it (other requests may be waiting for it), within Timeout.
+func (b *bearerAuth) ask(ctx context.Context, token string) bearerEntry {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
 	defer cancel()
-	who, err := o.getWhoami(ctx, token)
-	now := o.cfg.Now()
+	who, err := b.whoami(ctx, token)
+	now := b.now()
 	var pe *providerError
 	switch {
 	case err == nil && who.isUser():
-		u := who.userInfo(o.cfg.HFEndpoint)
+		u := who.userInfo(b.hfEndpoint)
 		return bearerEntry{user: &u, outcome: BearerAccepted, expires: now.Add(bearerTTL)}
 	case err == nil: // an organization's or an application's token, not a user's
 		return bearerEntry{outcome: BearerRefused, expires: now.Add(bearerRefusedTTL)}
-	case errors.As(err, &pe) && pe.status == http.StatusUnauthorized:
+	case errors.As(err, &pe) && pe.Status == http.StatusUnauthorized:
 		return bearerEntry{outcome: BearerRefused, expires: now.Add(bearerRefusedTTL)}
 	}
-	o.cfg.Logger.Warn("echohf: a bearer token could not be checked, so its request is logged out", "error", err.Error())
+	b.logger.Warn("echohf: a bearer token could not be checked, so its request is logged out", "error", err.Error())
 	return bearerEntry{outcome: BearerUnverified, expires: now.Add(bearerRetry)}
 }

@@ -388,8 +388,12 @@ func TestBearerCacheHoldsNoToken(t *testing.T) {
 	a := bearerApp(t, bearerConfig(srv, ModeReal))
 	bearerGet(t, a, "/via", "Bearer "+patMockuser)
 	bearerGet(t, a, "/via", "Bearer hf_refusedToken0123456789abcdefgh")
-	dump := fmt.Sprintf("%+v %+v", a.oauth.bearers.ok.entries, a.oauth.bearers.failed.entries)
-	if len(a.oauth.bearers.ok.entries) != 1 || len(a.oauth.bearers.failed.entries) != 1 {
+	c := &a.oauth.bearers.cache
+	c.mu.Lock()
+	dump := fmt.Sprintf("%+v %+v", c.ok.entries, c.failed.entries)
+	n, m := len(c.ok.entries), len(c.failed.entries)
+	c.mu.Unlock()
+	if n != 1 || m != 1 {
 		t.Fatalf("cache = %s; want one accepted and one refused entry", dump)
 	}
 	if strings.Contains(dump, "hf_") || strings.Contains(dump, "TestMockuser") {

@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"golang.org/x/oauth2"
 )
 
 // callback completes a sign-in: it checks the state against the login
@@ -63,7 +61,10 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 		switch {
 		case errors.Is(err, errVerify):
 			return o.fail(CallbackPath, http.StatusUnauthorized, "Sign-in failed: the identity returned by Hugging Face could not be verified.", err)
-		case errors.Is(err, errTokenRefused): // any 4xx: a fresh sign-in is the user's way out (the log says which)
+		case errors.Is(err, errClient):
+			o.logClientRefused(err)
+			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider refused this app's credentials. The app's operator must fix its configuration.", err)
+		case errors.Is(err, errTokenRefused): // any other 4xx: a fresh sign-in is the user's way out (the log says which)
 			return o.fail(CallbackPath, http.StatusBadRequest, "Sign-in failed: the authorization code was refused (it may have expired). Please sign in again.", err)
 		case unanswered(err):
 			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider could not be reached. Please try again.", err)
@@ -98,18 +99,6 @@ func (o *OAuth) retryLogin(st loginState) reply {
 	return redirect(u)
 }
 
-// Refusals of the token endpoint (tokenError).
-var (
-	// errTokenRefused reports a token request answered with a 4xx: a bad
-	// grant, but also a rate limit or a client the provider does not
-	// accept (a client secret being rotated).
-	errTokenRefused = errors.New("echohf: token request refused")
-	// errGrant reports a code or refresh token refused as invalid_grant
-	// (RFC 6749 section 5.2): the grant itself is expired, used or
-	// revoked. It matches errTokenRefused.
-	errGrant = fmt.Errorf("%w: invalid grant", errTokenRefused)
-)
-
 // complete exchanges the code, verifies the id_token and fetches userinfo.
 // stateID is the id of the login's state: all of it that the session
 // keeps, so that a crafted login link cannot make the session larger.
@@ -117,17 +106,12 @@ var (
 func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID, code string) (info *OAuthInfo, refresh string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
-	cfg := p.oauth
-	cfg.RedirectURL = pend.Redirect
-	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient), code, oauth2.VerifierOption(pend.Verifier))
+	tok, err := p.Exchange(ctx, code, pend.Redirect, pend.Verifier)
 	if err != nil {
-		return nil, "", tokenError(p.TokenEndpoint, err)
+		return nil, "", err
 	}
-	rawID, _ := tok.Extra("id_token").(string)
-	if rawID == "" {
-		return nil, "", &providerError{step: "token endpoint", host: hostOf(p.TokenEndpoint), what: "sent no id_token", kind: errProvider}
-	}
-	claims, err := o.verifyIDToken(ctx, p, rawID, pend.Nonce)
+	rawID, _ := tok.Extra("id_token").(string) // Exchange saw it
+	claims, err := p.VerifyIDToken(ctx, rawID, pend.Nonce)
 	if err != nil {
 		return nil, "", err
 	}

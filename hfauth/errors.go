@@ -6,7 +6,8 @@ package hfauth
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/echohf/echohf/internal/oidc"
 )
 
 // Errors carried as the Internal error of the *echo.HTTPError values that
@@ -46,14 +47,4 @@ var (
 )
 
 // safeToken keeps an OAuth error code printable and short for logs.
-func safeToken(s string) string {
-	if len(s) > 64 {
-		s = s[:64]
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return '?'
-		}
-		return r
-	}, s)
-}
+func safeToken(s string) string { return oidc.Printable(s) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/echohf/echohf/internal/oidc"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -179,7 +180,7 @@ func TestProviderDownAtStartup(t *testing.T) {
 	if n := prov.Requests(mock.EndpointDiscovery); n != 0 {
 		t.Errorf("discovery requests within the retry window = %d; want 0", n)
 	}
-	clk.Advance(discoveryRetry + 100*time.Millisecond)
+	clk.Advance(oidc.DiscoveryRetry + 100*time.Millisecond)
 	b.mustLogin(t, a)
 	if n := prov.Requests(mock.EndpointDiscovery); n != 1 {
 		t.Errorf("discovery requests = %d; want 1", n)

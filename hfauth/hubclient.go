@@ -256,7 +256,7 @@ func (t *hubTransport) clear() {
 	hubClearMu.Lock()
 	defer hubClearMu.Unlock()
 	if t.bearer {
-		t.o.forgetBearer(t.token) // no session to clear; the next request asks the Hub again
+		t.o.bearers.forget(t.token) // no session to clear; the next request asks the Hub again
 		return
 	}
 	if t.o.sessions == nil || t.sent != nil && t.sent() {

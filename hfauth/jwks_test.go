@@ -1,15 +1,12 @@
 package hfauth
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/echohf/echohf/internal/oidc"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -26,7 +23,7 @@ func TestJWKSFetchedOnce(t *testing.T) {
 		}
 	}
 	prov.RotateKey()
-	clk.Advance(2 * jwksFetchFloor) // past the floor: no real wait
+	clk.Advance(2 * oidc.KeyFetchFloor) // past the floor: no real wait
 	newBrowser(t).mustLogin(t, a)
 	if n := prov.Requests(mock.EndpointJWKS); n != 2 {
 		t.Fatalf("after rotation: JWKS requests = %d; want 2", n)
@@ -51,7 +48,7 @@ func TestJWKSRotationAfterUnknownKID(t *testing.T) {
 	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.SetFaults(mock.Faults{UnknownKID: true})
-	clk.Advance(2 * jwksFetchFloor)
+	clk.Advance(2 * oidc.KeyFetchFloor)
 	if status, body := newBrowser(t).login(t, a); status != http.StatusUnauthorized {
 		t.Fatalf("login with an unknown kid = %d %q; want 401", status, body)
 	}
@@ -73,7 +70,7 @@ func TestJWKSUnknownKIDFlood(t *testing.T) {
 	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.SetFaults(mock.Faults{UnknownKID: true}) // a fresh kid in every id_token
-	clk.Advance(2 * jwksFetchFloor)
+	clk.Advance(2 * oidc.KeyFetchFloor)
 	const logins = 16
 	var wg sync.WaitGroup
 	statuses := make(chan int, logins)
@@ -97,75 +94,6 @@ func TestJWKSUnknownKIDFlood(t *testing.T) {
 	}
 }
 
-// TestJWKSRefusedKIDRemembered: a kid still unknown after a refresh is
-// refused without a fetch for JWKSRefreshInterval, then tried once more.
-func TestJWKSRefusedKIDRemembered(t *testing.T) {
-	t.Parallel()
-	prov := mock.NewServer(t, mock.Config{})
-	clk := &testClock{}
-	cfg := realConfig(prov)
-	cfg.Now = clk.Now
-	cfg.JWKSRefreshInterval = time.Minute
-	a := newApp(t, cfg)
-	newBrowser(t).mustLogin(t, a)
-	keys := a.oauth.prov.Load().keys
-	steps := []struct {
-		name    string
-		advance time.Duration
-		want    int // JWKS requests after the lookup
-	}{
-		{"unseen kid: one refresh", 2 * jwksFetchFloor, 2},
-		{"refused kid: no fetch", 2 * jwksFetchFloor, 2},
-		{"still refused: no fetch", 50 * time.Second, 2},
-		{"interval passed: one refresh", 10 * time.Second, 3},
-		{"refused again: no fetch", 2 * jwksFetchFloor, 3},
-	}
-	for _, s := range steps {
-		clk.Advance(s.advance)
-		if _, err := keys.lookup(context.Background(), "no-such-kid"); !errors.Is(err, errUnknownKey) {
-			t.Fatalf("%s: lookup error = %v; want errUnknownKey", s.name, err)
-		}
-		if n := prov.Requests(mock.EndpointJWKS); n != s.want {
-			t.Fatalf("%s: JWKS requests = %d; want %d", s.name, n, s.want)
-		}
-	}
-}
-
-// TestJWKSRefusedKIDsBounded: however many distinct kids are refused, the
-// memory of them stays within maxRefusedKIDs.
-func TestJWKSRefusedKIDsBounded(t *testing.T) {
-	t.Parallel()
-	prov := mock.NewServer(t, mock.Config{})
-	a, clk := clockedApp(t, prov)
-	newBrowser(t).mustLogin(t, a)
-	keys := a.oauth.prov.Load().keys
-	clk.Advance(2 * jwksFetchFloor)
-	var wg sync.WaitGroup
-	var unexpected atomic.Int32
-	for i := range maxRefusedKIDs + 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := keys.lookup(context.Background(), fmt.Sprintf("bad-%d", i)); !errors.Is(err, errUnknownKey) {
-				unexpected.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if n := unexpected.Load(); n > 0 {
-		t.Errorf("%d lookups did not fail with errUnknownKey", n)
-	}
-	keys.mu.Lock()
-	n := len(keys.refused)
-	keys.mu.Unlock()
-	if n != maxRefusedKIDs {
-		t.Errorf("refused kids remembered = %d; want %d", n, maxRefusedKIDs)
-	}
-	if n := prov.Requests(mock.EndpointJWKS) - 1; n < 1 || n > 2 {
-		t.Errorf("JWKS refreshes = %d; want 1 or 2", n)
-	}
-}
-
 // TestJWKSFailedRefreshRetried: a refresh that fails (the provider's JWKS
 // down during a rotation) fails the logins waiting on it but refuses
 // nothing: once the JWKS is back, the next login fetches the new key.
@@ -176,12 +104,12 @@ func TestJWKSFailedRefreshRetried(t *testing.T) {
 	newBrowser(t).mustLogin(t, a)
 	prov.RotateKey()
 	prov.SetFaults(mock.Faults{JWKSStatus: http.StatusServiceUnavailable})
-	clk.Advance(2 * jwksFetchFloor)
+	clk.Advance(2 * oidc.KeyFetchFloor)
 	if status, body := newBrowser(t).login(t, a); status != http.StatusBadGateway {
 		t.Fatalf("login with the JWKS down = %d %q; want 502", status, body)
 	}
 	prov.SetFaults(mock.Faults{})
-	clk.Advance(2 * jwksFetchFloor)
+	clk.Advance(2 * oidc.KeyFetchFloor)
 	newBrowser(t).mustLogin(t, a)
 	if n := prov.Requests(mock.EndpointJWKS); n != 3 {
 		t.Errorf("JWKS requests = %d; want 3", n)
@@ -196,7 +124,7 @@ func TestJWKSConcurrentRotation(t *testing.T) {
 	a, clk := clockedApp(t, prov)
 	newBrowser(t).mustLogin(t, a)
 	prov.RotateKey()
-	clk.Advance(2 * jwksFetchFloor)
+	clk.Advance(2 * oidc.KeyFetchFloor)
 	// A slow JWKS keeps the first refresh in flight while the others
 	// arrive: they must wait for it, not fail nor fetch again.
 	prov.SetFaults(mock.Faults{JWKSDelay: 300 * time.Millisecond})

@@ -104,7 +104,7 @@ func (o *OAuth) login(w http.ResponseWriter, r *http.Request) reply {
 	if st.consent {
 		opts = append(opts, oauth2.SetAuthURLParam(paramPrompt, promptConsent))
 	}
-	return redirect(p.oauth.AuthCodeURL(state, opts...))
+	return redirect(p.AuthCodeURL(state, opts...))
 }
 
 // askedOrgIDs reads the org ids asked for on the login URL: valid ones not

@@ -1,7 +1,7 @@
 package hfauth
 
-// This file holds mock mode's key: MockLoginURL, its cookie, and the gate of
-// the mock routes.
+// This file holds mock mode's key and state (mockMode): MockLoginURL, the
+// key's cookie, and the gate of the mock routes.
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"path"
+	"sync"
 )
 
 // Mock mode lets nobody in on the strength of the request alone: a proxy
@@ -41,6 +42,37 @@ var (
 	errMockNoKey = errors.New("mock login without the mock key or its cookie")
 )
 
+// mockMode is mock mode's state (nil in real mode): the key that
+// MockLoginURL carries, the value of the cookie that stands for it once
+// used, and the warning about an unusable HF_TOKEN, given once.
+type mockMode struct {
+	key        string
+	cookie     string
+	whoamiWarn sync.Once
+}
+
+// newMockMode makes mock mode's state with a fresh key.
+func newMockMode() *mockMode {
+	key, cookie := newMockKey()
+	return &mockMode{key: key, cookie: cookie}
+}
+
+// keyIs reports, in constant time, whether k is the mock key.
+func (m *mockMode) keyIs(k string) bool {
+	return subtle.ConstantTimeCompare([]byte(k), []byte(m.key)) == 1
+}
+
+// cookieIn reports whether r carries a cookie named name that stands for
+// the mock key.
+func (m *mockMode) cookieIn(r *http.Request, name string) bool {
+	for _, ck := range r.CookiesNamed(name) {
+		if subtle.ConstantTimeCompare([]byte(ck.Value), []byte(m.cookie)) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // newMockKey makes a mock key and the value of the cookie that stands for
 // it: an HMAC of a fixed string under the key, so the cookie does not
 // reveal the key.
@@ -67,7 +99,7 @@ func (o *OAuth) MockLoginURL(target string) string {
 	if o.cfg.mode != ModeMock {
 		return ""
 	}
-	return loginLink{mockKey: o.mockKey, target: target}.build(o.prefix)
+	return loginLink{mockKey: o.mock.key, target: target}.build(o.prefix)
 }
 
 // mockCookieName is the name of the cookie that stands for o's mock key:
@@ -129,14 +161,14 @@ func (o *OAuth) mockGate(w http.ResponseWriter, r *http.Request, route string) (
 	}
 	q := r.URL.Query()
 	if keys, ok := q[paramMockKey]; ok {
-		if len(keys) != 1 || subtle.ConstantTimeCompare([]byte(keys[0]), []byte(o.mockKey)) != 1 {
+		if len(keys) != 1 || !o.mock.keyIs(keys[0]) {
 			return o.fail(route, http.StatusForbidden, msgMockKey, errMockKey), true
 		}
 		// Secure follows the deployment like the session cookie's: mock mode
 		// normally serves plain http on localhost.
 		http.SetCookie(w, &http.Cookie{ //nolint:gosec // G124: see above
 			Name:     o.mockCookieName(),
-			Value:    o.mockCookie,
+			Value:    o.mock.cookie,
 			Path:     o.prefix + path.Dir(LoginPath), // the three routes
 			HttpOnly: true,
 			Secure:   o.cfg.secure,
@@ -150,10 +182,8 @@ func (o *OAuth) mockGate(w http.ResponseWriter, r *http.Request, route string) (
 		w.Header().Set("Cache-Control", "no-store")
 		return redirect(u), true
 	}
-	for _, ck := range r.CookiesNamed(o.mockCookieName()) {
-		if subtle.ConstantTimeCompare([]byte(ck.Value), []byte(o.mockCookie)) == 1 {
-			return reply{}, false
-		}
+	if o.mock.cookieIn(r, o.mockCookieName()) {
+		return reply{}, false
 	}
 	return o.fail(route, http.StatusForbidden, msgMockKey, errMockNoKey), true
 }

@@ -80,7 +80,7 @@ func (o *OAuth) mockUser(ctx context.Context) OAuthUserInfo {
 		if err == nil && who.Name != "" {
 			return who.userInfo(o.cfg.HFEndpoint)
 		}
-		o.whoamiWarn.Do(func() {
+		o.mock.whoamiWarn.Do(func() {
 			msg := "unusable answer"
 			if err != nil {
 				msg = err.Error()

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/echohf/echohf/internal/oidc"
 	"github.com/echohf/echohf/jwtstore"
 )
 
@@ -52,26 +53,19 @@ type OAuth struct {
 	renewals      renewals // the sessions' refreshes and revalidations (renew.go)
 	logouts       logouts  // the sign-ins logged out here (logouts.go)
 
-	ctx    context.Context // owns the JWKS refresher
-	cancel context.CancelFunc
-
-	prov        atomic.Pointer[provider]
-	provMu      sync.Mutex
-	provErr     error
-	provRetryAt time.Time
+	cancel   context.CancelFunc // ends the provider client's key refresh
+	provider *oidc.Client       // the OpenID provider: discovery, keys, tokens (internal/oidc)
 
 	attached atomic.Bool // the routes are registered
 	// plainWarned is set once warnPlainHTTP has warned, or from the start
 	// when no SpaceHost is configured: Auth then skips the check.
 	plainWarned atomic.Bool
 	usedStates  *usedStates // login states already called back on this process
-	whoamiWarn  sync.Once
 	// scopeWarned records the scope warnings given (scopes.go): the
 	// process's scopeWarnings, which a test may replace before serving.
 	scopeWarned *sync.Map
-	bearers     bearerCache // AcceptBearer: the Hub's answers by token hash
-	mockKey     string      // mock mode only: the key of MockLoginURL
-	mockCookie  string      // mock mode only: the cookie value that stands for it
+	bearers     *bearerAuth // AcceptBearer: the bearer-token path and its cache (bearer.go)
+	mock        *mockMode   // mock mode's key, its cookie and its warning (mockkey.go); nil in real mode
 }
 
 // New checks cfg and returns an OAuth. New uses cfg as given and never
@@ -140,11 +134,13 @@ func newResolved(r resolved) (*OAuth, error) {
 		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, ctx: ctx, cancel: cancel,
+	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, cancel: cancel,
+		provider:   newProviderClient(ctx, r),
 		usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
 	o.plainWarned.Store(r.SpaceHost == "")
+	o.bearers = newBearerAuth(o)
 	if r.mode == ModeMock {
-		o.mockKey, o.mockCookie = newMockKey()
+		o.mock = newMockMode()
 		why := "SPACE_ID is not set, so "
 		if r.Mode == ModeMock {
 			why = "Mode is mock, so "

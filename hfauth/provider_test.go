@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/echohf/echohf/mock"
 )
 
@@ -24,27 +22,6 @@ func TestTokenAuthPostOnly(t *testing.T) {
 	b := newBrowser(t)
 	b.mustLogin(t, a)
 	assertNoSecretsLogged(t, a, b)
-}
-
-func TestAuthStyle(t *testing.T) {
-	tests := []struct {
-		methods []string
-		want    oauth2.AuthStyle
-	}{
-		{nil, oauth2.AuthStyleInHeader},
-		{[]string{}, oauth2.AuthStyleInHeader},
-		{[]string{"client_secret_basic"}, oauth2.AuthStyleInHeader},
-		{[]string{"client_secret_post", "client_secret_basic"}, oauth2.AuthStyleInHeader},
-		{[]string{"client_secret_post"}, oauth2.AuthStyleInParams},
-		{[]string{"private_key_jwt", "client_secret_post"}, oauth2.AuthStyleInParams},
-		{[]string{"private_key_jwt"}, oauth2.AuthStyleInHeader},
-		{[]string{"none"}, oauth2.AuthStyleInHeader},
-	}
-	for _, tt := range tests {
-		if got := authStyle(tt.methods); got != tt.want {
-			t.Errorf("authStyle(%q) = %v; want %v", tt.methods, got, tt.want)
-		}
-	}
 }
 
 // wrappedProvider runs a mock provider behind wrap, which sees every

@@ -6,17 +6,13 @@ package hfauth
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 )
 
-// refreshSession refreshes s, at now, with its refresh token through
-// x/oauth2 (the token endpoint's client authentication as discovery says),
-// then reads userinfo with the new access token. The renewed session holds
+// refreshSession refreshes s, at now, with its refresh token (the refresh
+// grant, internal/oidc's Provider.Refresh), then reads userinfo with the new access token. The renewed session holds
 // the new tokens (Hugging Face's refresh tokens rotate and are single-use)
 // and, when userinfo answered, the user data as the provider has it now.
 //
@@ -25,21 +21,24 @@ import (
 // renewedGrace, with no cookie that could land after the winner's, then
 // ends it: the cookie has no future, and a revalidation must not re-mint
 // it (its access token may outlive a logout at the provider). Any other failure,
-// another 4xx included (429, invalid_client), keeps s and tries again
-// shortly. An answer for another user, an id_token that fails
+// another 4xx included (429; invalid_client or unauthorized_client, which
+// is also logged at Error level as a configuration problem), keeps s and
+// tries again shortly. An answer for another user, an id_token that fails
 // verification, or a 401 from userinfo for the new token logs the session out.
 func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now time.Time) outcome {
 	rt, err := o.refreshSealer.Open(s.Refresh)
 	if err != nil { // impossible under a valid signature, short of a key mix-up
 		return outcome{retry: o.dueOf(s, true), noRefresh: true}
 	}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, o.cfg.HTTPClient)
-	tok, err := p.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: string(rt)}).Token()
+	tok, err := p.Refresh(ctx, string(rt))
 	if err != nil {
-		if err = tokenError(p.TokenEndpoint, err); errors.Is(err, errGrant) {
+		if errors.Is(err, errGrant) {
 			o.cfg.Logger.Info("echohf: session refresh refused (another replica refreshed it, or it was revoked); the session ends after a grace",
 				"user", s.User.PreferredUsername, "error", err.Error())
 			return outcome{retry: now.Add(renewedGrace).UnixNano(), noRefresh: true, refused: true}
+		}
+		if errors.Is(err, errClient) { // the operator's to fix; the session goes on
+			o.logClientRefused(err)
 		}
 		o.renewFailed("echohf: session refresh failed; the session goes on and is tried again shortly", s, err)
 		return outcome{retry: retryAfter(s, now).UnixNano()}
@@ -53,7 +52,7 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now
 	next.Refresh, _ = o.refreshSealer.Seal([]byte(tok.RefreshToken)) // fails only with crypto/rand; the session then goes without
 	var fromToken OAuthUserInfo
 	if rawID, _ := tok.Extra("id_token").(string); rawID != "" {
-		claims, err := o.verifyRefreshedIDToken(ctx, p, rawID)
+		claims, err := p.VerifyRefreshedIDToken(ctx, rawID)
 		switch {
 		case errors.Is(err, errVerify), err == nil && claims.Sub != s.User.Sub:
 			o.cfg.Logger.Warn("echohf: session ended: the id_token of its refresh does not verify, or names another user", "user", s.User.PreferredUsername)
@@ -115,38 +114,6 @@ const maxExpiresIn = 10 * 365 * 24 * 3600
 // defaultTokenLifetime applies when the provider gives no expires_in, and
 // to mock sessions (the reference's 8 hours).
 const defaultTokenLifetime = 8 * time.Hour
-
-// tokenError describes a failed token request (a code exchange or a
-// refresh): a 4xx answer with invalid_grant is a refused grant (errGrant),
-// any other 4xx a refused request (errTokenRefused), anything else a
-// provider failure (errProvider). Only errGrant says that a refresh token
-// is spent: a rate limit or a client the provider refuses for a while
-// says nothing of it.
-func tokenError(endpoint string, err error) error {
-	e := &providerError{step: "token endpoint", host: hostOf(endpoint), kind: errProvider}
-	if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) && re.Response != nil {
-		code := re.Response.StatusCode
-		e.what, e.status = strings.TrimSpace(fmt.Sprintf("answered %d %s", code, safeToken(re.ErrorCode))), code
-		switch {
-		case code < 400 || code >= 500:
-		case re.ErrorCode == "invalid_grant":
-			e.kind = errGrant
-		default:
-			e.kind = errTokenRefused
-		}
-		return e
-	}
-	// x/oauth2 formats its own errors with %v, so only the transport's
-	// errors (from the client's Do) can be unwrapped; its message tells a
-	// body cut short from an answer it could not parse.
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, new(net.Error)) ||
-		strings.HasPrefix(err.Error(), "oauth2: cannot fetch token") {
-		e.what, e.unanswered = transportError(err), true
-		return e
-	}
-	e.what = "sent a token response that could not be read"
-	return e
-}
 
 // mergeUser fills the profile fields userinfo left empty in u from from:
 // the id_token's claims, or on a renewal the session's user as it was.

@@ -3,7 +3,6 @@ package hfauth
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"golang.org/x/oauth2"
 
 	"github.com/echohf/echohf/mock"
 )
@@ -263,37 +260,6 @@ func TestRefreshAfterTransientRefusal(t *testing.T) {
 					status, got.LoggedIn, set != "" && got.Token != who.Token)
 			}
 		})
-	}
-}
-
-// TestTokenError: only invalid_grant refuses the grant itself (RFC 6749
-// section 5.2); any other 4xx is a refused request, and anything else a
-// provider failure.
-func TestTokenError(t *testing.T) {
-	t.Parallel()
-	answer := func(status int, code string) error {
-		return &oauth2.RetrieveError{Response: &http.Response{StatusCode: status}, ErrorCode: code}
-	}
-	tests := []struct {
-		name           string
-		err            error
-		grant, refused bool // matches errGrant, errTokenRefused
-	}{
-		{"400 invalid_grant", answer(400, "invalid_grant"), true, true},
-		{"400 invalid_request", answer(400, "invalid_request"), false, true},
-		{"400 without a code", answer(400, ""), false, true},
-		{"401 invalid_client", answer(401, "invalid_client"), false, true},
-		{"429", answer(429, ""), false, true},
-		{"500 server_error", answer(500, "server_error"), false, false},
-		{"503 invalid_grant", answer(503, "invalid_grant"), false, false},
-		{"no answer", errors.New("connection refused"), false, false},
-	}
-	for _, tt := range tests {
-		err := tokenError("https://provider.example/token", tt.err)
-		if errors.Is(err, errGrant) != tt.grant || errors.Is(err, errTokenRefused) != tt.refused || errors.Is(err, errProvider) == tt.refused {
-			t.Errorf("tokenError(%s) = %v: errGrant %v, errTokenRefused %v, errProvider %v; want %v, %v, %v", tt.name, err,
-				errors.Is(err, errGrant), errors.Is(err, errTokenRefused), errors.Is(err, errProvider), tt.grant, tt.refused, !tt.refused)
-		}
 	}
 }
 

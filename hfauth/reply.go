@@ -65,8 +65,8 @@ func (o *OAuth) fail(route string, status int, msg string, err error) reply {
 	internal := ErrLoginFailed
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
-		if pe := (*providerError)(nil); errors.As(err, &pe) && pe.host != "" {
-			attrs = append(attrs, "provider", pe.host)
+		if pe := (*providerError)(nil); errors.As(err, &pe) && pe.Host != "" {
+			attrs = append(attrs, "provider", pe.Host)
 		}
 		if !errors.Is(err, ErrLoginFailed) {
 			internal = fmt.Errorf("%w: %w", ErrLoginFailed, err)

@@ -9,19 +9,20 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/echohf/echohf/internal/oidc"
 	"github.com/echohf/echohf/jwtstore"
 )
 
 // readUser reads userinfo with the access token token. A failure is a
 // *providerError; tokenRefused tells the provider's refusal of the token.
 func (o *OAuth) readUser(ctx context.Context, p *provider, token string) (OAuthUserInfo, error) {
-	body, err := o.getBody(ctx, "userinfo", p.UserinfoEndpoint, token)
+	body, err := p.UserInfo(ctx, token)
 	if err != nil {
 		return OAuthUserInfo{}, err
 	}
 	user, err := parseUserInfo(body)
 	if err != nil {
-		return OAuthUserInfo{}, &providerError{step: "userinfo", host: hostOf(p.UserinfoEndpoint), what: "sent a document that is not a JSON object", kind: errProvider}
+		return OAuthUserInfo{}, &providerError{Step: "userinfo", Host: oidc.HostOf(p.UserinfoEndpoint), What: "sent a document that is not a JSON object", Kind: errProvider}
 	}
 	return user, nil
 }
@@ -32,7 +33,7 @@ func (o *OAuth) readUser(ctx context.Context, p *provider, token string) (OAuthU
 // OP, for one).
 func tokenRefused(err error) bool {
 	pe := (*providerError)(nil)
-	return errors.As(err, &pe) && (pe.status == http.StatusUnauthorized || pe.status == http.StatusForbidden)
+	return errors.As(err, &pe) && (pe.Status == http.StatusUnauthorized || pe.Status == http.StatusForbidden)
 }
 
 // revalidate reads userinfo again for s with its access token, at now: the

@@ -4,14 +4,9 @@ package hfauth
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/oauth2"
 )
 
 // revokeWait bounds how long logout waits for the revocation of the
@@ -113,35 +108,9 @@ func (o *OAuth) tokensOf(s *session) []revocation {
 	return tokens
 }
 
-// revoke asks p's revocation endpoint to revoke t, authenticating the
-// client as at the token endpoint. Any answer but 200 is a failure.
+// revoke asks p's revocation endpoint to revoke t (internal/oidc's
+// Revoke: the client authenticates as at the token endpoint). Any answer
+// but 200 is a failure.
 func (o *OAuth) revoke(ctx context.Context, p *provider, t revocation) error {
-	form := url.Values{"token": {t.token}, "token_type_hint": {t.hint}}
-	header := p.oauth.Endpoint.AuthStyle != oauth2.AuthStyleInParams
-	if !header {
-		form.Set("client_id", o.cfg.ClientID)
-		form.Set("client_secret", o.cfg.ClientSecret)
-	}
-	pe := &providerError{step: "revocation", host: hostOf(p.RevocationEndpoint), kind: errProvider}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.RevocationEndpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		pe.what = "has an unusable URL"
-		return pe
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if header { // as x/oauth2 does for the token endpoint (RFC 6749 section 2.3.1)
-		req.SetBasicAuth(url.QueryEscape(o.cfg.ClientID), url.QueryEscape(o.cfg.ClientSecret))
-	}
-	res, err := o.cfg.HTTPClient.Do(req)
-	if err != nil {
-		pe.what, pe.unanswered = transportError(err), true
-		return pe
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		pe.what, pe.status = fmt.Sprintf("answered %d", res.StatusCode), res.StatusCode
-		return pe
-	}
-	return nil
+	return p.Revoke(ctx, t.token, t.hint)
 }

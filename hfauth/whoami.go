@@ -6,6 +6,8 @@ package hfauth
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/echohf/echohf/internal/oidc"
 )
 
 // whoami is the part of /api/whoami-v2's answer that the mocked profile
@@ -36,13 +38,13 @@ type whoamiOrg struct {
 func (o *OAuth) getWhoami(ctx context.Context, token string) (whoami, error) {
 	const step = "whoami"
 	u := o.cfg.HFEndpoint + "/api/whoami-v2"
-	body, err := o.getBody(ctx, step, u, token)
+	body, err := oidc.GetBody(ctx, o.cfg.HTTPClient, step, u, token)
 	if err != nil {
 		return whoami{}, err
 	}
 	w, err := parseWhoami(body)
 	if err != nil {
-		return whoami{}, &providerError{step: step, host: hostOf(u), what: "sent a document that is not a JSON object", kind: errProvider}
+		return whoami{}, &providerError{Step: step, Host: oidc.HostOf(u), What: "sent a document that is not a JSON object", Kind: errProvider}
 	}
 	return w, nil
 }

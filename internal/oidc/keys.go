@@ -1,4 +1,4 @@
-package hfauth
+package oidc
 
 // This file holds keySource, the cache of the provider's JWKS and its forced
 // fetches for unknown key ids.
@@ -6,7 +6,6 @@ package hfauth
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,24 +13,21 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
-// jwksFetchFloor is the least time between two fetches of the provider's
+// KeyFetchFloor is the least time between two fetches of the provider's
 // keys that logins force, however many key ids they bring that the cached
 // keys do not hold.
-const jwksFetchFloor = time.Second
+const KeyFetchFloor = time.Second
 
 // maxRefusedKIDs bounds the key ids a keySource remembers as refused, so a
 // provider issuing ever new bad key ids cannot grow its memory.
 const maxRefusedKIDs = 256
-
-// errUnknownKey reports a kid the provider's JWKS does not hold.
-var errUnknownKey = fmt.Errorf("%w: unknown key id", errVerify)
 
 // keySource finds the provider's verification keys. A jwk.Cache fetches
 // the JWKS and fetches it again in the background; every set it fetches is
 // kept here, so a lookup of a known kid never waits for the network.
 //
 // A kid the cached keys do not hold forces a fetch, at most one per
-// jwksFetchFloor: a login that comes sooner waits for the floor to pass,
+// KeyFetchFloor: a login that comes sooner waits for the floor to pass,
 // and logins that come while a fetch is under way wait for its result. A
 // kid still unknown after a fetch that began once its login had arrived
 // is refused for the refuse interval (Config.JWKSRefreshInterval) without
@@ -40,7 +36,7 @@ var errUnknownKey = fmt.Errorf("%w: unknown key id", errVerify)
 // working.
 type keySource struct {
 	cache   *jwk.Cache
-	ctx     context.Context // the OAuth's: Close ends fetches
+	ctx     context.Context // the Client's: its end ends fetches
 	url     string
 	host    string // the JWKS host, for log lines
 	refuse  time.Duration
@@ -66,12 +62,12 @@ type keyFetch struct {
 
 // newKeySource registers the provider's JWKS URL with a new jwk.Cache
 // owned by ctx.
-func newKeySource(ctx context.Context, jwksURL string, r resolved) (*keySource, error) {
+func newKeySource(ctx context.Context, jwksURL string, r Config) (*keySource, error) {
 	k := &keySource{
 		cache:   jwk.NewCache(ctx),
 		ctx:     ctx,
 		url:     jwksURL,
-		host:    hostOf(jwksURL),
+		host:    HostOf(jwksURL),
 		refuse:  r.JWKSRefreshInterval,
 		timeout: r.Timeout,
 		now:     r.Now,
@@ -86,7 +82,7 @@ func newKeySource(ctx context.Context, jwksURL string, r resolved) (*keySource, 
 		})),
 	)
 	if err != nil {
-		return nil, &providerError{step: "jwks", host: k.host, what: "has an unusable jwks_uri", kind: errProvider}
+		return nil, &Error{Step: "jwks", Host: k.host, What: "has an unusable jwks_uri", Kind: ErrProvider}
 	}
 	return k, nil
 }
@@ -119,7 +115,7 @@ func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
 		if until, ok := k.refused[id]; ok {
 			if now.Before(until) {
 				k.mu.Unlock()
-				return nil, errUnknownKey
+				return nil, ErrUnknownKey
 			}
 			delete(k.refused, id)
 		}
@@ -130,7 +126,7 @@ func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
 		if r == nil {
 			// Wait once: a clock that does not move must not hold a login
 			// until its timeout.
-			if wait := k.last.Add(jwksFetchFloor).Sub(now); wait > 0 && !waited {
+			if wait := k.last.Add(KeyFetchFloor).Sub(now); wait > 0 && !waited {
 				k.mu.Unlock()
 				waited = true
 				if err := sleep(ctx, wait); err != nil {
@@ -154,7 +150,7 @@ func (k *keySource) lookup(ctx context.Context, kid string) (jwk.Key, error) {
 		}
 		if !r.started.Before(arrived) {
 			k.refuseKID(id)
-			return nil, errUnknownKey
+			return nil, ErrUnknownKey
 		}
 		// That fetch began before this login arrived, so the set it
 		// fetched may predate the key: wait for the next one.
@@ -209,7 +205,7 @@ func (k *keySource) failure(err error) error {
 	if !ok {
 		what = "sent an unusable key set"
 	}
-	return &providerError{step: "jwks", host: k.host, what: what, kind: errProvider, unanswered: none}
+	return &Error{Step: "jwks", Host: k.host, What: what, Kind: ErrProvider, Unanswered: none}
 }
 
 // sleep waits for d or until ctx is done.

@@ -1,7 +1,7 @@
-package hfauth
+package oidc
 
 // This file holds the bounded HTTP GETs to the provider and the Hub, and
-// providerError, the error of every provider step.
+// the JWKS fetcher's client.
 
 import (
 	"context"
@@ -11,82 +11,20 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 )
 
-// errProvider reports that the provider could not be reached, timed out,
-// or answered with an error or an unusable document (answered 502 or 503,
-// where a token that fails verification is answered 401). The page tells
-// the first two ("could not be reached") from the others ("answered with
-// an error"): see providerError.unanswered.
-var errProvider = errors.New("echohf: provider unavailable")
+// MaxDocSize bounds any document read from the provider or the Hub: a
+// longer answer is an error. (x/oauth2 reads at most as much of the token
+// endpoint's.)
+const MaxDocSize = 1 << 20
 
-// maxDocSize bounds any document read from the provider: a longer answer
-// is an error. (x/oauth2 reads at most as much of the token endpoint's.)
-const maxDocSize = 1 << 20
-
-// providerError is a failed exchange with the provider, told the way the
-// operator's log needs it: the step ("discovery", "token endpoint",
-// "userinfo", "jwks"), the provider's host and what went wrong ("answered
-// 404", "timed out", ...). It never holds a URL's path or query, a token or
-// a body. It matches its kind: errProvider, or for the token endpoint's
-// refusals errTokenRefused or errGrant (see tokenError).
-type providerError struct {
-	step   string
-	host   string
-	what   string
-	kind   error
-	status int // the HTTP status of an answer that was not 200, else 0
-	// unanswered says the provider gave no answer: it timed out, refused
-	// the connection, or its host name did not resolve (transportError).
-	// Otherwise it answered, with an error status or an unusable document.
-	unanswered bool
-}
-
-// unanswered reports whether err is a provider failure in which the
-// provider gave no answer, for the page's message.
-func unanswered(err error) bool {
-	pe := (*providerError)(nil)
-	return errors.As(err, &pe) && pe.unanswered
-}
-
-func (e *providerError) Error() string {
-	if e.host == "" {
-		return e.step + ": " + e.what
-	}
-	return e.step + ": " + e.host + " " + e.what
-}
-
-func (e *providerError) Unwrap() error { return e.kind }
-
-// hostOf returns the host (and port) of rawURL, or "" when it does not parse.
-func hostOf(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return ""
-	}
-	return u.Host
-}
-
-// getJSON fetches rawURL with getBody, with no token, and decodes the
-// body into v.
-func (o *OAuth) getJSON(ctx context.Context, step, rawURL string, v any) error {
-	body, err := o.getBody(ctx, step, rawURL, "")
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return &providerError{step: step, host: hostOf(rawURL), what: "sent a document that is not JSON", kind: errProvider}
-	}
-	return nil
-}
-
-// getBody fetches rawURL (with a bearer token when token is set) and
-// returns its body; a body over maxDocSize is an error, not cut short.
-// Every failure is a *providerError for step.
-func (o *OAuth) getBody(ctx context.Context, step, rawURL, token string) ([]byte, error) {
-	res, err := get(ctx, o.cfg.HTTPClient, rawURL, token)
+// GetBody fetches rawURL with c (with a bearer token when token is set,
+// asking for JSON) and returns its body; an answer other than 200, or a
+// body over MaxDocSize, is an error, never cut short. Every failure is an
+// *Error for step, of kind ErrProvider.
+func GetBody(ctx context.Context, c *http.Client, step, rawURL, token string) ([]byte, error) {
+	res, err := get(ctx, c, rawURL, token)
 	if err == nil {
 		defer res.Body.Close()
 		var body []byte
@@ -98,18 +36,31 @@ func (o *OAuth) getBody(ctx context.Context, step, rawURL, token string) ([]byte
 	if !ok {
 		what, none = transportError(err), true // the client's own errors: a redirect refused, say
 	}
-	pe := &providerError{step: step, host: hostOf(rawURL), what: what, kind: errProvider, unanswered: none}
+	pe := &Error{Step: step, Host: HostOf(rawURL), What: what, Kind: ErrProvider, Unanswered: none}
 	if se := (*statusError)(nil); errors.As(err, &se) {
-		pe.status = se.code
+		pe.Status = se.code
 	}
 	return nil, pe
+}
+
+// getJSON fetches rawURL with GetBody, with no token, and decodes the body
+// into v.
+func getJSON(ctx context.Context, c *http.Client, step, rawURL string, v any) error {
+	body, err := GetBody(ctx, c, step, rawURL, "")
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &Error{Step: step, Host: HostOf(rawURL), What: "sent a document that is not JSON", Kind: ErrProvider}
+	}
+	return nil
 }
 
 // Errors of get, which fetchFailure describes.
 var (
 	// errBadURL reports a URL a request cannot be made for.
 	errBadURL = errors.New("echohf: unusable URL")
-	// errTooLarge reports a provider answer over maxDocSize.
+	// errTooLarge reports a provider answer over MaxDocSize.
 	errTooLarge = errors.New("echohf: provider answer over 1 MiB")
 )
 
@@ -118,10 +69,10 @@ type statusError struct{ code int }
 
 func (e *statusError) Error() string { return fmt.Sprintf("echohf: provider answered %d", e.code) }
 
-// get is every GET echohf sends the provider: it asks for JSON, with a
-// bearer token when token is set. An answer other than 200 is a
+// get is every GET sent to the provider or the Hub: it asks for JSON, with
+// a bearer token when token is set. An answer other than 200 is a
 // *statusError (its body drained and closed); a 200's body fails with
-// errTooLarge past maxDocSize, and the caller closes it.
+// errTooLarge past MaxDocSize, and the caller closes it.
 func get(ctx context.Context, c *http.Client, rawURL, token string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -136,17 +87,23 @@ func get(ctx context.Context, c *http.Client, rawURL, token string) (*http.Respo
 		return nil, err
 	}
 	if res.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDocSize))
-		res.Body.Close()
+		drain(res)
 		return nil, &statusError{code: res.StatusCode}
 	}
-	res.Body = &capReader{body: res.Body, left: maxDocSize}
+	res.Body = &capReader{body: res.Body, left: MaxDocSize}
 	return res, nil
+}
+
+// drain reads what is left of res's body, up to MaxDocSize, and closes it,
+// so that its connection can be used again.
+func drain(res *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, MaxDocSize))
+	res.Body.Close()
 }
 
 // fetchFailure says what went wrong, for the log, when err comes from get
 // or from reading its body: an unusable URL, an answer other than 200, a
-// body over maxDocSize, the network; unanswered is true for the network
+// body over MaxDocSize, the network; unanswered is true for the network
 // (no answer came). ok is false for any other error.
 func fetchFailure(err error) (what string, unanswered, ok bool) {
 	var se *statusError
@@ -179,11 +136,11 @@ func transportError(err error) string {
 	return "could not be reached"
 }
 
-// jwksClient is what jwk.Cache fetches the JWKS with: Config.HTTPClient
-// through get, so that an answer other than 200 or an oversized key set
-// fails the fetch instead of being read without bound. jwk.Cache gives its
-// fetches no context, so a client without a Timeout gets Config.Timeout,
-// and the OAuth's context ends fetches at Close.
+// jwksClient is what jwk.Cache fetches the JWKS with: the configured
+// client through get, so that an answer other than 200 or an oversized key
+// set fails the fetch instead of being read without bound. jwk.Cache gives
+// its fetches no context, so a client without a Timeout gets
+// Config.Timeout, and the Client's context ends fetches.
 type jwksClient struct {
 	ctx context.Context
 	c   *http.Client
