@@ -1,8 +1,10 @@
 package hfauth
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -361,4 +363,97 @@ func TestExactEnd(t *testing.T) {
 			t.Errorf("1ms after the token ended: logged in %v, cookie expired %v; want logged out and cleared", got.LoggedIn, f.expired(w.name))
 		}
 	})
+}
+
+// oldForm re-mints the session cookie value, as replica i reads it, in the
+// form the version before millisecond times minted: whole seconds in e, i
+// and l, rounded down, none of em, im and lm, and the JWT's exp at the
+// session's end, rounded down too.
+func (w *world) oldForm(t *testing.T, i int, value string) string {
+	t.Helper()
+	o := w.apps[i].oauth
+	s, err := o.sessions.Load(cookieRequest(w.name, value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &session{Token: s.Token, Refresh: s.Refresh, Expires: s.Expires, Issued: s.Issued, Checked: s.Checked, Login: s.Login,
+		Scope: s.Scope, State: s.State, SignIn: s.SignIn, User: s.User}
+	raw, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"em", "im", "lm"} {
+		if _, ok := fields[k]; ok {
+			t.Fatalf("the old form has %q", k)
+		}
+	}
+	m, err := o.sessions.Mint(old, time.Unix(min(old.Expires, old.Login+int64(o.cfg.SessionMaxAge/time.Second)), 0), w.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if err := m.Write(rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	return fetched{Response: rec.Result()}.sessionSet(w.name)
+}
+
+// TestOldCookieForm: during a rolling deploy, a cookie minted by the
+// version before times were kept to the millisecond is read as it meant:
+// its token expires at the whole second it says; without a refresh token
+// it is signed in until then and logged out from then on; with one, its
+// user coming back after that (within Leeway, while jwtstore still takes
+// the cookie's exp) is refreshed into a cookie of the new form.
+func TestOldCookieForm(t *testing.T) {
+	t.Parallel()
+	const ttl = 4 * time.Second
+	for _, refresh := range []bool{false, true} {
+		t.Run("refresh "+strconv.FormatBool(refresh), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 1, func(c *Config) {
+				c.RevalidateEvery = -1
+				if !refresh {
+					c.RefreshBefore = -1
+				}
+			})
+			w.prov.SetAccessTokenTTL(ttl)
+			atFraction(w.clk, 700*time.Millisecond)
+			value, who := w.login(t)
+			old := w.oldForm(t, 0, value)
+			exp := who.Info.AccessTokenExpiresAt.Truncate(time.Second) // what the old form says
+			got, set, _ := w.whoami(t, 0, old)
+			if !got.LoggedIn || got.Token != who.Token || set != "" || !got.Info.AccessTokenExpiresAt.Equal(exp) {
+				t.Fatalf("old form: logged in %v, same token %v, Set-Cookie %v, expires %v; want signed in as it is, expiring %v",
+					got.LoggedIn, got.Token == who.Token, set != "", got.Info.AccessTokenExpiresAt, exp)
+			}
+			if !refresh {
+				w.clk.Advance(exp.Add(-time.Millisecond).Sub(w.clk.Now()))
+				if got, _, _ := w.whoami(t, 0, old); !got.LoggedIn {
+					t.Errorf("old form, 1ms before its expiry: logged out")
+				}
+				w.clk.Advance(time.Millisecond)
+				if got, _, f := w.whoami(t, 0, old); got.LoggedIn || !f.expired(w.name) {
+					t.Errorf("old form at its expiry: logged in %v, cookie expired %v; want logged out and cleared", got.LoggedIn, f.expired(w.name))
+				}
+				return
+			}
+			w.clk.Advance(exp.Add(30 * time.Second).Sub(w.clk.Now()))
+			got, set, _ = w.whoami(t, 0, old)
+			if !got.LoggedIn || got.Token == who.Token || set == "" {
+				t.Fatalf("old form, back 30s after its expiry: logged in %v, refreshed %v; want refreshed; logs:\n%s",
+					got.LoggedIn, got.LoggedIn && got.Token != who.Token, w.apps[0].logs)
+			}
+			s, err := w.apps[0].oauth.sessions.Load(cookieRequest(w.name, set))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.expiry().Equal(got.Info.AccessTokenExpiresAt) || !s.expiry().Equal(ceilMs(w.clk.Now().Add(ttl))) {
+				t.Errorf("refreshed cookie expires %v; want %v, to the millisecond", s.expiry(), ceilMs(w.clk.Now().Add(ttl)))
+			}
+		})
+	}
 }
