@@ -123,9 +123,11 @@ func TestExpiredSession(t *testing.T) {
 	}
 }
 
-// TestShortTokenSessionEnds: a session ends the moment its access token
-// expires, with no clock-skew leeway added, even when the token lives only
-// a couple of seconds: Info is nil from then on and the cookie is expired.
+// TestShortTokenSessionEnds: a session without a refresh token ends the
+// moment its access token expires, with no clock-skew leeway added, even
+// when the token lives only a couple of seconds: Info is nil from then on
+// and the cookie is expired. (With a refresh token, the session is
+// refreshed instead: TestIdleReturn.)
 func TestShortTokenSessionEnds(t *testing.T) {
 	prov := mock.NewServer(t, mock.Config{AccessTokenTTL: 2 * time.Second})
 	tests := []struct {
@@ -138,7 +140,7 @@ func TestShortTokenSessionEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, clk := clockedApp(t, prov) // a fresh clock, so the login happens at real time
+			a, clk := clockedApp(t, prov, func(c *Config) { c.RefreshBefore = -1 }) // a fresh clock, so the login happens at real time
 			b := newBrowser(t)
 			w := b.mustLogin(t, a)
 			exp := w.Info.AccessTokenExpiresAt

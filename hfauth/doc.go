@@ -44,14 +44,15 @@
 // When a session ends is written once, in docs/sessions.md
 // (https://github.com/echohf/echohf/blob/main/docs/sessions.md#when-a-session-ends).
 // A request that comes in the last RefreshBefore of a session's access
-// token refreshes it with the refresh token sealed in the cookie. Once a
+// token, or after the token ended, refreshes it with the refresh token
+// sealed in the cookie. Once a
 // session's user data is RevalidateEvery old, a request reads userinfo
 // again, so organization and role changes reach Info and the guards, and a
 // revoked token logs the session out. Both calls happen once per session per
 // process, bounded by Timeout, and what they learn travels in the
 // re-minted cookie, so replicas do not repeat them; any other request does
 // no network I/O. Logout revokes the session's tokens where the provider
-// has a revocation endpoint. An unsafe request (not GET, HEAD or OPTIONS)
+// has a revocation endpoint, and else spends its refresh token. An unsafe request (not GET, HEAD or OPTIONS)
 // that another site made the browser send (Sec-Fetch-Site: cross-site) is
 // logged out, its session cookie neither read nor cleared, so that no other
 // site can act as the user through the cookie (SameSite=None in a Space).

@@ -87,7 +87,7 @@ func TestExpiresIn(t *testing.T) {
 				if tt.fallback {
 					want = fallback
 				}
-				if exp := w.clk.Now().Add(want).Truncate(time.Second); !got.Info.AccessTokenExpiresAt.Equal(exp) {
+				if exp := ceilMs(w.clk.Now().Add(want)); !got.Info.AccessTokenExpiresAt.Equal(exp) {
 					t.Errorf("access token expires at %v (now + %v); want now + %v",
 						got.Info.AccessTokenExpiresAt, got.Info.AccessTokenExpiresAt.Sub(w.clk.Now()).Round(time.Second), want)
 				}

@@ -27,10 +27,7 @@ const maxEstimates = 6
 // organizations as it must (s is changed to what the cookie holds).
 // Errors match jwtstore.ErrTooLarge when no organization list fits.
 func (o *OAuth) mint(s *session, now time.Time) (*jwtstore.Minted[*session], error) {
-	// The cookie expires with the session: its access token, or
-	// SessionMaxAge after the sign-in. jwtstore accepts it Leeway longer
-	// (clock skew), but Auth ends the session at its end exactly.
-	expires := time.Unix(s.end(o.cfg.SessionMaxAge), 0)
+	expires := o.cookieExpiry(s)
 	whole, err := o.sessions.Mint(s, expires, now)
 	if err != nil || whole.Room() >= 0 {
 		return whole, err
@@ -62,6 +59,19 @@ func (o *OAuth) mint(s *session, now time.Time) (*jwtstore.Minted[*session], err
 		o.cfg.Logger.Warn("echohf: session too large for cookies: organization avatars dropped and organizations truncated", "kept", kept, "orgs", all)
 	}
 	return m, nil
+}
+
+// cookieExpiry is when the cookie of s expires: with the session
+// (session.end), its access token or SessionMaxAge after the sign-in. The
+// JWT's exp and the cookie's Max-Age are whole seconds: the end is rounded
+// up, so that neither comes before it. jwtstore accepts the cookie Leeway
+// longer (clock skew), but Auth ends the session at its end exactly.
+func (o *OAuth) cookieExpiry(s *session) time.Time {
+	end := o.endOf(s)
+	if whole := end.Truncate(time.Second); whole.Before(end) {
+		return whole.Add(time.Second)
+	}
+	return end
 }
 
 // sum is the last of the cumulative sizes c.

@@ -15,8 +15,9 @@ type OAuthInfo struct {
 	// the current one, which a refresh replaces. It is never marshaled to
 	// JSON, so an OAuthInfo can be sent to a browser as it is.
 	AccessToken string `json:"-"`
-	// AccessTokenExpiresAt is when AccessToken expires, and so the session
-	// unless a refresh replaces the token.
+	// AccessTokenExpiresAt is when AccessToken expires, to the millisecond
+	// (rounded up). A session that holds a refresh token goes on after it
+	// (its next request refreshes the token); any other ends then.
 	AccessTokenExpiresAt time.Time `json:"access_token_expires_at"`
 	// UserInfoCheckedAt is when UserInfo was last read from the provider:
 	// at login, then at each refresh and revalidation (see

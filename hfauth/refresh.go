@@ -47,8 +47,10 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now
 	if scope == "" {
 		scope = s.Scope
 	}
-	next := &session{Expires: expiryOf(tok, now, s.lifetime()).Unix(), Issued: now.Unix(), Checked: s.Checked,
-		Login: s.signedIn(now), Scope: scope, State: s.State, SignIn: s.SignIn, User: s.User}
+	next := &session{Checked: s.Checked, Scope: scope, State: s.State, SignIn: s.SignIn, User: s.User}
+	next.setExpiry(expiryOf(tok, now, s.lifetime()))
+	next.setIssued(now)
+	next.setLogin(s.signedIn(now))
 	next.Refresh, _ = o.refreshSealer.Seal([]byte(tok.RefreshToken)) // fails only with crypto/rand; the session then goes without
 	var fromToken OAuthUserInfo
 	if rawID, _ := tok.Extra("id_token").(string); rawID != "" {
@@ -84,8 +86,8 @@ func (o *OAuth) refreshSession(ctx context.Context, p *provider, s *session, now
 // lifetime is how long the access token of s was granted for, or the
 // default when the session does not say.
 func (s *session) lifetime() time.Duration {
-	if s.Issued > 0 && s.Issued < s.Expires {
-		return time.Duration(s.Expires-s.Issued) * time.Second
+	if issued, exp := s.issued(), s.expiry(); !issued.IsZero() && issued.Before(exp) {
+		return exp.Sub(issued)
 	}
 	return defaultTokenLifetime
 }

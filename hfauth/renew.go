@@ -70,23 +70,23 @@ func (o *OAuth) dueOf(s *session, noRefresh bool) int64 {
 // SessionMaxAge does (a refresh never extends a session past it).
 func (o *OAuth) canRefresh(s *session, noRefresh bool) bool {
 	return !noRefresh && s.Refresh != "" && o.cfg.RefreshBefore > 0 &&
-		(s.Login <= 0 || s.Login+int64(o.cfg.SessionMaxAge/time.Second) > s.Expires)
+		(s.Login <= 0 || atMs(s.Login, s.LoginMs).Add(o.cfg.SessionMaxAge).After(s.expiry()))
 }
 
 // refreshFrom is the start of the refresh window of s: before its expiry,
 // but never more than half the token's lifetime (when known), so that a
 // short-lived token is not refreshed right after login.
 func (s *session) refreshFrom(before time.Duration) time.Time {
-	exp := time.Unix(s.Expires, 0)
-	if s.Issued > 0 && s.Issued < s.Expires {
-		before = min(before, exp.Sub(time.Unix(s.Issued, 0))/2)
+	exp := s.expiry()
+	if issued := s.issued(); !issued.IsZero() && issued.Before(exp) {
+		before = min(before, exp.Sub(issued)/2)
 	}
 	return exp.Add(-before)
 }
 
 // retryAfter is when a renewal of s that failed at now is tried again.
 func retryAfter(s *session, now time.Time) time.Time {
-	wait := time.Unix(s.Expires, 0).Sub(now) / 4
+	wait := s.expiry().Sub(now) / 4
 	return now.Add(min(max(wait, minRetry), maxRetry))
 }
 
@@ -112,16 +112,23 @@ type outcome struct {
 // with s, as the outcome says. echohf's own routes never renew: logout
 // revokes the tokens of the cookie it was sent, not those of a cookie the
 // browser has not got yet.
+//
+// A session whose access token has ended (its user was away, and it holds
+// a refresh token: see session.end) renews the same way, by a refresh.
+// When that does not give a new token (the provider is down, slow or
+// refused it), the request is logged out but the cookie is kept: a later
+// request, here or on another replica, refreshes it once the provider is
+// back, unless the refusal ends it (invalid_grant, after its grace).
 func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *OAuthInfo, now time.Time) *OAuthInfo {
 	if o.ownRoute(r.URL.Path) {
-		return info
+		return unexpired(s, info, now)
 	}
-	out, ok := o.renewals.do(r.Context(), s.Token, now, time.Unix(s.end(o.cfg.SessionMaxAge), 0), func(noRefresh bool) outcome {
+	out, ok := o.renewals.do(r.Context(), s.Token, now, o.endOf(s), func(noRefresh bool) outcome {
 		return o.renewSession(r.Context(), s, info, noRefresh)
 	})
 	switch {
 	case !ok: // the client left while waiting
-		return info
+		return unexpired(s, info, now)
 	case out.end:
 		o.sessions.Clear(w, r)
 		return nil
@@ -134,18 +141,36 @@ func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *
 		}
 		return out.info
 	}
-	s.due.Store(out.retry) // later requests of this cookie go straight on until then
+	exp := s.expiry().UnixNano()
+	if now.UnixNano() >= exp {
+		return nil // every request of this cookie asks the memory of renewals until one refreshes it
+	}
+	s.due.Store(min(out.retry, exp)) // later requests of this cookie go straight on until then
 	return info
 }
 
-// renewSession renews s: a refresh when s is in its refresh window, else a
-// revalidation. It calls the provider on a context of its own, bounded by
-// Timeout, so that the visitor who started it leaving does not fail it for
-// the others.
+// unexpired is info when the access token of s has not ended by now, else
+// nil: the request is logged out, with the cookie left as it is.
+func unexpired(s *session, info *OAuthInfo, now time.Time) *OAuthInfo {
+	if !now.Before(s.expiry()) {
+		return nil
+	}
+	return info
+}
+
+// renewSession renews s: a refresh when s is in its refresh window or its
+// access token has ended, else a revalidation. It calls the provider on a
+// context of its own, bounded by Timeout, so that the visitor who started
+// it leaving does not fail it for the others. A session whose token has
+// ended and that cannot be refreshed (its refresh token is known to be
+// spent) ends.
 func (o *OAuth) renewSession(ctx context.Context, s *session, info *OAuthInfo, noRefresh bool) outcome {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.Timeout)
 	defer cancel()
 	now := o.cfg.Now()
+	if !o.canRefresh(s, noRefresh) && !now.Before(s.expiry()) {
+		return outcome{end: true}
+	}
 	p, err := o.providerFor(ctx)
 	if err != nil {
 		o.renewFailed("echohf: session renewal failed (provider discovery); the session goes on and is tried again shortly", s, err)

@@ -445,7 +445,7 @@ func TestSessionMaxAgeCapsSignIn(t *testing.T) {
 			w := newWorld(t, 2, func(c *Config) { c.SessionMaxAge, c.RevalidateEvery = tt.maxAge, tt.every })
 			login := w.clk.Now()
 			value, who := w.login(t)
-			end := login.Truncate(time.Second).Add(tt.maxAge)
+			end := ceilMs(login).Add(tt.maxAge) // the sign-in's time is kept to the millisecond
 			for _, at := range tt.requests {
 				w.clk.Advance(login.Add(at).Sub(w.clk.Now()))
 				got, set, f := w.whoami(t, 0, value)
@@ -456,7 +456,7 @@ func TestSessionMaxAgeCapsSignIn(t *testing.T) {
 					t.Fatalf("%v after login: not refreshed", at)
 				}
 				for _, c := range f.Cookies() {
-					if left := end.Unix() - w.clk.Now().Unix(); c.Name == w.name && int64(c.MaxAge) > left {
+					if left := ceilSecond(end).Unix() - w.clk.Now().Unix(); c.Name == w.name && int64(c.MaxAge) > left {
 						t.Errorf("%v after login: cookie Max-Age %ds; want at most %ds (SessionMaxAge %v after login)", at, c.MaxAge, left, tt.maxAge)
 					}
 				}
@@ -636,7 +636,7 @@ func TestSessionFieldsTravel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer o.Close()
-	now := time.Now()
+	now := time.Now().Truncate(time.Second).Add(-time.Second + 123_456_789) // the milliseconds travel too
 	info := &OAuthInfo{AccessToken: "hf_oauth_a", AccessTokenExpiresAt: now.Add(8 * time.Hour), Scope: "openid", UserInfo: OAuthUserInfo{Sub: "u", PreferredUsername: "ada"}}
 	s, err := o.newSession(info, "hf_oauth_refresh_r", now.Add(-time.Minute), now.Add(-2*time.Minute))
 	if err != nil {
@@ -651,7 +651,8 @@ func TestSessionFieldsTravel(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt, err := o.refreshSealer.Open(got.Refresh)
-	if err != nil || string(rt) != "hf_oauth_refresh_r" || got.Issued != s.Issued || got.Checked != s.Checked || got.Expires != s.Expires || got.Login != s.Issued {
+	if err != nil || string(rt) != "hf_oauth_refresh_r" || !got.issued().Equal(s.issued()) || got.Checked != s.Checked || !got.expiry().Equal(s.expiry()) ||
+		!got.signedIn(time.Time{}).Equal(s.issued()) || got.ExpiresMs == 0 && got.IssuedMs == 0 && got.LoginMs == 0 {
 		t.Errorf("after the cookie: refresh %q (%v), issued %d, checked %d, expires %d, signed in %d; want %q, %d, %d, %d, %d",
 			rt, err, got.Issued, got.Checked, got.Expires, got.Login, "hf_oauth_refresh_r", s.Issued, s.Checked, s.Expires, s.Issued)
 	}

@@ -57,8 +57,9 @@ func (o *OAuth) revalidate(ctx context.Context, p *provider, s *session, info *O
 		return outcome{end: true}
 	}
 	mergeUser(&user, s.User)
-	next := &session{Refresh: s.Refresh, Expires: s.Expires, Issued: s.Issued, Checked: now.Unix(), Login: s.signedIn(now),
-		Scope: s.Scope, State: s.State, SignIn: s.SignIn, User: user}
+	next := &session{Refresh: s.Refresh, Expires: s.Expires, ExpiresMs: s.ExpiresMs, Issued: s.Issued, IssuedMs: s.IssuedMs,
+		Checked: now.Unix(), Scope: s.Scope, State: s.State, SignIn: s.SignIn, User: user}
+	next.setLogin(s.signedIn(now))
 	if noRefresh {
 		next.Refresh = "" // spent: no replica needs to try it again
 	}

@@ -4,6 +4,7 @@ package hfauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -19,7 +20,8 @@ const revokeWait = 2 * time.Second
 // here from now on; see logouts.go), and at the provider
 // when discovery announced a revocation_endpoint, where its refresh token,
 // then its access token, are revoked (RFC 7009), so that other replicas log
-// a copy out at their next revalidation. A refresh of the session that this
+// a copy out at their next revalidation. Without that endpoint, its refresh
+// token is spent instead (spendRefreshTokens). A refresh of the session that this
 // process did, or is doing, as logout comes (a request of the same page in
 // the refresh window) ends the same way: its answer may reach the browser
 // after logout's. It is best effort: a failure is logged (and the other
@@ -35,7 +37,7 @@ func (o *OAuth) revokeSession(r *http.Request) {
 	if o.cfg.mode != ModeReal {
 		return
 	}
-	renewal := o.renewals.forget(s.Token, now, time.Unix(s.end(o.cfg.SessionMaxAge), 0))
+	renewal := o.renewals.forget(s.Token, now, o.endOf(s))
 	s.due.Store(dueNow) // later requests of this cookie (jwtstore caches it) see it gone
 	tokens := o.tokensOf(s)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), o.cfg.Timeout)
@@ -47,7 +49,7 @@ func (o *OAuth) revokeSession(r *http.Request) {
 			select {
 			case <-renewal.done: // renewal.out is set
 				if next := renewal.out.next; next != nil {
-					o.renewals.forget(next.Token, now, time.Unix(next.end(o.cfg.SessionMaxAge), 0))
+					o.renewals.forget(next.Token, now, o.endOf(next))
 					tokens = append(o.tokensOf(next), tokens...)
 				}
 			case <-ctx.Done():
@@ -59,6 +61,7 @@ func (o *OAuth) revokeSession(r *http.Request) {
 			return
 		}
 		if p.RevocationEndpoint == "" {
+			o.spendRefreshTokens(ctx, p, s, tokens)
 			return
 		}
 		for _, t := range tokens {
@@ -80,16 +83,52 @@ func (o *OAuth) revokeSession(r *http.Request) {
 }
 
 // signInEnd is how long a logout of s, at now, is remembered: until every
-// cookie of its sign-in has ended. The older ones end no later than s
-// (refreshes give later expiries); a refresh under way somewhere as logout
-// comes gives a token of the same lifetime as that of s, from at most
-// Timeout later. No cookie of the sign-in outlives SessionMaxAge.
+// cookie of its sign-in has ended. While o refreshes sessions, a cookie
+// holding a refresh token lives until SessionMaxAge after the sign-in
+// (its user may come back after its access token ended: session.end);
+// a cookie that does not say when its user signed in gets that time at
+// its renewal, which a refresh under way may do up to Timeout from now.
+// Otherwise cookies end with their tokens: the older ones no later than
+// s (refreshes give later expiries); a refresh under way somewhere as
+// logout comes gives a token of the same lifetime as that of s, from at
+// most Timeout later. No cookie of the sign-in outlives SessionMaxAge.
 func (o *OAuth) signInEnd(s *session, now time.Time) time.Time {
-	end := max(s.end(o.cfg.SessionMaxAge), now.Add(s.lifetime()+o.cfg.Timeout).Unix()+1)
-	if s.Login > 0 {
-		end = min(end, s.Login+int64(o.cfg.SessionMaxAge/time.Second))
+	last := s.signedIn(now.Add(o.cfg.Timeout)).Add(o.cfg.SessionMaxAge)
+	if o.refreshing() {
+		return last
 	}
-	return time.Unix(end, 0)
+	end := o.endOf(s)
+	if later := now.Add(s.lifetime() + o.cfg.Timeout); later.After(end) {
+		end = later
+	}
+	if last.Before(end) {
+		return last
+	}
+	return end
+}
+
+// spendRefreshTokens uses each refresh token in tokens once, at p's token
+// endpoint, dropping the answer: what logout does when p announces no
+// revocation endpoint (Hugging Face documents none). Refresh tokens are
+// single-use, so another replica that later gets a copy of the cookie,
+// after its access token ended, has its refresh refused (invalid_grant)
+// and logs it out, instead of refreshing it back to life until
+// SessionMaxAge. The tokens of the answer are dropped unused; they expire
+// at the provider. A failure is logged, as a revocation's is.
+func (o *OAuth) spendRefreshTokens(ctx context.Context, p *provider, s *session, tokens []revocation) {
+	for _, t := range tokens {
+		if t.hint != "refresh_token" {
+			continue
+		}
+		_, err := p.Refresh(ctx, t.token)
+		if err == nil || errors.Is(err, errGrant) {
+			continue // spent already (a refresh elsewhere), or revoked: what logout wants
+		}
+		o.cfg.Logger.Warn("echohf: logout could not spend the session's refresh token", "user", s.User.PreferredUsername, "error", err.Error())
+		if ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 // revocation is a token to revoke, and its kind for token_type_hint.

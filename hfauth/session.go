@@ -17,14 +17,21 @@ import (
 type session struct {
 	Token   string        `json:"t"`            // sealed access token
 	Refresh string        `json:"r,omitempty"`  // sealed refresh token; none in mock mode, or once known spent
-	Expires int64         `json:"e"`            // access token expiry, Unix seconds
-	Issued  int64         `json:"i,omitempty"`  // when the access token was obtained, Unix seconds (sizes the refresh window)
+	Expires int64         `json:"e"`            // access token expiry, Unix seconds, rounded down (with em: see expiry)
+	Issued  int64         `json:"i,omitempty"`  // when the access token was obtained, Unix seconds, rounded down (sizes the refresh window)
 	Checked int64         `json:"ck,omitempty"` // when User was last read from the provider, Unix seconds
-	Login   int64         `json:"l,omitempty"`  // when the user signed in, Unix seconds: the session ends SessionMaxAge later
+	Login   int64         `json:"l,omitempty"`  // when the user signed in, Unix seconds, rounded down: the session ends SessionMaxAge later
 	Scope   string        `json:"sc,omitempty"` // granted scopes
 	State   string        `json:"st,omitempty"` // the login's OAuth state
 	SignIn  string        `json:"si,omitempty"` // without State (SaveSession, mock login): a random id of the sign-in, kept by renewals (logouts.go)
 	User    OAuthUserInfo `json:"u"`
+	// The milliseconds, 0 to 999, that Expires, Issued and Login leave
+	// out. A cookie minted before they were kept has none: its times
+	// read as the whole seconds they were, and a replica that does not
+	// know them reads the whole seconds of a newer cookie, a little early.
+	ExpiresMs int64 `json:"em,omitempty"`
+	IssuedMs  int64 `json:"im,omitempty"`
+	LoginMs   int64 `json:"lm,omitempty"`
 
 	// info memoizes the OAuthInfo built from this session. jwtstore's
 	// cache hands the same *session to every request with the same cookie,
@@ -40,29 +47,85 @@ type session struct {
 	seen atomic.Uint64
 }
 
-// live reports whether s is still valid at now (see end). Times are kept
-// in whole seconds, rounded down (time.Time.Unix), so a session never
-// outlives its token nor maxAge.
-func (s *session) live(now time.Time, maxAge time.Duration) bool {
-	return s != nil && now.Unix() < s.end(maxAge)
+// Times of a session are kept to the millisecond: whole Unix seconds in
+// the fields the cookie always had, rounded down, and the milliseconds
+// they leave out in fields of their own. A time is rounded up to the
+// millisecond, so that a session never ends before its token, and
+// outlives it by less than a millisecond.
+
+// unixMs splits t, rounded up to the millisecond, into Unix seconds and
+// the milliseconds past them.
+func unixMs(t time.Time) (sec, ms int64) {
+	sec, ms = t.Unix(), int64((t.Nanosecond()+999_999)/1_000_000)
+	if ms == 1000 {
+		sec, ms = sec+1, 0
+	}
+	return sec, ms
 }
 
-// end is when s ends, in Unix seconds, maxAge being Config.SessionMaxAge:
-// the rule of docs/sessions.md, "When a session ends".
-func (s *session) end(maxAge time.Duration) int64 {
-	if s.Login <= 0 {
-		return s.Expires
+// atMs is the time sec Unix seconds and ms milliseconds after the epoch.
+func atMs(sec, ms int64) time.Time { return time.Unix(sec, ms*1_000_000) }
+
+// expiry is when the access token of s expires.
+func (s *session) expiry() time.Time { return atMs(s.Expires, s.ExpiresMs) }
+
+// setExpiry sets when the access token of s expires.
+func (s *session) setExpiry(t time.Time) { s.Expires, s.ExpiresMs = unixMs(t) }
+
+// issued is when the access token of s was obtained, or the zero time
+// when s does not say.
+func (s *session) issued() time.Time {
+	if s.Issued <= 0 {
+		return time.Time{}
 	}
-	return min(s.Expires, s.Login+int64(maxAge/time.Second))
+	return atMs(s.Issued, s.IssuedMs)
 }
+
+// setIssued sets when the access token of s was obtained.
+func (s *session) setIssued(t time.Time) { s.Issued, s.IssuedMs = unixMs(t) }
+
+// setLogin sets when the user of s signed in.
+func (s *session) setLogin(t time.Time) { s.Login, s.LoginMs = unixMs(t) }
 
 // signedIn is when the user of s signed in, for the session that renews
 // s: as s says, else now (see end).
-func (s *session) signedIn(now time.Time) int64 {
+func (s *session) signedIn(now time.Time) time.Time {
 	if s.Login > 0 {
-		return s.Login
+		return atMs(s.Login, s.LoginMs)
 	}
-	return now.Unix()
+	return now
+}
+
+// end is when s ends, maxAge being Config.SessionMaxAge and refreshing
+// whether this replica refreshes sessions: the rule of docs/sessions.md,
+// "When a session ends". A session that holds a refresh token lives
+// until maxAge after the sign-in, its access token being refreshed when
+// it is due or has ended; any other ends with its access token, or at
+// that bound when it comes first. A session that does not say when its
+// user signed in (a cookie older than that field) ends with its token.
+func (s *session) end(maxAge time.Duration, refreshing bool) time.Time {
+	exp := s.expiry()
+	if s.Login <= 0 {
+		return exp
+	}
+	last := atMs(s.Login, s.LoginMs).Add(maxAge)
+	if refreshing && s.Refresh != "" || last.Before(exp) {
+		return last
+	}
+	return exp
+}
+
+// refreshing reports whether o refreshes sessions: real mode with
+// RefreshBefore positive.
+func (o *OAuth) refreshing() bool { return o.cfg.mode == ModeReal && o.cfg.RefreshBefore > 0 }
+
+// endOf is when s ends on o (see session.end).
+func (o *OAuth) endOf(s *session) time.Time { return s.end(o.cfg.SessionMaxAge, o.refreshing()) }
+
+// live reports whether s is still valid on o at now (see end): to the
+// millisecond, with no Leeway.
+func (o *OAuth) live(s *session, now time.Time) bool {
+	return s != nil && now.Before(o.endOf(s))
 }
 
 // authenticate returns the login r's session cookie holds, or nil when r
@@ -77,7 +140,7 @@ func (s *session) signedIn(now time.Time) int64 {
 func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
 	s, err := o.sessions.Load(r)
 	now := o.cfg.Now()
-	if err == nil && s.live(now, o.cfg.SessionMaxAge) {
+	if err == nil && o.live(s, now) {
 		if info := o.infoOf(s); info != nil {
 			t := now.UnixNano()
 			if t < s.due.Load() && o.logouts.current(s) {
@@ -129,7 +192,7 @@ func (o *OAuth) infoOf(s *session) *OAuthInfo {
 func (o *OAuth) infoFrom(s *session, token string) *OAuthInfo {
 	info := &OAuthInfo{
 		AccessToken:          token,
-		AccessTokenExpiresAt: time.Unix(s.Expires, 0).UTC(),
+		AccessTokenExpiresAt: s.expiry().UTC(),
 		UserInfo:             s.User,
 		State:                s.State,
 		Scope:                s.Scope,
@@ -149,8 +212,10 @@ func (o *OAuth) newSession(info *OAuthInfo, refresh string, issued, checked time
 	if err != nil {
 		return nil, err
 	}
-	s := &session{Token: sealed, Expires: info.AccessTokenExpiresAt.Unix(), Issued: issued.Unix(), Checked: checked.Unix(),
-		Login: issued.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
+	s := &session{Token: sealed, Checked: checked.Unix(), Scope: info.Scope, State: info.State, User: info.UserInfo}
+	s.setExpiry(info.AccessTokenExpiresAt)
+	s.setIssued(issued)
+	s.setLogin(issued)
 	if s.State == "" {
 		s.SignIn = randomString(16) // what logout remembers such a sign-in by (logouts.go)
 	}

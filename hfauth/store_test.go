@@ -95,7 +95,7 @@ func TestStoreAtCookieLimit(t *testing.T) {
 	}
 	t.Cleanup(o.Close)
 	s := fixedSession(t, o, 2, 1000)
-	expires := time.Unix(s.end(o.cfg.SessionMaxAge), 0)
+	expires := o.cookieExpiry(s)
 	search := time.Unix(s.Issued, 0)
 	bare := copySession(s)
 	for i := range bare.User.Orgs {
@@ -216,7 +216,7 @@ func TestSaveSessionReadsClockOnce(t *testing.T) {
 			if read != 1 || s.Login != start.Unix() {
 				t.Errorf("SaveSession read the clock %d times, signed in at %d; want once, at %d", read, s.Login, start.Unix())
 			}
-			if left := int(time.Unix(s.end(o.cfg.SessionMaxAge), 0).Sub(start) / time.Second); !maxAgeIs(rec, left) {
+			if left := int(o.cookieExpiry(s).Sub(start) / time.Second); !maxAgeIs(rec, left) {
 				t.Errorf("cookies' Max-Age is not counted from the one reading (%d seconds before the session ends)", left)
 			}
 		})
@@ -239,7 +239,7 @@ func maxAgeIs(rec *httptest.ResponseRecorder, secs int) bool {
 // TestFitSameAsBisection: a Save per candidate, bisecting the count of
 // organizations, then a final Save (each at Options.Now).
 func storeBisect(o *OAuth, w http.ResponseWriter, s *session) error {
-	expires := time.Unix(s.end(o.cfg.SessionMaxAge), 0)
+	expires := o.cookieExpiry(s)
 	err := o.sessions.Save(w, nil, s, expires)
 	if !errors.Is(err, jwtstore.ErrTooLarge) {
 		return err
