@@ -66,14 +66,14 @@ func (e *configError) Unwrap() error { return ErrConfig }
 // resolved is a Config with defaults applied and checked.
 type resolved struct {
 	Config
-	mode      Mode
-	secure    bool // cookies get Secure, SameSite=None and __Host-
+	mode   Mode
+	secure bool // cookies get Secure, SameSite=None and __Host-
 	// customHosts are the custom domains listed after the Space's own host
 	// in SpaceHost (which resolve cuts to that first entry): sign-in on
 	// them ends with a handoff (handoff.go).
 	customHosts []string
-	secrets   []string
-	randomKey bool
+	secrets     []string
+	randomKey   bool
 	// warnings are logged once by New: settings that work but should not
 	// stay as they are.
 	warnings []string
