@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-		"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5"
 )
 
 // TestHandoffRouteMounted: Attach and AttachGroup mount the handoff route

@@ -322,7 +322,9 @@ func (c Config) fromEnv(getenv func(string) string, p *configError) Config {
 		c.InsecureMockAllowRemote = b // unreadable: off, the safe side (and a startup error)
 	}
 	str(&c.SpaceID, EnvSpaceID)
-	str(&c.SpaceHost, EnvSpaceHost) // the whole list: resolve splits it
+	if c.SpaceHost == "" { // the whole list, blanks trimmed: resolve splits it
+		c.SpaceHost = strings.Join(splitList(getenv(EnvSpaceHost)), ",")
+	}
 	str(&c.ClientID, EnvClientID)
 	str(&c.ClientSecret, EnvClientSecret)
 	if len(c.Scopes) == 0 {
