@@ -2,6 +2,8 @@ package hfauth
 
 import (
 	"crypto/tls"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -562,5 +564,34 @@ func handoffHop(b *testing.B, d *domains, toCallback func(*http.Client, string) 
 		if f := postFrom(b, c, "https://"+customTest+HandoffPath, url.Values{fieldHandoff: {m[1]}}, "https://"+spaceTest, "cross-site"); f.StatusCode != http.StatusSeeOther || f.setCookie(d.apps[0].oauth.sessions.Name()) == "" {
 			b.Fatalf("handoff: %d %q", f.StatusCode, f.body)
 		}
+	}
+}
+
+// TestHandoffBigSession: a user in hundreds of organizations, whose
+// session takes several cookies, is handed off whole: the handoff form
+// carries it, and the custom domain's session lists every organization.
+func TestHandoffBigSession(t *testing.T) {
+	t.Parallel()
+	d := newDomains(t, 2)
+	user := mock.NewUser("joiner")
+	for i := range 350 {
+		o := mock.NewOrg(fmt.Sprintf("organization-number-%03d", i))
+		o.Name = fmt.Sprintf("Organization number %d with a long display name", i)
+		user.Orgs = append(user.Orgs, o)
+	}
+	d.prov.AddUser(user)
+	setUser(t, d.prov, user.PreferredUsername)
+	c := d.visitor(t)
+	form := d.startOn(t, c, customTest, "/page")
+	t.Logf("handoff of %d bytes", len(form.blob))
+	if f := post(t, c, form.action, url.Values{fieldHandoff: {form.blob}}); f.StatusCode != http.StatusOK || f.body != "page" {
+		t.Fatalf("handoff: %d %q; logs:\n%s", f.StatusCode, f.body, d.logs())
+	}
+	var w whoamiAnswer
+	if err := json.Unmarshal([]byte(fetch(t, c, "https://"+customTest+"/whoami").body), &w); err != nil {
+		t.Fatal(err)
+	}
+	if !w.LoggedIn || len(w.Info.UserInfo.Orgs) != len(user.Orgs) {
+		t.Errorf("on %s: logged in %v with %d organizations; want %d", customTest, w.LoggedIn, len(w.Info.UserInfo.Orgs), len(user.Orgs))
 	}
 }
