@@ -24,7 +24,7 @@ import (
 // MockLoginURL and the guards build. To serve the routes on another Echo,
 // build another OAuth from the same Config: the two are replicas.
 func (o *OAuth) Attach(e *echo.Echo) {
-	o.register(e.GET)
+	o.register(e.GET, e.POST)
 	o.LogLinkOnStart(e.Server, "http")
 	o.LogLinkOnStart(e.TLSServer, "https")
 }
@@ -33,14 +33,15 @@ func (o *OAuth) Attach(e *echo.Echo) {
 // inside the group. Links built by the guards and LoginURL use the group's
 // full path. Like Attach, it panics when o's routes are already registered.
 func (o *OAuth) AttachGroup(g *echo.Group) {
-	o.register(g.GET)
+	o.register(g.GET, g.POST)
 }
 
-func (o *OAuth) register(get func(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route) {
+func (o *OAuth) register(get, post func(string, echo.HandlerFunc, ...echo.MiddlewareFunc) *echo.Route) {
 	err := o.Mount(func(prefix string) string {
 		r := get(prefix+LoginPath, handle(o.Login))
 		get(prefix+CallbackPath, handle(o.Callback))
 		get(prefix+LogoutPath, handle(o.Logout))
+		post(prefix+HandoffPath, handle(o.Handoff))
 		return r.Path
 	})
 	if err != nil {

@@ -76,6 +76,7 @@ const (
 const (
 	LoginPath    = hfauth.LoginPath
 	CallbackPath = hfauth.CallbackPath
+	HandoffPath  = hfauth.HandoffPath
 	LogoutPath   = hfauth.LogoutPath
 )
 

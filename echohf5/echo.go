@@ -21,21 +21,22 @@ import (
 // and the guards build. To serve the routes on another Echo, build another
 // OAuth from the same Config: the two are replicas.
 func (o *OAuth) Attach(e *echo.Echo) {
-	o.register(e.GET)
+	o.register(e.GET, e.POST)
 }
 
 // AttachGroup registers the routes on g, under the configured prefix
 // inside the group. Links built by the guards and LoginURL use the group's
 // full path. Like Attach, it panics when o's routes are already registered.
 func (o *OAuth) AttachGroup(g *echo.Group) {
-	o.register(g.GET)
+	o.register(g.GET, g.POST)
 }
 
-func (o *OAuth) register(get func(string, echo.HandlerFunc, ...echo.MiddlewareFunc) echo.RouteInfo) {
+func (o *OAuth) register(get, post func(string, echo.HandlerFunc, ...echo.MiddlewareFunc) echo.RouteInfo) {
 	err := o.Mount(func(prefix string) string {
 		ri := get(prefix+LoginPath, handle(o.Login))
 		get(prefix+CallbackPath, handle(o.Callback))
 		get(prefix+LogoutPath, handle(o.Logout))
+		post(prefix+HandoffPath, handle(o.Handoff))
 		return ri.Path // holds the group's path
 	})
 	if err != nil {

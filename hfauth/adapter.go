@@ -77,14 +77,24 @@ func (o *OAuth) Logout(w http.ResponseWriter, r *http.Request) Decision {
 	return o.logout(w, r).decision()
 }
 
+// Handoff runs the handoff route (HandoffPath, a POST) on r: on a custom
+// domain of Config.SpaceHost, it turns the sealed handoff of a sign-in
+// that started there into a session cookie and returns the redirect to its
+// target, or the failure to answer. It may answer r itself (a form posted
+// again from the custom domain), with a zero Status.
+func (o *OAuth) Handoff(w http.ResponseWriter, r *http.Request) Decision {
+	return o.handoffRoute(w, r).decision()
+}
+
 // errMounted is Mount's refusal of a second mount.
 var errMounted = errors.New("echohf: this OAuth's routes are already registered (by Attach, AttachGroup, Handler or Mount); an OAuth registers them once, " +
 	"so that its links stay right: for another Echo, router or group, build another OAuth from the same Config")
 
 // Mount has an adapter register o's routes, once. register gets the
 // configured prefix (Config.Prefix, normalized: "" or "/a/b"), registers
-// the routes at prefix+LoginPath, CallbackPath and LogoutPath (with the
-// decisions Login, Callback and Logout), and returns the login route's full
+// the routes at prefix+LoginPath, CallbackPath and LogoutPath (GET, with
+// the decisions Login, Callback and Logout) and prefix+HandoffPath (POST,
+// with Handoff), and returns the login route's full
 // public path, which holds any group or mount path the router adds. The
 // links that LoginURL, LogoutURL, MockLoginURL and the guards build use
 // that path's prefix from then on. In mock mode Mount logs the sign-in
@@ -115,7 +125,8 @@ func (o *OAuth) Mount(register func(prefix string) (loginPath string)) error {
 
 // Handler returns an http.Handler that serves o's login, callback and
 // logout routes (GET and HEAD) at Config.Prefix + LoginPath, CallbackPath
-// and LogoutPath, and 404 on any other path. Mount it on a router at
+// and LogoutPath, the handoff route (POST) at HandoffPath, and 404 on any
+// other path or method. Mount it on a router at
 // those paths; with a ServeMux: mux.Handle(prefix+"/oauth/huggingface/",
 // o.Handler()). It records the mount (see Mount) and panics when o's
 // routes are already mounted.
@@ -125,6 +136,7 @@ func (o *OAuth) Handler() http.Handler {
 		routes[prefix+LoginPath] = o.login
 		routes[prefix+CallbackPath] = o.callback
 		routes[prefix+LogoutPath] = o.logout
+		routes[prefix+HandoffPath] = o.handoffRoute
 		return prefix + LoginPath
 	})
 	if err != nil {
@@ -132,7 +144,8 @@ func (o *OAuth) Handler() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, ok := routes[r.URL.Path]
-		if !ok || r.Method != http.MethodGet && r.Method != http.MethodHead {
+		handoff := strings.HasSuffix(r.URL.Path, HandoffPath)
+		if !ok || handoff && r.Method != http.MethodPost || !handoff && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			http.NotFound(w, r)
 			return
 		}

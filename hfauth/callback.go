@@ -72,6 +72,9 @@ func (o *OAuth) callback(w http.ResponseWriter, r *http.Request) reply {
 			return o.fail(CallbackPath, http.StatusBadGateway, "Sign-in failed: the Hugging Face OpenID provider answered with an error. Please try again.", err)
 		}
 	}
+	if pend.Handoff != "" { // the login started on a custom domain
+		return o.handOff(w, r, pend, st.target, info, refresh)
+	}
 	if err := o.saveSession(w, r, info, refresh); err != nil {
 		return o.fail(CallbackPath, http.StatusInternalServerError, "Sign-in failed: the session could not be stored.", err)
 	}

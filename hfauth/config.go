@@ -108,8 +108,11 @@ type Config struct {
 
 	// SpaceID is the Space's id. From $SPACE_ID. Optional.
 	SpaceID string
-	// SpaceHost is the Space's public host name, with an optional :port.
-	// From the first entry of the comma-separated $SPACE_HOST. Optional.
+	// SpaceHost is the Space's public host name, with an optional :port,
+	// or, as Hugging Face sets $SPACE_HOST for a Space with custom domains,
+	// a comma-separated list: the Space's own host first (the one the
+	// callback URL is on), then its custom domains, where sign-in ends with
+	// a handoff (docs/custom-domains.md). From $SPACE_HOST. Optional.
 	SpaceHost string
 	// ClientID is the OAuth client id. From $OAUTH_CLIENT_ID. Required in
 	// real mode.
@@ -319,8 +322,8 @@ func (c Config) fromEnv(getenv func(string) string, p *configError) Config {
 		c.InsecureMockAllowRemote = b // unreadable: off, the safe side (and a startup error)
 	}
 	str(&c.SpaceID, EnvSpaceID)
-	if c.SpaceHost == "" {
-		c.SpaceHost = firstHost(getenv(EnvSpaceHost))
+	if c.SpaceHost == "" { // the whole list, blanks trimmed: resolve splits it
+		c.SpaceHost = strings.Join(splitList(getenv(EnvSpaceHost)), ",")
 	}
 	str(&c.ClientID, EnvClientID)
 	str(&c.ClientSecret, EnvClientSecret)
@@ -362,13 +365,6 @@ func parseBool(v string) (value, ok bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// firstHost returns the first entry of a comma-separated SPACE_HOST: the
-// Space's own host, before any custom domains.
-func firstHost(v string) string {
-	first, _, _ := strings.Cut(v, ",")
-	return strings.TrimSpace(first)
 }
 
 func splitList(v string) []string {

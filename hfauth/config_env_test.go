@@ -111,7 +111,7 @@ func TestFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{SpaceID: "env/space", SpaceHost: "env-space.hf.space", ClientID: "env-id", ClientSecret: "env-secret",
+	want := Config{SpaceID: "env/space", SpaceHost: "env-space.hf.space,custom.example.com,other.example", ClientID: "env-id", ClientSecret: "env-secret",
 		ProviderURL: "https://env.example", RedirectURL: "http://127.0.0.1:8080/oauth/huggingface/callback",
 		HFToken: "hf_env", HFEndpoint: "https://hub.example/"}
 	if got.SpaceID != want.SpaceID || got.SpaceHost != want.SpaceHost || got.ClientID != want.ClientID || got.ClientSecret != want.ClientSecret ||

@@ -10,7 +10,7 @@
 //		log.Fatal(err) // names every bad or missing setting
 //	}
 //	mux := http.NewServeMux()
-//	mux.Handle("/oauth/huggingface/", o.Handler()) // login, callback, logout
+//	mux.Handle("/oauth/huggingface/", o.Handler()) // login, callback, logout, handoff
 //	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 //		if info := hfauth.Info(r); info != nil {
 //			fmt.Fprintf(w, "Hello, %s!", info.UserInfo.PreferredUsername)
@@ -29,6 +29,13 @@
 // JWT session cookie holding the user's info and the sealed access token,
 // so any replica with the same configuration accepts it. Redirect targets
 // are same-origin paths only (SanitizeTarget).
+//
+// A Space with custom domains lists them in SpaceHost after its own host.
+// A login on a custom domain goes through the callback on the Space's own
+// host, the redirect URI registered with Hugging Face, which hands the new
+// session back to the custom domain in a sealed, one-time form POST that
+// lives 30 seconds, bound to that domain and to the browser that started
+// the login (HandoffPath; docs/custom-domains.md says what is guaranteed).
 //
 // Elsewhere, mock mode logs local visitors in as a mocked user with no
 // provider at all, once their browser has opened the sign-in link that
@@ -80,8 +87,8 @@
 //
 // A Guard (RequireLoginGuard, RequireOrgGuard) runs after the
 // authenticate step, on a route, a group or the whole app: it never guards
-// the OAuth's own login, callback and logout routes. A logged-out browser
-// navigation is redirected to login, coming back to the current path and
+// the OAuth's own login, callback, logout and handoff routes. A logged-out
+// browser navigation is redirected to login, coming back to the current path and
 // query; any other logged-out request gets 401. A navigation is a GET or
 // HEAD whose Sec-Fetch-Mode header is "navigate" (what browsers send when
 // loading a page), or, when the request has no Sec-Fetch-Mode (an older

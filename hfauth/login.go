@@ -30,7 +30,7 @@ func loginTarget(q url.Values) string {
 	}
 	rest := url.Values{}
 	for k, v := range q {
-		if k != paramRedirects && k != paramOrgIDs && k != paramMockKey && k != paramPrompt {
+		if k != paramRedirects && k != paramOrgIDs && k != paramMockKey && k != paramPrompt && k != paramHandoffHost && k != paramHandoffBind {
 			rest[k] = v
 		}
 	}
@@ -62,6 +62,13 @@ func (o *OAuth) login(w http.ResponseWriter, r *http.Request) reply {
 		}
 		return redirect(o.prefix + CallbackPath + "?" + paramTarget + "=" + url.QueryEscape(target))
 	}
+	if o.customHost(r.Host) { // the callback is on the Space's host: go on there
+		return o.customLogin(w, r)
+	}
+	handoffHost, bind, ok := o.handoffAsked(q)
+	if !ok {
+		return o.fail(LoginPath, http.StatusBadRequest, "Sign-in could not start: the domain to come back to is not one of this Space's.", errHandoff)
+	}
 	callbackURL, ok := o.redirectURL(r)
 	if !ok {
 		return o.fail(LoginPath, http.StatusBadRequest, "Sign-in could not start: the request's Host header is not a valid host name.", errBadHost)
@@ -80,6 +87,8 @@ func (o *OAuth) login(w http.ResponseWriter, r *http.Request) reply {
 		Verifier:  oauth2.GenerateVerifier(),
 		Redirect:  callbackURL,
 		Created:   o.cfg.Now().UnixNano(),
+		Handoff:   handoffHost,
+		Bind:      bind,
 	}
 	// The new login cookie takes one of the answer's Set-Cookie lines; the
 	// pruning gets what is left after the lines already written (Auth may

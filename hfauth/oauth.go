@@ -23,6 +23,7 @@ const (
 	LoginPath    = "/oauth/huggingface/login"
 	CallbackPath = "/oauth/huggingface/callback"
 	LogoutPath   = "/oauth/huggingface/logout"
+	// HandoffPath (handoff.go) is the fourth route.
 )
 
 // Purposes of the keys derived from the session secret: each cookie kind
@@ -50,6 +51,10 @@ type OAuth struct {
 	sealer   *jwtstore.Sealer
 	// refreshSealer seals refresh tokens, under a key of their own.
 	refreshSealer *jwtstore.Sealer
+	// handoffSealer seals the handoffs to custom domains (handoff.go), and
+	// usedHandoffs remembers those used on this process.
+	handoffSealer *jwtstore.Sealer
+	usedHandoffs  *usedStates
 	renewals      renewals // the sessions' refreshes and revalidations (renew.go)
 	logouts       logouts  // the sign-ins logged out here (logouts.go)
 
@@ -133,10 +138,14 @@ func newResolved(r resolved) (*OAuth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
 	}
+	handoffSealer, err := jwtstore.NewSealer(purposeHandoff, keys)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, cancel: cancel,
-		provider:   newProviderClient(ctx, r),
-		usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
+		provider:      newProviderClient(ctx, r),
+		handoffSealer: handoffSealer, usedHandoffs: newUsedStates(maxUsedStates), usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
 	o.plainWarned.Store(r.SpaceHost == "")
 	o.bearers = newBearerAuth(o)
 	if r.mode == ModeMock {
@@ -193,10 +202,10 @@ func (o *OAuth) Mode() Mode { return o.cfg.mode }
 func (o *OAuth) SessionCookieName() string { return o.sessions.Name() }
 
 // ownRoute reports whether route, a request's route path, is o's login,
-// callback or logout route, which the guards never guard.
+// callback, logout or handoff route, which the guards never guard.
 func (o *OAuth) ownRoute(route string) bool {
 	p, ok := strings.CutPrefix(route, o.prefix)
-	return ok && (p == LoginPath || p == CallbackPath || p == LogoutPath)
+	return ok && (p == LoginPath || p == CallbackPath || p == LogoutPath || p == HandoffPath)
 }
 
 var (

@@ -22,6 +22,11 @@ type pending struct {
 	Verifier  string `json:"v"`
 	Redirect  string `json:"r"` // the redirect_uri sent to the provider
 	Created   int64  `json:"c"` // Unix nanoseconds, to evict the oldest pending login
+	// Handoff is the custom domain the login started on, and Bind the
+	// SHA-256 of the bind cookie set there, for the handoff (handoff.go);
+	// both empty for a login on the Space's own host.
+	Handoff string `json:"hh,omitempty"`
+	Bind    []byte `json:"hb,omitempty"`
 }
 
 // maxLoginSetCookies bounds the Set-Cookie lines of a login's answer,

@@ -66,10 +66,14 @@ func (e *configError) Unwrap() error { return ErrConfig }
 // resolved is a Config with defaults applied and checked.
 type resolved struct {
 	Config
-	mode      Mode
-	secure    bool // cookies get Secure, SameSite=None and __Host-
-	secrets   []string
-	randomKey bool
+	mode   Mode
+	secure bool // cookies get Secure, SameSite=None and __Host-
+	// customHosts are the custom domains listed after the Space's own host
+	// in SpaceHost (which resolve cuts to that first entry): sign-in on
+	// them ends with a handoff (handoff.go).
+	customHosts []string
+	secrets     []string
+	randomKey   bool
 	// warnings are logged once by New: settings that work but should not
 	// stay as they are.
 	warnings []string
@@ -94,8 +98,12 @@ func (c Config) checkValues(p *configError) {
 	case originOf(c.HFEndpoint) == "": // HubClient could not tell the Hub
 		p.addf("HFEndpoint (%s) %q must have a plain ASCII host: write an internationalized name in its xn-- form, and no IPv6 zone", EnvHFEndpoint, c.HFEndpoint)
 	}
-	if c.SpaceHost != "" && !validHost(c.SpaceHost) {
-		p.addf("SpaceHost (%s) %q is not a host name with an optional :port", EnvSpaceHost, c.SpaceHost)
+	if c.SpaceHost != "" {
+		for i, h := range strings.Split(c.SpaceHost, ",") {
+			if h = strings.TrimSpace(h); (h != "" || i == 0) && !validHost(h) {
+				p.addf("SpaceHost (%s) entry %q is not a host name with an optional :port", EnvSpaceHost, h)
+			}
+		}
 	}
 	if n := len(c.SessionSecret); n > 0 && n < minSecretLen {
 		p.addf("SessionSecret (%s) is %d bytes long; it must be at least %d bytes (for example the output of `openssl rand -hex 32`)",
@@ -190,6 +198,7 @@ func httpURL(v string) bool {
 func (c Config) resolve(p *configError) resolved {
 	c.checkValues(p)
 	r := resolved{Config: c}
+	r.SpaceHost, r.customHosts = splitHosts(c.SpaceHost)
 	r.Prefix = normalizePrefix(r.Prefix)
 	r.mode = ModeMock
 	if c.Mode == ModeReal || c.Mode == ModeAuto && c.SpaceID != "" {
@@ -315,6 +324,23 @@ func (r *resolved) defaults() {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
+}
+
+// splitHosts reads SpaceHost as $SPACE_HOST gives it: the Space's own host,
+// then its custom domains, comma-separated. Blank entries and repeats are
+// dropped.
+func splitHosts(v string) (space string, custom []string) {
+	for i, h := range strings.Split(v, ",") {
+		h = strings.TrimSpace(h)
+		switch {
+		case i == 0:
+			space = h
+		case h == "" || strings.EqualFold(h, space) || slices.ContainsFunc(custom, func(c string) bool { return strings.EqualFold(c, h) }):
+		default:
+			custom = append(custom, h)
+		}
+	}
+	return space, custom
 }
 
 // validOrgID accepts Hub ids: short runs of letters, digits, '-' and '_'.

@@ -9,6 +9,11 @@
 // each Echo adapter: examples/hello (Echo v4, echohf) and examples/hello5
 // (Echo v5, echohf5), which serve the same routes (adapters_test.go).
 //
+// A Space with a custom domain (domains_test.go): SPACE_HOST lists
+// space.localhost and custom.localhost (Chromium resolves *.localhost to
+// loopback itself), nginx serves both names in front of three replicas, and
+// a sign-in from custom.localhost ends there through the handoff.
+//
 // The package has no code of its own: everything is in its _test.go files.
 // The tests build examples/space, hello and hello5 once, start every process they need
 // (the app instances, nginx, Chromium) themselves, on loopback only, each
