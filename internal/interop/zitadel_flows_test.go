@@ -6,7 +6,9 @@ package interop
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,5 +243,98 @@ func TestZitadelRevokedAtOP(t *testing.T) {
 				t.Errorf("replica A after the session ended: %+v; want logged out", w)
 			}
 		})
+	}
+}
+
+// TestZitadelRefreshRace: a page that sends several requests at once, in
+// the refresh window, to all three replicas: each replica refreshes at
+// most once, the OP takes the refresh token once (it rotates them, so any
+// other replica's attempt is refused), every request is served signed in,
+// and the browser is left with a session that stays signed in everywhere,
+// also after the replicas' memory of the race has lapsed.
+func TestZitadelRefreshRace(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	// 60 s tokens (expires_in 59), refreshed in their last 20 s.
+	z, r := replicas(t, time.Minute, func(c *hfauth.Config) {
+		c.Now, c.RefreshBefore, c.RevalidateEvery = clk.Now, 20*time.Second, -1
+	}, "offline_access")
+	b := newBrowser(t)
+	z.signIn(t, b, r[0])
+	w0 := b.whoami(t, r[0])
+	z.signedIn(t, "after sign-in", w0)
+
+	clk.Advance(w0.Expires.Sub(clk.Now()) - 5*time.Second) // in the window
+	const perReplica = 3
+	answers := make(chan whoami, perReplica*len(r))
+	var wg sync.WaitGroup
+	for i := range perReplica * len(r) {
+		wg.Go(func() { answers <- b.whoami(t, r[i%len(r)]) })
+	}
+	wg.Wait()
+	close(answers)
+	for w := range answers {
+		if !w.LoggedIn {
+			t.Errorf("a request sent during the race was served logged out")
+		}
+	}
+	if n := z.store.refreshes(); n != 1 {
+		t.Errorf("the OP answered %d refresh grants; want 1", n)
+	}
+	t.Logf("token endpoint answers during the race: %d refused (400), %d failed (500)",
+		z.count("POST /oauth/token 400"), z.count("POST /oauth/token 500"))
+	var token string
+	for i, x := range r {
+		w := b.whoami(t, x)
+		z.signedIn(t, "after the race, replica "+"ABC"[i:i+1], w)
+		if token == "" {
+			token = w.Token
+		} else if w.Token != token {
+			t.Errorf("replica %s serves another access token than A", "ABC"[i:i+1])
+		}
+		if w.Token == w0.Token {
+			t.Errorf("replica %s still serves the token from before the refresh", "ABC"[i:i+1])
+		}
+	}
+	clk.Advance(31 * time.Second) // past renewedGrace, before the next window
+	for i, x := range r {
+		z.signedIn(t, "31 s after the race, replica "+"ABC"[i:i+1], b.whoami(t, x))
+	}
+}
+
+// TestZitadelLogoutCopy: a copy of the session cookie taken before logout
+// is refused at once by the replica that logged out, and by the others at
+// their next revalidation, where the OP's userinfo refuses the access
+// token that logout revoked.
+func TestZitadelLogoutCopy(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	z, r := replicas(t, 0, func(c *hfauth.Config) { c.Now, c.RevalidateEvery = clk.Now, 30*time.Second }, "offline_access")
+	b := newBrowser(t)
+	z.signIn(t, b, r[0])
+	z.signedIn(t, "after sign-in", b.whoami(t, r[0]))
+	u, _ := url.Parse(r[0].URL)
+	saved := b.Jar.Cookies(u)
+	// thief sends the copy, again each time: a logged-out answer clears it.
+	thief := func(x *replica) whoami {
+		c := newBrowser(t)
+		c.Jar.SetCookies(u, saved)
+		return c.whoami(t, x)
+	}
+
+	if status, body, _ := b.get(t, r[0].URL+hfauth.LogoutPath+"?_target_url=/page"); status != http.StatusOK || body != "page" {
+		t.Fatalf("logout = %d %q; want 200 page after its redirect", status, body)
+	}
+	if w := thief(r[0]); w.LoggedIn {
+		t.Errorf("the replica that logged out serves a copy of the cookie: %+v", w)
+	}
+	clk.Advance(45 * time.Second) // revalidation is due
+	for i, x := range []*replica{r[1], r[2]} {
+		if w := thief(x); w.LoggedIn {
+			t.Errorf("replica %s serves a copy of the cookie at revalidation after logout: %+v", "BC"[i:i+1], w)
+		}
+	}
+	if n := z.count("GET /userinfo 403"); n != 2 {
+		t.Errorf("the OP refused userinfo %d times; want twice (B and C each revalidated the revoked token)", n)
 	}
 }
