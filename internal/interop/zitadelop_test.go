@@ -10,9 +10,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"sync"
 	"testing"
@@ -146,8 +148,9 @@ func startZitadel(t *testing.T, accessTTL time.Duration, redirect string) *zitad
 	// A client map of this OP's own (NewStorage would share the package's).
 	clients := map[string]*storage.Client{z.clientID: storage.WebClient(z.clientID, z.secret, redirect)}
 	z.store = &shortStorage{Storage: storage.NewStorageWithClients(users, clients), accessTTL: accessTTL}
-	// A nil logger leaves slog's default alone (SetupServer would replace it).
-	router := exampleop.SetupServer(issuer, z.store, nil, false)
+	// The OP logs every request it serves: warnings and worse only.
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	router := exampleop.SetupServer(issuer, z.store, quiet, false)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		router.ServeHTTP(rec, r)
