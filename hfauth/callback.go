@@ -109,6 +109,7 @@ func (o *OAuth) retryLogin(st loginState) reply {
 func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID, code string) (info *OAuthInfo, refresh string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
 	defer cancel()
+	asked := o.cfg.Now() // the token's life counts from its request, not from the end of the sign-in
 	tok, err := p.Exchange(ctx, code, pend.Redirect, pend.Verifier)
 	if err != nil {
 		return nil, "", err
@@ -127,7 +128,7 @@ func (o *OAuth) complete(ctx context.Context, p *provider, pend pending, stateID
 	}
 	fromToken, _ := parseUserInfo(claims.JSON)
 	mergeUser(&user, fromToken)
-	expires := expiryOf(tok, o.cfg.Now(), defaultTokenLifetime)
+	expires := expiryOf(tok, asked, defaultTokenLifetime)
 	scope, _ := tok.Extra("scope").(string)
 	if scope == "" {
 		scope = strings.Join(o.cfg.Scopes, " ")

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/echohf/echohf/mock"
 )
 
 // TestExpiresIn: whatever expires_in a token answer gives, as JSON or
@@ -93,5 +96,39 @@ func TestExpiresIn(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// slowUserinfo is a transport on which each userinfo call takes d of the
+// test clock: the provider answers after d.
+type slowUserinfo struct {
+	clk atomic.Pointer[testClock]
+	d   time.Duration
+}
+
+func (s *slowUserinfo) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.URL.Path == mock.PathUserinfo {
+		s.clk.Load().Advance(s.d)
+	}
+	return res, err
+}
+
+// TestSignInExpiryFromExchange: the access token's end is counted from the
+// code exchange that obtained it, not from the end of the sign-in, so slow
+// steps after the exchange (id_token keys, userinfo) never make the session
+// outlive its token.
+func TestSignInExpiryFromExchange(t *testing.T) {
+	t.Parallel()
+	const lifetime = time.Hour
+	slow := &slowUserinfo{d: 3 * time.Second}
+	w := newWorld(t, 1, func(c *Config) { c.HTTPClient = &http.Client{Transport: slow, Timeout: 10 * time.Second} })
+	slow.clk.Store(w.clk)
+	w.prov.SetAccessTokenTTL(lifetime)
+	exchanged := w.clk.Now() // the mock's clock: the token is issued now
+	_, got := w.login(t)
+	if want := ceilMs(exchanged.Add(lifetime)); !got.Info.AccessTokenExpiresAt.Equal(want) {
+		t.Errorf("access token expires at exchange + %v; want exchange + %v (the provider's own end)",
+			got.Info.AccessTokenExpiresAt.Sub(exchanged), lifetime)
 	}
 }
