@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/echohf/echohf/internal/deflate"
+	"github.com/echohf/echohf/internal/jsonobj"
 )
 
 // The session cookie's wire form. A session is marshaled as a JSON object
@@ -59,9 +61,72 @@ func (s *session) MarshalJSON() ([]byte, error) {
 	return json.Marshal(sessionWire{(*sessionFields)(s), packedUser{&s.User}})
 }
 
-// UnmarshalJSON reads s from the wire form.
+// UnmarshalJSON reads s from the wire form. The form as MarshalJSON writes
+// it is read directly (see field), anything else by encoding/json, to the
+// same result (FuzzSessionDecode).
 func (s *session) UnmarshalJSON(b []byte) error {
+	var err error
+	if jsonobj.Members(b, func(key, val []byte) bool {
+		var ok bool
+		ok, err = s.field(key, val)
+		return ok
+	}) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	return json.Unmarshal(b, &sessionWire{(*sessionFields)(s), packedUser{&s.User}})
+}
+
+// field sets the field of s whose tag is key from its raw JSON value val,
+// as encoding/json would. It reports false, with an error when encoding/json
+// would fail too, when it cannot: then UnmarshalJSON leaves b to
+// encoding/json, which sets every field again. A field of session needs
+// one line here, or its cookies take the slower path.
+func (s *session) field(key, val []byte) (bool, error) {
+	switch string(key) {
+	case "t":
+		return str(val, &s.Token), nil
+	case "r":
+		return str(val, &s.Refresh), nil
+	case "e":
+		return num(val, &s.Expires), nil
+	case "i":
+		return num(val, &s.Issued), nil
+	case "ck":
+		return num(val, &s.Checked), nil
+	case "l":
+		return num(val, &s.Login), nil
+	case "sc":
+		return str(val, &s.Scope), nil
+	case "st":
+		return str(val, &s.State), nil
+	case "si":
+		return str(val, &s.SignIn), nil
+	case "u":
+		err := packedUser{&s.User}.UnmarshalJSON(val)
+		return err == nil, err
+	}
+	return false, nil // unknown, or a tag spelled in another case
+}
+
+// str sets *p to the JSON string val when jsonobj reads it.
+func str(val []byte, p *string) bool {
+	v, ok := jsonobj.String(val)
+	if ok {
+		*p = v
+	}
+	return ok
+}
+
+// num sets *p to the JSON integer val when jsonobj reads it.
+func num(val []byte, p *int64) bool {
+	v, ok := jsonobj.Int(val)
+	if ok {
+		*p = v
+	}
+	return ok
 }
 
 // packedUser marshals the user it points to as a JSON string: the packed
@@ -85,11 +150,26 @@ func (p packedUser) UnmarshalJSON(b []byte) error {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return errWire
 	}
-	blob, err := base64.RawURLEncoding.Strict().AppendDecode(nil, b[1:len(b)-1])
+	enc := b[1 : len(b)-1]
+	// The blob is scratch: unpackUser copies out what the user keeps.
+	buf := blobs.Get().(*[]byte)
+	defer putBlob(buf)
+	blob, err := base64.RawURLEncoding.Strict().AppendDecode((*buf)[:0], enc)
+	*buf = blob
 	if err != nil {
 		return errWire
 	}
 	return unpackUser(blob, p.u)
+}
+
+// blobs pools the buffers packed users are decoded into.
+var blobs = sync.Pool{New: func() any { return new([]byte) }}
+
+// putBlob returns buf to blobs, unless it grew too large to keep.
+func putBlob(buf *[]byte) {
+	if cap(*buf) <= 16<<10 {
+		blobs.Put(buf)
+	}
 }
 
 // Codes of the known values of a few fields; code 0 means "a string follows".
