@@ -25,7 +25,7 @@ import (
 // where bin holds flags, lengths, codes and the binary forms of ids and
 // avatar URLs, and text holds the bytes of every string in the order they
 // are written, raw DEFLATE-compressed in the wireZip form (used when that is
-// shorter). Hex ids are stored as bytes, avatar URLs relative to the Hub's
+// shorter by minZipGain bytes or more). Hex ids are stored as bytes, avatar URLs relative to the Hub's
 // known prefixes, and roles, plans and restrictions as codes, so a 100-org
 // session fits in nginx's default 8 KB of Cookie header. The base64 inside
 // the JWT's own base64 costs little: jwtstore compresses the payload of a
@@ -39,6 +39,14 @@ const (
 
 	// maxWireText bounds the inflated text of a packed user.
 	maxWireText = 1 << 20
+
+	// minZipGain is the fewest bytes DEFLATE must save on the text for the
+	// wireZip form to be used. Inflating costs a few microseconds on each
+	// cold check of the cookie (its Huffman tables are built per stream),
+	// while a byte saved here is under two bytes of Cookie header: a small
+	// session's text, which DEFLATE shortens by a few percent, is worth
+	// more as it is. The 100-org session saves kilobytes.
+	minZipGain = 24
 )
 
 // errWire reports a packed user that does not decode. Only a cookie signed
@@ -367,7 +375,7 @@ func packUser(u *OAuthUserInfo) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(z) < len(p.text) {
+		if len(z)+minZipGain <= len(p.text) {
 			out[0] = wireZip
 			return append(out, z...), nil
 		}

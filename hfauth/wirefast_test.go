@@ -96,3 +96,46 @@ func FuzzSessionDecode(f *testing.F) {
 		sessionBoth(t, b)
 	})
 }
+
+// TestWireZipOnlyWhenItPays: the packed user's text is deflated only when
+// that saves at least minZipGain bytes. A Space's usual user (three
+// organizations with CDN avatars, whose text DEFLATE shortens by 17 bytes)
+// is stored as it is, so that a cold check of its cookie inflates nothing;
+// the mock user, whose inline SVG avatars deflate from 1263 bytes to 367,
+// is deflated.
+func TestWireZipOnlyWhenItPays(t *testing.T) {
+	t.Parallel()
+	cdn := "https://cdn-avatars.huggingface.co/v1/production/uploads/"
+	org := func(sub, handle, name, role, pic string) OAuthOrgInfo {
+		return OAuthOrgInfo{Sub: sub, Name: name, PreferredUsername: handle, Picture: cdn + pic, RoleInOrg: &role}
+	}
+	space := OAuthUserInfo{
+		Sub: "64f1c0ffee6b1d2a3c4e5f60", Name: "Mock User", PreferredUsername: "mockuser",
+		Picture: cdn + "1690212345678-64f1c0ffee6b1d2a3c4e5f60.jpeg", Profile: "https://huggingface.co/mockuser",
+		Orgs: []OAuthOrgInfo{
+			org("5e67bdd61009063689407479", "acme-research", "ACME Research", "admin", "1583857146757-5e67bdd61009063689407479.png"),
+			org("60a3f2b1c4d5e6f708192a3b", "open-models", "Open Models", "write", "1621345678901-60a3f2b1c4d5e6f708192a3b.png"),
+			org("6123abcdef0123456789abcd", "reading-club", "Reading Club", "read", "1629876543210-6123abcdef0123456789abcd.jpeg"),
+		},
+	}
+	for _, tt := range []struct {
+		name string
+		u    OAuthUserInfo
+		form byte
+	}{
+		{"Space user", space, wireText},
+		{"mock user", defaultMockUser(), wireZip},
+	} {
+		blob, err := packUser(&tt.u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if blob[0] != tt.form {
+			t.Errorf("%s: form %d; want %d", tt.name, blob[0], tt.form)
+		}
+		var got OAuthUserInfo
+		if err := unpackUser(blob, &got); err != nil || !reflect.DeepEqual(got, tt.u) {
+			t.Errorf("%s: round trip %v, equal %v", tt.name, err, reflect.DeepEqual(got, tt.u))
+		}
+	}
+}
