@@ -24,10 +24,11 @@ import (
 //
 // where bin holds flags, lengths, codes and the binary forms of ids and
 // avatar URLs, and text holds the bytes of every string in the order they
-// are written, raw DEFLATE-compressed in the wireZip form (used when that is
-// shorter by minZipGain bytes or more). Hex ids are stored as bytes, avatar URLs relative to the Hub's
-// known prefixes, and roles, plans and restrictions as codes, so a 100-org
-// session fits in nginx's default 8 KB of Cookie header. The base64 inside
+// are written, raw DEFLATE-compressed in the wireZip form (used when that
+// saves minZipGain bytes or more). Hex ids are stored as bytes, avatar URLs
+// relative to the Hub's known prefixes, and roles, plans and restrictions
+// as codes, so a 100-org session fits in nginx's default 8 KB of Cookie
+// header. The base64 inside
 // the JWT's own base64 costs little: jwtstore compresses the payload of a
 // session that needs more than one cookie, which undoes it.
 //
