@@ -31,7 +31,15 @@ func (o *OAuth) mint(s *session, now time.Time) (*jwtstore.Minted[*session], err
 	// SessionMaxAge after the sign-in. jwtstore accepts it Leeway longer
 	// (clock skew), but Auth ends the session at its end exactly.
 	expires := time.Unix(s.end(o.cfg.SessionMaxAge), 0)
+	// The user's text goes as it is when the cookie fits in one cookie
+	// that way, so that a replica's first check of it inflates nothing
+	// (docs/performance.md); else deflated, when that saves bytes.
+	s.plainText = true
 	whole, err := o.sessions.Mint(s, expires, now)
+	if err == nil && (whole.Compressed() || whole.Size() > jwtstore.CookieLimit) {
+		s.plainText = false
+		whole, err = o.sessions.Mint(s, expires, now)
+	}
 	if err != nil || whole.Room() >= 0 {
 		return whole, err
 	}

@@ -67,7 +67,7 @@ type sessionWire struct {
 
 // MarshalJSON writes s in the wire form.
 func (s *session) MarshalJSON() ([]byte, error) {
-	return json.Marshal(sessionWire{(*sessionFields)(s), packedUser{&s.User}})
+	return json.Marshal(sessionWire{(*sessionFields)(s), packedUser{&s.User, s.plainText}})
 }
 
 // UnmarshalJSON reads s from the wire form. The form as MarshalJSON writes
@@ -85,7 +85,7 @@ func (s *session) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(b, &sessionWire{(*sessionFields)(s), packedUser{&s.User}})
+	return json.Unmarshal(b, &sessionWire{(*sessionFields)(s), packedUser{u: &s.User}})
 }
 
 // field sets the field of s whose tag is key from its raw JSON value val,
@@ -114,7 +114,7 @@ func (s *session) field(key, val []byte) (bool, error) {
 	case "si":
 		return str(val, &s.SignIn), nil
 	case "u":
-		err := packedUser{&s.User}.UnmarshalJSON(val)
+		err := packedUser{u: &s.User}.UnmarshalJSON(val)
 		return err == nil, err
 	}
 	return false, nil // unknown, or a tag spelled in another case
@@ -139,12 +139,15 @@ func num(val []byte, p *int64) bool {
 }
 
 // packedUser marshals the user it points to as a JSON string: the packed
-// user, base64url-encoded.
-type packedUser struct{ u *OAuthUserInfo }
+// user, base64url-encoded; with plain, its text is never deflated.
+type packedUser struct {
+	u     *OAuthUserInfo
+	plain bool
+}
 
 // MarshalJSON implements json.Marshaler.
 func (p packedUser) MarshalJSON() ([]byte, error) {
-	blob, err := packUser(p.u)
+	blob, err := packUserForm(p.u, !p.plain)
 	if err != nil {
 		return nil, err
 	}
@@ -344,8 +347,13 @@ func isHexID(s string, n int) bool {
 	return true
 }
 
-// packUser returns the packed form of u.
-func packUser(u *OAuthUserInfo) ([]byte, error) {
+// packUser returns the packed form of u, its text deflated when that saves
+// minZipGain bytes.
+func packUser(u *OAuthUserInfo) ([]byte, error) { return packUserForm(u, true) }
+
+// packUserForm returns the packed form of u, its text deflated only with
+// zip (and when that saves minZipGain bytes).
+func packUserForm(u *OAuthUserInfo, zip bool) ([]byte, error) {
 	var p packer
 	flags := bit(isHexID(u.Sub, 24), userHexSub) |
 		bit(u.EmailVerified != nil, userEmailVerifiedSet) | bit(u.EmailVerified != nil && *u.EmailVerified, userEmailVerified) |
@@ -371,7 +379,7 @@ func packUser(u *OAuthUserInfo) ([]byte, error) {
 	out = append(out, wireText)
 	out = binary.AppendUvarint(out, uint64(len(p.bin)))
 	out = append(out, p.bin...)
-	if len(p.text) > 64 {
+	if zip && len(p.text) > 64 {
 		z, err := deflate.Compress(p.text)
 		if err != nil {
 			return nil, err

@@ -1,10 +1,14 @@
 package hfauth
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/echohf/echohf/mock"
 )
 
 // sessionBoth decodes b with session.UnmarshalJSON (its direct read, or encoding/json when
@@ -13,7 +17,7 @@ func sessionBoth(t *testing.T, b []byte) {
 	t.Helper()
 	got, want := new(session), new(session)
 	err := got.UnmarshalJSON(b)
-	wantErr := json.Unmarshal(b, &sessionWire{(*sessionFields)(want), packedUser{&want.User}})
+	wantErr := json.Unmarshal(b, &sessionWire{(*sessionFields)(want), packedUser{u: &want.User}})
 	if (err == nil) != (wantErr == nil) {
 		t.Fatalf("UnmarshalJSON(%q): %v; encoding/json: %v", b, err, wantErr)
 	}
@@ -136,6 +140,45 @@ func TestWireZipOnlyWhenItPays(t *testing.T) {
 		var got OAuthUserInfo
 		if err := unpackUser(blob, &got); err != nil || !reflect.DeepEqual(got, tt.u) {
 			t.Errorf("%s: round trip %v, equal %v", tt.name, err, reflect.DeepEqual(got, tt.u))
+		}
+	}
+}
+
+// TestMintPlainWhenOneCookie: mint writes the user's text as it is when the
+// session fits in one cookie that way (a 3-org session: its first check on
+// a replica inflates nothing), and deflated when it does not (100 orgs).
+func TestMintPlainWhenOneCookie(t *testing.T) {
+	t.Parallel()
+	o, err := New(realConfig(mock.NewServer(t, mock.Config{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(o.Close)
+	for _, tt := range []struct {
+		orgs   int
+		form   byte
+		zipped bool // jwtstore compressed the payload
+	}{{3, wireText, false}, {100, wireZip, true}} {
+		s := fixedSession(t, o, 1, tt.orgs)
+		m, err := o.mint(s, time.Unix(s.Issued, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Compressed() != tt.zipped {
+			t.Errorf("%d orgs: payload compressed %v; want %v", tt.orgs, m.Compressed(), tt.zipped)
+		}
+		// The bytes MarshalJSON wrote for the cookie, as mint left s.
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w struct{ U string }
+		if err := json.Unmarshal(b, &w); err != nil {
+			t.Fatal(err)
+		}
+		blob, err := base64.RawURLEncoding.DecodeString(w.U)
+		if err != nil || len(blob) == 0 || blob[0] != tt.form {
+			t.Errorf("%d orgs: packed user form %v (%v); want %d", tt.orgs, blob[:min(len(blob), 1)], err, tt.form)
 		}
 	}
 }
