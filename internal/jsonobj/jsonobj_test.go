@@ -16,20 +16,22 @@ func TestMembers(t *testing.T) {
 		{`{}`, true, ""},
 		{`{"a":1,"bb":"x","c":[1,{"d":null}],"e":true,"f":-0.5e+3}`, true, "a,bb,c,e,f"},
 		{`{"a":"\u00e9\n","b":"é"}`, true, "a,b"},
-		{`{"a":1,"a":2}`, false, "a"},                   // a duplicate key: encoding/json's last-wins is its business
-		{`{"a": 1}`, false, ""},                         // whitespace
-		{`{"a":1}x`, false, ""},                         // trailing bytes
-		{`{"a":01}`, false, "a"},                        // leading zero
-		{`{"a":"\x"}`, false, ""},                       // bad escape
-		{`{"a":"` + "\x01" + `"}`, false, ""},           // control byte
-		{`{"toolongkey":1}`, false, ""},                 // key over 8 bytes
-		{`{"k\"":1}`, false, ""},                        // escaped key
-		{`{"a":[1,]}`, false, ""},                       // trailing comma
-		{`{"a":1,}`, false, "a"},                        // trailing comma
-		{`["a"]`, false, ""},                            // not an object
-		{`{"a":tru}`, false, ""},                        // bad literal
-		{`{"a":1.}`, false, ""},                         // bad number
-		{`{"a":""}`, true, "a"},                        // DEL, a byte strings may hold
+		{`{"a":1,"a":2}`, false, "a"},         // a duplicate key: encoding/json's last-wins is its business
+		{`{"a": 1}`, false, ""},               // whitespace
+		{`{"a":1}x`, false, ""},               // trailing bytes
+		{`{"a":01}`, false, "a"},              // leading zero
+		{`{"a":"\x"}`, false, ""},             // bad escape
+		{`{"a":"` + "\x01" + `"}`, false, ""}, // control byte
+		{`{"toolongkey":1}`, false, ""},       // key over 8 bytes
+		{`{"k\"":1}`, false, ""},              // escaped key
+		{`{"a":[1,]}`, false, ""},             // trailing comma
+		{`{"a":1,}`, false, "a"},              // trailing comma
+		{`["a"]`, false, ""},                  // not an object
+		{`{"a":tru}`, false, ""},              // bad literal
+		{`{"a":1.}`, false, ""},               // bad number
+		{`{"a":""}`, true, "a"},              // DEL, a byte strings may hold
+		{"{\"a\":\"\x7f\"}", true, "a"},       // DEL, a byte strings may hold
+		{`{"a":"0123456789abcdef\"x\\0123456789","b":"0123456789abcdef` + "\x1f" + `"}`, false, "a"}, // escapes, then a control byte, past 8-byte groups
 		{`{"a":{"b":{"c":{}}}}`, true, "a"},             // nesting
 		{`{"a":"x","b":"` + "\xff" + `"}`, true, "a,b"}, // invalid UTF-8 is valid JSON
 	} {
