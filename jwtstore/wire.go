@@ -35,7 +35,8 @@ type wire[C any] struct {
 // once, spelled as the tags say) is read directly: the registered claims through the same
 // UnmarshalJSON methods encoding/json would call with the same bytes, and the raw value of
 // "c" handed to C's own json.Unmarshaler when it has one (encoding/json would hand it the
-// same bytes, having checked them, as jsonobj has), else decoded by encoding/json alone.
+// same bytes, having checked them, as jsonobj has), else decoded by jsonobj.Decode when C
+// is a plain struct it takes, else by encoding/json alone.
 // Any other payload (an unknown key, a key spelled in another case, whitespace, "c":
 // null...) is decoded by encoding/json from scratch. FuzzDecodeWire holds the two to the
 // same answers.
@@ -97,12 +98,16 @@ func decodeFast[C any](data []byte, w *wire[C]) (ok, done bool) {
 // encoding/json does for a struct field of type C: a pointer C is allocated first, and a
 // json.Unmarshaler gets raw itself.
 func decodeClaims[C any](raw []byte) (C, error) {
-	var c C
 	if t := reflect.TypeFor[C](); t.Kind() == reflect.Pointer {
-		c = reflect.New(t.Elem()).Interface().(C)
+		v := reflect.New(t.Elem())
+		c := v.Interface().(C)
 		if u, ok := any(c).(json.Unmarshaler); ok {
 			return c, u.UnmarshalJSON(raw)
 		}
+		if jsonobj.Decode(raw, v.Elem()) {
+			return c, nil
+		}
+		c = reflect.New(t.Elem()).Interface().(C) // Decode may have set part of it
 		return c, json.Unmarshal(raw, c)
 	}
 	p := new(C)
@@ -110,6 +115,10 @@ func decodeClaims[C any](raw []byte) (C, error) {
 		err := u.UnmarshalJSON(raw)
 		return *p, err
 	}
+	if jsonobj.Decode(raw, reflect.ValueOf(p).Elem()) {
+		return *p, nil
+	}
+	p = new(C)
 	err := json.Unmarshal(raw, p)
 	return *p, err
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/echohf/echohf/internal/jsonobj"
 )
 
 // hookClaims has its own json.Unmarshaler, on the pointer: decodeWire hands it the raw
@@ -80,6 +82,7 @@ func TestDecodeWire(t *testing.T) {
 		{"c null", `{"iss":"jwtstore","exp":1,"c":null}`, false},
 		{"not JSON", `{"iss":"jwtstore","exp":1,"c":{"u":"ada"}`, false},
 		{"trailing bytes", `{"exp":1} {}`, false},
+		{"nested claims", string(hfPayload(t)), true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -89,6 +92,7 @@ func TestDecodeWire(t *testing.T) {
 			decodeBoth[*hookClaims](t, data)
 			decodeBoth[valueHook](t, data)
 			decodeBoth[map[string]any](t, data)
+			decodeBoth[hfSession](t, data)
 			if fast != tt.fast {
 				t.Errorf("direct read answered %v; want %v", fast, tt.fast)
 			}
@@ -111,10 +115,40 @@ func FuzzDecodeWire(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	f.Add(hfPayload(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		decodeBoth[hfSession](t, data)
+		decodeBoth[*hfSession](t, data)
 		decodeBoth[testClaims](t, data)
 		decodeBoth[*testClaims](t, data)
 		decodeBoth[*hookClaims](t, data)
 		decodeBoth[valueHook](t, data)
 	})
+}
+
+// hfPayload is the payload JSON of a realistic 3-org session (bench_test.go's hfSession).
+func hfPayload(tb testing.TB) []byte {
+	_, r, _, _ := hfFixture(tb, 3, 0)
+	tok := strings.TrimPrefix(r.Header.Get("Cookie"), "session=")
+	b, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[1])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// TestDecodeClaimsDirect: the claims of a realistic session, a plain struct, are decoded
+// by jsonobj.Decode, not encoding/json.
+func TestDecodeClaimsDirect(t *testing.T) {
+	t.Parallel()
+	var raw struct {
+		C json.RawMessage `json:"c"`
+	}
+	if err := json.Unmarshal(hfPayload(t), &raw); err != nil {
+		t.Fatal(err)
+	}
+	var c hfSession
+	if !jsonobj.Decode(raw.C, reflect.ValueOf(&c).Elem()) {
+		t.Error("jsonobj.Decode declines the claims Save writes for hfSession")
+	}
 }
