@@ -3,6 +3,7 @@ package hfauth
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -166,6 +167,20 @@ func TestMintPlainWhenOneCookie(t *testing.T) {
 		}
 		if m.Compressed() != tt.zipped {
 			t.Errorf("%d orgs: payload compressed %v; want %v", tt.orgs, m.Compressed(), tt.zipped)
+		}
+		// What mint writes still fits: one cookie for 3 orgs, 8 KB of Cookie header for 100.
+		rec := httptest.NewRecorder()
+		if err := m.Write(rec, nil); err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for _, c := range rec.Result().Cookies() {
+			parts = append(parts, c.Name+"="+c.Value)
+		}
+		hdr := len(strings.Join(parts, "; "))
+		t.Logf("%d orgs: %d cookie(s), Cookie header %d bytes", tt.orgs, len(parts), hdr)
+		if tt.orgs == 3 && len(parts) != 1 || hdr > 8192 {
+			t.Errorf("%d orgs: %d cookies, Cookie header %d bytes; want one cookie for 3 orgs, at most 8192 bytes", tt.orgs, len(parts), hdr)
 		}
 		// The bytes MarshalJSON wrote for the cookie, as mint left s.
 		b, err := json.Marshal(s)
