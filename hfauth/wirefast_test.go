@@ -22,7 +22,7 @@ func sessionBoth(t *testing.T, b []byte) {
 	if (err == nil) != (wantErr == nil) {
 		t.Fatalf("UnmarshalJSON(%q): %v; encoding/json: %v", b, err, wantErr)
 	}
-	if err == nil && !reflect.DeepEqual(got, want) {
+	if err == nil && !reflect.DeepEqual(got, want) { //nolint:govet // no error inside a session; its atomics are zero in both
 		t.Fatalf("UnmarshalJSON(%q) = %+v; encoding/json %+v", b, got, want)
 	}
 }

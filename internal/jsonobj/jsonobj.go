@@ -148,10 +148,10 @@ func skipString(data []byte, i int) int {
 		if i >= len(data) {
 			return -1
 		}
-		switch c := data[i]; {
-		case c == '"':
+		switch data[i] {
+		case '"':
 			return i + 1
-		case c == '\\':
+		case '\\':
 			if i+1 >= len(data) {
 				return -1
 			}

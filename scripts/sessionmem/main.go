@@ -13,6 +13,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
@@ -87,7 +88,7 @@ func run(n int) error {
 	fmt.Printf("cookie header:           %d bytes on average\n", cookieBytes/n)
 	fmt.Printf("HeapInuse before:        %.1f MB\n", mb(before))
 	fmt.Printf("HeapInuse with all held: %.1f MB\n", mb(after))
-	fmt.Printf("per cached session:      %d bytes\n", (int64(after)-int64(before))/int64(n))
+	fmt.Printf("per cached session:      %.0f bytes\n", (float64(after)-float64(before))/float64(n))
 	fmt.Printf("process Sys:             %.1f MB\n", mb(ms.Sys))
 	fmt.Printf("request, cache miss:     %v (first sight: verify, decode, cache; mean of %d)\n", coldTime/time.Duration(n), n)
 	fmt.Printf("request, cache hit:      %v (mean of %d)\n", hot, hits)
@@ -132,7 +133,7 @@ func mint(o *hfauth.OAuth, i int) (string, error) {
 
 // get sends one request with cookie through h and wants it signed in.
 func get(h http.Handler, cookie string) error {
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/", nil)
 	r.Header.Set("Cookie", cookie)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
