@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/echohf/echohf/internal/jsonobj"
 )
 
@@ -150,5 +152,25 @@ func TestDecodeClaimsDirect(t *testing.T) {
 	var c hfSession
 	if !jsonobj.Decode(raw.C, reflect.ValueOf(&c).Elem()) {
 		t.Error("jsonobj.Decode declines the claims Save writes for hfSession")
+	}
+}
+
+// TestGolangJWTReadsWhatLoadReads: a realistic session's token, which Load reads through
+// the direct path, is a standard JWS that golang-jwt parses to the same claims.
+func TestGolangJWTReadsWhatLoadReads(t *testing.T) {
+	t.Parallel()
+	s, r, _, want := hfFixture(t, 3, 0)
+	got, err := s.Load(r)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Load: %v, equal %v", err, reflect.DeepEqual(got, want))
+	}
+	tok := strings.TrimPrefix(r.Header.Get("Cookie"), "session=")
+	env := &envelope[hfSession]{}
+	if _, err := jwt.ParseWithClaims(tok, env, func(*jwt.Token) (any, error) { return s.ring.signer.key, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("jwtstore"), jwt.WithAudience(s.aud)); err != nil {
+		t.Fatalf("golang-jwt: %v", err)
+	}
+	if !reflect.DeepEqual(env.C, want) {
+		t.Errorf("golang-jwt read other claims than Load: %+v", env.C)
 	}
 }
