@@ -95,6 +95,21 @@ func BenchmarkAuthMiddleware(b *testing.B) {
 	runGreet(b, e, cookie, "Hello, mockuser!")
 }
 
+// BenchmarkAuthMiddlewareCold is BenchmarkAuthMiddleware with the session
+// cache off, so every request verifies the signature and decodes the claims.
+func BenchmarkAuthMiddlewareCold(b *testing.B) {
+	o, err := New(Config{Mode: ModeMock, SessionCacheSize: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(o.Close)
+	cookie := sessionCookie(b, o)
+	e := echo.New()
+	e.Use(o.Auth())
+	e.GET("/", greet)
+	runGreet(b, e, cookie, "Hello, mockuser!")
+}
+
 // BenchmarkBareEcho is the baseline: the same route and handler on Echo v5
 // with no middleware, the user fixed in the context.
 func BenchmarkBareEcho(b *testing.B) {

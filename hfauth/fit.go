@@ -28,7 +28,15 @@ const maxEstimates = 6
 // Errors match jwtstore.ErrTooLarge when no organization list fits.
 func (o *OAuth) mint(s *session, now time.Time) (*jwtstore.Minted[*session], error) {
 	expires := o.cookieExpiry(s)
+	// The user's text goes as it is when the cookie fits in one cookie
+	// that way, so that a replica's first check of it inflates nothing
+	// (docs/performance.md); else deflated, when that saves bytes.
+	s.plainText = true
 	whole, err := o.sessions.Mint(s, expires, now)
+	if err == nil && (whole.Compressed() || whole.Size() > jwtstore.CookieLimit) {
+		s.plainText = false
+		whole, err = o.sessions.Mint(s, expires, now)
+	}
 	if err != nil || whole.Room() >= 0 {
 		return whole, err
 	}

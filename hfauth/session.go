@@ -45,6 +45,10 @@ type session struct {
 	// seen is the epoch of the logout memory (logouts.go) at which this
 	// session was last found signed in.
 	seen atomic.Uint64
+	// plainText has MarshalJSON write the packed user's text as it is,
+	// never deflated: mint sets it for a session that fits in one cookie
+	// that way.
+	plainText bool
 }
 
 // Times of a session are kept to the millisecond: whole Unix seconds in

@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/echohf/echohf/internal/deflate"
+	"github.com/echohf/echohf/internal/jsonobj"
 )
 
 // The session cookie's wire form. A session is marshaled as a JSON object
@@ -22,10 +24,11 @@ import (
 //
 // where bin holds flags, lengths, codes and the binary forms of ids and
 // avatar URLs, and text holds the bytes of every string in the order they
-// are written, raw DEFLATE-compressed in the wireZip form (used when that is
-// shorter). Hex ids are stored as bytes, avatar URLs relative to the Hub's
-// known prefixes, and roles, plans and restrictions as codes, so a 100-org
-// session fits in nginx's default 8 KB of Cookie header. The base64 inside
+// are written, raw DEFLATE-compressed in the wireZip form (used when that
+// saves minZipGain bytes or more). Hex ids are stored as bytes, avatar URLs
+// relative to the Hub's known prefixes, and roles, plans and restrictions
+// as codes, so a 100-org session fits in nginx's default 8 KB of Cookie
+// header. The base64 inside
 // the JWT's own base64 costs little: jwtstore compresses the payload of a
 // session that needs more than one cookie, which undoes it.
 //
@@ -37,6 +40,14 @@ const (
 
 	// maxWireText bounds the inflated text of a packed user.
 	maxWireText = 1 << 20
+
+	// minZipGain is the fewest bytes DEFLATE must save on the text for the
+	// wireZip form to be used. Inflating costs a few microseconds on each
+	// cold check of the cookie (its Huffman tables are built per stream),
+	// while a byte saved here is under two bytes of Cookie header: a small
+	// session's text, which DEFLATE shortens by a few percent, is worth
+	// more as it is. The 100-org session saves kilobytes.
+	minZipGain = 24
 )
 
 // errWire reports a packed user that does not decode. Only a cookie signed
@@ -56,21 +67,93 @@ type sessionWire struct {
 
 // MarshalJSON writes s in the wire form.
 func (s *session) MarshalJSON() ([]byte, error) {
-	return json.Marshal(sessionWire{(*sessionFields)(s), packedUser{&s.User}})
+	return json.Marshal(sessionWire{(*sessionFields)(s), packedUser{&s.User, s.plainText}})
 }
 
-// UnmarshalJSON reads s from the wire form.
+// UnmarshalJSON reads s from the wire form. The form as MarshalJSON writes
+// it is read directly (see field), anything else by encoding/json, to the
+// same result (FuzzSessionDecode).
 func (s *session) UnmarshalJSON(b []byte) error {
-	return json.Unmarshal(b, &sessionWire{(*sessionFields)(s), packedUser{&s.User}})
+	var err error
+	if jsonobj.Members(b, func(key, val []byte) bool {
+		var ok bool
+		ok, err = s.field(key, val)
+		return ok
+	}) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, &sessionWire{(*sessionFields)(s), packedUser{u: &s.User}})
+}
+
+// field sets the field of s whose tag is key from its raw JSON value val,
+// as encoding/json would. It reports false, with an error when encoding/json
+// would fail too, when it cannot: then UnmarshalJSON leaves b to
+// encoding/json, which sets every field again. A field of session needs
+// one line here, or its cookies take the slower path.
+func (s *session) field(key, val []byte) (bool, error) {
+	switch string(key) {
+	case "t":
+		return str(val, &s.Token), nil
+	case "r":
+		return str(val, &s.Refresh), nil
+	case "e":
+		return num(val, &s.Expires), nil
+	case "i":
+		return num(val, &s.Issued), nil
+	case "ck":
+		return num(val, &s.Checked), nil
+	case "l":
+		return num(val, &s.Login), nil
+	case "em":
+		return num(val, &s.ExpiresMs), nil
+	case "im":
+		return num(val, &s.IssuedMs), nil
+	case "lm":
+		return num(val, &s.LoginMs), nil
+	case "sc":
+		return str(val, &s.Scope), nil
+	case "st":
+		return str(val, &s.State), nil
+	case "si":
+		return str(val, &s.SignIn), nil
+	case "u":
+		err := packedUser{u: &s.User}.UnmarshalJSON(val)
+		return err == nil, err
+	}
+	return false, nil // unknown, or a tag spelled in another case
+}
+
+// str sets *p to the JSON string val when jsonobj reads it.
+func str(val []byte, p *string) bool {
+	v, ok := jsonobj.String(val)
+	if ok {
+		*p = v
+	}
+	return ok
+}
+
+// num sets *p to the JSON integer val when jsonobj reads it.
+func num(val []byte, p *int64) bool {
+	v, ok := jsonobj.Int(val)
+	if ok {
+		*p = v
+	}
+	return ok
 }
 
 // packedUser marshals the user it points to as a JSON string: the packed
-// user, base64url-encoded.
-type packedUser struct{ u *OAuthUserInfo }
+// user, base64url-encoded; with plain, its text is never deflated.
+type packedUser struct {
+	u     *OAuthUserInfo
+	plain bool
+}
 
 // MarshalJSON implements json.Marshaler.
 func (p packedUser) MarshalJSON() ([]byte, error) {
-	blob, err := packUser(p.u)
+	blob, err := packUserForm(p.u, !p.plain)
 	if err != nil {
 		return nil, err
 	}
@@ -85,11 +168,26 @@ func (p packedUser) UnmarshalJSON(b []byte) error {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return errWire
 	}
-	blob, err := base64.RawURLEncoding.Strict().AppendDecode(nil, b[1:len(b)-1])
+	enc := b[1 : len(b)-1]
+	// The blob is scratch: unpackUser copies out what the user keeps.
+	buf := blobs.Get().(*[]byte)
+	defer putBlob(buf)
+	blob, err := base64.RawURLEncoding.Strict().AppendDecode((*buf)[:0], enc)
+	*buf = blob
 	if err != nil {
 		return errWire
 	}
 	return unpackUser(blob, p.u)
+}
+
+// blobs pools the buffers packed users are decoded into.
+var blobs = sync.Pool{New: func() any { return new([]byte) }}
+
+// putBlob returns buf to blobs, unless it grew too large to keep.
+func putBlob(buf *[]byte) {
+	if cap(*buf) <= 16<<10 {
+		blobs.Put(buf)
+	}
 }
 
 // Codes of the known values of a few fields; code 0 means "a string follows".
@@ -255,8 +353,13 @@ func isHexID(s string, n int) bool {
 	return true
 }
 
-// packUser returns the packed form of u.
-func packUser(u *OAuthUserInfo) ([]byte, error) {
+// packUser returns the packed form of u, its text deflated when that saves
+// minZipGain bytes.
+func packUser(u *OAuthUserInfo) ([]byte, error) { return packUserForm(u, true) }
+
+// packUserForm returns the packed form of u, its text deflated only with
+// zip (and when that saves minZipGain bytes).
+func packUserForm(u *OAuthUserInfo, zip bool) ([]byte, error) {
 	var p packer
 	flags := bit(isHexID(u.Sub, 24), userHexSub) |
 		bit(u.EmailVerified != nil, userEmailVerifiedSet) | bit(u.EmailVerified != nil && *u.EmailVerified, userEmailVerified) |
@@ -282,12 +385,12 @@ func packUser(u *OAuthUserInfo) ([]byte, error) {
 	out = append(out, wireText)
 	out = binary.AppendUvarint(out, uint64(len(p.bin)))
 	out = append(out, p.bin...)
-	if len(p.text) > 64 {
+	if zip && len(p.text) > 64 {
 		z, err := deflate.Compress(p.text)
 		if err != nil {
 			return nil, err
 		}
-		if len(z) < len(p.text) {
+		if len(z)+minZipGain <= len(p.text) {
 			out[0] = wireZip
 			return append(out, z...), nil
 		}

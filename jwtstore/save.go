@@ -46,6 +46,7 @@ func (s *Store[C]) SaveAt(w http.ResponseWriter, r *http.Request, claims C, expi
 type Minted[C any] struct {
 	s      *Store[C]
 	tok    string // compressed when it needs more than one cookie and that is shorter
+	zip    bool   // tok is compressed
 	exp    time.Time
 	maxAge int
 	n      int // cookies: 1 for the single cookie, else the number of chunks
@@ -85,6 +86,10 @@ func (s *Store[C]) Mint(claims C, expires, now time.Time) (*Minted[C], error) {
 // Size is the number of bytes of the Set-Cookie header values (names, values and
 // attributes) that Write sets: what Options.MaxSize bounds.
 func (m *Minted[C]) Size() int { return m.size }
+
+// Compressed reports whether m's payload is DEFLATE-compressed: its token did not fit in
+// one cookie as it was.
+func (m *Minted[C]) Compressed() bool { return m.zip }
 
 // Room is Options.MaxSize minus Size: negative when the cookies are too large, which
 // Write then refuses.
@@ -150,6 +155,7 @@ func (m *Minted[C]) layout(tok string) error {
 		if err != nil {
 			return err
 		}
+		m.zip = z != tok
 		tok = z
 	}
 	m.tok = tok

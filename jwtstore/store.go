@@ -140,8 +140,8 @@ func (s *Store[C]) loadToken(tok string) (C, time.Time, error) {
 			return e.c, e.exp, nil
 		}
 	}
-	w, err := s.verify(tok)
-	if err != nil {
+	var w wire[C]
+	if err := s.verify(tok, &w); err != nil {
 		return zero, time.Time{}, err
 	}
 	if !w.Exp.set {

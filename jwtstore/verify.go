@@ -47,29 +47,29 @@ func foreignKey(tok string, i int) bool {
 // issJSON is the iss claim as Save encodes it.
 var issJSON = [2][]byte{[]byte(`"jwtstore"`)}
 
-// verify checks the header segment and signature of tok and decodes its payload. tok
-// comes from find, which has already bounded its length.
-func (s *Store[C]) verify(tok string) (*wire[C], error) {
+// verify checks the header segment and signature of tok and decodes its payload into w.
+// tok comes from find, which has already bounded its length.
+func (s *Store[C]) verify(tok string, w *wire[C]) error {
 	i := indexDot(tok)
 	if i < 0 {
-		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
+		return fmt.Errorf("%w: not a JWT", ErrInvalid)
 	}
 	hd, ok := s.ring.byHeader[tok[:i]]
 	if !ok {
 		if foreignKey(tok, i) {
-			return nil, ErrUnknownKey
+			return ErrUnknownKey
 		}
-		return nil, fmt.Errorf("%w: unknown header (algorithm or key id)", ErrInvalid)
+		return fmt.Errorf("%w: unknown header (algorithm or key id)", ErrInvalid)
 	}
 	k := hd.key
 	j := indexDot(tok[i+1:])
 	if j < 0 {
-		return nil, fmt.Errorf("%w: not a JWT", ErrInvalid)
+		return fmt.Errorf("%w: not a JWT", ErrInvalid)
 	}
 	j += i + 1 // end of the signing input
 	sig := tok[j+1:]
 	if len(sig) != sigLen || indexDot(sig) >= 0 {
-		return nil, fmt.Errorf("%w: bad signature length", ErrInvalid)
+		return fmt.Errorf("%w: bad signature length", ErrInvalid)
 	}
 	m := k.get()
 	defer k.put(m)
@@ -84,19 +84,19 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 		diff |= m.enc[x] ^ sig[x]
 	}
 	if diff != 0 {
-		return nil, fmt.Errorf("%w: bad signature", ErrInvalid)
+		return fmt.Errorf("%w: bad signature", ErrInvalid)
 	}
 	payload := m.buf[i+1 : j]
 	// The decoder refuses every non-alphabet byte but CR and LF, which it skips.
 	if bytes.IndexByte(payload, '\n') >= 0 || bytes.IndexByte(payload, '\r') >= 0 {
-		return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
+		return fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
 	}
 	if n := base64.RawURLEncoding.DecodedLen(len(payload)); cap(m.dec) < n {
 		m.dec = make([]byte, n)
 	}
 	n, err := base64.RawURLEncoding.Strict().Decode(m.dec[:cap(m.dec)], payload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
+		return fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
 	}
 	data := m.dec[:n]
 	if hd.zip {
@@ -104,16 +104,15 @@ func (s *Store[C]) verify(tok string) (*wire[C], error) {
 		z := deflate.NewReader()
 		defer z.Release()
 		if data, err = z.Inflate(data, maxInflate); errors.Is(err, deflate.ErrTooLarge) {
-			return nil, fmt.Errorf("%w: compressed payload inflates beyond %d bytes", ErrInvalid, maxInflate)
+			return fmt.Errorf("%w: compressed payload inflates beyond %d bytes", ErrInvalid, maxInflate)
 		} else if err != nil {
-			return nil, fmt.Errorf("%w: bad compressed payload", ErrInvalid)
+			return fmt.Errorf("%w: bad compressed payload", ErrInvalid)
 		}
 	}
-	w := new(wire[C])
 	w.Iss.want = issJSON
 	w.Aud.want = s.audJSON
-	if err := json.Unmarshal(data, w); err != nil {
-		return nil, fmt.Errorf("%w: bad payload JSON", ErrInvalid)
+	if !decodeWire(data, w) {
+		return fmt.Errorf("%w: bad payload JSON", ErrInvalid)
 	}
-	return w, nil
+	return nil
 }

@@ -1,11 +1,19 @@
 package jwtstore
 
+// This file holds wire, what Load decodes a verified payload into, and its decoder: a
+// direct read of the compact JSON Save writes (internal/jsonobj), with encoding/json for
+// anything else.
+
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strconv"
 	"time"
+
+	"github.com/echohf/echohf/internal/jsonobj"
 )
 
 // wire is what Load decodes a verified payload into: the same JSON fields as envelope, with
@@ -18,6 +26,101 @@ type wire[C any] struct {
 	Nbf numDate `json:"nbf"`
 	Iat numDate `json:"iat"`
 	C   C       `json:"c"`
+}
+
+// decodeWire decodes the payload JSON data into w, whose matchers are set, as
+// json.Unmarshal(data, w) would, and reports whether it succeeded.
+//
+// A payload in the subset internal/jsonobj reads (what Save writes: compact JSON, each key
+// once, spelled as the tags say) is read directly: the registered claims through the same
+// UnmarshalJSON methods encoding/json would call with the same bytes, and the raw value of
+// "c" handed to C's own json.Unmarshaler when it has one (encoding/json would hand it the
+// same bytes, having checked them, as jsonobj has), else decoded by jsonobj.Decode when C
+// is a plain struct it takes, else by encoding/json alone.
+// Any other payload (an unknown key, a key spelled in another case, whitespace, "c":
+// null...) is decoded by encoding/json from scratch. FuzzDecodeWire holds the two to the
+// same answers.
+func decodeWire[C any](data []byte, w *wire[C]) bool {
+	if ok, done := decodeFast(data, w); done {
+		return ok
+	}
+	fresh := &wire[C]{Iss: matcher{want: w.Iss.want}, Aud: matcher{want: w.Aud.want}}
+	if json.Unmarshal(data, fresh) != nil {
+		return false
+	}
+	*w = *fresh
+	return true
+}
+
+// decodeFast is decodeWire through jsonobj. done is false when data is outside its subset
+// and encoding/json must decide; ok is the answer when done.
+func decodeFast[C any](data []byte, w *wire[C]) (ok, done bool) {
+	var c []byte
+	var bad bool // a claim's UnmarshalJSON refused its value: encoding/json would fail too
+	if !jsonobj.Members(data, func(key, val []byte) bool {
+		var err error
+		switch string(key) {
+		case "iss":
+			err = w.Iss.UnmarshalJSON(val)
+		case "aud":
+			err = w.Aud.UnmarshalJSON(val)
+		case "exp":
+			err = w.Exp.UnmarshalJSON(val)
+		case "nbf":
+			err = w.Nbf.UnmarshalJSON(val)
+		case "iat":
+			err = w.Iat.UnmarshalJSON(val)
+		case "c":
+			c = val
+		default: // encoding/json would ignore it, or match it to a tag in another case
+			return false
+		}
+		bad = err != nil
+		return !bad
+	}) {
+		return false, bad
+	}
+	if c == nil {
+		return true, true
+	}
+	if string(c) == "null" { // encoding/json's rules for null differ by type
+		return false, false
+	}
+	v, err := decodeClaims[C](c)
+	if err != nil {
+		return false, true
+	}
+	w.C = v
+	return true, true
+}
+
+// decodeClaims decodes the raw JSON value raw, which jsonobj has checked, into a new C as
+// encoding/json does for a struct field of type C: a pointer C is allocated first, and a
+// json.Unmarshaler gets raw itself.
+func decodeClaims[C any](raw []byte) (C, error) {
+	if t := reflect.TypeFor[C](); t.Kind() == reflect.Pointer {
+		v := reflect.New(t.Elem())
+		c := v.Interface().(C)
+		if u, ok := any(c).(json.Unmarshaler); ok {
+			return c, u.UnmarshalJSON(raw)
+		}
+		if jsonobj.Decode(raw, v.Elem()) {
+			return c, nil
+		}
+		c = reflect.New(t.Elem()).Interface().(C) // Decode may have set part of it
+		return c, json.Unmarshal(raw, c)
+	}
+	p := new(C)
+	if u, ok := any(p).(json.Unmarshaler); ok {
+		err := u.UnmarshalJSON(raw)
+		return *p, err
+	}
+	if jsonobj.Decode(raw, reflect.ValueOf(p).Elem()) {
+		return *p, nil
+	}
+	p = new(C)
+	err := json.Unmarshal(raw, p)
+	return *p, err
 }
 
 // matcher records whether a JSON value equals one of its expected encodings, byte for byte.
@@ -45,6 +148,12 @@ type numDate struct {
 func (d *numDate) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		d.set = false
+		return nil
+	}
+	// The whole seconds Save writes, without strconv: the same value ParseFloat gives
+	// (every integer of up to 12 digits is exact in a float64).
+	if n, ok := jsonobj.Int(b); ok && n >= 0 && len(b) <= 12 {
+		d.set, d.t = true, time.Unix(n, 0)
 		return nil
 	}
 	f, err := strconv.ParseFloat(string(b), 64)

@@ -8,7 +8,9 @@
 # ROUNDS times. It prints requests/s and the ratios of the medians:
 # auth / bare is a logged-in request against an anonymous one;
 # auth / bare+cookie is the middleware alone, the cookie's bytes being on
-# the wire and through net/http's header parser in both. See
+# the wire and through net/http's header parser in both. v4-authcold is
+# auth with the session cache off (every request a first sight): cold /
+# bare+cookie is what a replica keeps on cookies it has not verified yet. See
 # docs/performance.md. Needs wrk (Debian: apt-get install wrk) and curl.
 #
 #   scripts/wrk.sh                       # -t2 -c64 -d10s, 3 rounds
@@ -34,17 +36,17 @@ go build -o "$dir/server" ./scripts/wrk/server
 "$dir/server" -cookie "$dir/cookie" >"$dir/urls" &
 pid=$!
 for _ in $(seq 100); do
-  [ "$(grep -c . "$dir/urls" 2>/dev/null)" = 4 ] && break
+  [ "$(grep -c . "$dir/urls" 2>/dev/null)" = 5 ] && break
   kill -0 "$pid" 2>/dev/null || { echo "the server exited" >&2; exit 1; }
   sleep 0.1
 done
 url() { awk -v n="$1" '$1 == n { print $2 }' "$dir/urls"; }
 cookie=$(cat "$dir/cookie")
-for app in bare auth bare5 auth5; do
+for app in bare auth bare5 auth5 authcold; do
   [ -n "$(url $app)" ] || { echo "the server printed no URL for $app" >&2; exit 1; }
 done
 # wrk does not look at the answers: make sure the header it sends signs in.
-for app in auth auth5; do
+for app in auth auth5 authcold; do
   greeting=$(curl -fsS -H "Cookie: $cookie" "$(url $app)")
   [ "$greeting" = '{"msg":"Hello, mockuser!"}' ] || { echo "$app answered $greeting to the session" >&2; exit 1; }
 done
@@ -65,8 +67,8 @@ run() {
 
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds, on $(nproc) cores (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-printf '%-6s %12s %12s %12s %12s %12s %12s\n' round v4-bare v4-bare+ck v4-auth v5-bare v5-bare+ck v5-auth
-cols=(b4 c4 a4 b5 c5 a5)
+printf '%-6s %12s %12s %12s %12s %12s %12s %12s\n' round v4-bare v4-bare+ck v4-auth v5-bare v5-bare+ck v5-auth v4-authcold
+cols=(b4 c4 a4 b5 c5 a5 k4)
 declare -A all ratios
 for i in $(seq "$ROUNDS"); do
   b4=$(run v4-bare "$(url bare)")
@@ -75,20 +77,23 @@ for i in $(seq "$ROUNDS"); do
   b5=$(run v5-bare "$(url bare5)")
   c5=$(run v5-bare+cookie "$(url bare5)" -H "Cookie: $cookie")
   a5=$(run v5-auth "$(url auth5)" -H "Cookie: $cookie")
+  k4=$(run v4-authcold "$(url authcold)" -H "Cookie: $cookie")
   for c in "${cols[@]}"; do all[$c]+="${!c} "; done
   for v in 4 5; do
     b=b$v c=c$v a=a$v
     ratios[ab$v]+="$(awk -v a="${!a}" -v b="${!b}" 'BEGIN { print a / b }') "
     ratios[ac$v]+="$(awk -v a="${!a}" -v c="${!c}" 'BEGIN { print a / c }') "
   done
-  printf '%-6s %12s %12s %12s %12s %12s %12s\n' "$i" "$b4" "$c4" "$a4" "$b5" "$c5" "$a5"
+  ratios[kb4]+="$(awk -v k="$k4" -v b="$b4" 'BEGIN { print k / b }') "
+  ratios[kc4]+="$(awk -v k="$k4" -v c="$c4" 'BEGIN { print k / c }') "
+  printf '%-6s %12s %12s %12s %12s %12s %12s %12s\n' "$i" "$b4" "$c4" "$a4" "$b5" "$c5" "$a5" "$k4"
 done
 declare -A med
 for c in "${cols[@]}"; do
   # shellcheck disable=SC2086 # the values are words of one string
   med[$c]=$(median ${all[$c]})
 done
-printf '%-6s %12s %12s %12s %12s %12s %12s\n' median "${med[b4]}" "${med[c4]}" "${med[a4]}" "${med[b5]}" "${med[c5]}" "${med[a5]}"
+printf '%-6s %12s %12s %12s %12s %12s %12s %12s\n' median "${med[b4]}" "${med[c4]}" "${med[a4]}" "${med[b5]}" "${med[c5]}" "${med[a5]}" "${med[k4]}"
 # The ratios of the medians, then the medians of the ratios round by round
 # (runs of one round are close in time: a change of load moves those less).
 for v in 4 5; do
@@ -99,3 +104,9 @@ for v in 4 5; do
     printf "Echo v%s: auth / bare+cookie %.2fx (round by round %.2fx): the middleware alone\n", v, a / c, rac
   }'
 done
+# shellcheck disable=SC2086 # the values are words of one string
+rkb=$(median ${ratios[kb4]}) rkc=$(median ${ratios[kc4]})
+awk -v k="${med[k4]}" -v b="${med[b4]}" -v c="${med[c4]}" -v rkb="$rkb" -v rkc="$rkc" 'BEGIN {
+  printf "Echo v4: authcold / bare        %.2fx (round by round %.2fx): cache off, logged in against anonymous\n", k / b, rkb
+  printf "Echo v4: authcold / bare+cookie %.2fx (round by round %.2fx): cache off, for the same Cookie header\n", k / c, rkc
+}'

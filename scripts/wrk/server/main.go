@@ -1,11 +1,14 @@
-// Command server serves the Python reference's greet handler four times
+// Command server serves the Python reference's greet handler five times
 // on loopback, for wrk (scripts/wrk.sh; docs/performance.md):
 //
 //   - bare: Echo v4 with no middleware and the user fixed in the handler,
 //     as echohf's BenchmarkBareEcho;
 //   - auth: Echo v4 with echohf's Auth (e.Use) in mock mode, as
 //     echohf's BenchmarkAuthMiddleware;
-//   - bare5 and auth5: the same on Echo v5 with echohf5 (see echo5.go).
+//   - bare5 and auth5: the same on Echo v5 with echohf5 (see echo5.go);
+//   - authcold: auth with the verified-session cache off
+//     (SessionCacheSize -1), as BenchmarkAuthMiddlewareCold: every request
+//     verifies and decodes the cookie, as on first sight.
 //
 // Once all listen, it signs a Space-like user in (three organizations,
 // avatars on the Hub's CDN: see spaceSession); both adapters share a
@@ -119,6 +122,15 @@ func run(ctx context.Context, cookieFile string, out io.Writer) error {
 		return err
 	}
 	defer o.Close()
+	oc, err := echohf.New(echohf.Config{Mode: echohf.ModeMock, SessionSecret: secret, SessionCacheSize: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer oc.Close()
+	authCold := echo.New()
+	oc.Attach(authCold)
+	authCold.Use(oc.Auth())
+	authCold.GET("/", greet)
 	bare := echo.New()
 	bare.GET("/", bareGreet)
 	auth := echo.New()
@@ -130,7 +142,7 @@ func run(ctx context.Context, cookieFile string, out io.Writer) error {
 		return err
 	}
 	defer close5()
-	apps := []app{{"bare", bare}, {"auth", auth}, {"bare5", bare5}, {"auth5", auth5}}
+	apps := []app{{"bare", bare}, {"auth", auth}, {"bare5", bare5}, {"auth5", auth5}, {"authcold", authCold}}
 
 	var urls []string
 	var servers []*http.Server

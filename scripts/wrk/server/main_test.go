@@ -29,11 +29,11 @@ func TestRun(t *testing.T) {
 	}()
 	urls := map[string]string{}
 	sc := bufio.NewScanner(r)
-	for len(urls) < 2 && sc.Scan() {
+	for len(urls) < 5 && sc.Scan() {
 		name, u, _ := strings.Cut(sc.Text(), " ")
 		urls[name] = u
 	}
-	if urls["bare"] == "" || urls["auth"] == "" {
+	if urls["bare"] == "" || urls["auth"] == "" || urls["authcold"] == "" {
 		t.Fatalf("the server printed %v; want a bare and an auth URL (%v)", urls, sc.Err())
 	}
 	go func() { _, _ = io.Copy(io.Discard, r) }()
@@ -47,6 +47,7 @@ func TestRun(t *testing.T) {
 		{"bare", "", greetUser},
 		{"auth", cookie, greetUser},
 		{"auth", "", "Not logged in!"},
+		{"authcold", cookie, greetUser},
 	} {
 		body, err := get(ctx, c, urls[tt.app], tt.cookie)
 		if err != nil || !strings.Contains(body, tt.want) {

@@ -1,0 +1,352 @@
+// Package jsonobj reads, without encoding/json, the compact JSON objects that
+// encoding/json writes for jwtstore's claims and hfauth's session, and only
+// when the answer is sure to be the one encoding/json would give: any input
+// outside a narrow, strictly checked subset makes it say so, and its caller
+// then decodes the same bytes with encoding/json. It exists because
+// encoding/json spends most of a cold session check validating and
+// re-scanning one long string claim.
+package jsonobj
+
+import "encoding/binary"
+
+// maxMembers bounds the members Members reads: more, and it leaves the object
+// to encoding/json. It also bounds the duplicate-key check, which is
+// quadratic.
+const maxMembers = 24
+
+// maxKey bounds a key's length, so that keys compare as one machine word.
+const maxKey = 8
+
+// maxDepth bounds the nesting Valid follows; deeper input is left to
+// encoding/json (which allows 10000 levels).
+const maxDepth = 64
+
+// Members calls fn for each member of the JSON object data, in order, with its
+// key and its raw value (the exact bytes of the value, as encoding/json hands
+// them to a json.Unmarshaler). It reports true when data is one object and fn
+// returned true for every member; false as soon as fn returns false or data
+// leaves the subset, after fn may have seen a prefix of the members. The
+// subset: no whitespace anywhere outside strings, keys of 1 to 8 bytes of
+// printable ASCII without escapes, each key once, at most 24 members, and
+// values that Valid accepts. Every object encoding/json.Marshal writes for a
+// struct of such keys is in it.
+func Members(data []byte, fn func(key, val []byte) bool) bool {
+	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
+		return false
+	}
+	var seen [maxMembers]uint64
+	n := 0
+	i := 1
+	if data[i] == '}' {
+		return i == len(data)-1
+	}
+	for {
+		// The key.
+		if data[i] != '"' {
+			return false
+		}
+		j := i + 1
+		for j < len(data) && plain[data[j]] {
+			j++
+		}
+		if j >= len(data) || data[j] != '"' || j == i+1 || j-i-1 > maxKey || n == maxMembers {
+			return false
+		}
+		key := data[i+1 : j]
+		w := word(key)
+		for _, s := range seen[:n] {
+			if s == w {
+				return false
+			}
+		}
+		seen[n] = w
+		n++
+		i = j + 1
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		i++
+		end := skip(data, i, 0)
+		if end < 0 {
+			return false
+		}
+		if !fn(key, data[i:end]) {
+			return false
+		}
+		i = end
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i++
+		case '}':
+			return i == len(data)-1
+		default:
+			return false
+		}
+	}
+}
+
+// word packs a key of at most 8 bytes into a uint64, one-to-one (the length
+// is implied: no key byte is 0).
+func word(k []byte) uint64 {
+	var w uint64
+	for _, c := range k {
+		w = w<<8 | uint64(c)
+	}
+	return w
+}
+
+// Valid reports whether data is exactly one JSON value in the subset Members
+// accepts for values: no whitespace outside strings, nesting at most 64 deep.
+// Whatever it accepts, encoding/json accepts too.
+func Valid(data []byte) bool { return skip(data, 0, 0) == len(data) }
+
+// skip returns the end of the JSON value starting at data[i], or -1 when
+// there is none in the subset.
+func skip(data []byte, i, depth int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch c := data[i]; {
+	case c == '"':
+		return skipString(data, i)
+	case c == '{':
+		return skipObject(data, i, depth+1)
+	case c == '[':
+		return skipArray(data, i, depth+1)
+	case c == '-' || c >= '0' && c <= '9':
+		return skipNumber(data, i)
+	case c == 't':
+		return skipLit(data, i, "true")
+	case c == 'f':
+		return skipLit(data, i, "false")
+	case c == 'n':
+		return skipLit(data, i, "null")
+	}
+	return -1
+}
+
+func skipLit(data []byte, i int, lit string) int {
+	if len(data)-i < len(lit) || string(data[i:i+len(lit)]) != lit {
+		return -1
+	}
+	return i + len(lit)
+}
+
+// skipString returns the end of the string at data[i] (after its closing
+// quote). It accepts what encoding/json's scanner accepts: any byte from 0x20
+// on but '"' and '\\', and the escapes \" \\ \/ \b \f \n \r \t \uXXXX.
+func skipString(data []byte, i int) int {
+	i++
+	for {
+		i = plainRun(data, i)
+		for i < len(data) && inString[data[i]] {
+			i++
+		}
+		if i >= len(data) {
+			return -1
+		}
+		switch data[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			if i+1 >= len(data) {
+				return -1
+			}
+			switch data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(data)-i < 6 {
+					return -1
+				}
+				for _, h := range data[i+2 : i+6] {
+					if !isHex(h) {
+						return -1
+					}
+				}
+				i += 6
+			default:
+				return -1
+			}
+		default: // a control byte
+			return -1
+		}
+	}
+}
+
+// plainRun returns the first index from i on, in steps of 8 bytes, of a group
+// that may hold a byte a string cannot hold unescaped: below 0x20, '"' or
+// '\\'. Testing eight bytes at once (the classic "has a zero byte" trick on
+// a 64-bit word) makes the long string of a session's packed user a few
+// times cheaper to check than byte by byte; it may stop early on a group
+// that holds no such byte, never late.
+func plainRun(data []byte, i int) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(data); i += 8 {
+		x := binary.LittleEndian.Uint64(data[i:])
+		q := x ^ ones*'"'
+		b := x ^ ones*'\\'
+		if (x-ones*0x20)&^x&high|(q-ones)&^q&high|(b-ones)&^b&high != 0 {
+			break
+		}
+	}
+	return i
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+// skipNumber returns the end of the number at data[i], by JSON's grammar.
+func skipNumber(data []byte, i int) int {
+	if data[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(data) && data[i] == '0':
+		i++
+	case i < len(data) && data[i] >= '1' && data[i] <= '9':
+		i = digits(data, i)
+	default:
+		return -1
+	}
+	if i < len(data) && data[i] == '.' {
+		if j := digits(data, i+1); j > i+1 {
+			i = j
+		} else {
+			return -1
+		}
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		j := digits(data, i)
+		if j == i {
+			return -1
+		}
+		i = j
+	}
+	return i
+}
+
+func digits(data []byte, i int) int {
+	for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+func skipObject(data []byte, i, depth int) int {
+	if depth > maxDepth {
+		return -1
+	}
+	i++
+	if i < len(data) && data[i] == '}' {
+		return i + 1
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return -1
+		}
+		if i = skipString(data, i); i < 0 || i >= len(data) || data[i] != ':' {
+			return -1
+		}
+		if i = skip(data, i+1, depth); i < 0 || i >= len(data) {
+			return -1
+		}
+		switch data[i] {
+		case ',':
+			i++
+		case '}':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+func skipArray(data []byte, i, depth int) int {
+	if depth > maxDepth {
+		return -1
+	}
+	i++
+	if i < len(data) && data[i] == ']' {
+		return i + 1
+	}
+	for {
+		if i = skip(data, i, depth); i < 0 || i >= len(data) {
+			return -1
+		}
+		switch data[i] {
+		case ',':
+			i++
+		case ']':
+			return i + 1
+		default:
+			return -1
+		}
+	}
+}
+
+// plain reports the bytes a string holds as they are, which decode to
+// themselves: printable ASCII but '"' and '\\'.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// inString reports the bytes a string may hold unescaped: all from 0x20 on
+// but '"' and '\\' (encoding/json's scanner does not check UTF-8).
+var inString = func() (t [256]bool) {
+	for c := 0x20; c < 0x100; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// String returns the Go string of the raw JSON value val, when val is a string
+// of plain characters (printable ASCII, no escapes): then it is what
+// encoding/json would decode. It reports false for anything else.
+func String(val []byte) (string, bool) {
+	if len(val) < 2 || val[0] != '"' || val[len(val)-1] != '"' {
+		return "", false
+	}
+	s := val[1 : len(val)-1]
+	for _, c := range s {
+		if !plain[c] {
+			return "", false
+		}
+	}
+	return string(s), true
+}
+
+// Int returns the int64 of the raw JSON value val, when val is an integer of
+// at most 18 digits without fraction or exponent: what encoding/json would
+// decode into an int64. It reports false for anything else (null included,
+// which encoding/json skips).
+func Int(val []byte) (int64, bool) {
+	neg := len(val) > 0 && val[0] == '-'
+	d := val
+	if neg {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 || d[0] == '0' && len(d) > 1 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
