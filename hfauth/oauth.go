@@ -49,8 +49,10 @@ type OAuth struct {
 	sealer   *jwtstore.Sealer
 	// refreshSealer seals refresh tokens, under a key of their own.
 	refreshSealer *jwtstore.Sealer
-	renewals      renewals // the sessions' refreshes and revalidations (renew.go)
-	logouts       logouts  // the sign-ins logged out here (logouts.go)
+	renewals      renewals       // the sessions' refreshes and revalidations (renew.go)
+	logouts       logouts        // the sign-ins logged out here (logouts.go)
+	feed          RevocationFeed // Config's, or opened from its URL (feed.go); nil without
+	feedOwned     bool           // feed was opened from RevocationFeedURL: Close closes it
 
 	ctx    context.Context // owns the JWKS refresher
 	cancel context.CancelFunc
@@ -143,6 +145,10 @@ func newResolved(r resolved) (*OAuth, error) {
 	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, ctx: ctx, cancel: cancel,
 		usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
 	o.plainWarned.Store(r.SpaceHost == "")
+	if err := o.startFeed(keys[0].Secret); err != nil {
+		cancel()
+		return nil, err
+	}
 	if r.mode == ModeMock {
 		o.mockKey, o.mockCookie = newMockKey()
 		why := "SPACE_ID is not set, so "
@@ -182,10 +188,16 @@ func sessionKeys(r resolved) []jwtstore.Key {
 	return keys
 }
 
-// Close stops the background refresh of the provider's keys. Call it when
+// Close stops the background refresh of the provider's keys, and the
+// RevocationFeed opened from RevocationFeedURL. Call it when
 // the OAuth is discarded (tests, reconfiguration): sessions still verify
 // after Close, but a login that needs to fetch the provider's keys fails.
-func (o *OAuth) Close() { o.cancel() }
+func (o *OAuth) Close() {
+	o.cancel()
+	if o.feedOwned {
+		_ = o.feed.Close()
+	}
+}
 
 // Mode reports whether o runs the real flow or mock mode.
 func (o *OAuth) Mode() Mode { return o.cfg.mode }
