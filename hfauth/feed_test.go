@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -257,5 +258,30 @@ func TestFeedMemoryBounded(t *testing.T) {
 	}
 	if f.put(Revocation{Key: last, Until: now}, now) {
 		t.Errorf("an ended revocation was recorded")
+	}
+}
+
+// TestFeedMemoryBytes measures what the memory costs per revocation
+// (heap growth over 10,000 sign-ins, then 10,000 users) and bounds it.
+func TestFeedMemoryBytes(t *testing.T) {
+	const n = 10000
+	for _, user := range []bool{false, true} {
+		var f feedMemory
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range n {
+			var k [16]byte
+			k[0], k[1] = byte(i), byte(i>>8)
+			f.put(Revocation{Key: k, User: user, Before: 1, Until: 2000}, 1000)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		per := (after.HeapAlloc - before.HeapAlloc) / n
+		t.Logf("user=%v: %d bytes per revocation in memory", user, per)
+		if per > 128 {
+			t.Errorf("user=%v: %d bytes per revocation; want at most 128", user, per)
+		}
+		runtime.KeepAlive(&f)
 	}
 }

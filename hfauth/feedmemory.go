@@ -11,6 +11,8 @@ import (
 	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
+	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -26,6 +28,7 @@ type userCut struct{ before, until int64 }
 type feedMemory struct {
 	key     []byte           // of the digests, derived from the session secret (feed.go)
 	now     func() time.Time // Config.Now
+	macs    sync.Pool        // of hash.Hash keyed with key, for digest
 	refused atomic.Bool      // a fail-closed feed is out of sync: every session is refused
 	mu      sync.RWMutex
 	ids     map[[16]byte]int64   // sign-in digest → until (Unix seconds)
@@ -34,12 +37,18 @@ type feedMemory struct {
 
 // digest is the keyed digest of the parts, each ended by a zero byte.
 func (f *feedMemory) digest(parts ...string) (d [16]byte) {
-	mac := hmac.New(sha256.New, f.key)
-	for _, p := range parts {
-		mac.Write([]byte(p))
-		mac.Write([]byte{0})
+	mac, _ := f.macs.Get().(hash.Hash)
+	if mac == nil {
+		mac = hmac.New(sha256.New, f.key)
 	}
-	copy(d[:], mac.Sum(nil))
+	mac.Reset()
+	var sum [sha256.Size]byte
+	for _, p := range parts {
+		_, _ = io.WriteString(mac, p)
+		mac.Write(sum[:1]) // a zero byte
+	}
+	copy(d[:], mac.Sum(sum[:0]))
+	f.macs.Put(mac)
 	return d
 }
 
