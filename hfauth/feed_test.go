@@ -285,3 +285,50 @@ func TestFeedMemoryBytes(t *testing.T) {
 		runtime.KeepAlive(&f)
 	}
 }
+
+// TestFeedRefreshRacingLogout: replica B refreshes a session (its new
+// cookie still on its way to the browser) while replica A logs the old
+// cookie out. Without a feed, the other replicas accept B's new cookie, as
+// docs/sessions.md says; with one, every replica refuses both cookies,
+// since a refresh keeps the sign-in key the revocation names.
+func TestFeedRefreshRacingLogout(t *testing.T) {
+	t.Parallel()
+	for _, feed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no feed", true: "feed"}[feed], func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 3, func(c *Config) {
+				if feed {
+					c.RevocationFeed = &memFeed{b: &bus{}}
+				}
+			})
+			old, current := refreshedPairOn(t, w, 1)
+			w.logoutWith(t, 0, old)
+			for i := 1; i < 3; i++ {
+				got, _, _ := w.whoami(t, i, current)
+				if got.LoggedIn != !feed {
+					t.Errorf("the refreshed cookie on replica %d: logged in %v; want %v", i, got.LoggedIn, !feed)
+				}
+			}
+			if feed {
+				for i := range 3 {
+					if got, _, _ := w.whoami(t, i, old); got.LoggedIn {
+						t.Errorf("the logged-out cookie on replica %d is logged in", i)
+					}
+				}
+			}
+		})
+	}
+}
+
+// refreshedPairOn logs in on replica 0 and has replica i refresh the
+// session: the cookie before and the one i minted.
+func refreshedPairOn(t *testing.T, w *world, i int) (old, current string) {
+	t.Helper()
+	old, who := w.login(t)
+	w.clk.Advance(who.Info.AccessTokenExpiresAt.Sub(w.clk.Now()) - time.Hour + time.Minute)
+	got, current, _ := w.whoami(t, i, old)
+	if !got.LoggedIn || current == "" || got.Token == who.Token {
+		t.Fatalf("refresh on replica %d: logged in %v, Set-Cookie %v; want a refreshed session", i, got.LoggedIn, current != "")
+	}
+	return old, current
+}
