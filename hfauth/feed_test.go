@@ -2,6 +2,7 @@ package hfauth
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -67,7 +68,7 @@ func feedReplicas(t *testing.T, prov *mock.Server) ([]*app, *bus) {
 
 // TestFeedLogoutReachesReplicas: a logout on one replica is refused at once
 // on the two others, for the cookie the browser had; without a feed the
-// others still accept it (the behaviour the feed exists to change).
+// others still accept it (what the feed exists to change).
 func TestFeedLogoutReachesReplicas(t *testing.T) {
 	t.Parallel()
 	prov := mock.NewServer(t, mock.Config{})
@@ -243,7 +244,7 @@ func TestFeedMemoryBounded(t *testing.T) {
 	const now = 1000
 	for i := range maxLogouts + 10 {
 		var k [16]byte
-		k[0], k[1], k[2] = byte(i), byte(i>>8), byte(i>>16)
+		binary.LittleEndian.PutUint32(k[:4], uint32(i)) //nolint:gosec // G115: i counts up from 0
 		f.put(Revocation{Key: k, Until: now + 1 + int64(i)}, now)
 		f.put(Revocation{Key: k, User: true, Before: now, Until: now + 1 + int64(i)}, now)
 	}
@@ -251,8 +252,7 @@ func TestFeedMemoryBounded(t *testing.T) {
 		t.Fatalf("memory holds %d sign-ins, %d users; want at most %d", len(f.ids), len(f.users), maxLogouts)
 	}
 	var last [16]byte
-	n := maxLogouts + 9
-	last[0], last[1], last[2] = byte(n), byte(n>>8), byte(n>>16)
+	binary.LittleEndian.PutUint32(last[:4], maxLogouts+9) // the key the loop gave its last entry
 	if _, ok := f.ids[last]; !ok {
 		t.Errorf("the latest-ending sign-in was forgotten")
 	}

@@ -2,6 +2,7 @@ package hfredis
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +21,7 @@ import (
 func authHandler(b *testing.B, kit *hfauthtest.Kit) (http.Handler, *http.Request) {
 	h := kit.OAuth().Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if info := hfauth.Info(r); info != nil {
-			_, _ = io.WriteString(w, info.UserInfo.PreferredUsername)
+			_, _ = io.WriteString(w, info.UserInfo.PreferredUsername) //nolint:gosec // G705: a plain-text answer of a benchmark, never HTML
 		}
 	}))
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -76,7 +77,8 @@ func BenchmarkAuthFeed(b *testing.B) {
 				// What a replica's feed delivers: straight into the core.
 				between = func(i int) {
 					var k [16]byte
-					k[0], k[1], k[2], k[3] = byte(i), byte(i>>8), byte(i>>16), 0xcc
+					binary.LittleEndian.PutUint64(k[:8], uint64(i)) //nolint:gosec // G115: i counts up from 0
+					k[8] = 0xcc
 					text, _ := hfauth.Revocation{Key: k, Until: until}.MarshalText()
 					feed.deliver(string(text))
 				}
@@ -113,7 +115,7 @@ func TestRedisBytesPerEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	const n = 10000
 	until := time.Now().Add(time.Hour).Unix()
 	for i := range n {

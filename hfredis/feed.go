@@ -225,7 +225,7 @@ func (f *Feed) readRecord() error {
 	ctx, cancel := context.WithTimeout(f.ctx, 4*f.cfg.Timeout)
 	defer cancel()
 	now := time.Now().Unix()
-	texts, err := f.client.ZRangeByScore(ctx, f.key, &redis.ZRangeBy{Min: "(" + strconv.FormatInt(now, 10), Max: "+inf"}).Result()
+	texts, err := f.client.ZRangeArgs(ctx, redis.ZRangeArgs{Key: f.key, Start: "(" + strconv.FormatInt(now, 10), Stop: "+inf", ByScore: true}).Result()
 	if err != nil {
 		return fmt.Errorf("hfredis: reading the record: %w", err)
 	}
@@ -255,7 +255,7 @@ func (f *Feed) deliver(t string) {
 
 // up records that the feed is in sync.
 func (f *Feed) up() {
-	if old := f.err.Swap(nil); old != nil && *old != errNotYet {
+	if old := f.err.Swap(nil); old != nil && !errors.Is(*old, errNotYet) {
 		f.cfg.Logger.Info("hfredis: revocation feed back in sync with Redis; logouts missed meanwhile are applied", "key", f.key)
 	}
 	if f.cfg.FailClosed {
@@ -270,7 +270,7 @@ func (f *Feed) down(err error) {
 		err = errors.New("connection lost")
 	}
 	err = fmt.Errorf("hfredis: out of sync with Redis: %w", err)
-	if old := f.err.Swap(&err); old == nil || *old == errNotYet {
+	if old := f.err.Swap(&err); old == nil || errors.Is(*old, errNotYet) {
 		policy := "failing OPEN: sessions are still verified by their signature, but a logout on another replica is not seen here until Redis is back"
 		if f.cfg.FailClosed {
 			policy = "failing CLOSED: every session is refused until Redis is back"

@@ -79,7 +79,7 @@ func newReplica(t testing.TB, prov *mock.Server, redisURL string, set func(*Conf
 	mux.Handle("/oauth/huggingface/", o.Handler())
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, req *http.Request) {
 		if info := hfauth.Info(req); info != nil {
-			_, _ = io.WriteString(w, "in:"+info.UserInfo.PreferredUsername)
+			_, _ = io.WriteString(w, "in:"+info.UserInfo.PreferredUsername) //nolint:gosec // G705: a plain-text answer of a test app, never HTML
 			return
 		}
 		_, _ = io.WriteString(w, "out")

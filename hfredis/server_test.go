@@ -64,7 +64,7 @@ func (s *redisServer) start() {
 	s.cmd = cmd
 	s.mu.Unlock()
 	c := redis.NewClient(&redis.Options{Addr: s.addr})
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for c.Ping(context.Background()).Err() != nil {
 		if time.Now().After(deadline) {
@@ -131,13 +131,13 @@ func (p *proxy) serve() {
 		p.mu.Lock()
 		if p.cut {
 			p.mu.Unlock()
-			c.Close()
+			_ = c.Close()
 			continue
 		}
 		up, err := net.Dial("tcp", p.target)
 		if err != nil {
 			p.mu.Unlock()
-			c.Close()
+			_ = c.Close()
 			continue
 		}
 		p.conns = append(p.conns, c, up)
@@ -162,7 +162,7 @@ func (p *proxy) pipe(dst, src net.Conn) {
 			}
 		}
 		if err != nil {
-			dst.Close()
+			_ = dst.Close()
 			return
 		}
 	}
@@ -176,7 +176,7 @@ func (p *proxy) setCut(cut bool) {
 	p.cut = cut
 	if cut {
 		for _, c := range p.conns {
-			c.Close()
+			_ = c.Close()
 		}
 		p.conns = nil
 	}
