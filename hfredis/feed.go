@@ -18,9 +18,11 @@ import (
 	"github.com/echohf/echohf/hfauth"
 )
 
-// Defaults of Config.
+// Defaults of Config, and the feed's bounds.
 const (
-	DefaultPrefix  = "echohf:"
+	// DefaultPrefix is Config.Prefix's default.
+	DefaultPrefix = "echohf:"
+	// DefaultTimeout is Config.Timeout's default.
 	DefaultTimeout = 500 * time.Millisecond
 	// maxRecord bounds the durable record: beyond it, the revocations that
 	// end soonest are dropped (each replica keeps at most as many in memory).
