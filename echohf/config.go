@@ -59,6 +59,9 @@ type Config struct {
 	MockCarryHFToken        bool   // See hfauth.Config.MockCarryHFToken.
 	InsecureMockAllowRemote bool   // See hfauth.Config.InsecureMockAllowRemote.
 
+	RevocationFeed    hfauth.RevocationFeed // See hfauth.Config.RevocationFeed.
+	RevocationFeedURL string                // See hfauth.Config.RevocationFeedURL.
+
 	Logger *slog.Logger     // See hfauth.Config.Logger.
 	Now    func() time.Time // See hfauth.Config.Now.
 }

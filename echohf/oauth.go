@@ -107,6 +107,7 @@ const (
 	EnvOldSessionSecrets = hfauth.EnvOldSessionSecrets
 	EnvRefreshBefore     = hfauth.EnvRefreshBefore
 	EnvRevalidateEvery   = hfauth.EnvRevalidateEvery
+	EnvRedisURL          = hfauth.EnvRedisURL
 	EnvHFToken           = hfauth.EnvHFToken
 	EnvHFEndpoint        = hfauth.EnvHFEndpoint
 )

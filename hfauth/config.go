@@ -65,6 +65,7 @@ const (
 	EnvOldSessionSecrets = "ECHOHF_OLD_SESSION_SECRETS"
 	EnvRefreshBefore     = "ECHOHF_REFRESH_BEFORE"
 	EnvRevalidateEvery   = "ECHOHF_REVALIDATE_EVERY"
+	EnvRedisURL          = "ECHOHF_REDIS_URL"
 	EnvHFToken           = "HF_TOKEN"
 	EnvHFEndpoint        = "HF_ENDPOINT"
 )
@@ -257,6 +258,18 @@ type Config struct {
 	// nobody in.
 	InsecureMockAllowRemote bool
 
+	// RevocationFeed shares logouts between replicas, so that a logout (and
+	// LogoutEverywhere) is refused on every replica at once, without any
+	// network call on Auth's path; see docs/revocation.md. Optional.
+	// Default nil: a logout holds at once on the replica that served it,
+	// elsewhere at the next revalidation.
+	RevocationFeed RevocationFeed
+	// RevocationFeedURL opens a RevocationFeed from a URL, through the
+	// package registered for its scheme (RegisterRevocationFeed): redis://
+	// and rediss:// once github.com/echohf/echohf/hfredis is imported. OAuth.Close
+	// closes it. From $ECHOHF_REDIS_URL. Optional.
+	RevocationFeedURL string
+
 	// Logger receives warnings and login failures; it never sees a secret,
 	// except in mock mode the sign-in link that Mount logs, which is meant
 	// for the console (see OAuth.MockLoginURL). Optional. Default
@@ -337,6 +350,7 @@ func (c Config) fromEnv(getenv func(string) string, p *configError) Config {
 		c.OldSessionSecrets = splitList(getenv(EnvOldSessionSecrets))
 	}
 	str(&c.HFToken, EnvHFToken)
+	str(&c.RevocationFeedURL, EnvRedisURL)
 	str(&c.HFEndpoint, EnvHFEndpoint)
 	dur := func(dst *time.Duration, key string) {
 		if v := get(key); *dst == 0 && v != "" {

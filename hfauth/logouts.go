@@ -55,6 +55,7 @@ type logouts struct {
 	mu    sync.RWMutex
 	m     map[signInKey]int64 // until when (Unix nanoseconds) the sign-in is logged out
 	swept int64               // when ended sign-ins were last forgotten (Unix nanoseconds)
+	feed  feedMemory          // the Revocations applied here (feedmemory.go)
 }
 
 // add records that the sign-in k is logged out from now until until.
@@ -113,7 +114,7 @@ func (l *logouts) loggedOut(s *session, now int64) bool {
 	if s.seen.Load() == epoch {
 		return false
 	}
-	if l.has(s.signIn(), now) {
+	if l.has(s.signIn(), now) || l.feed.revoked(s, now/int64(time.Second)) || l.refusing() {
 		return true
 	}
 	s.seen.Store(epoch)

@@ -55,8 +55,10 @@ type OAuth struct {
 	// usedHandoffs remembers those used on this process.
 	handoffSealer *jwtstore.Sealer
 	usedHandoffs  *usedStates
-	renewals      renewals // the sessions' refreshes and revalidations (renew.go)
-	logouts       logouts  // the sign-ins logged out here (logouts.go)
+	renewals      renewals       // the sessions' refreshes and revalidations (renew.go)
+	logouts       logouts        // the sign-ins logged out here (logouts.go)
+	feed          RevocationFeed // Config's, or opened from its URL (feed.go); nil without
+	feedOwned     bool           // feed was opened from RevocationFeedURL: Close closes it
 
 	cancel   context.CancelFunc // ends the provider client's key refresh
 	provider *oidc.Client       // the OpenID provider: discovery, keys, tokens (internal/oidc)
@@ -148,6 +150,10 @@ func newResolved(r resolved) (*OAuth, error) {
 		handoffSealer: handoffSealer, usedHandoffs: newUsedStates(maxUsedStates), usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
 	o.plainWarned.Store(r.SpaceHost == "")
 	o.bearers = newBearerAuth(o)
+	if err := o.startFeed(keys[0].Secret); err != nil {
+		cancel()
+		return nil, err
+	}
 	if r.mode == ModeMock {
 		o.mock = newMockMode()
 		why := "SPACE_ID is not set, so "
@@ -187,10 +193,16 @@ func sessionKeys(r resolved) []jwtstore.Key {
 	return keys
 }
 
-// Close stops the background refresh of the provider's keys. Call it when
+// Close stops the background refresh of the provider's keys, and the
+// RevocationFeed opened from RevocationFeedURL. Call it when
 // the OAuth is discarded (tests, reconfiguration): sessions still verify
 // after Close, but a login that needs to fetch the provider's keys fails.
-func (o *OAuth) Close() { o.cancel() }
+func (o *OAuth) Close() {
+	o.cancel()
+	if o.feedOwned {
+		_ = o.feed.Close()
+	}
+}
 
 // Mode reports whether o runs the real flow or mock mode.
 func (o *OAuth) Mode() Mode { return o.cfg.mode }

@@ -82,6 +82,7 @@ type resolved struct {
 // checkValues records in p every set value of c that is malformed. Missing
 // settings are resolve's business.
 func (c Config) checkValues(p *configError) {
+	checkFeedURL(&c, p)
 	if c.Mode < ModeAuto || c.Mode > ModeMock {
 		p.addf("Mode %d is not ModeAuto, ModeReal or ModeMock", c.Mode)
 	}

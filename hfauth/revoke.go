@@ -34,6 +34,7 @@ func (o *OAuth) revokeSession(r *http.Request) {
 	}
 	now := o.cfg.Now()
 	o.logouts.add(s.signIn(), now, o.signInEnd(s, now))
+	o.publishLogout(r, s, now) // to the other replicas, with a RevocationFeed (feed.go)
 	if o.cfg.mode != ModeReal {
 		return
 	}

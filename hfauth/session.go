@@ -158,6 +158,9 @@ func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo 
 			}
 		}
 	}
+	if o.logouts.refusing() {
+		return nil // a fail-closed feed out of sync: refused, cookies kept for when it is back
+	}
 	// A key the ring lacks may be one that other replicas already have (a
 	// rolling rotation): logged out here, but the cookie is theirs to read.
 	if err == nil || errors.Is(err, jwtstore.ErrInvalid) && !errors.Is(err, jwtstore.ErrUnknownKey) || errors.Is(err, jwtstore.ErrExpired) {

@@ -53,6 +53,9 @@ type view struct {
 	User      *echohf.OAuthUserInfo // nil when logged out
 	LoginURL  string                // back to the current page
 	LogoutURL string                // back to the home page
+	// LogoutEverywhereURL ends every session of the user, on every device
+	// (on every replica, with ECHOHF_REDIS_URL), then goes home.
+	LogoutEverywhereURL string
 
 	// Private page.
 	Expires time.Time
@@ -129,6 +132,7 @@ func (a *app) view(c echo.Context) view {
 		LoginURL:  echohf.LoginURL(c, c.Request().URL.RequestURI()),
 		LogoutURL: echohf.LogoutURL(c, "/"),
 	}
+	v.LogoutEverywhereURL = v.LogoutURL + "&everywhere=1" // the logout route's switch (OAuth.LogoutEverywhere)
 	if info := echohf.Info(c); info != nil {
 		v.User = &info.UserInfo
 		v.Expires, v.Scope = info.AccessTokenExpiresAt, info.Scope

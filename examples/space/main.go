@@ -24,6 +24,11 @@
 //	              echohf's own default, since the API demonstrates them)
 //	HF_ENDPOINT   the Hub that checks bearer tokens and lists models
 //	              (default https://huggingface.co)
+//	ECHOHF_REDIS_URL
+//	              redis:// or rediss:// URL of a Redis shared by the
+//	              replicas: a logout, and "Log out all devices", then
+//	              holds on every replica at once (see docs/revocation.md;
+//	              the hfredis import below is what reads it)
 //
 // plus the variables echohf reads (SPACE_ID, OAUTH_CLIENT_ID, …,
 // ECHOHF_SESSION_SECRET; see echohf.Config). A bad environment stops it at
@@ -44,6 +49,7 @@ import (
 
 	"github.com/echohf/echohf/echohf"
 	"github.com/echohf/echohf/examples/internal/serve"
+	_ "github.com/echohf/echohf/hfredis" // ECHOHF_REDIS_URL: logouts shared by the replicas
 )
 
 func main() {
