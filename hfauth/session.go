@@ -75,8 +75,8 @@ func (s *session) signedIn(now time.Time) int64 {
 // them, except those signed with a key o does not know
 // (jwtstore.ErrUnknownKey). A session ends at s.end, with no Leeway.
 func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
-	s, err := o.sessions.Load(r)
-	now := o.cfg.Now()
+	now := o.cfg.Now() // the request's one clock reading, for the cookie's times and the session's
+	s, err := o.sessions.LoadAt(r, now)
 	if err == nil && s.live(now, o.cfg.SessionMaxAge) {
 		if info := o.infoOf(s); info != nil {
 			t := now.UnixNano()

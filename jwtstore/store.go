@@ -100,17 +100,28 @@ func (s *Store[C]) Clear(w http.ResponseWriter, r *http.Request) {
 // inflates a compressed payload (at most 1 MiB, nothing after the DEFLATE stream), then
 // checks aud and iss exactly and exp (required), nbf and iat against Now with Leeway.
 //
-// With CacheSize > 0, a token verified once is remembered (up to CacheSize tokens, evicting
-// an arbitrary one when full) and later Loads of the exact same token only re-check aud and
+// With CacheSize > 0, a token verified once is remembered (up to CacheSize tokens; a new
+// one may replace another) and later Loads of the exact same token only re-check aud and
 // the times. Load then returns the same C value for the same token: slices, maps and
 // pointers inside it are shared between callers, who must treat them as read-only.
 func (s *Store[C]) Load(r *http.Request) (C, error) {
-	c, _, err := s.load(r)
+	return s.LoadAt(r, s.o.Now())
+}
+
+// LoadAt is Load with the times checked against now rather than Options.Now(): a caller
+// that needs the time of the request for checks of its own reads the clock once.
+func (s *Store[C]) LoadAt(r *http.Request, now time.Time) (C, error) {
+	c, _, err := s.loadAt(r, now)
 	return c, err
 }
 
 // load is Load that also returns the token's expiry.
 func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
+	return s.loadAt(r, s.o.Now())
+}
+
+// loadAt is LoadAt that also returns the token's expiry.
+func (s *Store[C]) loadAt(r *http.Request, now time.Time) (C, time.Time, error) {
 	var zero C
 	if r == nil {
 		return zero, time.Time{}, ErrNoSession
@@ -119,13 +130,13 @@ func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
 	if err != nil {
 		return zero, time.Time{}, err
 	}
-	return s.loadToken(tok)
+	return s.loadToken(tok, now)
 }
 
-// loadToken verifies tok, found in this store's cookies, and returns its claims and expiry.
-func (s *Store[C]) loadToken(tok string) (C, time.Time, error) {
+// loadToken verifies tok, found in this store's cookies, at now and returns its claims
+// and expiry.
+func (s *Store[C]) loadToken(tok string, now time.Time) (C, time.Time, error) {
 	var zero C
-	now := s.o.Now()
 	if s.cache != nil {
 		if e := s.cache.get(tok); e != nil {
 			if e.aud != s.aud {
