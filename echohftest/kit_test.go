@@ -136,7 +136,7 @@ func (a answer) who(t *testing.T) whoami {
 	return w
 }
 
-// The Kit's behaviour (what sessions it mints, chunking, the options'
+// The Kit's behavior (what sessions it mints, chunking, the options'
 // effects, secrets, clocks, real mode) is tested once, in hfauthtest. The
 // tests below check what echohftest adds: each method and option of the
 // wrapper reaches the core Kit and gives an Echo v4 app, through echohf's
