@@ -36,10 +36,41 @@ type cache[C any] struct {
 
 // entry is a verified token and what Load needs to answer it again.
 type entry[C any] struct {
-	tok           string // the verified token, compared in full on every hit
-	c             C
-	aud           string
-	exp, nbf, iat time.Time
+	tok string // the verified token, compared in full on every hit
+	c   C
+	aud string
+	exp time.Time
+	// The times of checkTimes with the Leeway applied, so that a hit only
+	// compares: expBy is exp+Leeway; nbfBy and iatBy are nbf and iat less
+	// Leeway, or zero for a claim the token lacks.
+	expBy, nbfBy, iatBy time.Time
+}
+
+// newEntry returns the entry of tok, verified with claims c for aud,
+// times exp, nbf and iat (zero when absent), checked with leeway.
+func newEntry[C any](tok string, c C, aud string, exp, nbf, iat time.Time, leeway time.Duration) *entry[C] {
+	e := &entry[C]{tok: tok, c: c, aud: aud, exp: exp, expBy: exp.Add(leeway)}
+	if !nbf.IsZero() {
+		e.nbfBy = nbf.Add(-leeway)
+	}
+	if !iat.IsZero() {
+		e.iatBy = iat.Add(-leeway)
+	}
+	return e
+}
+
+// check is checkTimes for a hit: the same answers at now, by comparisons
+// alone.
+func (e *entry[C]) check(now time.Time) error {
+	switch {
+	case !now.Before(e.expBy):
+		return ErrExpired
+	case !e.nbfBy.IsZero() && e.nbfBy.After(now):
+		return errNbf
+	case !e.iatBy.IsZero() && e.iatBy.After(now):
+		return errIat
+	}
+	return nil
 }
 
 // cacheKey returns the part of tok that places it in the cache: its last

@@ -169,3 +169,24 @@ func TestCacheConcurrent(t *testing.T) {
 		t.Errorf("holds %d entries; bound 8", n)
 	}
 }
+
+// A hit's check answers as checkTimes does, at every moment around the
+// edges of exp, nbf and iat, with and without those claims.
+func TestEntryCheckIsCheckTimes(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t, func(o *Options) { o.Leeway = 30 * time.Second })
+	exp, nbf, iat := t0.Add(time.Hour), t0.Add(-time.Minute), t0
+	for _, times := range [][3]time.Time{{exp, nbf, iat}, {exp, {}, {}}, {exp, nbf, {}}, {exp, {}, iat}} {
+		e := newEntry("tok", testClaims{}, s.aud, times[0], times[1], times[2], s.o.Leeway)
+		for _, now := range []time.Time{
+			nbf.Add(-31 * time.Second), nbf.Add(-30 * time.Second), nbf.Add(-29 * time.Second),
+			iat.Add(-30*time.Second - 1), iat.Add(-30 * time.Second), iat,
+			exp, exp.Add(30*time.Second - 1), exp.Add(30 * time.Second), exp.Add(time.Hour),
+			time.Now(), // with a monotonic reading, as Options.Now gives it
+		} {
+			if got, want := e.check(now), s.checkTimes(now, times[0], times[1], times[2]); got != want {
+				t.Errorf("times %v at %v: check %v; checkTimes %v", times, now, got, want)
+			}
+		}
+	}
+}

@@ -142,7 +142,7 @@ func (s *Store[C]) loadToken(tok string, now time.Time) (C, time.Time, error) {
 			if e.aud != s.aud {
 				return zero, time.Time{}, fmt.Errorf("%w: wrong audience", ErrInvalid)
 			}
-			if err := s.checkTimes(now, e.exp, e.nbf, e.iat); err != nil {
+			if err := e.check(now); err != nil {
 				if errors.Is(err, ErrExpired) {
 					s.cache.remove(tok)
 				}
@@ -173,7 +173,7 @@ func (s *Store[C]) loadToken(tok string, now time.Time) (C, time.Time, error) {
 		return zero, time.Time{}, err
 	}
 	if s.cache != nil {
-		s.cache.put(&entry[C]{tok: strings.Clone(tok), c: w.C, aud: s.aud, exp: exp, nbf: nbf, iat: iat})
+		s.cache.put(newEntry(strings.Clone(tok), w.C, s.aud, exp, nbf, iat, s.o.Leeway))
 	}
 	return w.C, exp, nil
 }
@@ -184,10 +184,16 @@ func (s *Store[C]) checkTimes(now, exp, nbf, iat time.Time) error {
 	}
 	early := now.Add(s.o.Leeway)
 	if !nbf.IsZero() && nbf.After(early) {
-		return fmt.Errorf("%w: nbf in the future", ErrInvalid)
+		return errNbf
 	}
 	if !iat.IsZero() && iat.After(early) {
-		return fmt.Errorf("%w: iat in the future", ErrInvalid)
+		return errIat
 	}
 	return nil
 }
+
+// Errors of checkTimes (and of a cache hit's check) for a token not yet valid.
+var (
+	errNbf = fmt.Errorf("%w: nbf in the future", ErrInvalid)
+	errIat = fmt.Errorf("%w: iat in the future", ErrInvalid)
+)
