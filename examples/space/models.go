@@ -4,7 +4,6 @@ package main
 // examples/internal/spacepages.
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -20,15 +19,9 @@ import (
 func (a *app) models(c echo.Context) error {
 	v := a.view(c)
 	v.HubURL, v.MockMode = echohf.HubEndpoint(c), a.mock
-	models, err := spacepages.HubModels(c.Request().Context(), echohf.HubClient(c), v.HubURL, v.User.PreferredUsername)
-	switch {
-	case errors.Is(err, echohf.ErrLoginRequired):
+	status, err := v.LoadModels(c.Request().Context(), echohf.HubClient(c), a.log)
+	if err != nil {
 		return echo.NewHTTPError(http.StatusUnauthorized, spacepages.HubRefused).WithInternal(err)
-	case err != nil:
-		a.log.Warn("listing models failed", "path", c.Path(), "hub", v.HubURL, "error", err.Error())
-		v.HubError = spacepages.HubFailed
-		return c.Render(http.StatusBadGateway, "models", v)
 	}
-	v.SetModels(models)
-	return c.Render(http.StatusOK, "models", v)
+	return c.Render(status, "models", v)
 }

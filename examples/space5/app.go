@@ -91,17 +91,11 @@ func (a *app) members(c *echo.Context) error {
 func (a *app) models(c *echo.Context) error {
 	v := a.view(c)
 	v.HubURL, v.MockMode = echohf5.HubEndpoint(c), a.mock
-	models, err := spacepages.HubModels(c.Request().Context(), echohf5.HubClient(c), v.HubURL, v.User.PreferredUsername)
-	switch {
-	case errors.Is(err, echohf5.ErrLoginRequired):
+	status, err := v.LoadModels(c.Request().Context(), echohf5.HubClient(c), a.log)
+	if err != nil {
 		return echo.NewHTTPError(http.StatusUnauthorized, spacepages.HubRefused).Wrap(err)
-	case err != nil:
-		a.log.Warn("listing models failed", "path", c.Path(), "hub", v.HubURL, "error", err.Error())
-		v.HubError = spacepages.HubFailed
-		return c.Render(http.StatusBadGateway, "models", v)
 	}
-	v.SetModels(models)
-	return c.Render(http.StatusOK, "models", v)
+	return c.Render(status, "models", v)
 }
 
 // handleError renders errors as HTML pages with their status code, or as

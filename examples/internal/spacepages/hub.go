@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,10 +73,25 @@ func HubModels(ctx context.Context, client *http.Client, endpoint, author string
 	return models, nil
 }
 
-// SetModels puts models on the models page; Limited when the Hub may have
-// more.
-func (v *View) SetModels(models []HubModel) {
+// LoadModels fills the models page v of a user signed in with the Hub at
+// v.HubURL, through client (the adapter's HubClient), and returns the
+// page's status: 200 with the list, or 502 with HubError set when the Hub
+// failed (logged on log; the user stays signed in). When the Hub refused
+// the session's token it returns the error instead (it matches
+// hfauth.ErrLoginRequired): the app answers 401 with HubRefused, whose
+// page offers to sign in again.
+func (v *View) LoadModels(ctx context.Context, client *http.Client, log *slog.Logger) (int, error) {
+	models, err := HubModels(ctx, client, v.HubURL, v.User.PreferredUsername)
+	switch {
+	case errors.Is(err, hfauth.ErrLoginRequired):
+		return 0, err
+	case err != nil:
+		log.Warn("listing models failed", "hub", v.HubURL, "error", err.Error())
+		v.HubError = HubFailed
+		return http.StatusBadGateway, nil
+	}
 	v.Models, v.Limited = models, len(models) >= modelsLimit
+	return http.StatusOK, nil
 }
 
 // APIPrefix is where the JSON API lives. Its routes answer errors in JSON
