@@ -184,7 +184,7 @@ func TestEntryCheckIsCheckTimes(t *testing.T) {
 			exp, exp.Add(30*time.Second - 1), exp.Add(30 * time.Second), exp.Add(time.Hour),
 			time.Now(), // with a monotonic reading, as Options.Now gives it
 		} {
-			if got, want := e.check(now), s.checkTimes(now, times[0], times[1], times[2]); got != want {
+			if got, want := e.check(now), s.checkTimes(now, times[0], times[1], times[2]); !errors.Is(got, want) || !errors.Is(want, got) {
 				t.Errorf("times %v at %v: check %v; checkTimes %v", times, now, got, want)
 			}
 		}
