@@ -1,21 +1,16 @@
 package echohftest_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
+	"reflect"
 	"runtime"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +18,7 @@ import (
 
 	"github.com/echohf/echohf/echohf"
 	"github.com/echohf/echohf/echohftest"
-	"github.com/echohf/echohf/mock"
+	"github.com/echohf/echohf/hfauthtest"
 )
 
 // quiet discards the logs of the instances under test.
@@ -80,30 +75,6 @@ func newClient(t testing.TB, jar http.CookieJar) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Jar: jar, Transport: tr}
-}
-
-// TestClientsKeepTheirConnections: closing an httptest.Server closes the
-// idle connections of http.DefaultTransport, which can break a request
-// another parallel test is making on one. The tests' clients have their own
-// transport, so another server's Close leaves their connections alone.
-func TestClientsKeepTheirConnections(t *testing.T) {
-	t.Parallel()
-	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
-	c := newClient(t, nil)
-	get(t, c, srv.URL)
-	httptest.NewServer(http.NotFoundHandler()).Close() // as another test ending
-	get(t, c, srv.URL)
-	if n := conns.Load(); n != 1 {
-		t.Errorf("two requests in a row opened %d connections; want 1 (another server's Close dropped the client's idle connection)", n)
-	}
 }
 
 // whoami is the /whoami answer.
@@ -165,461 +136,176 @@ func (a answer) who(t *testing.T) whoami {
 	return w
 }
 
-// manyOrgs returns n organizations, acme last, enough for a chunked session.
-func manyOrgs(n int) []echohf.OAuthOrgInfo {
-	orgs := make([]echohf.OAuthOrgInfo, 0, n)
-	for i := range n - 1 {
-		// Names and pictures as varied as real ones, so that compression
-		// does not make them fit in one cookie.
-		h := sha256.Sum256([]byte(strconv.Itoa(i)))
-		org := echohftest.Org("org-"+hex.EncodeToString(h[:6]), echohf.RoleRead)
-		org.Picture = "https://cdn-avatars.huggingface.co/v1/production/uploads/" + hex.EncodeToString(h[6:]) + ".png"
-		orgs = append(orgs, org)
+// The Kit's behavior (what sessions it mints, chunking, the options'
+// effects, secrets, clocks, real mode) is tested once, in hfauthtest. The
+// tests below check what echohftest adds: each method and option of the
+// wrapper reaches the core Kit and gives an Echo v4 app, through echohf's
+// Auth, Info and guards, what the core Kit gives a net/http one.
+
+// TestNew: New builds the *echohf.OAuth it mints for, completes the Config
+// as hfauthtest.New does, and reports a bad Config through the TB.
+func TestNew(t *testing.T) {
+	t.Parallel()
+	cfg := echohf.Config{Logger: quiet}
+	kit := echohftest.New(t, cfg)
+	if kit.OAuth() == nil || kit.Core().OAuth() != kit.OAuth().OAuth {
+		t.Fatal("Kit.OAuth is not the instance the core Kit mints through")
 	}
-	return append(orgs, echohftest.Org("acme", echohf.RoleAdmin))
+	if got := kit.Config(); len(got.SessionSecret) < 32 || got.RevalidateEvery != -1 || cfg.SessionSecret != "" {
+		t.Errorf("Config: secret of %d bytes, RevalidateEvery %v, caller's Config changed %v; want a generated secret, -1, no",
+			len(got.SessionSecret), got.RevalidateEvery, cfg.SessionSecret != "")
+	}
+	for _, tt := range []struct {
+		name string
+		cfg  echohf.Config
+		want string
+	}{
+		{"short secret", echohf.Config{SessionSecret: "too-short-secret"}, "at least 32"},
+		{"real mode without its settings", echohf.Config{Mode: echohf.ModeReal}, "ClientID"},
+	} {
+		if msg := fatal(t, func(tb echohftest.TB) { echohftest.New(tb, tt.cfg) }); !strings.Contains(msg, tt.want) || strings.Contains(msg, "too-short-secret") {
+			t.Errorf("New with %s: fatal %q; want %q, without the secret", tt.name, msg, tt.want)
+		}
+	}
 }
 
+// TestConfig: an Echo v4 app built from Kit.Config with echohf.New accepts
+// the Kit's sessions, like a replica.
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	kit := echohftest.New(t, echohf.Config{Logger: quiet})
+	o, err := echohf.New(kit.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(o.Close)
+	srv := serve(t, o, false)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
+	kit.Login(req, echohftest.User("alice"))
+	if w := do(t, nil, req).who(t); w.User.PreferredUsername != "alice" {
+		t.Errorf("an instance built from Kit.Config: whoami %+v; want alice", w)
+	}
+}
+
+// TestCookies: the cookies Cookies returns sign user in on the Kit's
+// Echo app, with its organizations for the guards.
+func TestCookies(t *testing.T) {
+	t.Parallel()
+	kit := echohftest.New(t, echohf.Config{Logger: quiet})
+	srv := serve(t, kit.OAuth(), false)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/acme-writers", nil)
+	for _, c := range kit.Cookies(echohftest.User("alice", echohftest.Org("acme", echohf.RoleWrite))) {
+		req.AddCookie(c)
+	}
+	if a := do(t, nil, req); a.status != http.StatusOK {
+		t.Errorf("GET /acme-writers with Cookies' cookies = %d %s; want 200", a.status, a.body)
+	}
+}
+
+// TestLogin: Login puts on a request a session that echohf.Info and
+// RequireOrg read, in place of an earlier one, keeping other cookies.
 func TestLogin(t *testing.T) {
 	t.Parallel()
 	kit := echohftest.New(t, echohf.Config{Logger: quiet})
 	srv := serve(t, kit.OAuth(), false)
-	name := kit.Cookies(echohftest.User("x"))[0].Name
-	big := echohftest.User("big", manyOrgs(100)...)
-	if n := len(kit.Cookies(big)); n < 2 {
-		t.Fatalf("a 100-org session is %d cookie(s); the test wants chunks", n)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
+	req.AddCookie(&http.Cookie{Name: "theme", Value: "dark"})
+	kit.Login(req, echohftest.User("first"))
+	kit.Login(req, echohftest.User("alice", echohftest.Org("acme", echohf.RoleRead)))
+	if w := do(t, nil, req).who(t); w.User.PreferredUsername != "alice" || len(w.User.Orgs) != 1 {
+		t.Errorf("whoami = %+v; want alice of acme", w)
 	}
-	writer := echohftest.User("alice", echohftest.Org("acme", echohf.RoleWrite))
-	tests := []struct {
-		name    string
-		user    echohf.OAuthUserInfo
-		opts    []echohftest.Option
-		path    string
-		status  int
-		cleared bool // the answer expires the session cookie
-	}{
-		{"member", writer, nil, "/acme", http.StatusOK, false},
-		{"writer", writer, nil, "/acme-writers", http.StatusOK, false},
-		{"non-member", echohftest.User("bob", echohftest.Org("other", echohf.RoleAdmin)), nil, "/acme", http.StatusForbidden, false},
-		{"no orgs", echohftest.User("carol"), nil, "/acme", http.StatusForbidden, false},
-		{"role too low", echohftest.User("dan", echohftest.Org("acme", echohf.RoleRead)), nil, "/acme-writers", http.StatusForbidden, false},
-		{"unknown role", echohftest.User("dan", echohftest.Org("acme", "")), nil, "/acme-writers", http.StatusForbidden, false},
-		{"restricted", echohftest.User("erin", echohftest.Org("acme", echohf.RoleAdmin, "mfa", "sso")), nil, "/acme-strict", http.StatusForbidden, false},
-		{"restricted elsewhere", echohftest.User("erin", echohftest.Org("acme", echohf.RoleAdmin, "mfa")), nil, "/acme", http.StatusOK, false},
-		{"unrestricted", writer, nil, "/acme-strict", http.StatusOK, false},
-		{"chunked member", big, nil, "/acme-writers", http.StatusOK, false},
-		{"expired", writer, []echohftest.Option{echohftest.Expired()}, "/acme", http.StatusUnauthorized, true},
-		{"expired within the leeway", writer, []echohftest.Option{echohftest.ExpiresAt(time.Now().Add(-5 * time.Second))}, "/acme", http.StatusUnauthorized, true},
-		{"tampered", writer, []echohftest.Option{echohftest.Tampered()}, "/acme", http.StatusUnauthorized, true},
-		{"tampered chunks", big, []echohftest.Option{echohftest.Tampered()}, "/acme", http.StatusUnauthorized, true},
-		{"expired chunks", big, []echohftest.Option{echohftest.Expired()}, "/acme", http.StatusUnauthorized, true},
-		{"other secret", writer, []echohftest.Option{echohftest.OtherSecret()}, "/acme", http.StatusUnauthorized, false}, // a key another replica may have
+	if ck, err := req.Cookie("theme"); err != nil || ck.Value != "dark" {
+		t.Errorf("the request lost its other cookie: %v", cookieNames(req))
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+tt.path, nil)
-			kit.Login(req, tt.user, tt.opts...)
-			a := do(t, nil, req)
-			if a.status != tt.status {
-				t.Errorf("GET %s = %d %s; want %d", tt.path, a.status, a.body, tt.status)
-			}
-			if cleared := strings.Contains(strings.Join(a.cleared, " "), name); cleared != tt.cleared {
-				t.Errorf("session cookie cleared = %v (expired %v); want %v", cleared, a.cleared, tt.cleared)
-			}
-		})
+	req.URL.Path = "/acme-writers"
+	if a := do(t, nil, req); a.status != http.StatusForbidden {
+		t.Errorf("GET /acme-writers as a reader = %d; want 403 from RequireOrg", a.status)
 	}
 }
 
-func TestLoginInfo(t *testing.T) {
-	t.Parallel()
-	clock := time.Unix(1_800_000_000, 0)
-	kit := echohftest.New(t, echohf.Config{Logger: quiet, Now: func() time.Time { return clock }})
-	srv := serve(t, kit.OAuth(), false)
-	alice := echohftest.User("alice", echohftest.Org("acme", echohf.RoleWrite, "ip"))
-	email := "alice@example.com"
-	alice.Email = &email
-	alice.IsPro = true
-
-	check := func(t *testing.T, w whoami, token, scope string, expires time.Time) {
-		t.Helper()
-		u := w.User
-		if !w.LoggedIn || u.PreferredUsername != "alice" || u.Name != "alice" || !u.IsPro || u.Email == nil || *u.Email != email {
-			t.Fatalf("whoami = %+v; want alice, PRO, with her email", w)
-		}
-		if len(u.Orgs) != 1 || u.Orgs[0].PreferredUsername != "acme" || u.Orgs[0].RoleInOrg == nil || *u.Orgs[0].RoleInOrg != echohf.RoleWrite ||
-			len(u.Orgs[0].SecurityRestrictions) != 1 || u.Orgs[0].SecurityRestrictions[0] != "ip" {
-			t.Errorf("orgs = %+v; want acme, write, restricted by ip", u.Orgs)
-		}
-		if w.Token != token || w.Scope != scope || !w.Expires.Equal(expires) {
-			t.Errorf("token %q scope %q expires %v; want %q %q %v", w.Token, w.Scope, w.Expires, token, scope, expires)
-		}
-	}
-	t.Run("defaults", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
-		kit.Login(req, alice)
-		check(t, do(t, nil, req).who(t), "hf_oauth_test_alice", "openid profile", clock.Add(8*time.Hour))
-	})
-	t.Run("options", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
-		expires := clock.Add(90 * time.Minute)
-		kit.Login(req, alice, echohftest.AccessToken("hf_oauth_xyz"), echohftest.Scope("openid profile read-repos"), echohftest.ExpiresAt(expires))
-		check(t, do(t, nil, req).who(t), "hf_oauth_xyz", "openid profile read-repos", expires)
-	})
-}
-
-func TestUserAndOrg(t *testing.T) {
-	t.Parallel()
-	u := echohftest.User("alice")
-	if u.Sub != mock.NewUser("alice").Sub || u.PreferredUsername != "alice" || u.Profile != "https://huggingface.co/alice" {
-		t.Errorf("User(alice) = %+v; want the sub mock.NewUser gives, and her profile", u)
-	}
-	if u.Orgs == nil || len(u.Orgs) != 0 {
-		t.Errorf("User without orgs has Orgs %#v; want an empty list", u.Orgs)
-	}
-	o := echohftest.Org("acme", echohf.RoleAdmin, "mfa")
-	if o.Sub != mock.NewOrg("acme").Sub || o.PreferredUsername != "acme" || o.RoleInOrg == nil || *o.RoleInOrg != echohf.RoleAdmin || len(o.SecurityRestrictions) != 1 {
-		t.Errorf("Org(acme, admin, mfa) = %+v", o)
-	}
-	if o := echohftest.Org("acme", ""); o.RoleInOrg != nil || o.SecurityRestrictions != nil {
-		t.Errorf("Org(acme, \"\") = %+v; want role and restrictions unknown", o)
-	}
-	// RequireOrg matches an id against Sub.
-	kit := echohftest.New(t, echohf.Config{Logger: quiet})
-	e := echo.New()
-	e.Use(kit.OAuth().Auth())
-	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "ok") }, echohf.RequireOrg(o.Sub))
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	kit.Login(req, echohftest.User("alice", o))
-	if a := do(t, nil, req); a.status != http.StatusOK {
-		t.Errorf("RequireOrg(id of acme) = %d %s; want 200", a.status, a.body)
-	}
-}
-
-// TestLoginReplaces checks that a second login on one request or jar
-// replaces the first, whatever cookies each takes.
-func TestLoginReplaces(t *testing.T) {
-	t.Parallel()
-	kit := echohftest.New(t, echohf.Config{Logger: quiet})
-	srv := serve(t, kit.OAuth(), false)
-	big := echohftest.User("big", manyOrgs(100)...)
-	small := echohftest.User("small")
-	for _, tt := range []struct {
-		name          string
-		first, second echohf.OAuthUserInfo
-	}{
-		{"chunks then one cookie", big, small},
-		{"one cookie then chunks", small, big},
-		{"one cookie then one cookie", echohftest.User("first"), small},
-	} {
-		t.Run(tt.name+" on a request", func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
-			req.AddCookie(&http.Cookie{Name: "theme", Value: "dark"})
-			kit.Login(req, tt.first)
-			kit.Login(req, tt.second)
-			if w := do(t, nil, req).who(t); w.User.PreferredUsername != tt.second.PreferredUsername {
-				t.Errorf("logged in as %q (cookies %v); want %q", w.User.PreferredUsername, cookieNames(req), tt.second.PreferredUsername)
-			}
-			if ck, err := req.Cookie("theme"); err != nil || ck.Value != "dark" {
-				t.Errorf("the request lost its other cookie: %v", cookieNames(req))
-			}
-		})
-		t.Run(tt.name+" in a jar", func(t *testing.T) {
-			jar, _ := cookiejar.New(nil)
-			client := newClient(t, jar)
-			kit.LoginJar(jar, srv.URL, tt.first)
-			kit.LoginJar(jar, srv.URL, tt.second)
-			if w := get(t, client, srv.URL+"/whoami").who(t); w.User.PreferredUsername != tt.second.PreferredUsername {
-				t.Errorf("logged in as %q; want %q", w.User.PreferredUsername, tt.second.PreferredUsername)
-			}
-		})
-	}
-}
-
+// TestLoginJar: LoginJar stores a session a client's jar sends to the
+// Kit's Echo app, and reports through the TB a URL the jar would not send
+// it to.
 func TestLoginJar(t *testing.T) {
 	t.Parallel()
 	kit := echohftest.New(t, echohf.Config{Logger: quiet})
 	srv := serve(t, kit.OAuth(), false)
-	for _, tt := range []struct {
-		name    string
-		opts    []echohftest.Option
-		cleared bool // Auth expires the session cookie
-	}{
-		{"expired", []echohftest.Option{echohftest.Expired()}, true},
-		{"tampered", []echohftest.Option{echohftest.Tampered()}, true},
-		{"other secret", []echohftest.Option{echohftest.OtherSecret()}, false}, // a key another replica may have
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			jar, _ := cookiejar.New(nil)
-			client := newClient(t, jar)
-			kit.LoginJar(jar, srv.URL, echohftest.User("alice", echohftest.Org("acme", echohf.RoleRead)))
-			if a := get(t, client, srv.URL+"/acme"); a.status != http.StatusOK {
-				t.Fatalf("GET /acme = %d %s; want 200", a.status, a.body)
-			}
-			kit.LoginJar(jar, srv.URL, echohftest.User("alice"), tt.opts...)
-			if a := get(t, client, srv.URL+"/acme"); a.status != http.StatusUnauthorized || (len(a.cleared) > 0) != tt.cleared {
-				t.Fatalf("GET /acme = %d %s, expiring %v; want 401, expiring the session: %v", a.status, a.body, a.cleared, tt.cleared)
-			}
-			if n := len(jar.Cookies(mustURL(t, srv.URL))); (n == 0) != tt.cleared {
-				t.Errorf("the jar holds %d cookies after Auth's answer; want none: %v", n, tt.cleared)
-			}
-		})
-	}
-}
-
-// TestLoginJarSecure checks that LoginJar stores a Secure session cookie
-// where a jar sends it (https, loopback hosts), and says why it would not
-// reach a plain http server elsewhere.
-func TestLoginJarSecure(t *testing.T) {
-	t.Parallel()
-	kit := echohftest.New(t, echohf.Config{Logger: quiet, SpaceHost: "app.hf.space"})
-	if c := kit.Cookies(echohftest.User("alice"))[0]; !c.Secure || !strings.HasPrefix(c.Name, "__Host-") {
-		t.Fatalf("cookie %s Secure=%v; want a Secure __Host- cookie", c.Name, c.Secure)
-	}
-	h := handler(kit.OAuth())
-	for _, tls := range []bool{false, true} {
-		t.Run("tls="+strconv.FormatBool(tls), func(t *testing.T) {
-			srv := serveHandler(t, h, tls)
-			client := srv.Client()
-			client.Jar, _ = cookiejar.New(nil)
-			kit.LoginJar(client.Jar, srv.URL, echohftest.User("alice"))
-			if w := get(t, client, srv.URL+"/whoami").who(t); w.User.PreferredUsername != "alice" {
-				t.Errorf("whoami = %+v; want alice", w)
-			}
-		})
-	}
 	jar, _ := cookiejar.New(nil)
-	msg := fatal(t, func(tb echohftest.TB) {
-		echohftest.New(tb, kit.Config()).LoginJar(jar, "http://app.example.com/", echohftest.User("alice"))
-	})
-	if !strings.Contains(msg, "Secure") || !strings.Contains(msg, "NewTLSServer") {
-		t.Errorf("LoginJar for http://app.example.com with a Secure cookie: fatal %q; want the reason and the fix", msg)
+	client := newClient(t, jar)
+	kit.LoginJar(jar, srv.URL, echohftest.User("alice"))
+	if w := get(t, client, srv.URL+"/whoami").who(t); w.User.PreferredUsername != "alice" {
+		t.Errorf("whoami = %+v; want alice", w)
 	}
 	if msg := fatal(t, func(tb echohftest.TB) {
 		echohftest.New(tb, kit.Config()).LoginJar(jar, "/relative", echohftest.User("alice"))
 	}); !strings.Contains(msg, "not an absolute http(s) URL") {
 		t.Errorf("LoginJar with a relative URL: fatal %q", msg)
 	}
-	// On a request, the scheme does not matter.
-	srv := serveHandler(t, h, false)
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
-	kit.Login(req, echohftest.User("alice"))
-	if w := do(t, nil, req).who(t); w.User.PreferredUsername != "alice" || !strings.Contains(req.Header.Get("Cookie"), "__Host-") {
-		t.Errorf("Login on a request: %+v with cookies %v; want alice in a __Host- cookie", w, cookieNames(req))
+}
+
+// TestUserAndOrg: User and Org are hfauthtest's, and RequireOrg on the
+// Kit's Echo app matches an Org's Sub as an id.
+func TestUserAndOrg(t *testing.T) {
+	t.Parallel()
+	o := echohftest.Org("acme", echohf.RoleAdmin, "mfa")
+	u := echohftest.User("alice", o)
+	if !reflect.DeepEqual(u, hfauthtest.User("alice", hfauthtest.Org("acme", echohf.RoleAdmin, "mfa"))) ||
+		!reflect.DeepEqual(echohftest.User("bob"), hfauthtest.User("bob")) {
+		t.Errorf("User(alice, Org(acme, admin, mfa)) = %+v; want hfauthtest's", u)
+	}
+	kit := echohftest.New(t, echohf.Config{Logger: quiet})
+	e := echo.New()
+	e.Use(kit.OAuth().Auth())
+	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "ok") }, echohf.RequireOrg(o.Sub))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	kit.Login(req, u)
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("RequireOrg(id of acme) = %d %s; want 200", rec.Code, rec.Body)
 	}
 }
 
-// TestSecret checks that a Kit signs users in to no instance but those of
-// its own secret.
-func TestSecret(t *testing.T) {
+// TestOptions: each Option is its hfauthtest counterpart, as the Kit's
+// Echo app sees it.
+func TestOptions(t *testing.T) {
 	t.Parallel()
-	alice := echohftest.User("alice")
-	loggedIn := func(t *testing.T, o *echohf.OAuth, cookies []*http.Cookie) bool {
-		t.Helper()
-		srv := serve(t, o, false)
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
-		for _, c := range cookies {
-			req.AddCookie(c)
-		}
-		a := do(t, nil, req)
-		w := a.who(t)
-		// Every session refused here is signed with a key the instance
-		// does not know, which another replica may have: the cookie stays.
-		if !w.LoggedIn && len(a.cleared) != 0 {
-			t.Errorf("logged out, expiring the cookie of a key the instance does not know")
-		}
-		return w.LoggedIn
-	}
-	newOAuth := func(t *testing.T, cfg echohf.Config) *echohf.OAuth {
-		t.Helper()
-		cfg.Logger = quiet
-		o, err := echohf.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(o.Close)
-		return o
-	}
-	const secret = "an-explicit-test-secret-0123456789abcdef"
-
-	t.Run("generated secret", func(t *testing.T) {
-		t.Parallel()
-		cfg := echohf.Config{Mode: echohf.ModeMock}
-		kit := echohftest.New(t, cfg)
-		if s := kit.Config().SessionSecret; len(s) < 32 || s == echohftest.New(t, cfg).Config().SessionSecret {
-			t.Errorf("generated SessionSecret %d bytes long, or the same for two kits", len(s))
-		}
-		if cfg.SessionSecret != "" {
-			t.Errorf("New changed the caller's Config")
-		}
-		cookies := kit.Cookies(alice)
-		if !loggedIn(t, kit.OAuth(), cookies) {
-			t.Error("the Kit's own OAuth refuses its session")
-		}
-		if !loggedIn(t, newOAuth(t, kit.Config()), cookies) {
-			t.Error("an instance built from Kit.Config refuses the Kit's session")
-		}
-		// The instance the test configured without a secret signs with a
-		// random key of its own: no Kit can mint for it.
-		if loggedIn(t, newOAuth(t, cfg), cookies) {
-			t.Error("an instance with a random per-process key accepts the Kit's session")
-		}
-		if loggedIn(t, echohftest.New(t, cfg).OAuth(), cookies) {
-			t.Error("another Kit's instance accepts this Kit's session")
-		}
-	})
-	t.Run("explicit secret", func(t *testing.T) {
-		t.Parallel()
-		kit := echohftest.New(t, echohf.Config{SessionSecret: secret, Logger: quiet})
-		cookies := kit.Cookies(alice)
-		if !loggedIn(t, newOAuth(t, echohf.Config{SessionSecret: secret}), cookies) {
-			t.Error("an instance with the test's secret refuses the session")
-		}
-		if !loggedIn(t, newOAuth(t, echohf.Config{SessionSecret: "a-newer-secret-0123456789abcdefghij", OldSessionSecrets: []string{secret}}), cookies) {
-			t.Error("an instance keeping the test's secret as an old one refuses the session")
-		}
-		other := echohf.Config{SessionSecret: "another-app-secret-0123456789abcdefgh"}
-		if loggedIn(t, newOAuth(t, other), cookies) {
-			t.Error("an instance with another secret accepts the session")
-		}
-		if loggedIn(t, newOAuth(t, echohf.Config{ClientSecret: secret + "-client", Mode: echohf.ModeMock}), cookies) {
-			t.Error("an instance keyed by its client secret accepts the session")
-		}
-	})
-	t.Run("short secret", func(t *testing.T) {
-		t.Parallel()
-		short := "too-short-secret"
-		msg := fatal(t, func(tb echohftest.TB) { echohftest.New(tb, echohf.Config{SessionSecret: short}) })
-		if !strings.Contains(msg, "at least 32") || strings.Contains(msg, short) {
-			t.Errorf("New with a 16-byte secret: fatal %q; want the rule, without the secret", msg)
-		}
-	})
-	t.Run("bad config", func(t *testing.T) {
-		t.Parallel()
-		msg := fatal(t, func(tb echohftest.TB) { echohftest.New(tb, echohf.Config{Mode: echohf.ModeReal}) })
-		if !strings.Contains(msg, "ClientID") {
-			t.Errorf("New in real mode without its settings: fatal %q; want echohf's configuration error", msg)
-		}
-	})
-}
-
-// TestRealMode checks that a Kit for a real-mode Config needs no provider:
-// minting and Auth never reach it.
-func TestRealMode(t *testing.T) {
-	t.Parallel()
-	var hits atomic.Int32
-	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}))
-	defer provider.Close()
-	kit := echohftest.New(t, echohf.Config{
-		Mode: echohf.ModeReal, ClientID: "id", ClientSecret: "client-secret", Scopes: []string{"openid", "profile"},
-		ProviderURL: provider.URL, RedirectURL: "http://127.0.0.1/oauth/huggingface/callback", Logger: quiet,
-	})
+	clock := time.Unix(1_800_000_000, 0)
+	kit := echohftest.New(t, echohf.Config{Logger: quiet, Now: func() time.Time { return clock }})
 	srv := serve(t, kit.OAuth(), false)
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/acme", nil)
-	kit.Login(req, echohftest.User("alice", echohftest.Org("acme", echohf.RoleRead)))
-	if a := do(t, nil, req); a.status != http.StatusOK {
-		t.Errorf("GET /acme = %d %s; want 200", a.status, a.body)
-	}
-	if n := hits.Load(); n != 0 {
-		t.Errorf("the provider got %d requests; want none", n)
-	}
-}
-
-// TestRealModeLater checks that a Kit's real-mode sessions never reach the
-// provider, even once the clock passes RevalidateEvery (10 minutes by
-// default), when Auth would read userinfo again with the made-up token and
-// a provider that refuses it (any real one) would log the test user out:
-// the Kit's configuration turns revalidation off, on its own OAuth and on
-// an instance built from Kit.Config alike, unless the test set it.
-func TestRealModeLater(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		name string
-		app  func(t *testing.T, kit *echohftest.Kit) *echohf.OAuth
+	expires := clock.Add(90 * time.Minute)
+	tests := []struct {
+		name     string
+		opts     []echohftest.Option
+		loggedIn bool
+		cleared  bool // Auth expires the session cookie
+		check    func(w whoami) bool
 	}{
-		{"the Kit's OAuth", func(_ *testing.T, kit *echohftest.Kit) *echohf.OAuth { return kit.OAuth() }},
-		{"an instance built from Kit.Config", func(t *testing.T, kit *echohftest.Kit) *echohf.OAuth {
-			o, err := echohf.New(kit.Config())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(o.Close)
-			return o
+		{"defaults", nil, true, false, func(w whoami) bool {
+			return w.Token == "hf_oauth_test_alice" && w.Scope == "openid profile" && w.Expires.Equal(clock.Add(8*time.Hour))
 		}},
-	} {
+		{"ExpiresAt", []echohftest.Option{echohftest.ExpiresAt(expires)}, true, false, func(w whoami) bool { return w.Expires.Equal(expires) }},
+		{"Scope", []echohftest.Option{echohftest.Scope("openid read-repos")}, true, false, func(w whoami) bool { return w.Scope == "openid read-repos" }},
+		{"AccessToken", []echohftest.Option{echohftest.AccessToken("hf_oauth_xyz")}, true, false, func(w whoami) bool { return w.Token == "hf_oauth_xyz" }},
+		{"Expired", []echohftest.Option{echohftest.Expired()}, false, true, nil},
+		{"Tampered", []echohftest.Option{echohftest.Tampered()}, false, true, nil},
+		{"OtherSecret", []echohftest.Option{echohftest.OtherSecret()}, false, false, nil}, // a key another replica may have
+	}
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			prov := mock.NewServer(t, mock.Config{})
-			var offset atomic.Int64
-			start := time.Now()
-			now := func() time.Time { return start.Add(time.Duration(offset.Load())) }
-			kit := echohftest.New(t, echohf.Config{
-				Mode: echohf.ModeReal, ClientID: mock.TestClientID, ClientSecret: mock.TestClientSecret, Scopes: []string{"openid", "profile"},
-				ProviderURL: prov.URL, RedirectURL: "http://127.0.0.1/oauth/huggingface/callback", Logger: quiet, Now: now,
-			})
-			srv := serve(t, tt.app(t, kit), false)
-			offset.Store(int64(11 * time.Minute))
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/acme", nil)
-			kit.Login(req, echohftest.User("alice", echohftest.Org("acme", echohf.RoleRead)))
-			offset.Store(int64(22 * time.Minute))
-			if a := do(t, nil, req); a.status != http.StatusOK {
-				t.Errorf("GET /acme 11 minutes after minting = %d; want 200", a.status)
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
+			kit.Login(req, echohftest.User("alice"), tt.opts...)
+			a := do(t, nil, req)
+			w := a.who(t)
+			if w.LoggedIn != tt.loggedIn || (len(a.cleared) > 0) != tt.cleared {
+				t.Fatalf("logged in %v, expiring %v; want logged in %v, expiring the session %v", w.LoggedIn, a.cleared, tt.loggedIn, tt.cleared)
 			}
-			if n := prov.Requests(mock.EndpointUserinfo) + prov.Requests(mock.EndpointDiscovery); n != 0 {
-				t.Errorf("the provider got %d requests; want none", n)
+			if tt.check != nil && !tt.check(w) {
+				t.Errorf("whoami = %+v", w)
 			}
 		})
-	}
-}
-
-// TestConfigRevalidation checks the RevalidateEvery that Kit.Config
-// carries: off (negative) unless the test set it, which the Kit keeps.
-func TestConfigRevalidation(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct{ set, want time.Duration }{
-		{0, -1},
-		{-time.Hour, -time.Hour},
-		{5 * time.Minute, 5 * time.Minute},
-	} {
-		kit := echohftest.New(t, echohf.Config{Logger: quiet, RevalidateEvery: tt.set})
-		if got := kit.Config().RevalidateEvery; got != tt.want {
-			t.Errorf("New with RevalidateEvery %v: Config().RevalidateEvery = %v; want %v", tt.set, got, tt.want)
-		}
-	}
-}
-
-// TestClock checks that sessions follow the Config's clock.
-func TestClock(t *testing.T) {
-	t.Parallel()
-	var offset atomic.Int64
-	start := time.Now()
-	now := func() time.Time { return start.Add(time.Duration(offset.Load())) }
-	kit := echohftest.New(t, echohf.Config{Logger: quiet, Now: now})
-	srv := serve(t, kit.OAuth(), false)
-	jar, _ := cookiejar.New(nil)
-	client := newClient(t, jar)
-	kit.LoginJar(jar, srv.URL, echohftest.User("alice"), echohftest.ExpiresAt(now().Add(10*time.Minute)))
-	if !get(t, client, srv.URL+"/whoami").who(t).LoggedIn {
-		t.Fatal("logged out before the session expires")
-	}
-	offset.Store(int64(11 * time.Minute))
-	if get(t, client, srv.URL+"/whoami").who(t).LoggedIn {
-		t.Error("still logged in once the clock passed the expiry")
-	}
-	// Expired is relative to the clock too, however far it has moved.
-	offset.Store(int64(1000 * time.Hour))
-	kit.LoginJar(jar, srv.URL, echohftest.User("alice"))
-	if !get(t, client, srv.URL+"/whoami").who(t).LoggedIn {
-		t.Error("a default session minted at the moved clock is logged out")
-	}
-	kit.LoginJar(jar, srv.URL, echohftest.User("alice"), echohftest.Expired())
-	if get(t, client, srv.URL+"/whoami").who(t).LoggedIn {
-		t.Error("an Expired session minted at the moved clock is logged in")
 	}
 }
 
@@ -657,13 +343,4 @@ func cookieNames(r *http.Request) []string {
 		names = append(names, c.Name)
 	}
 	return names
-}
-
-func mustURL(t *testing.T, raw string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }

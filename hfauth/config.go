@@ -178,7 +178,8 @@ type Config struct {
 	SessionMaxAge time.Duration
 	// SessionCacheSize bounds the per-process memory of verified sessions
 	// that spares Auth the signature and JSON work on repeated requests.
-	// Optional. Default 1024 entries; negative disables it.
+	// Optional. Default 1024 entries, at most 4,194,304 (jwtstore's
+	// bound); negative disables it.
 	SessionCacheSize int
 	// RefreshBefore is how long before its access token expires a session
 	// is refreshed (with the refresh token the provider issued at login),

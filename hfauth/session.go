@@ -142,8 +142,8 @@ func (o *OAuth) live(s *session, now time.Time) bool {
 // them, except those signed with a key o does not know
 // (jwtstore.ErrUnknownKey). A session ends at s.end, with no Leeway.
 func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
-	s, err := o.sessions.Load(r)
-	now := o.cfg.Now()
+	now := o.cfg.Now() // the request's one clock reading, for the cookie's times and the session's
+	s, err := o.sessions.LoadAt(r, now)
 	if err == nil && o.live(s, now) {
 		if info := o.infoOf(s); info != nil {
 			t := now.UnixNano()

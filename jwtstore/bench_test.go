@@ -196,8 +196,28 @@ func benchLoad(b *testing.B, orgs, cacheSize int) {
 	}
 }
 
-func BenchmarkLoad(b *testing.B)        { benchLoad(b, 3, 0) }
-func BenchmarkLoadCached(b *testing.B)  { benchLoad(b, 3, 1024) }
+func BenchmarkLoad(b *testing.B)       { benchLoad(b, 3, 0) }
+func BenchmarkLoadCached(b *testing.B) { benchLoad(b, 3, 1024) }
+
+// BenchmarkLoadCachedParallel is BenchmarkLoadCached on every core at
+// once, as a server's concurrent requests for one session load it: what a
+// lock on the cache's read path would cost them.
+func BenchmarkLoadCachedParallel(b *testing.B) {
+	s, r, _, _ := hfFixture(b, 3, 1024)
+	if _, err := s.Load(r); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		req := r.Clone(r.Context())
+		for pb.Next() {
+			if _, err := s.Load(req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
 func BenchmarkLoad100Orgs(b *testing.B) { benchLoad(b, 100, 0) }
 
 // benchSave measures Save of a session with orgs organizations.

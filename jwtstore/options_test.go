@@ -169,6 +169,7 @@ func TestNewRefuses(t *testing.T) {
 		{"negative max size", func(o *Options) { o.MaxSize = -1 }, "Options.MaxSize"},
 		{"huge max size", func(o *Options) { o.MaxSize = 1 << 20 }, "Options.MaxSize"},
 		{"negative cache", func(o *Options) { o.CacheSize = -1 }, "Options.CacheSize"},
+		{"huge cache", func(o *Options) { o.CacheSize = maxCacheSize + 1 }, "Options.CacheSize"},
 		{"huge domain", func(o *Options) { o.Domain = strings.Repeat("a.", 1600) + "com" }, "Domain"},
 	}
 	for _, tt := range tests {

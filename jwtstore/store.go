@@ -100,17 +100,28 @@ func (s *Store[C]) Clear(w http.ResponseWriter, r *http.Request) {
 // inflates a compressed payload (at most 1 MiB, nothing after the DEFLATE stream), then
 // checks aud and iss exactly and exp (required), nbf and iat against Now with Leeway.
 //
-// With CacheSize > 0, a token verified once is remembered (up to CacheSize tokens, evicting
-// an arbitrary one when full) and later Loads of the exact same token only re-check aud and
+// With CacheSize > 0, a token verified once is remembered (up to CacheSize tokens; a new
+// one may replace another) and later Loads of the exact same token only re-check aud and
 // the times. Load then returns the same C value for the same token: slices, maps and
 // pointers inside it are shared between callers, who must treat them as read-only.
 func (s *Store[C]) Load(r *http.Request) (C, error) {
-	c, _, err := s.load(r)
+	return s.LoadAt(r, s.o.Now())
+}
+
+// LoadAt is Load with the times checked against now rather than Options.Now(): a caller
+// that needs the time of the request for checks of its own reads the clock once.
+func (s *Store[C]) LoadAt(r *http.Request, now time.Time) (C, error) {
+	c, _, err := s.loadAt(r, now)
 	return c, err
 }
 
 // load is Load that also returns the token's expiry.
 func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
+	return s.loadAt(r, s.o.Now())
+}
+
+// loadAt is LoadAt that also returns the token's expiry.
+func (s *Store[C]) loadAt(r *http.Request, now time.Time) (C, time.Time, error) {
 	var zero C
 	if r == nil {
 		return zero, time.Time{}, ErrNoSession
@@ -119,19 +130,19 @@ func (s *Store[C]) load(r *http.Request) (C, time.Time, error) {
 	if err != nil {
 		return zero, time.Time{}, err
 	}
-	return s.loadToken(tok)
+	return s.loadToken(tok, now)
 }
 
-// loadToken verifies tok, found in this store's cookies, and returns its claims and expiry.
-func (s *Store[C]) loadToken(tok string) (C, time.Time, error) {
+// loadToken verifies tok, found in this store's cookies, at now and returns its claims
+// and expiry.
+func (s *Store[C]) loadToken(tok string, now time.Time) (C, time.Time, error) {
 	var zero C
-	now := s.o.Now()
 	if s.cache != nil {
 		if e := s.cache.get(tok); e != nil {
 			if e.aud != s.aud {
 				return zero, time.Time{}, fmt.Errorf("%w: wrong audience", ErrInvalid)
 			}
-			if err := s.checkTimes(now, e.exp, e.nbf, e.iat); err != nil {
+			if err := e.check(now); err != nil {
 				if errors.Is(err, ErrExpired) {
 					s.cache.remove(tok)
 				}
@@ -162,7 +173,7 @@ func (s *Store[C]) loadToken(tok string) (C, time.Time, error) {
 		return zero, time.Time{}, err
 	}
 	if s.cache != nil {
-		s.cache.put(&entry[C]{tok: strings.Clone(tok), c: w.C, aud: s.aud, exp: exp, nbf: nbf, iat: iat})
+		s.cache.put(newEntry(strings.Clone(tok), w.C, s.aud, exp, nbf, iat, s.o.Leeway))
 	}
 	return w.C, exp, nil
 }
@@ -173,10 +184,16 @@ func (s *Store[C]) checkTimes(now, exp, nbf, iat time.Time) error {
 	}
 	early := now.Add(s.o.Leeway)
 	if !nbf.IsZero() && nbf.After(early) {
-		return fmt.Errorf("%w: nbf in the future", ErrInvalid)
+		return errNbf
 	}
 	if !iat.IsZero() && iat.After(early) {
-		return fmt.Errorf("%w: iat in the future", ErrInvalid)
+		return errIat
 	}
 	return nil
 }
+
+// Errors of checkTimes (and of a cache hit's check) for a token not yet valid.
+var (
+	errNbf = fmt.Errorf("%w: nbf in the future", ErrInvalid)
+	errIat = fmt.Errorf("%w: iat in the future", ErrInvalid)
+)

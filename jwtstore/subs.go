@@ -142,7 +142,7 @@ func (v *Subs[C]) Load(id string) (C, error) {
 	if err != nil {
 		return zero, err
 	}
-	c, _, err := v.s.view(id).loadToken(tok)
+	c, _, err := v.s.view(id).loadToken(tok, v.s.o.Now())
 	return c, err
 }
 

@@ -4,10 +4,14 @@
 // of it behind a real load balancer (Debian's nginx), across which a session
 // of 5-second tokens is refreshed, then logged out.
 //
-// The same browser, nginx and three-replica flow (sign-in across replicas,
-// staying signed in on each, logout) and the mock-mode sign-in also run on
-// each Echo adapter: examples/hello (Echo v4, echohf) and examples/hello5
-// (Echo v5, echohf5), which serve the same routes (adapters_test.go).
+// The longer checks (the session lifecycle with refresh, revalidation and
+// logout; key rotation; a chunked session through nginx; the pages) run on
+// examples/space5 too, the same app on Echo v5 (echohf5): each is a
+// subtest per app (forEachSpace). The same browser, nginx and
+// three-replica flow (sign-in across replicas, staying signed in on each,
+// logout) and the mock-mode sign-in also run on each Echo adapter:
+// examples/hello (Echo v4, echohf) and examples/hello5 (Echo v5, echohf5),
+// which serve the same routes (adapters_test.go).
 //
 // A Space with a custom domain (domains_test.go): SPACE_HOST lists
 // space.localhost and custom.localhost (Chromium resolves *.localhost to
@@ -15,7 +19,7 @@
 // a sign-in from custom.localhost ends there through the handoff.
 //
 // The package has no code of its own: everything is in its _test.go files.
-// The tests build examples/space, hello and hello5 once, start every process they need
+// The tests build examples/space, space5, hello and hello5 once, start every process they need
 // (the app instances, nginx, Chromium) themselves, on loopback only, each
 // with a time bound, and end them by PID when they finish.
 //
@@ -29,7 +33,8 @@
 //
 //	ECHOHF_E2E=1 go test -race ./examples/e2e/
 //
-// The pages are saved as screenshots/space-*.png at the root of the
+// The pages are saved as screenshots/space-*.png (space5-*.png for the
+// Echo v5 app) at the root of the
 // repository (an ignored folder) for a person to look at: logged out and
 // logged in, in mock and real mode, the members page, and a user whose
 // pictures are broken, huge or missing (space-any-picture.png).

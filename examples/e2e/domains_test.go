@@ -91,7 +91,7 @@ func TestCustomDomain(t *testing.T) {
 	var ports []int
 	for _, name := range []string{"replica-a", "replica-b", "replica-c"} {
 		p := freePort(t)
-		startSpace(t, name, p, env...)
+		startSpace(t, spaceBin, name, p, env...)
 		ports = append(ports, p)
 	}
 	dir := t.TempDir()

@@ -40,12 +40,34 @@ const (
 	rotatedSessionSecret = "e2e-session-secret-two-fedcba9876543210"
 )
 
-// The example apps, built once by TestMain: examples/space (Echo v4), and
-// examples/hello (Echo v4) and examples/hello5 (Echo v5), which serve the
-// same few routes through the two adapters.
-var spaceBin, helloBin, hello5Bin string
+// The example apps, built once by TestMain: examples/space (Echo v4) and
+// examples/space5 (the same app on Echo v5), and examples/hello (Echo v4)
+// and examples/hello5 (Echo v5), which serve the same few routes through
+// the two adapters.
+var spaceBin, space5Bin, helloBin, hello5Bin string
 
-// TestMain builds the three examples in one go build, runs the tests and
+// spaceApp is the Space app on one Echo: its name for subtests, the prefix
+// of its screenshots and its binary.
+type spaceApp struct {
+	name, shots string
+	bin         *string
+}
+
+// spaceApps are the Space app on each adapter. The longer checks (the
+// session lifecycle, key rotation, big sessions, the pages) run on both.
+var spaceApps = []spaceApp{
+	{"echo-v4-space", "space", &spaceBin},
+	{"echo-v5-space5", "space5", &space5Bin},
+}
+
+// forEachSpace runs fn on each Space app in turn, as a subtest.
+func forEachSpace(t *testing.T, fn func(t *testing.T, app spaceApp)) {
+	for _, app := range spaceApps {
+		t.Run(app.name, func(t *testing.T) { fn(t, app) })
+	}
+}
+
+// TestMain builds the four examples in one go build, runs the tests and
 // removes the binaries.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "echohf-e2e-")
@@ -55,13 +77,14 @@ func TestMain(m *testing.M) {
 	}
 	// go test puts GOROOT/bin first in PATH: "go" is the running toolchain.
 	// With -o a directory, each main package becomes dir/<its name>.
-	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "../space", "../hello", "../hello5")
+	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "../space", "../space5", "../hello", "../hello5")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		_ = os.RemoveAll(dir)
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.Exit(2)
 	}
-	spaceBin, helloBin, hello5Bin = filepath.Join(dir, "space"), filepath.Join(dir, "hello"), filepath.Join(dir, "hello5")
+	spaceBin, space5Bin = filepath.Join(dir, "space"), filepath.Join(dir, "space5")
+	helloBin, hello5Bin = filepath.Join(dir, "hello"), filepath.Join(dir, "hello5")
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
@@ -215,12 +238,12 @@ type space struct {
 	URL      string // http://127.0.0.1:port
 }
 
-// startSpace runs examples/space as instance on 127.0.0.1:port with the
-// given variables on top of a minimal environment, and waits until it
-// answers as that instance.
-func startSpace(t *testing.T, instance string, port int, vars ...string) *space {
+// startSpace runs the Space app bin (examples/space or space5) as instance
+// on 127.0.0.1:port with the given variables on top of a minimal
+// environment, and waits until it answers as that instance.
+func startSpace(t *testing.T, bin, instance string, port int, vars ...string) *space {
 	t.Helper()
-	return startApp(t, spaceBin, instance, port, func(r *http.Response) bool {
+	return startApp(t, bin, instance, port, func(r *http.Response) bool {
 		return r.StatusCode == http.StatusOK && r.Header.Get("X-Instance") == instance
 	}, vars...)
 }

@@ -29,7 +29,7 @@ const (
 )
 
 // TestReplicasSessionLifecycle: the session lifecycle in Chromium, through
-// nginx, on three replicas of examples/space.
+// nginx, on three replicas of examples/space, then of examples/space5.
 //
 // With access tokens of 5 s, the browser loads pages for 15 s (round robin
 // over the replicas) and every page is signed in: the replicas refresh the
@@ -42,9 +42,11 @@ const (
 // the others accept it (they keep no state) until its user data is
 // RevalidateEvery old, and then, since logout revoked its token at the
 // provider, the revalidation logs it out, for good.
-func TestReplicasSessionLifecycle(t *testing.T) {
+func TestReplicasSessionLifecycle(t *testing.T) { forEachSpace(t, testReplicasSessionLifecycle) }
+
+func testReplicasSessionLifecycle(t *testing.T, app spaceApp) {
 	prov := mock.NewServer(t, mock.Config{AccessTokenTTL: shortTokenTTL})
-	lb, apps := startReplicas(t, prov.URL, echohf.EnvRevalidateEvery+"="+revalidateEvery.String())
+	lb, apps := startReplicas(t, *app.bin, prov.URL, echohf.EnvRevalidateEvery+"="+revalidateEvery.String())
 	user := mock.DefaultUser().PreferredUsername
 	b := newBrowser(t)
 

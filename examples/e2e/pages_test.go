@@ -258,17 +258,20 @@ func onMachine(s string) bool {
 // sign-in button; logged in, the avatar and organizations in their frames,
 // and the user's models as the mock Hub lists them; and never a request
 // off this machine, since the mock users' pictures are the app's or data:
-// URLs. The screenshots are for a person to look at.
-func TestSpaceOffline(t *testing.T) {
+// URLs. The screenshots are for a person to look at. On examples/space,
+// then space5.
+func TestSpaceOffline(t *testing.T) { forEachSpace(t, testSpaceOffline) }
+
+func testSpaceOffline(t *testing.T, sa spaceApp) {
 	for _, mode := range []string{"mock", "real"} {
 		t.Run(mode, func(t *testing.T) {
 			var app *space
 			var hub *mock.Server
 			if mode == "real" {
-				hub, app = realSpace(t)
+				hub, app = realSpace(t, *sa.bin)
 			} else {
 				hub = mock.NewServer(t, mock.Config{}) // the Hub only
-				app = startSpace(t, "mock", freePort(t), echohf.EnvHFEndpoint+"="+hub.URL)
+				app = startSpace(t, *sa.bin, "mock", freePort(t), echohf.EnvHFEndpoint+"="+hub.URL)
 			}
 			b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 			seen := 0
@@ -277,7 +280,7 @@ func TestSpaceOffline(t *testing.T) {
 			wantSignInButton(t, b)
 			wantFrames(t, b, 0, 0)
 			seen = offline(t, b, seen)
-			t.Logf("screenshot: %s", b.screenshot("space-"+mode+"-logged-out.png"))
+			t.Logf("screenshot: %s", b.screenshot(sa.shots+"-"+mode+"-logged-out.png"))
 
 			if mode == "real" {
 				b.click("signin")
@@ -286,7 +289,7 @@ func TestSpaceOffline(t *testing.T) {
 			}
 			wantLoggedIn(t, b)
 			seen = offline(t, b, seen)
-			t.Logf("screenshot: %s", b.screenshot("space-"+mode+"-logged-in.png"))
+			t.Logf("screenshot: %s", b.screenshot(sa.shots+"-"+mode+"-logged-in.png"))
 
 			b.open(app.URL + "/private")
 			wantFrames(t, b, 1, 0)
@@ -295,7 +298,7 @@ func TestSpaceOffline(t *testing.T) {
 			b.open(app.URL + "/members")
 			wantFrames(t, b, 0, 0)
 			seen = offline(t, b, seen)
-			t.Logf("screenshot: %s", b.screenshot("space-"+mode+"-members.png"))
+			t.Logf("screenshot: %s", b.screenshot(sa.shots+"-"+mode+"-members.png"))
 
 			// Mock mode asks the Hub without a token: public models only.
 			var want []string
@@ -316,7 +319,7 @@ func TestSpaceOffline(t *testing.T) {
 			}
 			wantFrames(t, b, 0, 0)
 			offline(t, b, seen)
-			t.Logf("screenshot: %s", b.screenshot("space-"+mode+"-models.png"))
+			t.Logf("screenshot: %s", b.screenshot(sa.shots+"-"+mode+"-models.png"))
 		})
 	}
 }
@@ -333,8 +336,11 @@ func svgURI(w, h int, fill string) string {
 // visitor is offline), one missing on the app, a huge one of another
 // shape, a data: one, none, a script URL; with a name too long for its
 // line. Every frame keeps its size, a broken picture gives way to the
-// initials, and the page does not grow wider than the window.
-func TestSpaceAnyPicture(t *testing.T) {
+// initials, and the page does not grow wider than the window. On
+// examples/space, then space5.
+func TestSpaceAnyPicture(t *testing.T) { forEachSpace(t, testSpaceAnyPicture) }
+
+func testSpaceAnyPicture(t *testing.T, sa spaceApp) {
 	user := mock.NewUser("wolfeschlegelsteinhausenbergerdorff-the-elder-of-the-house")
 	user.Name = "Hubert Blaine Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschaferswessenschafewarenwohlgepflegeundsorgfaltigkeitbeschutzen Sr."
 	user.Picture = "https://cdn-avatars.huggingface.co/v1/production/uploads/hubert.png"
@@ -354,7 +360,7 @@ func TestSpaceAnyPicture(t *testing.T) {
 	}
 	prov := mock.NewServer(t, mock.Config{Users: []mock.User{user}})
 	port := freePort(t)
-	app := startSpace(t, "solo", port, realEnv(prov.URL, baseURL(port))...)
+	app := startSpace(t, *sa.bin, "solo", port, realEnv(prov.URL, baseURL(port))...)
 	b := newBrowser(t)
 
 	b.open(app.URL + "/")
@@ -373,7 +379,7 @@ func TestSpaceAnyPicture(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("screenshot: %s", b.screenshot("space-any-picture.png"))
+	t.Logf("screenshot: %s", b.screenshot(sa.shots+"-any-picture.png"))
 	b.open(app.URL + "/private")
 	wantFrames(t, b, 1, 0)
 }

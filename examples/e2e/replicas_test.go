@@ -198,14 +198,14 @@ func spread(t *testing.T, base, cookie, user string, n int) map[string]int {
 	return seen
 }
 
-// startReplicas starts three instances of examples/space in real mode
+// startReplicas starts three instances of the Space app bin in real mode
 // against the provider at providerURL, with the same configuration but
 // INSTANCE_ID (vars, "NAME=value", added to each), and nginx in front of
 // them. It returns the load balancer's URL and the instances.
-func startReplicas(t *testing.T, providerURL string, vars ...string) (string, []*space) {
+func startReplicas(t *testing.T, bin, providerURL string, vars ...string) (string, []*space) {
 	t.Helper()
 	return startReplicasOf(t, providerURL, "/private", func(name string, port int, env []string) *space {
-		return startSpace(t, name, port, env...)
+		return startSpace(t, bin, name, port, env...)
 	}, vars...)
 }
 
@@ -228,14 +228,16 @@ func startReplicasOf(t *testing.T, providerURL, page string, start func(name str
 	return lb, apps
 }
 
-// TestReplicas: three instances of examples/space with the same
-// configuration behind nginx. The browser login crosses three instances
+// TestReplicas: three instances of examples/space (then of space5) with
+// the same configuration behind nginx. The browser login crosses three instances
 // (login, callback and first page each on another one), 300 more requests
 // spread over all three stay logged in, and an instance restarted with a
 // rotated session secret still accepts the session.
-func TestReplicas(t *testing.T) {
+func TestReplicas(t *testing.T) { forEachSpace(t, testReplicas) }
+
+func testReplicas(t *testing.T, app spaceApp) {
 	prov := mock.NewServer(t, mock.Config{})
-	lb, apps := startReplicas(t, prov.URL)
+	lb, apps := startReplicas(t, *app.bin, prov.URL)
 	names := []string{apps[0].Instance, apps[1].Instance, apps[2].Instance}
 	b := newBrowser(t) // after the servers: ended first, so it holds no connection to them
 
@@ -316,7 +318,7 @@ func TestReplicas(t *testing.T) {
 	renv := append(realEnv(prov.URL, lb),
 		echohf.EnvSessionSecret+"="+rotatedSessionSecret,
 		echohf.EnvOldSessionSecrets+"="+sessionSecret)
-	startSpace(t, rotated, apps[1].Port, renv...)
+	startSpace(t, *app.bin, rotated, apps[1].Port, renv...)
 	seen = spread(t, lb, cookie, "mockuser", 30)
 	t.Logf("30 requests after the rotation served: %v", seen)
 	for _, name := range []string{names[0], rotated, names[2]} {
@@ -348,8 +350,11 @@ func TestReplicas(t *testing.T) {
 // TestReplicasBigSession: a user in hundreds of organizations gets a
 // session too big for one cookie, and a Cookie header bigger than nginx's
 // default header buffer. The chunks travel through nginx (its buffers are
-// sized for them) and every replica reassembles them.
-func TestReplicasBigSession(t *testing.T) {
+// sized for them) and every replica reassembles them. On examples/space,
+// then space5.
+func TestReplicasBigSession(t *testing.T) { forEachSpace(t, testReplicasBigSession) }
+
+func testReplicasBigSession(t *testing.T, app spaceApp) {
 	prov := mock.NewServer(t, mock.Config{})
 	user := mock.NewUser("joiner")
 	user.Orgs = []mock.Org{mock.NewOrg("acme-research")} // the org of /members
@@ -363,7 +368,7 @@ func TestReplicasBigSession(t *testing.T) {
 	if err := prov.SetUser(user.PreferredUsername); err != nil {
 		t.Fatal(err)
 	}
-	lb, _ := startReplicas(t, prov.URL)
+	lb, _ := startReplicas(t, *app.bin, prov.URL)
 	b := newBrowser(t)
 
 	b.open(lb + "/")

@@ -14,13 +14,13 @@ import (
 	"github.com/echohf/echohf/mock"
 )
 
-// realSpace starts a mock provider in this process and one instance of
-// examples/space in real mode against it.
-func realSpace(t *testing.T) (*mock.Server, *space) {
+// realSpace starts a mock provider in this process and one instance of the
+// Space app bin in real mode against it.
+func realSpace(t *testing.T, bin string) (*mock.Server, *space) {
 	t.Helper()
 	prov := mock.NewServer(t, mock.Config{})
 	port := freePort(t)
-	app := startSpace(t, "solo", port, realEnv(prov.URL, baseURL(port))...)
+	app := startSpace(t, bin, "solo", port, realEnv(prov.URL, baseURL(port))...)
 	return prov, app
 }
 
@@ -115,7 +115,7 @@ func wantNoSession(t *testing.T, b *browser, u string) {
 // TestRealModeLogin: sign in through the provider from the home page, see
 // the user and their orgs, check the cookies, open the members page, log out.
 func TestRealModeLogin(t *testing.T) {
-	prov, app := realSpace(t)
+	prov, app := realSpace(t, spaceBin)
 	b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 
 	resp := b.open(app.URL + "/")
@@ -165,7 +165,7 @@ func TestRealModeLogin(t *testing.T) {
 // TestRealModePrivate: the RequireLogin page opened logged out sends the
 // browser through the provider and back to that page.
 func TestRealModePrivate(t *testing.T) {
-	prov, app := realSpace(t)
+	prov, app := realSpace(t, spaceBin)
 	b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 
 	mark := b.mark()
@@ -191,7 +191,7 @@ func TestRealModePrivate(t *testing.T) {
 // TestRealModeNotMember: a user who is not in the organization opens the
 // RequireOrg page, signs in, and gets the 403 page.
 func TestRealModeNotMember(t *testing.T) {
-	prov, app := realSpace(t)
+	prov, app := realSpace(t, spaceBin)
 	b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 	prov.AddUser(mock.NewUser("outsider"))
 	if err := prov.SetUser("outsider"); err != nil {
@@ -233,7 +233,7 @@ func TestRealModeNotMember(t *testing.T) {
 // TestRealModeDenied: the user refuses consent at the provider; the
 // browser lands on a clear error page, with no session.
 func TestRealModeDenied(t *testing.T) {
-	prov, app := realSpace(t)
+	prov, app := realSpace(t, spaceBin)
 	b := newBrowser(t) // after the app: ended first, so it holds no connection to it
 	prov.SetFaults(mock.Faults{Deny: true})
 
@@ -270,7 +270,7 @@ func TestRealModeDenied(t *testing.T) {
 // logs the mocked user in without any provider; before it is opened, the
 // sign-in button is refused, and after, it signs in with one click.
 func TestMockModeLogin(t *testing.T) {
-	app := startSpace(t, "mock", freePort(t)) // no SPACE_ID, no HF_TOKEN: mock mode
+	app := startSpace(t, spaceBin, "mock", freePort(t)) // no SPACE_ID, no HF_TOKEN: mock mode
 	b := newBrowser(t)
 
 	b.open(app.URL + "/")
@@ -345,7 +345,7 @@ func TestMockModeLogin(t *testing.T) {
 func TestMockModeBehindProxy(t *testing.T) {
 	nginx := requireBinary(t, "nginx", "nginx", "/usr/sbin/nginx")
 	port := freePort(t)
-	app := startSpace(t, "mock", port) // mock mode
+	app := startSpace(t, spaceBin, "mock", port) // mock mode
 	proxyPort := freePort(t)
 	startNginx(t, nginx, proxyPort, []int{port}, true, "/private")
 	proxy := baseURL(proxyPort)

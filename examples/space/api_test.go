@@ -12,6 +12,7 @@ import (
 
 	"github.com/echohf/echohf/echohf"
 	"github.com/echohf/echohf/examples/internal/exampletest"
+	"github.com/echohf/echohf/examples/internal/spacepages"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -161,8 +162,8 @@ func TestSpaceAPI(t *testing.T) {
 					t.Errorf("GET /api/me: %d organizations; want %d: %s", len(a.User.Orgs), len(user.Orgs), r.Body)
 				}
 			}
-			if tt.status == http.StatusOK && tt.path == "/api/members" && (a.Org != defaultOrg || a.Role != "admin") {
-				t.Errorf("GET /api/members: org %q, role %q; want %q, admin", a.Org, a.Role, defaultOrg)
+			if tt.status == http.StatusOK && tt.path == "/api/members" && (a.Org != spacepages.DefaultOrg || a.Role != "admin") {
+				t.Errorf("GET /api/members: org %q, role %q; want %q, admin", a.Org, a.Role, spacepages.DefaultOrg)
 			}
 		})
 	}

@@ -34,12 +34,14 @@
 // ECHOHF_SESSION_SECRET; see echohf.Config). A bad environment stops it at
 // startup with one message naming every variable at fault, and exit status 1.
 //
-// To start an app of your own from this one, copy its .go files (not the
-// tests) and templates/ into your module (README.md's "Your own module"
-// has a Dockerfile for it), and either copy ../internal/serve/serve.go into
-// a package of your module (fixing the import), or replace the serve.Run
-// call with Echo's e.Start(":7860") after printing the sign-in link, as
-// the serve package's documentation shows.
+// The pages, what they show and the settings are in ../internal/spacepages,
+// which examples/space5 (this app on Echo v5) shares. To start an app of
+// your own from this one, copy its .go files (not the tests) into your
+// module (README.md's "Your own module" has a Dockerfile for it), with
+// ../internal/spacepages and ../internal/serve/serve.go in packages of
+// your module (fixing the imports); or replace the serve.Run call with
+// Echo's e.Start(":7860") after printing the sign-in link, as the serve
+// package's documentation shows.
 package main
 
 import (
@@ -49,6 +51,7 @@ import (
 
 	"github.com/echohf/echohf/echohf"
 	"github.com/echohf/echohf/examples/internal/serve"
+	"github.com/echohf/echohf/examples/internal/spacepages"
 	_ "github.com/echohf/echohf/hfredis" // ECHOHF_REDIS_URL: logouts shared by the replicas
 )
 
@@ -60,7 +63,7 @@ func main() {
 	}
 	defer oauth.Close()
 
-	e, err := newApp(oauth, settingsFromEnv(os.Getenv))
+	e, err := newApp(oauth, spacepages.SettingsFromEnv(os.Getenv))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -77,30 +80,4 @@ func main() {
 // and 0 or false turns them off.
 func baseConfig(getenv func(string) string) echohf.Config {
 	return echohf.Config{AcceptBearer: getenv(echohf.EnvAcceptBearer) == ""}
-}
-
-// defaultOrg is the organization of /members when ORG_NAME is not set: one
-// of the mock-mode user's, so that the page opens on a laptop.
-const defaultOrg = "acme-research"
-
-// settings are the app's own options, besides echohf's.
-type settings struct {
-	// Org is the organization whose members may open /members.
-	Org string
-	// Instance names this process in the X-Instance response header.
-	Instance string
-}
-
-func settingsFromEnv(getenv func(string) string) settings {
-	s := settings{Org: getenv("ORG_NAME"), Instance: getenv("INSTANCE_ID")}
-	if s.Org == "" {
-		s.Org = defaultOrg
-	}
-	if s.Instance == "" {
-		s.Instance, _ = os.Hostname()
-	}
-	if s.Instance == "" {
-		s.Instance = "unknown"
-	}
-	return s
 }

@@ -1,9 +1,12 @@
-package main
+package spacepages
 
 import (
 	"html/template"
 	"testing"
 )
+
+// pixel is a one-pixel orange SVG as a data: URI.
+const pixel = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxIDEiPjxyZWN0IHdpZHRoPSIxIiBoZWlnaHQ9IjEiIGZpbGw9IiNmOTAiLz48L3N2Zz4="
 
 func TestPicture(t *testing.T) {
 	tests := []struct {

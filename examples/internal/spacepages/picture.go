@@ -1,4 +1,7 @@
-package main
+package spacepages
+
+// This file holds the pages' template functions: the avatars' pictures
+// and initials.
 
 import (
 	"html/template"
