@@ -40,7 +40,6 @@ func replicas(t *testing.T, accessTTL time.Duration, tune func(*hfauth.Config), 
 // cookie B minted is accepted by A, B and C alike, with the user's
 // profile from the OP's userinfo and id_token.
 func TestZitadelSignInReplicas(t *testing.T) {
-	t.Parallel()
 	z, r := replicas(t, 0, nil)
 	b := newBrowser(t)
 	z.signIn(t, b, r[0])
@@ -81,7 +80,6 @@ func TestZitadelSignInReplicas(t *testing.T) {
 // next window, works with the rotated refresh token the first one
 // brought (the OP retires each refresh token when it is used).
 func TestZitadelRefresh(t *testing.T) {
-	t.Parallel()
 	clk := &clock{}
 	// 10 s tokens, which the OP announces as expires_in 9 (it rounds down);
 	// the window is then the last 4 s.
@@ -138,7 +136,6 @@ func TestZitadelRefresh(t *testing.T) {
 // served signed in (issue 17, item 1). Real time, as for a browser that
 // comes back: the cookie must still be in the jar by then.
 func TestZitadelIdleRefresh(t *testing.T) {
-	t.Parallel()
 	// 3 s tokens, announced as expires_in 2.
 	z, r := replicas(t, 3*time.Second, func(c *hfauth.Config) { c.RevalidateEvery = -1 }, "offline_access")
 	b := newBrowser(t)
@@ -169,7 +166,6 @@ func TestZitadelIdleRefresh(t *testing.T) {
 // OP's revocation endpoint (client_secret_basic there too), and the OP's
 // storage holds neither any more.
 func TestZitadelLogoutRevokes(t *testing.T) {
-	t.Parallel()
 	z, r := replicas(t, 0, nil, "offline_access")
 	b := newBrowser(t)
 	z.signIn(t, b, r[0])
@@ -203,7 +199,6 @@ func TestZitadelLogoutRevokes(t *testing.T) {
 // OP's userinfo answers 403 for it (RFC 6750 would say 401), which echohf
 // takes as a refused token. Until then the session goes on.
 func TestZitadelRevokedAtOP(t *testing.T) {
-	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		revoke func(g grant) string // the token to revoke at the storage
@@ -213,7 +208,6 @@ func TestZitadelRevokedAtOP(t *testing.T) {
 		{"refresh token, with the grant's access token", func(g grant) string { return g.refresh }, []string{"offline_access"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			clk := &clock{}
 			z, r := replicas(t, 0, func(c *hfauth.Config) { c.Now, c.RevalidateEvery = clk.Now, 30*time.Second }, tt.scopes...)
 			b := newBrowser(t)
@@ -253,7 +247,6 @@ func TestZitadelRevokedAtOP(t *testing.T) {
 // and the browser is left with a session that stays signed in everywhere,
 // also after the replicas' memory of the race has lapsed.
 func TestZitadelRefreshRace(t *testing.T) {
-	t.Parallel()
 	clk := &clock{}
 	// 60 s tokens (expires_in 59), refreshed in their last 20 s.
 	z, r := replicas(t, time.Minute, func(c *hfauth.Config) {
@@ -307,7 +300,6 @@ func TestZitadelRefreshRace(t *testing.T) {
 // their next revalidation, where the OP's userinfo refuses the access
 // token that logout revoked.
 func TestZitadelLogoutCopy(t *testing.T) {
-	t.Parallel()
 	clk := &clock{}
 	z, r := replicas(t, 0, func(c *hfauth.Config) { c.Now, c.RevalidateEvery = clk.Now, 30*time.Second }, "offline_access")
 	b := newBrowser(t)

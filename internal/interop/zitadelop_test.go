@@ -137,6 +137,10 @@ type zitadelOP struct {
 
 // startZitadel starts the OP with a client (storage.WebClient, which
 // authenticates with client_secret_basic) allowed to redirect to redirect.
+//
+// The zitadel tests do not run in parallel: this version of the OP sets its
+// custom endpoints on a package-level value (op.DefaultEndpoints) that every
+// OP shares, so creating one while another serves is a data race.
 func startZitadel(t *testing.T, accessTTL time.Duration, redirect string) *zitadelOP {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
