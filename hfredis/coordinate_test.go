@@ -163,7 +163,9 @@ func TestThreeReplicasRefresh(t *testing.T) {
 			before := whoami(t, rs[1], cookie)
 			prov.SetFaults(mock.Faults{RefreshDelay: 300 * time.Millisecond}) // every replica asks while the first refresh is under way
 			clk.advance(7*time.Hour + 30*time.Minute)
+			start := time.Now()
 			answers := race(t, rs, cookie, 12, 3*time.Second)
+			t.Logf("12 requests across three replicas, refresh grant delayed 300 ms: all answered in %v", time.Since(start))
 			prov.SetFaults(mock.Faults{})
 			got := prov.Grants(mock.GrantRefreshToken)
 			if got.Issued != 1 || got.Refused != tc.refused {
@@ -201,6 +203,9 @@ func TestThreeReplicasRefresh(t *testing.T) {
 			}
 			if n := handovers(rs); n != tc.handovers {
 				t.Errorf("%d replicas served a session handed over through Redis; want %d", n, tc.handovers)
+			}
+			if tc.redisURL != "" {
+				redisHoldsNoClearSession(t, tc.redisURL)
 			}
 		})
 	}
@@ -352,5 +357,41 @@ func TestRefreshLock(t *testing.T) {
 	}
 	if won, _, _ := b.ClaimRefresh(ctx, "k2", time.Minute); !won {
 		t.Error("the released lock cannot be taken again")
+	}
+}
+
+// redisHoldsNoClearSession fails t unless Redis holds exactly one
+// refresh's result (and its lock, unless ended), the result holding no token, no
+// user name and nothing that reads as JSON in clear.
+func redisHoldsNoClearSession(t *testing.T, redisURL string) {
+	t.Helper()
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	defer func() { _ = rdb.Close() }()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locks, results int
+	for _, k := range keys {
+		switch {
+		case strings.HasPrefix(k, "test:refresh:") && strings.HasSuffix(k, ":lock"):
+			locks++
+		case strings.HasPrefix(k, "test:refresh:") && strings.HasSuffix(k, ":done"):
+			results++
+			v, err := rdb.Get(ctx, k).Result()
+			if err != nil || strings.Contains(v, "hf_oauth") || strings.Contains(v, "mockuser") || strings.Contains(v, "{") {
+				t.Errorf("result %q: %v; want sealed", v, err)
+			}
+		default:
+			t.Errorf("Redis holds key %q", k)
+		}
+	}
+	if locks > 1 || results != 1 { // the lock ends after Timeout (2 s), the result after 30 s
+		t.Errorf("Redis holds %d locks and %d results; want one result, and its lock at most", locks, results)
 	}
 }
