@@ -55,10 +55,13 @@ type OAuth struct {
 	// usedHandoffs remembers those used on this process.
 	handoffSealer *jwtstore.Sealer
 	usedHandoffs  *usedStates
-	renewals      renewals       // the sessions' refreshes and revalidations (renew.go)
-	logouts       logouts        // the sign-ins logged out here (logouts.go)
-	feed          RevocationFeed // Config's, or opened from its URL (feed.go); nil without
-	feedOwned     bool           // feed was opened from RevocationFeedURL: Close closes it
+	// handoverSealer seals the renewed sessions handed between replicas
+	// through a RefreshCoordinator (coordinate.go).
+	handoverSealer *jwtstore.Sealer
+	renewals       renewals       // the sessions' refreshes and revalidations (renew.go)
+	logouts        logouts        // the sign-ins logged out here (logouts.go)
+	feed           RevocationFeed // Config's, or opened from its URL (feed.go); nil without
+	feedOwned      bool           // feed was opened from RevocationFeedURL: Close closes it
 
 	cancel   context.CancelFunc // ends the provider client's key refresh
 	provider *oidc.Client       // the OpenID provider: discovery, keys, tokens (internal/oidc)
@@ -144,10 +147,14 @@ func newResolved(r resolved) (*OAuth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
 	}
+	handoverSealer, err := jwtstore.NewSealer(purposeHandover, keys)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sealer: %w", ErrConfig, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &OAuth{cfg: r, prefix: r.Prefix, sessions: sessions, logins: logins, sealer: sealer, refreshSealer: refreshSealer, cancel: cancel,
 		provider:      newProviderClient(ctx, r),
-		handoffSealer: handoffSealer, usedHandoffs: newUsedStates(maxUsedStates), usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
+		handoffSealer: handoffSealer, usedHandoffs: newUsedStates(maxUsedStates), handoverSealer: handoverSealer, usedStates: newUsedStates(maxUsedStates), scopeWarned: &scopeWarnings}
 	o.plainWarned.Store(r.SpaceHost == "")
 	o.bearers = newBearerAuth(o)
 	if err := o.startFeed(keys[0].Secret); err != nil {

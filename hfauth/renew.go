@@ -177,7 +177,7 @@ func (o *OAuth) renewSession(ctx context.Context, s *session, info *OAuthInfo, n
 		return outcome{retry: retryAfter(s, now).UnixNano(), noRefresh: noRefresh}
 	}
 	if o.canRefresh(s, noRefresh) && !now.Before(s.refreshFrom(o.cfg.RefreshBefore)) {
-		return o.refreshSession(ctx, p, s, now)
+		return o.coordinatedRefresh(ctx, p, s, now) // refreshSession, coordinated across replicas by a feed that can
 	}
 	if o.cfg.RevalidateEvery > 0 && !now.Before(time.Unix(s.Checked, 0).Add(o.cfg.RevalidateEvery)) {
 		return o.revalidate(ctx, p, s, info, now, noRefresh)

@@ -15,9 +15,15 @@
 // In code: New(Config{...}) and put the Feed in the RevocationFeed field
 // of the Config (hfauth, echohf or echohf5).
 //
+// The Feed also coordinates refreshes (hfauth.RefreshCoordinator): one
+// replica refreshes a session while the others wait for the renewed
+// session it leaves in Redis, so that the single-use refresh token is
+// spent once.
+//
 // Redis holds only keyed digests of sign-ins and users and the times they
-// end: no token, no cookie, no user id. Whoever can write to it can at
-// most log people out. When Redis is unreachable the feed fails open by
+// end, and for 30 seconds after each refresh the renewed session sealed
+// under the session keys: no token or cookie in clear, no user id.
+// Whoever can write to it can at most log people out. When Redis is unreachable the feed fails open by
 // default (sessions are still verified by their signature; a loud log
 // line, and Err reports it) or, with FailClosed, refuses every session
 // until it is back. See docs/revocation.md.
