@@ -306,8 +306,13 @@ func TestLargeSessionLogin(t *testing.T) {
 // session cookie of the same size as a plain one.
 func TestSessionKeepsStateID(t *testing.T) {
 	t.Parallel()
-	prov := mock.NewServer(t, mock.Config{})
-	a := newApp(t, realConfig(prov))
+	// One instant for both logins: the session's times, down to their
+	// milliseconds, then take the same room in both cookies.
+	clk := stoppedClock()
+	prov := mock.NewServer(t, mock.Config{Now: clk.Now})
+	cfg := realConfig(prov)
+	cfg.Now = clk.Now
+	a := newApp(t, cfg)
 	orgs := make([]string, maxLoginOrgIDs)
 	for i := range orgs {
 		orgs[i] = randomString(48) // 64 characters, the longest org id
