@@ -68,7 +68,7 @@ func TestTokenRequestsFollowNoRedirect(t *testing.T) {
 					t.Errorf("the redirect's target got %d token or revocation requests", n)
 				}
 				var pe *Error
-				if _, err := p.Refresh(ctx, "refresh"); !errors.As(err, &pe) || pe.Kind != ErrProvider {
+				if _, err := p.Refresh(ctx, "refresh"); !errors.As(err, &pe) || !errors.Is(pe.Kind, ErrProvider) {
 					t.Errorf("Refresh after a redirect: %v; want an ErrProvider *Error", err)
 				}
 			})
