@@ -53,8 +53,11 @@ type RevocationFeed interface {
 // Revocation is one logout, as a RevocationFeed carries it. It holds no
 // secret and no user id: its Key is a keyed digest (HMAC-SHA256 under a key
 // derived from the session secret, cut to 16 bytes) of a sign-in and its
-// user, or of a user alone. Whoever reads it learns nothing; whoever forges
-// one can at most log somebody out.
+// user, or of a user alone. Whoever reads it learns nothing. Its Tag
+// authenticates it: a replica applies only revocations whose Tag it
+// verifies, so that nobody without the session secret can add one (a
+// flood of made-up revocations would otherwise push real ones out of the
+// replicas' bounded memory).
 type Revocation struct {
 	Key [16]byte
 	// User marks the logout of every sign-in of a user made at or before
@@ -66,20 +69,23 @@ type Revocation struct {
 	// Until (Unix seconds) is when every cookie it ends has ended; a feed
 	// may forget it then.
 	Until int64
+	// Tag is a MAC of the other fields under the same key as Key, set by
+	// the replica that publishes it and checked by those that apply it.
+	Tag [8]byte
 }
 
 // maxRevocationText bounds the text form of a Revocation.
 const maxRevocationText = 64
 
-// MarshalText gives r's text form: "s.KEY.UNTIL" for a sign-in,
-// "u.KEY.BEFORE.UNTIL" for a user, KEY in unpadded base64url, times in
-// decimal Unix seconds.
+// MarshalText gives r's text form: "s.KEY.UNTIL.TAG" for a sign-in,
+// "u.KEY.BEFORE.UNTIL.TAG" for a user, KEY and TAG in unpadded base64url,
+// times in decimal Unix seconds.
 func (r Revocation) MarshalText() ([]byte, error) {
-	key := base64.RawURLEncoding.EncodeToString(r.Key[:])
+	key, tag := base64.RawURLEncoding.EncodeToString(r.Key[:]), base64.RawURLEncoding.EncodeToString(r.Tag[:])
 	if r.User {
-		return fmt.Appendf(nil, "u.%s.%d.%d", key, r.Before, r.Until), nil
+		return fmt.Appendf(nil, "u.%s.%d.%d.%s", key, r.Before, r.Until, tag), nil
 	}
-	return fmt.Appendf(nil, "s.%s.%d", key, r.Until), nil
+	return fmt.Appendf(nil, "s.%s.%d.%s", key, r.Until, tag), nil
 }
 
 // errRevocationText is the error of an unreadable Revocation text.
@@ -95,8 +101,8 @@ func (r *Revocation) UnmarshalText(b []byte) error {
 	parts := strings.Split(string(b), ".")
 	var out Revocation
 	switch {
-	case len(parts) == 3 && parts[0] == "s":
-	case len(parts) == 4 && parts[0] == "u":
+	case len(parts) == 4 && parts[0] == "s":
+	case len(parts) == 5 && parts[0] == "u":
 		out.User = true
 	default:
 		return errRevocationText
@@ -106,7 +112,12 @@ func (r *Revocation) UnmarshalText(b []byte) error {
 		return errRevocationText
 	}
 	copy(out.Key[:], key)
-	times := parts[2:]
+	tag, err := base64.RawURLEncoding.Strict().DecodeString(parts[len(parts)-1])
+	if err != nil || len(tag) != len(out.Tag) {
+		return errRevocationText
+	}
+	copy(out.Tag[:], tag)
+	times := parts[2 : len(parts)-1]
 	if out.User {
 		if out.Before, err = strconv.ParseInt(times[0], 10, 64); err != nil || out.Before <= 0 {
 			return errRevocationText
@@ -199,6 +210,7 @@ func (o *OAuth) startFeed(secret []byte) error {
 // replica, waiting at most Timeout. A failure is logged: the logout still
 // holds here, and elsewhere at the next revalidation.
 func (o *OAuth) publish(ctx context.Context, rev Revocation) {
+	rev.Tag = o.logouts.feed.tag(rev)
 	o.logouts.apply(rev)
 	if o.feed == nil {
 		return

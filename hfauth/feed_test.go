@@ -201,6 +201,7 @@ func TestRevocationText(t *testing.T) {
 	for _, r := range []Revocation{
 		{Key: [16]byte{1, 2, 3}, Until: 1700000000},
 		{Key: [16]byte{255, 254}, User: true, Before: 1600000000, Until: 1700000000},
+		{Key: [16]byte{9}, Until: 1700000000, Tag: [8]byte{1, 2, 3, 4, 5, 6, 7, 8}},
 	} {
 		b, _ := r.MarshalText()
 		var got Revocation
@@ -210,7 +211,8 @@ func TestRevocationText(t *testing.T) {
 	}
 	for _, bad := range []string{"", "s", "s..1", "s.AAAAAAAAAAAAAAAAAAAAAA", "s.AAAAAAAAAAAAAAAAAAAAAA.0", "s.AAAAAAAAAAAAAAAAAAAAAA.-5",
 		"x.AAAAAAAAAAAAAAAAAAAAAA.5", "s.AAAAAAAAAAAAAAAAAAAAA.5", "s.AAAAAAAAAAAAAAAAAAAAAA=.5", "u.AAAAAAAAAAAAAAAAAAAAAA.5",
-		"u.AAAAAAAAAAAAAAAAAAAAAA.0.5", "s.AAAAAAAAAAAAAAAAAAAAAA.5.5", "s.AAAAAAAAAAAAAAAAAAAAAA.99999999999999999999", strings.Repeat("s", 100)} {
+		"u.AAAAAAAAAAAAAAAAAAAAAA.0.5", "s.AAAAAAAAAAAAAAAAAAAAAA.5.5", "s.AAAAAAAAAAAAAAAAAAAAAA.99999999999999999999", strings.Repeat("s", 100),
+		"s.AAAAAAAAAAAAAAAAAAAAAA.5.AAAAAAAAAA", "s.AAAAAAAAAAAAAAAAAAAAAA.5.AAAAAAAAAAAA", "u.AAAAAAAAAAAAAAAAAAAAAA.5.AAAAAAAAAAA"} {
 		var r Revocation
 		if err := r.UnmarshalText([]byte(bad)); err == nil {
 			t.Errorf("%q read as %+v; want an error", bad, r)
@@ -221,8 +223,8 @@ func TestRevocationText(t *testing.T) {
 // FuzzRevocationText: any text either fails or reads as a Revocation whose
 // own text reads back the same.
 func FuzzRevocationText(f *testing.F) {
-	f.Add("s.AQIDAAAAAAAAAAAAAAAAAA.1700000000")
-	f.Add("u.__4AAAAAAAAAAAAAAAAAAA.1600000000.1700000000")
+	f.Add("s.AQIDAAAAAAAAAAAAAAAAAA.1700000000.AQIDBAUGBwg")
+	f.Add("u.__4AAAAAAAAAAAAAAAAAAA.1600000000.1700000000.AQIDBAUGBwg")
 	f.Fuzz(func(t *testing.T, s string) {
 		var r Revocation
 		if r.UnmarshalText([]byte(s)) != nil {

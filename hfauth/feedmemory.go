@@ -14,6 +14,7 @@ import (
 	"hash"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,17 @@ func (f *feedMemory) signInDigest(k signInKey) [16]byte { return f.digest("s", k
 
 // userDigest is the Revocation key of the user sub.
 func (f *feedMemory) userDigest(sub string) [16]byte { return f.digest("u", sub) }
+
+// tag is the Tag of r: the keyed digest of its other fields.
+func (f *feedMemory) tag(r Revocation) (t [8]byte) {
+	kind := "ts"
+	if r.User {
+		kind = "tu"
+	}
+	d := f.digest(kind, string(r.Key[:]), strconv.FormatInt(r.Before, 10), strconv.FormatInt(r.Until, 10))
+	copy(t[:], d[:])
+	return t
+}
 
 // put records r, forgetting first what has ended (and, when full, what
 // ends soonest); it reports whether r changed anything.
@@ -135,9 +147,12 @@ func (f *feedMemory) revoked(s *session, now int64) bool {
 	return ok && now < c.until && s.Login <= c.before
 }
 
-// apply records r and, when it is news, moves the epoch so that sessions
-// found signed in before are looked up again.
+// apply records r, when its Tag is right, and, when it is news, moves the
+// epoch so that sessions found signed in before are looked up again.
 func (l *logouts) apply(r Revocation) {
+	if t := l.feed.tag(r); !hmac.Equal(t[:], r.Tag[:]) {
+		return // not made with the session secret: something other than echohf wrote it
+	}
 	if l.feed.put(r, l.feed.now().Unix()) {
 		l.epoch.Add(1)
 	}

@@ -132,8 +132,8 @@ func (o *OAuth) renew(w http.ResponseWriter, r *http.Request, s *session, info *
 	case out.end:
 		o.sessions.Clear(w, r)
 		return nil
-	case out.next != nil && o.logouts.has(out.next.signIn(), now.UnixNano()):
-		o.sessions.Clear(w, r) // logged out while it was renewed
+	case out.next != nil && (o.logouts.has(out.next.signIn(), now.UnixNano()) || o.logouts.feed.revoked(out.next, now.Unix())):
+		o.sessions.Clear(w, r) // logged out while it was renewed, here or (through the feed) on another replica
 		return nil
 	case out.next != nil:
 		if err := out.cookie.Write(w, r); err != nil { // it fit when minted: cannot fail

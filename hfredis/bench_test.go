@@ -66,7 +66,7 @@ func BenchmarkAuthFeed(b *testing.B) {
 			for i := range 11000 {
 				var k [16]byte
 				k[0], k[1], k[2] = byte(i), byte(i>>8), 0xee
-				if err := feed.Publish(context.Background(), hfauth.Revocation{Key: k, User: i >= 10000, Before: 1, Until: until}); err != nil {
+				if err := feed.Publish(context.Background(), tagged(secret, hfauth.Revocation{Key: k, User: i >= 10000, Before: 1, Until: until})); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -79,7 +79,7 @@ func BenchmarkAuthFeed(b *testing.B) {
 					var k [16]byte
 					binary.LittleEndian.PutUint64(k[:8], uint64(i)) //nolint:gosec // G115: i counts up from 0
 					k[8] = 0xcc
-					text, _ := hfauth.Revocation{Key: k, Until: until}.MarshalText()
+					text, _ := tagged(secret, hfauth.Revocation{Key: k, Until: until}).MarshalText()
 					feed.deliver(string(text))
 				}
 			}

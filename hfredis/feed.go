@@ -221,13 +221,16 @@ func (f *Feed) listen(ps *redis.PubSub) (synced bool, err error) {
 	}
 }
 
-// readRecord applies every revocation of the durable record that has not
-// ended.
+// readRecord applies the revocations of the durable record that have not
+// ended: at most maxRecord, those that end last (Publish keeps no more,
+// but anyone who can write to Redis can add more; a replica's memory
+// keeps fewer anyway).
 func (f *Feed) readRecord() error {
 	ctx, cancel := context.WithTimeout(f.ctx, 4*f.cfg.Timeout)
 	defer cancel()
 	now := time.Now().Unix()
-	texts, err := f.client.ZRangeArgs(ctx, redis.ZRangeArgs{Key: f.key, Start: "(" + strconv.FormatInt(now, 10), Stop: "+inf", ByScore: true}).Result()
+	texts, err := f.client.ZRangeArgs(ctx, redis.ZRangeArgs{Key: f.key, Start: "+inf", Stop: "(" + strconv.FormatInt(now, 10),
+		ByScore: true, Rev: true, Count: maxRecord}).Result()
 	if err != nil {
 		return fmt.Errorf("hfredis: reading the record: %w", err)
 	}

@@ -145,7 +145,7 @@ func TestRedisHoldsNoSecret(t *testing.T) {
 	}
 	for _, m := range members {
 		var r hfauth.Revocation
-		if err := r.UnmarshalText([]byte(m)); err != nil || len(m) > 50 || strings.Contains(m, "mockuser") {
+		if err := r.UnmarshalText([]byte(m)); err != nil || len(m) > 64 || strings.Contains(m, "mockuser") {
 			t.Errorf("record entry %q is not just a revocation", m)
 		}
 	}

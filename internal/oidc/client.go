@@ -125,6 +125,11 @@ type Provider struct {
 	// worked (see token), styleUnknown until then.
 	listed  authStyle
 	learned atomic.Int32
+	// post makes the token and revocation requests: the Config's client,
+	// but one that never follows a redirect, since a 307 or 308 would
+	// carry their body (the tokens, and the client secret when posted) to
+	// wherever it points.
+	post *http.Client
 }
 
 func (c *Client) discover(ctx context.Context) (*Provider, error) {
@@ -157,7 +162,7 @@ func (c *Client) discover(ctx context.Context) (*Provider, error) {
 		c.cfg.Logger.Warn("echohf: discovery sent an unusable revocation_endpoint (not an http(s) URL, or http for an https provider): logout will not revoke tokens", "provider", host)
 		d.RevocationEndpoint = ""
 	}
-	p := &Provider{Discovery: d, cfg: c.cfg}
+	p := &Provider{Discovery: d, cfg: c.cfg, post: noRedirects(c.cfg.HTTPClient)}
 	for _, a := range d.IDTokenAlgs {
 		if slices.Contains(asymmetric, a) {
 			p.algs = append(p.algs, a)
@@ -179,6 +184,14 @@ func (c *Client) discover(ctx context.Context) (*Provider, error) {
 	}
 	p.listed = listedStyle(d.TokenAuthMethods)
 	return p, nil
+}
+
+// noRedirects is a copy of c that answers a redirect as it is, without
+// following it.
+func noRedirects(c *http.Client) *http.Client {
+	n := *c
+	n.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &n
 }
 
 // AuthCodeURL is the provider's authorization URL for a login with state

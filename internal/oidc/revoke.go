@@ -47,7 +47,7 @@ func (p *Provider) revoke(ctx context.Context, token, hint string, basic bool) e
 	if basic { // as x/oauth2 does for the token endpoint (RFC 6749 section 2.3.1)
 		req.SetBasicAuth(url.QueryEscape(p.cfg.ClientID), url.QueryEscape(p.cfg.ClientSecret))
 	}
-	res, err := p.cfg.HTTPClient.Do(req)
+	res, err := p.post.Do(req)
 	if err != nil {
 		pe.What, pe.Unanswered = transportError(err), true
 		return pe

@@ -98,7 +98,7 @@ func (s authStyle) oauth2Style() oauth2.AuthStyle {
 // about the style. Concurrent first requests may each try; all remember
 // the same answer.
 func (p *Provider) token(ctx context.Context, do func(context.Context, oauth2.Config) (*oauth2.Token, error)) (*oauth2.Token, error) {
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.cfg.HTTPClient)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.post)
 	style := p.style()
 	cfg := p.oauth
 	cfg.Endpoint.AuthStyle = style.oauth2Style()
