@@ -86,7 +86,7 @@ func startRedisServer(t *testing.T) string {
 //     each of the three within one second.
 //
 // The control row runs the same steps on replicas without
-// ECHOHF_REDIS_URL, and checks today's behaviour, which the feed changes:
+// ECHOHF_REDIS_URL, and checks what happens today, which the feed changes:
 // for the whole second after each logout the copies are still accepted on
 // B and C, and browser 2 is still signed in there; only A, which served
 // the logouts, refuses them.
