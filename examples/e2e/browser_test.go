@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -21,6 +22,9 @@ type hop struct {
 	Status   int64
 	Instance string // the X-Instance header, "" when absent
 	Upstream string // the X-Upstream header nginx adds, "" when absent
+	// At is when the browser had a redirect (the wall time of the request
+	// that follows it), zero for other responses.
+	At time.Time
 }
 
 func (h hop) String() string {
@@ -128,19 +132,23 @@ func (b *browser) logf(format string, args ...any) {
 // chromedp's event loop: it only appends under the lock.
 func (b *browser) record(ev any) {
 	var r *network.Response
+	var at time.Time
 	switch e := ev.(type) {
 	case *network.EventRequestWillBeSent:
 		b.mu.Lock()
 		b.requests = append(b.requests, e.Request.URL)
 		b.mu.Unlock()
-		r = e.RedirectResponse // the response that caused this request, if any
+		r = e.RedirectResponse          // the response that caused this request, if any
+		if r != nil && e.WallTime > 0 { // seconds since the epoch
+			at = time.Unix(0, int64(float64(e.WallTime)*1e9))
+		}
 	case *network.EventResponseReceived:
 		r = e.Response
 	}
 	if r == nil {
 		return
 	}
-	h := hop{URL: r.URL, Status: r.Status}
+	h := hop{URL: r.URL, Status: r.Status, At: at}
 	for k, v := range r.Headers {
 		switch {
 		case strings.EqualFold(k, "X-Instance"):

@@ -18,6 +18,17 @@
 // loopback itself), nginx serves both names in front of three replicas, and
 // a sign-in from custom.localhost ends there through the handoff.
 //
+// The revocation feed on Redis (revocation_test.go): a real redis-server,
+// started by the test on a free port, and three replicas of
+// examples/space given the same ECHOHF_REDIS_URL (with a key prefix)
+// behind nginx. A logout on one replica makes a copy of the cookie
+// refused on the other two within one second, and "Log out all devices"
+// in one browser logs a second browser (another cookie jar) out within
+// one second; a control row without the feed shows the copies still
+// accepted there for that second. With ECHOHF_REDIS=1 (CI) a missing
+// redis-server fails the test; without it, the feed row skips
+// (apt-get install -y redis-server).
+//
 // The package has no code of its own: everything is in its _test.go files.
 // The tests build examples/space, space5, hello and hello5 once, start every process they need
 // (the app instances, nginx, Chromium) themselves, on loopback only, each
