@@ -1,7 +1,6 @@
 package hfauth
 
 import (
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/echohf/echohf/internal/deflate"
 	"github.com/echohf/echohf/internal/jsonobj"
@@ -17,8 +15,8 @@ import (
 
 // The session cookie's wire form. A session is marshaled as a JSON object
 // with its own fields under their tags, except the user, which most of the
-// cookie is about: "u" holds it packed into bytes, base64url-encoded. The
-// packed user is
+// cookie is about: "u" holds it packed (the JSON string's two forms are in
+// wiretext.go). The packed user is
 //
 //	form byte (wireText or wireZip) | uvarint len(bin) | bin | text
 //
@@ -28,12 +26,13 @@ import (
 // saves minZipGain bytes or more). Hex ids are stored as bytes, avatar URLs
 // relative to the Hub's known prefixes, and roles, plans and restrictions
 // as codes, so a 100-org session fits in nginx's default 8 KB of Cookie
-// header. The base64 inside
-// the JWT's own base64 costs little: jwtstore compresses the payload of a
-// session that needs more than one cookie, which undoes it.
+// header.
 //
-// A change to this form must change purposeSession, so that cookies in the
-// old form fail their signature check (logged out) instead of being misread.
+// A change to this form that a replica reading the old one would misread
+// must change purposeSession, so that such cookies fail their signature
+// check (logged out) instead. A change that old replicas refuse, as they
+// refuse the text form, and whose old form the new code still reads, keeps
+// the purpose: sessions survive a rolling deploy.
 const (
 	wireText = 1 // the text is stored as it is
 	wireZip  = 2 // the text is stored raw DEFLATE-compressed
@@ -142,52 +141,6 @@ func num(val []byte, p *int64) bool {
 		*p = v
 	}
 	return ok
-}
-
-// packedUser marshals the user it points to as a JSON string: the packed
-// user, base64url-encoded; with plain, its text is never deflated.
-type packedUser struct {
-	u     *OAuthUserInfo
-	plain bool
-}
-
-// MarshalJSON implements json.Marshaler.
-func (p packedUser) MarshalJSON() ([]byte, error) {
-	blob, err := packUserForm(p.u, !p.plain)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, base64.RawURLEncoding.EncodedLen(len(blob))+2)
-	out = append(out, '"')
-	out = base64.RawURLEncoding.AppendEncode(out, blob)
-	return append(out, '"'), nil
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (p packedUser) UnmarshalJSON(b []byte) error {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return errWire
-	}
-	enc := b[1 : len(b)-1]
-	// The blob is scratch: unpackUser copies out what the user keeps.
-	buf := blobs.Get().(*[]byte)
-	defer putBlob(buf)
-	blob, err := base64.RawURLEncoding.Strict().AppendDecode((*buf)[:0], enc)
-	*buf = blob
-	if err != nil {
-		return errWire
-	}
-	return unpackUser(blob, p.u)
-}
-
-// blobs pools the buffers packed users are decoded into.
-var blobs = sync.Pool{New: func() any { return new([]byte) }}
-
-// putBlob returns buf to blobs, unless it grew too large to keep.
-func putBlob(buf *[]byte) {
-	if cap(*buf) <= 16<<10 {
-		blobs.Put(buf)
-	}
 }
 
 // Codes of the known values of a few fields; code 0 means "a string follows".

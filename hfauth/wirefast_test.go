@@ -154,9 +154,10 @@ func TestWireZipOnlyWhenItPays(t *testing.T) {
 	}
 }
 
-// TestMintPlainWhenOneCookie: mint writes the user's text as it is when the
-// session fits in one cookie that way (a 3-org session: its first check on
-// a replica inflates nothing), and deflated when it does not (100 orgs).
+// TestMintPlainWhenOneCookie: mint writes the user's text as it is, in the
+// text form, when the session fits in one cookie that way (a 3-org session:
+// its first check on a replica inflates nothing and decodes base64 once),
+// and deflated when it does not (100 orgs).
 func TestMintPlainWhenOneCookie(t *testing.T) {
 	t.Parallel()
 	o, err := New(realConfig(mock.NewServer(t, mock.Config{})))
@@ -199,6 +200,12 @@ func TestMintPlainWhenOneCookie(t *testing.T) {
 		var w struct{ U string }
 		if err := json.Unmarshal(b, &w); err != nil {
 			t.Fatal(err)
+		}
+		if tt.form == wireText { // the text form (wiretext.go)
+			if !strings.HasPrefix(w.U, ".") {
+				t.Errorf("%d orgs: packed user %.20q…; want the text form", tt.orgs, w.U)
+			}
+			continue
 		}
 		blob, err := base64.RawURLEncoding.DecodeString(w.U)
 		if err != nil || len(blob) == 0 || blob[0] != tt.form {
