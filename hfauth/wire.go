@@ -74,9 +74,10 @@ func (s *session) MarshalJSON() ([]byte, error) {
 // same result (FuzzSessionDecode).
 func (s *session) UnmarshalJSON(b []byte) error {
 	var err error
+	src := source{b: b}
 	if jsonobj.Members(b, func(key, val []byte) bool {
 		var ok bool
-		ok, err = s.field(key, val)
+		ok, err = s.field(key, val, &src)
 		return ok
 	}) {
 		return nil
@@ -91,13 +92,14 @@ func (s *session) UnmarshalJSON(b []byte) error {
 // as encoding/json would. It reports false, with an error when encoding/json
 // would fail too, when it cannot: then UnmarshalJSON leaves b to
 // encoding/json, which sets every field again. A field of session needs
-// one line here, or its cookies take the slower path.
-func (s *session) field(key, val []byte) (bool, error) {
+// one line here, or its cookies take the slower path. Its strings are
+// slices of src.
+func (s *session) field(key, val []byte, src *source) (bool, error) {
 	switch string(key) {
 	case "t":
-		return str(val, &s.Token), nil
+		return src.set(val, &s.Token), nil
 	case "r":
-		return str(val, &s.Refresh), nil
+		return src.set(val, &s.Refresh), nil
 	case "e":
 		return num(val, &s.Expires), nil
 	case "i":
@@ -113,23 +115,48 @@ func (s *session) field(key, val []byte) (bool, error) {
 	case "lm":
 		return num(val, &s.LoginMs), nil
 	case "sc":
-		return str(val, &s.Scope), nil
+		return src.set(val, &s.Scope), nil
 	case "st":
-		return str(val, &s.State), nil
+		return src.set(val, &s.State), nil
 	case "si":
-		return str(val, &s.SignIn), nil
+		return src.set(val, &s.SignIn), nil
 	case "u":
-		err := packedUser{u: &s.User}.UnmarshalJSON(val)
+		err := packedUser{u: &s.User}.unmarshal(val, src)
 		return err == nil, err
 	}
 	return false, nil // unknown, or a tag spelled in another case
 }
 
-// str sets *p to the JSON string val when jsonobj reads it.
-func str(val []byte, p *string) bool {
-	v, ok := jsonobj.String(val)
+// source is the JSON a session is read from directly: every string of the
+// session, its user's text included, is a slice of one copy of it, made
+// at the first string (one allocation instead of one per string).
+type source struct {
+	b   []byte
+	all string
+}
+
+// str returns the bytes v, a slice of src.b, as a string: a slice of the
+// copy of src.b, or a copy of its own when src is nil or v is not inside
+// src.b.
+func (src *source) str(v []byte) string {
+	if src == nil {
+		return string(v)
+	}
+	off := cap(src.b) - cap(v)
+	if off < 0 || off+len(v) > len(src.b) || len(v) == 0 || &src.b[off] != &v[0] {
+		return string(v)
+	}
+	if src.all == "" {
+		src.all = string(src.b)
+	}
+	return src.all[off : off+len(v)]
+}
+
+// set sets *p to the JSON string val when jsonobj reads it (src may be nil).
+func (src *source) set(val []byte, p *string) bool {
+	v, ok := jsonobj.StringBytes(val)
 	if ok {
-		*p = v
+		*p = src.str(v)
 	}
 	return ok
 }

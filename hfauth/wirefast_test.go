@@ -81,7 +81,7 @@ func TestSessionDecode(t *testing.T) {
 func jsonMembersDirect(s *session, b []byte) bool {
 	ok := true
 	for key, val := range members(b) {
-		if f, _ := s.field([]byte(key), val); !f {
+		if f, _ := s.field([]byte(key), val, nil); !f {
 			ok = false
 		}
 	}

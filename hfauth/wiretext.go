@@ -89,13 +89,17 @@ var jsonSafe = func() (t [256]bool) {
 }()
 
 // UnmarshalJSON implements json.Unmarshaler: either form (see packedUser).
-func (p packedUser) UnmarshalJSON(b []byte) error {
+func (p packedUser) UnmarshalJSON(b []byte) error { return p.unmarshal(b, nil) }
+
+// unmarshal is UnmarshalJSON with the text form's text taken from src (a
+// copy of its own when src is nil).
+func (p packedUser) unmarshal(b []byte, src *source) error {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return errWire
 	}
 	enc := b[1 : len(b)-1]
 	if len(enc) > 0 && enc[0] == '.' {
-		return p.unmarshalText(b, enc)
+		return p.unmarshalText(b, enc, src)
 	}
 	// The blob is scratch: unpackUser copies out what the user keeps.
 	buf := blobs.Get().(*[]byte)
@@ -110,7 +114,7 @@ func (p packedUser) UnmarshalJSON(b []byte) error {
 
 // unmarshalText reads the text form: b is the JSON string, enc what its
 // quotes hold. A string with escapes is unquoted by encoding/json first.
-func (p packedUser) unmarshalText(b, enc []byte) error {
+func (p packedUser) unmarshalText(b, enc []byte, src *source) error {
 	var text string
 	if bytes.IndexByte(enc, '\\') >= 0 {
 		var s string
@@ -128,7 +132,7 @@ func (p packedUser) unmarshalText(b, enc []byte) error {
 			return errWire
 		}
 		binEnc = enc[:k]
-		text = string(enc[k+1:]) // one allocation that every string shares
+		text = src.str(enc[k+1:]) // one allocation that every string shares
 	} else {
 		k := strings.IndexByte(text, '.')
 		if k < 0 {
