@@ -103,6 +103,12 @@ func members(b []byte) map[string][]byte {
 // bytes, session.UnmarshalJSON and encoding/json give the same session, or both refuse.
 func FuzzSessionDecode(f *testing.F) {
 	f.Add(testSessionJSON(f))
+	text, err := json.Marshal(&session{Token: "t", Expires: 1, User: defaultMockUser(), plainText: true}) // the user's text form
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(text)
+	f.Add([]byte(`{"t":"x","e":1,"u":".AQ\u002eab"}`))
 	f.Add([]byte(`{"t":"x","e":1,"u":"AQAAAAAAAAA"}`))
 	f.Add([]byte(`{"t":"x","E":1,"e":2}`))
 	f.Add([]byte(`{"t":"\u0078","r":null,"u":""}`))
