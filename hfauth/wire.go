@@ -1,7 +1,6 @@
 package hfauth
 
 import (
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/echohf/echohf/internal/deflate"
 	"github.com/echohf/echohf/internal/jsonobj"
@@ -17,8 +15,8 @@ import (
 
 // The session cookie's wire form. A session is marshaled as a JSON object
 // with its own fields under their tags, except the user, which most of the
-// cookie is about: "u" holds it packed into bytes, base64url-encoded. The
-// packed user is
+// cookie is about: "u" holds it packed (the JSON string's two forms are in
+// wiretext.go). The packed user is
 //
 //	form byte (wireText or wireZip) | uvarint len(bin) | bin | text
 //
@@ -28,12 +26,13 @@ import (
 // saves minZipGain bytes or more). Hex ids are stored as bytes, avatar URLs
 // relative to the Hub's known prefixes, and roles, plans and restrictions
 // as codes, so a 100-org session fits in nginx's default 8 KB of Cookie
-// header. The base64 inside
-// the JWT's own base64 costs little: jwtstore compresses the payload of a
-// session that needs more than one cookie, which undoes it.
+// header.
 //
-// A change to this form must change purposeSession, so that cookies in the
-// old form fail their signature check (logged out) instead of being misread.
+// A change to this form that a replica reading the old one would misread
+// must change purposeSession, so that such cookies fail their signature
+// check (logged out) instead. A change that old replicas refuse, as they
+// refuse the text form, and whose old form the new code still reads, keeps
+// the purpose: sessions survive a rolling deploy.
 const (
 	wireText = 1 // the text is stored as it is
 	wireZip  = 2 // the text is stored raw DEFLATE-compressed
@@ -75,9 +74,10 @@ func (s *session) MarshalJSON() ([]byte, error) {
 // same result (FuzzSessionDecode).
 func (s *session) UnmarshalJSON(b []byte) error {
 	var err error
+	src := source{b: b}
 	if jsonobj.Members(b, func(key, val []byte) bool {
 		var ok bool
-		ok, err = s.field(key, val)
+		ok, err = s.field(key, val, &src)
 		return ok
 	}) {
 		return nil
@@ -92,13 +92,14 @@ func (s *session) UnmarshalJSON(b []byte) error {
 // as encoding/json would. It reports false, with an error when encoding/json
 // would fail too, when it cannot: then UnmarshalJSON leaves b to
 // encoding/json, which sets every field again. A field of session needs
-// one line here, or its cookies take the slower path.
-func (s *session) field(key, val []byte) (bool, error) {
+// one line here, or its cookies take the slower path. Its strings are
+// slices of src.
+func (s *session) field(key, val []byte, src *source) (bool, error) {
 	switch string(key) {
 	case "t":
-		return str(val, &s.Token), nil
+		return src.set(val, &s.Token), nil
 	case "r":
-		return str(val, &s.Refresh), nil
+		return src.set(val, &s.Refresh), nil
 	case "e":
 		return num(val, &s.Expires), nil
 	case "i":
@@ -114,23 +115,48 @@ func (s *session) field(key, val []byte) (bool, error) {
 	case "lm":
 		return num(val, &s.LoginMs), nil
 	case "sc":
-		return str(val, &s.Scope), nil
+		return src.set(val, &s.Scope), nil
 	case "st":
-		return str(val, &s.State), nil
+		return src.set(val, &s.State), nil
 	case "si":
-		return str(val, &s.SignIn), nil
+		return src.set(val, &s.SignIn), nil
 	case "u":
-		err := packedUser{u: &s.User}.UnmarshalJSON(val)
+		err := packedUser{u: &s.User}.unmarshal(val, src)
 		return err == nil, err
 	}
 	return false, nil // unknown, or a tag spelled in another case
 }
 
-// str sets *p to the JSON string val when jsonobj reads it.
-func str(val []byte, p *string) bool {
-	v, ok := jsonobj.String(val)
+// source is the JSON a session is read from directly: every string of the
+// session, its user's text included, is a slice of one copy of it, made
+// at the first string (one allocation instead of one per string).
+type source struct {
+	b   []byte
+	all string
+}
+
+// str returns the bytes v, a slice of src.b, as a string: a slice of the
+// copy of src.b, or a copy of its own when src is nil or v is not inside
+// src.b.
+func (src *source) str(v []byte) string {
+	if src == nil {
+		return string(v)
+	}
+	off := cap(src.b) - cap(v)
+	if off < 0 || off+len(v) > len(src.b) || len(v) == 0 || &src.b[off] != &v[0] {
+		return string(v)
+	}
+	if src.all == "" {
+		src.all = string(src.b)
+	}
+	return src.all[off : off+len(v)]
+}
+
+// set sets *p to the JSON string val when jsonobj reads it (src may be nil).
+func (src *source) set(val []byte, p *string) bool {
+	v, ok := jsonobj.StringBytes(val)
 	if ok {
-		*p = v
+		*p = src.str(v)
 	}
 	return ok
 }
@@ -142,52 +168,6 @@ func num(val []byte, p *int64) bool {
 		*p = v
 	}
 	return ok
-}
-
-// packedUser marshals the user it points to as a JSON string: the packed
-// user, base64url-encoded; with plain, its text is never deflated.
-type packedUser struct {
-	u     *OAuthUserInfo
-	plain bool
-}
-
-// MarshalJSON implements json.Marshaler.
-func (p packedUser) MarshalJSON() ([]byte, error) {
-	blob, err := packUserForm(p.u, !p.plain)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, base64.RawURLEncoding.EncodedLen(len(blob))+2)
-	out = append(out, '"')
-	out = base64.RawURLEncoding.AppendEncode(out, blob)
-	return append(out, '"'), nil
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (p packedUser) UnmarshalJSON(b []byte) error {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return errWire
-	}
-	enc := b[1 : len(b)-1]
-	// The blob is scratch: unpackUser copies out what the user keeps.
-	buf := blobs.Get().(*[]byte)
-	defer putBlob(buf)
-	blob, err := base64.RawURLEncoding.Strict().AppendDecode((*buf)[:0], enc)
-	*buf = blob
-	if err != nil {
-		return errWire
-	}
-	return unpackUser(blob, p.u)
-}
-
-// blobs pools the buffers packed users are decoded into.
-var blobs = sync.Pool{New: func() any { return new([]byte) }}
-
-// putBlob returns buf to blobs, unless it grew too large to keep.
-func putBlob(buf *[]byte) {
-	if cap(*buf) <= 16<<10 {
-		blobs.Put(buf)
-	}
 }
 
 // Codes of the known values of a few fields; code 0 means "a string follows".

@@ -17,8 +17,14 @@ import (
 type unpacker struct {
 	bin  []byte
 	text string
-	buf  []byte // scratch space for the strings built from bytes
+	buf  []byte // the strings built from bytes, one after another (see later)
 	err  bool   // set by the first failed read; later reads return zero values
+
+	built  [maxLater]built // what finish sets
+	nlater int
+
+	bools []bool   // what boolPtr hands out
+	strs  []string // what strPtr hands out
 }
 
 func (d *unpacker) fail() { d.err, d.bin, d.text = true, nil, "" }
@@ -55,12 +61,6 @@ func (d *unpacker) str() string {
 	return s
 }
 
-// hexID reads n bytes as a hex id.
-func (d *unpacker) hexID(n int) string {
-	d.buf = d.appendHex(d.buf[:0], n)
-	return string(d.buf)
-}
-
 // appendHex reads n bytes and appends them to b in hex.
 func (d *unpacker) appendHex(b []byte, n int) []byte {
 	if len(d.bin) < n {
@@ -84,43 +84,76 @@ func (d *unpacker) code(table []string) string {
 	return table[c-1]
 }
 
-// url reads a URL. The forms with binary parts are built in d.buf, so
-// that each costs one allocation.
-func (d *unpacker) url() string {
+// setURL reads a URL into *p. The forms stored whole in the text are a
+// slice of it; the others are built in d.buf and set by finish.
+func (d *unpacker) setURL(p *string) {
+	start := len(d.buf)
 	switch tag := d.uvarint(); tag {
 	case urlRaw:
-		return d.str()
+		*p = d.str()
+		return
 	case urlHub:
-		return hubPrefix + d.str()
+		d.buf = append(append(d.buf, hubPrefix...), d.str()...)
 	case urlAvatar:
-		return avatarPrefix + d.str()
+		d.buf = append(append(d.buf, avatarPrefix...), d.str()...)
 	case urlCDN:
-		return cdnPrefix + d.str()
+		d.buf = append(append(d.buf, cdnPrefix...), d.str()...)
 	case urlDataSVG:
-		return svgDataPrefix + d.str()
+		d.buf = append(append(d.buf, svgDataPrefix...), d.str()...)
 	case urlAvatarHex:
-		d.buf = append(d.appendHex(append(d.buf[:0], avatarPrefix...), 16), ".svg"...)
+		d.buf = append(d.appendHex(append(d.buf, avatarPrefix...), 16), ".svg"...)
 	case urlCDNFolder:
-		d.buf = append(d.appendHex(append(d.buf[:0], cdnPrefix...), 12), '/')
+		d.buf = append(d.appendHex(append(d.buf, cdnPrefix...), 12), '/')
 		d.buf = append(d.buf, d.str()...)
 	default:
 		ext := tag - urlCDNStamped
 		if tag < urlCDNStamped || ext >= uint64(len(wireImageExts)) {
 			d.fail()
-			return ""
+			return
 		}
-		d.buf = strconv.AppendUint(append(d.buf[:0], cdnPrefix...), d.uvarint(), 10)
+		d.buf = strconv.AppendUint(append(d.buf, cdnPrefix...), d.uvarint(), 10)
 		d.buf = append(d.appendHex(append(d.buf, '-'), 12), wireImageExts[ext]...)
 	}
-	return string(d.buf)
+	d.later(p, start)
 }
 
-// sub reads an id, packed as bytes when hex says so.
-func (d *unpacker) sub(hex bool) string {
-	if hex {
-		return d.hexID(12)
+// setSub reads an id into *p, packed as bytes when hex says so.
+func (d *unpacker) setSub(p *string, hex bool) {
+	if !hex {
+		*p = d.str()
+		return
 	}
-	return d.str()
+	start := len(d.buf)
+	d.buf = d.appendHex(d.buf, 12)
+	d.later(p, start)
+}
+
+// maxLater bounds the strings finish sets; the rest cost an allocation each.
+const maxLater = 32
+
+// built is a string of d.buf that finish sets.
+type built struct {
+	p          *string
+	start, end int
+}
+
+// later has finish set *p to d.buf[start:], which the caller just built.
+// Every string built for a user thus shares one allocation.
+func (d *unpacker) later(p *string, start int) {
+	if d.nlater == maxLater {
+		*p = string(d.buf[start:])
+		return
+	}
+	d.built[d.nlater] = built{p, start, len(d.buf)}
+	d.nlater++
+}
+
+// finish sets the strings built in d.buf, from one copy of it.
+func (d *unpacker) finish() {
+	all := string(d.buf)
+	for _, b := range d.built[:d.nlater] {
+		*b.p = all[b.start:b.end]
+	}
 }
 
 // unpackUser decodes blob into u. Every value is read from bounds-checked
@@ -138,77 +171,107 @@ func unpackUser(blob []byte, u *OAuthUserInfo) error {
 	if n > uint64(len(rest)) {
 		return errWire
 	}
-	d := unpacker{bin: rest[:n]}
 	if blob[0] == wireZip {
 		text, err := inflateText(rest[n:])
 		if err != nil {
 			return errWire
 		}
-		d.text = text
-	} else {
-		d.text = string(rest[n:]) // one allocation that every string shares
+		return unpackParts(rest[:n], text, u)
 	}
+	return unpackParts(rest[:n], string(rest[n:]), u) // one allocation that every string shares
+}
 
+// unpackParts decodes a packed user from its bin and its text into u.
+func unpackParts(bin []byte, text string, u *OAuthUserInfo) error {
+	buf := blobs.Get().(*[]byte)
+	d := unpacker{bin: bin, text: text, buf: (*buf)[:0]}
+	defer func() { *buf = d.buf; putBlob(buf) }()
 	flags := d.uvarint()
-	*u = OAuthUserInfo{
-		Sub:               d.sub(flags&userHexSub != 0),
-		Name:              d.str(),
-		PreferredUsername: d.str(),
-		Picture:           d.url(),
-		Profile:           d.url(),
-		IsPro:             flags&userPro != 0,
-	}
+	*u = OAuthUserInfo{IsPro: flags&userPro != 0}
+	d.setSub(&u.Sub, flags&userHexSub != 0)
+	u.Name = d.str()
+	u.PreferredUsername = d.str()
+	d.setURL(&u.Picture)
+	d.setURL(&u.Profile)
 	if flags&userEmailVerifiedSet != 0 {
-		u.EmailVerified = ptrTo(flags&userEmailVerified != 0)
+		u.EmailVerified = d.boolPtr(flags&userEmailVerified != 0)
 	}
 	if flags&userEmailSet != 0 {
-		u.Email = ptrTo(d.str())
+		u.Email = d.strPtr(d.str())
 	}
 	if flags&userWebsiteSet != 0 {
-		u.Website = ptrTo(d.url())
+		u.Website = d.strPtr("")
+		d.setURL(u.Website)
 	}
 	if flags&userCanPaySet != 0 {
-		u.CanPay = ptrTo(flags&userCanPay != 0)
+		u.CanPay = d.boolPtr(flags&userCanPay != 0)
 	}
 	norgs := d.count()
 	if flags&userOrgsSet != 0 {
-		u.Orgs = make([]OAuthOrgInfo, 0, norgs)
+		u.Orgs = make([]OAuthOrgInfo, norgs) // filled in place: finish sets their strings
 	} else if norgs != 0 {
 		d.fail()
 	}
-	for range norgs {
+	for i := range u.Orgs {
 		if d.err {
 			break
 		}
-		u.Orgs = append(u.Orgs, d.org())
+		d.org(&u.Orgs[i])
 	}
 	if d.err || len(d.bin) != 0 || len(d.text) != 0 || flags >= userOrgsSet<<1 {
 		*u = OAuthUserInfo{}
 		return errWire
 	}
+	d.finish()
 	return nil
 }
 
-func (d *unpacker) org() OAuthOrgInfo {
+// The values a user's pointer fields point to are handed out of small
+// blocks, each value its own element (so that writing through one pointer
+// changes no other), a few allocations for all of them instead of one each.
+const ptrBlock = 8
+
+// boolPtr returns a pointer to a new bool holding v.
+func (d *unpacker) boolPtr(v bool) *bool {
+	if len(d.bools) == 0 {
+		d.bools = make([]bool, ptrBlock)
+	}
+	p := &d.bools[0]
+	d.bools = d.bools[1:]
+	*p = v
+	return p
+}
+
+// strPtr returns a pointer to a new string holding v.
+func (d *unpacker) strPtr(v string) *string {
+	if len(d.strs) == 0 {
+		d.strs = make([]string, ptrBlock)
+	}
+	p := &d.strs[0]
+	d.strs = d.strs[1:]
+	*p = v
+	return p
+}
+
+// org reads an organization into *o, a zero value.
+func (d *unpacker) org(o *OAuthOrgInfo) {
 	flags := d.uvarint()
 	if flags >= orgResourceGroupsSet<<1 {
 		d.fail()
 	}
-	o := OAuthOrgInfo{
-		Sub:               d.sub(flags&orgHexSub != 0),
-		Name:              d.str(),
-		PreferredUsername: d.str(),
-		Picture:           d.url(),
-		IsEnterprise:      flags&orgEnterprise != 0,
-	}
+	d.setSub(&o.Sub, flags&orgHexSub != 0)
+	o.Name = d.str()
+	o.PreferredUsername = d.str()
+	d.setURL(&o.Picture)
+	o.IsEnterprise = flags&orgEnterprise != 0
 	if flags&orgCanPaySet != 0 {
-		o.CanPay = ptrTo(flags&orgCanPay != 0)
+		o.CanPay = d.boolPtr(flags&orgCanPay != 0)
 	}
 	if flags&orgRoleSet != 0 {
-		o.RoleInOrg = ptrTo(d.code(wireRoles))
+		o.RoleInOrg = d.strPtr(d.code(wireRoles))
 	}
 	if flags&orgPlanSet != 0 {
-		o.Plan = ptrTo(d.code(wirePlans))
+		o.Plan = d.strPtr(d.code(wirePlans))
 	}
 	if flags&orgRestrictionsSet != 0 {
 		n := d.count()
@@ -218,26 +281,26 @@ func (d *unpacker) org() OAuthOrgInfo {
 		}
 	}
 	if flags&orgMissingMFASet != 0 {
-		o.MissingMFA = ptrTo(flags&orgMissingMFA != 0)
+		o.MissingMFA = d.boolPtr(flags&orgMissingMFA != 0)
 	}
 	if flags&orgPendingSSOSet != 0 {
-		o.PendingSSO = ptrTo(flags&orgPendingSSO != 0)
+		o.PendingSSO = d.boolPtr(flags&orgPendingSSO != 0)
 	}
 	if flags&orgResourceGroupsSet != 0 {
 		n := d.count()
-		o.ResourceGroups = make([]OAuthResourceGroup, 0, n)
-		for range n {
+		o.ResourceGroups = make([]OAuthResourceGroup, n) // filled in place: finish sets their strings
+		for i := range o.ResourceGroups {
+			g := &o.ResourceGroups[i]
 			hex := d.uvarint()
 			if hex > 1 {
 				d.fail()
 			}
-			o.ResourceGroups = append(o.ResourceGroups, OAuthResourceGroup{Sub: d.sub(hex == 1), Name: d.str(), Role: d.code(wireRoles)})
+			d.setSub(&g.Sub, hex == 1)
+			g.Name = d.str()
+			g.Role = d.code(wireRoles)
 		}
 	}
-	return o
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 // inflateText decompresses the raw DEFLATE stream b, refusing an output
 // over maxWireText, a corrupt or truncated stream, and bytes after its end.

@@ -42,9 +42,24 @@ const maxFields = 64
 // field's JSON name, into structs whose fields are strings, bools, signed
 // integers, pointers, slices and such structs, without embedded fields,
 // ",string" tags or custom unmarshalers.
+//
+// Every string Decode sets is a slice of one copy of data, made once: one
+// allocation for all of them, which keeps that copy alive while any of
+// them is.
 func Decode(data []byte, v reflect.Value) bool {
 	p := planOf(v.Type(), 0)
-	return p != nil && decode(data, v, p, 0) == len(data)
+	if p == nil {
+		return false
+	}
+	d := decoder{data: data}
+	return d.decode(v, p, 0, 0) == len(data)
+}
+
+// decoder is one Decode call: data, and the copy of it that strings slice
+// (made at the first string).
+type decoder struct {
+	data []byte
+	all  string
 }
 
 func planOf(t reflect.Type, depth int) *plan {
@@ -132,98 +147,117 @@ func validName(name string) bool {
 	return true
 }
 
-// decode decodes the value at data[i] into v by p and returns its end, or -1.
-func decode(data []byte, v reflect.Value, p *plan, i int) int {
-	end := skip(data, i, 0)
-	if end < 0 {
+// decode decodes the value at data[i] into v by p and returns its end, or
+// -1. Each byte is read once: containers are decoded as they are scanned.
+func (d *decoder) decode(v reflect.Value, p *plan, i, depth int) int {
+	data := d.data
+	if i >= len(data) {
 		return -1
 	}
-	val := data[i:end]
 	switch p.kind {
 	case reflect.String:
-		s, ok := String(val)
-		if !ok {
+		end := skip(data, i, depth)
+		if end < 0 || data[i] != '"' {
 			return -1
 		}
-		v.SetString(s)
+		for _, c := range data[i+1 : end-1] {
+			if !plain[c] {
+				return -1
+			}
+		}
+		if d.all == "" {
+			d.all = string(data)
+		}
+		v.SetString(d.all[i+1 : end-1])
+		return end
 	case reflect.Bool:
-		switch string(val) {
-		case "true":
+		switch {
+		case skipLit(data, i, "true") > 0:
 			v.SetBool(true)
-		case "false":
-		default:
+			return i + 4
+		case skipLit(data, i, "false") > 0:
+			return i + 5
+		}
+		return -1
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		end := skip(data, i, depth)
+		if end < 0 {
 			return -1
 		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := Int(val)
+		n, ok := Int(data[i:end])
 		if !ok || v.OverflowInt(n) {
 			return -1
 		}
 		v.SetInt(n)
+		return end
 	case reflect.Pointer:
-		if val[0] == 'n' {
+		if data[i] == 'n' {
 			return -1
 		}
 		e := reflect.New(v.Type().Elem())
-		if decode(data, e.Elem(), p.elem, i) != end {
-			return -1
+		end := d.decode(e.Elem(), p.elem, i, depth)
+		if end >= 0 {
+			v.Set(e)
 		}
-		v.Set(e)
+		return end
 	case reflect.Slice:
-		if !decodeSlice(data, v, p, i) {
-			return -1
-		}
+		return d.decodeSlice(v, p, i, depth+1)
 	case reflect.Struct:
-		if !decodeStruct(data, v, p, i) {
-			return -1
-		}
-	default:
-		return -1
+		return d.decodeStruct(v, p, i, depth+1)
 	}
-	return end
+	return -1
 }
 
-// decodeSlice decodes the array at data[i], which skip has checked.
-func decodeSlice(data []byte, v reflect.Value, p *plan, i int) bool {
-	if data[i] != '[' {
-		return false
+// decodeSlice decodes the array at data[i] and returns its end, or -1.
+func (d *decoder) decodeSlice(v reflect.Value, p *plan, i, depth int) int {
+	data := d.data
+	if data[i] != '[' || depth > maxDepth {
+		return -1
 	}
-	s := reflect.MakeSlice(v.Type(), 0, 0)
+	s := reflect.MakeSlice(v.Type(), 0, 4)
 	i++
-	if data[i] == ']' {
+	if i < len(data) && data[i] == ']' {
 		v.Set(s)
-		return true
+		return i + 1
 	}
 	for {
 		s = reflect.Append(s, reflect.Zero(v.Type().Elem()))
-		if i = decode(data, s.Index(s.Len()-1), p.elem, i); i < 0 {
-			return false
+		if i = d.decode(s.Index(s.Len()-1), p.elem, i, depth); i < 0 || i >= len(data) {
+			return -1
 		}
-		if data[i] == ']' {
+		switch data[i] {
+		case ']':
 			v.Set(s)
-			return true
+			return i + 1
+		case ',':
+			i++
+		default:
+			return -1
 		}
-		i++ // ','
 	}
 }
 
-// decodeStruct decodes the object at data[i], which skip has checked.
-func decodeStruct(data []byte, v reflect.Value, p *plan, i int) bool {
-	if data[i] != '{' {
-		return false
+// decodeStruct decodes the object at data[i] and returns its end, or -1.
+func (d *decoder) decodeStruct(v reflect.Value, p *plan, i, depth int) int {
+	data := d.data
+	if data[i] != '{' || depth > maxDepth {
+		return -1
 	}
 	i++
-	if data[i] == '}' {
-		return true
+	if i < len(data) && data[i] == '}' {
+		return i + 1
 	}
 	var seen uint64
 	for {
+		if i >= len(data) || data[i] != '"' {
+			return -1
+		}
 		j := i + 1
-		for plain[data[j]] {
+		for j < len(data) && plain[data[j]] {
 			j++
 		}
-		if data[j] != '"' { // an escape or a byte beyond ASCII in the key
-			return false
+		if j+1 >= len(data) || data[j] != '"' || data[j+1] != ':' { // an escape or a byte beyond ASCII in the key
+			return -1
 		}
 		key := data[i+1 : j]
 		k := -1
@@ -234,16 +268,20 @@ func decodeStruct(data []byte, v reflect.Value, p *plan, i int) bool {
 			}
 		}
 		if k < 0 || seen&(1<<k) != 0 { // unknown, in another case, or twice
-			return false
+			return -1
 		}
 		seen |= 1 << k
 		f := &p.fields[k]
-		if i = decode(data, v.Field(f.index), f.p, j+2); i < 0 {
-			return false
+		if i = d.decode(v.Field(f.index), f.p, j+2, depth); i < 0 || i >= len(data) {
+			return -1
 		}
-		if data[i] == '}' {
-			return true
+		switch data[i] {
+		case '}':
+			return i + 1
+		case ',':
+			i++
+		default:
+			return -1
 		}
-		i++ // ','
 	}
 }

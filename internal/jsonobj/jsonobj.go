@@ -313,16 +313,25 @@ var inString = func() (t [256]bool) {
 // of plain characters (printable ASCII, no escapes): then it is what
 // encoding/json would decode. It reports false for anything else.
 func String(val []byte) (string, bool) {
-	if len(val) < 2 || val[0] != '"' || val[len(val)-1] != '"' {
+	s, ok := StringBytes(val)
+	if !ok {
 		return "", false
+	}
+	return string(s), true
+}
+
+// StringBytes is String without the copy: the bytes between val's quotes.
+func StringBytes(val []byte) ([]byte, bool) {
+	if len(val) < 2 || val[0] != '"' || val[len(val)-1] != '"' {
+		return nil, false
 	}
 	s := val[1 : len(val)-1]
 	for _, c := range s {
 		if !plain[c] {
-			return "", false
+			return nil, false
 		}
 	}
-	return string(s), true
+	return s, true
 }
 
 // Int returns the int64 of the raw JSON value val, when val is an integer of
