@@ -45,6 +45,10 @@ type session struct {
 	// seen is the epoch of the logout memory (logouts.go) at which this
 	// session was last found signed in.
 	seen atomic.Uint64
+	// ends memoizes OAuth.endOf for a session jwtstore loaded, whose
+	// fields nothing changes, in Unix nanoseconds: 0 until loadedLive
+	// sets it. Auth then does no time arithmetic per request.
+	ends atomic.Int64
 	// plainText has MarshalJSON write the packed user's text as it is,
 	// never deflated: mint sets it for a session that fits in one cookie
 	// that way.
@@ -132,6 +136,17 @@ func (o *OAuth) live(s *session, now time.Time) bool {
 	return s != nil && now.Before(o.endOf(s))
 }
 
+// loadedLive is live for a session jwtstore loaded (and may have cached),
+// with now in Unix nanoseconds: its end is worked out once per session.
+func (o *OAuth) loadedLive(s *session, now int64) bool {
+	end := s.ends.Load()
+	if end == 0 {
+		end = o.endOf(s).UnixNano()
+		s.ends.Store(end)
+	}
+	return now < end
+}
+
 // authenticate returns the login r's session cookie holds, or nil when r
 // is logged out. A session that is due (in its refresh window, or not
 // checked with the provider for RevalidateEvery) is renewed first, which
@@ -144,9 +159,9 @@ func (o *OAuth) live(s *session, now time.Time) bool {
 func (o *OAuth) authenticate(w http.ResponseWriter, r *http.Request) *OAuthInfo {
 	now := o.cfg.Now() // the request's one clock reading, for the cookie's times and the session's
 	s, err := o.sessions.LoadAt(r, now)
-	if err == nil && o.live(s, now) {
+	t := now.UnixNano()
+	if err == nil && s != nil && o.loadedLive(s, t) {
 		if info := o.infoOf(s); info != nil {
-			t := now.UnixNano()
 			if t < s.due.Load() && o.logouts.current(s) {
 				return info
 			}
