@@ -74,12 +74,14 @@ func (s *session) MarshalJSON() ([]byte, error) {
 // same result (FuzzSessionDecode).
 func (s *session) UnmarshalJSON(b []byte) error {
 	var err error
-	src := source{b: b}
+	k := newKeeper()
+	defer k.release()
 	if jsonobj.Members(b, func(key, val []byte) bool {
 		var ok bool
-		ok, err = s.field(key, val, &src)
+		ok, err = s.field(key, val, k)
 		return ok
 	}) {
+		k.finish()
 		return nil
 	}
 	if err != nil {
@@ -93,13 +95,13 @@ func (s *session) UnmarshalJSON(b []byte) error {
 // would fail too, when it cannot: then UnmarshalJSON leaves b to
 // encoding/json, which sets every field again. A field of session needs
 // one line here, or its cookies take the slower path. Its strings are
-// slices of src.
-func (s *session) field(key, val []byte, src *source) (bool, error) {
+// left to k.
+func (s *session) field(key, val []byte, k *keeper) (bool, error) {
 	switch string(key) {
 	case "t":
-		return src.set(val, &s.Token), nil
+		return setString(val, &s.Token, k), nil
 	case "r":
-		return src.set(val, &s.Refresh), nil
+		return setString(val, &s.Refresh, k), nil
 	case "e":
 		return num(val, &s.Expires), nil
 	case "i":
@@ -115,48 +117,23 @@ func (s *session) field(key, val []byte, src *source) (bool, error) {
 	case "lm":
 		return num(val, &s.LoginMs), nil
 	case "sc":
-		return src.set(val, &s.Scope), nil
+		return setString(val, &s.Scope, k), nil
 	case "st":
-		return src.set(val, &s.State), nil
+		return setString(val, &s.State, k), nil
 	case "si":
-		return src.set(val, &s.SignIn), nil
+		return setString(val, &s.SignIn, k), nil
 	case "u":
-		err := packedUser{u: &s.User}.unmarshal(val, src)
+		err := packedUser{u: &s.User}.unmarshal(val, k)
 		return err == nil, err
 	}
 	return false, nil // unknown, or a tag spelled in another case
 }
 
-// source is the JSON a session is read from directly: every string of the
-// session, its user's text included, is a slice of one copy of it, made
-// at the first string (one allocation instead of one per string).
-type source struct {
-	b   []byte
-	all string
-}
-
-// str returns the bytes v, a slice of src.b, as a string: a slice of the
-// copy of src.b, or a copy of its own when src is nil or v is not inside
-// src.b.
-func (src *source) str(v []byte) string {
-	if src == nil {
-		return string(v)
-	}
-	off := cap(src.b) - cap(v)
-	if off < 0 || off+len(v) > len(src.b) || len(v) == 0 || &src.b[off] != &v[0] {
-		return string(v)
-	}
-	if src.all == "" {
-		src.all = string(src.b)
-	}
-	return src.all[off : off+len(v)]
-}
-
-// set sets *p to the JSON string val when jsonobj reads it (src may be nil).
-func (src *source) set(val []byte, p *string) bool {
+// setString has k set *p to the JSON string val, when jsonobj reads it.
+func setString(val []byte, p *string, k *keeper) bool {
 	v, ok := jsonobj.StringBytes(val)
 	if ok {
-		*p = src.str(v)
+		k.set(p, v)
 	}
 	return ok
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strconv"
+	"sync"
 
 	"github.com/echohf/echohf/internal/deflate"
 )
@@ -14,20 +15,18 @@ import (
 // the first bad read fails the whole user.
 
 // unpacker reads a packed user: bin from its start, text from its start.
+// Every string it reads goes to k, which sets them all at once.
 type unpacker struct {
 	bin  []byte
-	text string
-	buf  []byte // the strings built from bytes, one after another (see later)
-	err  bool   // set by the first failed read; later reads return zero values
-
-	built  [maxLater]built // what finish sets
-	nlater int
+	text []byte
+	k    *keeper
+	err  bool // set by the first failed read; later reads return zero values
 
 	bools []bool   // what boolPtr hands out
 	strs  []string // what strPtr hands out
 }
 
-func (d *unpacker) fail() { d.err, d.bin, d.text = true, nil, "" }
+func (d *unpacker) fail() { d.err, d.bin, d.text = true, nil, nil }
 
 func (d *unpacker) uvarint() uint64 {
 	v, n := binary.Uvarint(d.bin)
@@ -50,16 +49,20 @@ func (d *unpacker) count() int {
 	return int(n) //nolint:gosec // G115: n <= len(d.bin), an int
 }
 
-func (d *unpacker) str() string {
+// str reads the next string of the text, as a slice of it.
+func (d *unpacker) str() []byte {
 	n := d.uvarint()
 	if n > uint64(len(d.text)) {
 		d.fail()
-		return ""
+		return nil
 	}
 	s := d.text[:n]
 	d.text = d.text[n:]
 	return s
 }
+
+// setStr reads the next string of the text into *p.
+func (d *unpacker) setStr(p *string) { d.k.set(p, d.str()) }
 
 // appendHex reads n bytes and appends them to b in hex.
 func (d *unpacker) appendHex(b []byte, n int) []byte {
@@ -72,135 +75,124 @@ func (d *unpacker) appendHex(b []byte, n int) []byte {
 	return b
 }
 
-func (d *unpacker) code(table []string) string {
+// setCode reads into *p a value of table, by its code, or a string.
+func (d *unpacker) setCode(p *string, table []string) {
 	c := d.uvarint()
 	if c == 0 {
-		return d.str()
+		d.setStr(p)
+		return
 	}
 	if c > uint64(len(table)) {
 		d.fail()
-		return ""
+		return
 	}
-	return table[c-1]
+	*p = table[c-1]
 }
 
-// setURL reads a URL into *p. The forms stored whole in the text are a
-// slice of it; the others are built in d.buf and set by finish.
+// setURL reads a URL into *p: stored whole in the text, or built from a
+// known prefix and what follows its tag.
 func (d *unpacker) setURL(p *string) {
-	start := len(d.buf)
+	k := d.k
+	start := len(k.buf)
 	switch tag := d.uvarint(); tag {
 	case urlRaw:
-		*p = d.str()
+		d.setStr(p)
 		return
 	case urlHub:
-		d.buf = append(append(d.buf, hubPrefix...), d.str()...)
+		k.buf = append(append(k.buf, hubPrefix...), d.str()...)
 	case urlAvatar:
-		d.buf = append(append(d.buf, avatarPrefix...), d.str()...)
+		k.buf = append(append(k.buf, avatarPrefix...), d.str()...)
 	case urlCDN:
-		d.buf = append(append(d.buf, cdnPrefix...), d.str()...)
+		k.buf = append(append(k.buf, cdnPrefix...), d.str()...)
 	case urlDataSVG:
-		d.buf = append(append(d.buf, svgDataPrefix...), d.str()...)
+		k.buf = append(append(k.buf, svgDataPrefix...), d.str()...)
 	case urlAvatarHex:
-		d.buf = append(d.appendHex(append(d.buf, avatarPrefix...), 16), ".svg"...)
+		k.buf = append(d.appendHex(append(k.buf, avatarPrefix...), 16), ".svg"...)
 	case urlCDNFolder:
-		d.buf = append(d.appendHex(append(d.buf, cdnPrefix...), 12), '/')
-		d.buf = append(d.buf, d.str()...)
+		k.buf = append(d.appendHex(append(k.buf, cdnPrefix...), 12), '/')
+		k.buf = append(k.buf, d.str()...)
 	default:
 		ext := tag - urlCDNStamped
 		if tag < urlCDNStamped || ext >= uint64(len(wireImageExts)) {
 			d.fail()
 			return
 		}
-		d.buf = strconv.AppendUint(append(d.buf, cdnPrefix...), d.uvarint(), 10)
-		d.buf = append(d.appendHex(append(d.buf, '-'), 12), wireImageExts[ext]...)
+		k.buf = strconv.AppendUint(append(k.buf, cdnPrefix...), d.uvarint(), 10)
+		k.buf = append(d.appendHex(append(k.buf, '-'), 12), wireImageExts[ext]...)
 	}
-	d.later(p, start)
+	k.add(p, start)
 }
 
 // setSub reads an id into *p, packed as bytes when hex says so.
 func (d *unpacker) setSub(p *string, hex bool) {
 	if !hex {
-		*p = d.str()
+		d.setStr(p)
 		return
 	}
-	start := len(d.buf)
-	d.buf = d.appendHex(d.buf, 12)
-	d.later(p, start)
-}
-
-// maxLater bounds the strings finish sets; the rest cost an allocation each.
-const maxLater = 32
-
-// built is a string of d.buf that finish sets.
-type built struct {
-	p          *string
-	start, end int
-}
-
-// later has finish set *p to d.buf[start:], which the caller just built.
-// Every string built for a user thus shares one allocation.
-func (d *unpacker) later(p *string, start int) {
-	if d.nlater == maxLater {
-		*p = string(d.buf[start:])
-		return
-	}
-	d.built[d.nlater] = built{p, start, len(d.buf)}
-	d.nlater++
-}
-
-// finish sets the strings built in d.buf, from one copy of it.
-func (d *unpacker) finish() {
-	all := string(d.buf)
-	for _, b := range d.built[:d.nlater] {
-		*b.p = all[b.start:b.end]
-	}
+	start := len(d.k.buf)
+	d.k.buf = d.appendHex(d.k.buf, 12)
+	d.k.add(p, start)
 }
 
 // unpackUser decodes blob into u. Every value is read from bounds-checked
 // slices, so no input makes it panic or allocate beyond a small multiple of
 // its size (maxWireText for compressed text).
 func unpackUser(blob []byte, u *OAuthUserInfo) error {
+	k := newKeeper()
+	defer k.release()
+	if err := unpackBlob(blob, u, k); err != nil {
+		return err
+	}
+	k.finish()
+	return nil
+}
+
+// unpackBlob is unpackUser with the user's strings left to k.
+func unpackBlob(blob []byte, u *OAuthUserInfo, k *keeper) error {
 	if len(blob) == 0 || blob[0] != wireText && blob[0] != wireZip {
 		return errWire
 	}
-	n, k := binary.Uvarint(blob[1:])
-	if k <= 0 {
+	n, m := binary.Uvarint(blob[1:])
+	if m <= 0 {
 		return errWire
 	}
-	rest := blob[1+k:]
+	rest := blob[1+m:]
 	if n > uint64(len(rest)) {
 		return errWire
 	}
-	if blob[0] == wireZip {
-		text, err := inflateText(rest[n:])
-		if err != nil {
-			return errWire
-		}
-		return unpackParts(rest[:n], text, u)
+	if blob[0] == wireText {
+		return unpackParts(rest[:n], rest[n:], u, k)
 	}
-	return unpackParts(rest[:n], string(rest[n:]), u) // one allocation that every string shares
+	z := deflate.NewReader()
+	defer z.Release()
+	text, err := z.Inflate(rest[n:], maxWireText) // refuses a corrupt or truncated stream, and bytes after its end
+	if err != nil {
+		return errWire
+	}
+	return unpackParts(rest[:n], text, u, k)
 }
 
-// unpackParts decodes a packed user from its bin and its text into u.
-func unpackParts(bin []byte, text string, u *OAuthUserInfo) error {
-	buf := blobs.Get().(*[]byte)
-	d := unpacker{bin: bin, text: text, buf: (*buf)[:0]}
-	defer func() { *buf = d.buf; putBlob(buf) }()
+// unpackParts decodes a packed user from its bin and its text into u. Its
+// strings are left to k: they are set when k finishes, which the caller
+// does only when every part of the session decoded.
+func unpackParts(bin, text []byte, u *OAuthUserInfo, k *keeper) error {
+	d := unpacker{bin: bin, text: text, k: k}
 	flags := d.uvarint()
 	*u = OAuthUserInfo{IsPro: flags&userPro != 0}
 	d.setSub(&u.Sub, flags&userHexSub != 0)
-	u.Name = d.str()
-	u.PreferredUsername = d.str()
+	d.setStr(&u.Name)
+	d.setStr(&u.PreferredUsername)
 	d.setURL(&u.Picture)
 	d.setURL(&u.Profile)
 	if flags&userEmailVerifiedSet != 0 {
 		u.EmailVerified = d.boolPtr(flags&userEmailVerified != 0)
 	}
 	if flags&userEmailSet != 0 {
-		u.Email = d.strPtr(d.str())
+		u.Email = d.strPtr()
+		d.setStr(u.Email)
 	}
 	if flags&userWebsiteSet != 0 {
-		u.Website = d.strPtr("")
+		u.Website = d.strPtr()
 		d.setURL(u.Website)
 	}
 	if flags&userCanPaySet != 0 {
@@ -208,7 +200,7 @@ func unpackParts(bin []byte, text string, u *OAuthUserInfo) error {
 	}
 	norgs := d.count()
 	if flags&userOrgsSet != 0 {
-		u.Orgs = make([]OAuthOrgInfo, norgs) // filled in place: finish sets their strings
+		u.Orgs = make([]OAuthOrgInfo, norgs) // filled in place: k sets their strings
 	} else if norgs != 0 {
 		d.fail()
 	}
@@ -222,7 +214,6 @@ func unpackParts(bin []byte, text string, u *OAuthUserInfo) error {
 		*u = OAuthUserInfo{}
 		return errWire
 	}
-	d.finish()
 	return nil
 }
 
@@ -242,14 +233,13 @@ func (d *unpacker) boolPtr(v bool) *bool {
 	return p
 }
 
-// strPtr returns a pointer to a new string holding v.
-func (d *unpacker) strPtr(v string) *string {
+// strPtr returns a pointer to a new string, for the caller to set.
+func (d *unpacker) strPtr() *string {
 	if len(d.strs) == 0 {
 		d.strs = make([]string, ptrBlock)
 	}
 	p := &d.strs[0]
 	d.strs = d.strs[1:]
-	*p = v
 	return p
 }
 
@@ -260,24 +250,25 @@ func (d *unpacker) org(o *OAuthOrgInfo) {
 		d.fail()
 	}
 	d.setSub(&o.Sub, flags&orgHexSub != 0)
-	o.Name = d.str()
-	o.PreferredUsername = d.str()
+	d.setStr(&o.Name)
+	d.setStr(&o.PreferredUsername)
 	d.setURL(&o.Picture)
 	o.IsEnterprise = flags&orgEnterprise != 0
 	if flags&orgCanPaySet != 0 {
 		o.CanPay = d.boolPtr(flags&orgCanPay != 0)
 	}
 	if flags&orgRoleSet != 0 {
-		o.RoleInOrg = d.strPtr(d.code(wireRoles))
+		o.RoleInOrg = d.strPtr()
+		d.setCode(o.RoleInOrg, wireRoles)
 	}
 	if flags&orgPlanSet != 0 {
-		o.Plan = d.strPtr(d.code(wirePlans))
+		o.Plan = d.strPtr()
+		d.setCode(o.Plan, wirePlans)
 	}
 	if flags&orgRestrictionsSet != 0 {
-		n := d.count()
-		o.SecurityRestrictions = make([]string, 0, n)
-		for range n {
-			o.SecurityRestrictions = append(o.SecurityRestrictions, d.code(wireRestrictions))
+		o.SecurityRestrictions = make([]string, d.count()) // filled in place
+		for i := range o.SecurityRestrictions {
+			d.setCode(&o.SecurityRestrictions[i], wireRestrictions)
 		}
 	}
 	if flags&orgMissingMFASet != 0 {
@@ -288,7 +279,7 @@ func (d *unpacker) org(o *OAuthOrgInfo) {
 	}
 	if flags&orgResourceGroupsSet != 0 {
 		n := d.count()
-		o.ResourceGroups = make([]OAuthResourceGroup, n) // filled in place: finish sets their strings
+		o.ResourceGroups = make([]OAuthResourceGroup, n) // filled in place: k sets their strings
 		for i := range o.ResourceGroups {
 			g := &o.ResourceGroups[i]
 			hex := d.uvarint()
@@ -296,20 +287,64 @@ func (d *unpacker) org(o *OAuthOrgInfo) {
 				d.fail()
 			}
 			d.setSub(&g.Sub, hex == 1)
-			g.Name = d.str()
-			g.Role = d.code(wireRoles)
+			d.setStr(&g.Name)
+			d.setCode(&g.Role, wireRoles)
 		}
 	}
 }
 
-// inflateText decompresses the raw DEFLATE stream b, refusing an output
-// over maxWireText, a corrupt or truncated stream, and bytes after its end.
-func inflateText(b []byte) (string, error) {
-	z := deflate.NewReader()
-	defer z.Release()
-	out, err := z.Inflate(b, maxWireText)
-	if err != nil {
-		return "", errWire
+// keeper gathers the strings of a session being decoded: each is appended
+// to one scratch buffer as it is read or built, and finish sets them all
+// from a single copy of it. Decoding a session thus costs one allocation
+// for all its strings, and copies each of their bytes once. Nothing is set
+// unless finish runs, so a decoding that fails halfway leaves no string
+// behind.
+type keeper struct {
+	buf   []byte
+	later []built
+}
+
+// built is a string of k.buf that finish sets.
+type built struct {
+	p          *string
+	start, end int
+}
+
+var keepers = sync.Pool{New: func() any { return new(keeper) }}
+
+// newKeeper returns an empty keeper; release it when done.
+func newKeeper() *keeper { return keepers.Get().(*keeper) }
+
+// release empties k and returns it to the pool, unless it grew too large
+// to keep.
+func (k *keeper) release() {
+	clear(k.later) // drop the pointers into the decoded session
+	k.buf, k.later = k.buf[:0], k.later[:0]
+	if cap(k.buf) <= 16<<10 && cap(k.later) <= 1<<10 {
+		keepers.Put(k)
 	}
-	return string(out), nil
+}
+
+// set has finish set *p to v (copied now).
+func (k *keeper) set(p *string, v []byte) {
+	if len(v) == 0 {
+		*p = ""
+		return
+	}
+	start := len(k.buf)
+	k.buf = append(k.buf, v...)
+	k.add(p, start)
+}
+
+// add has finish set *p to k.buf[start:], which the caller just built.
+func (k *keeper) add(p *string, start int) {
+	k.later = append(k.later, built{p, start, len(k.buf)})
+}
+
+// finish sets every string k was given.
+func (k *keeper) finish() {
+	all := string(k.buf)
+	for _, b := range k.later {
+		*b.p = all[b.start:b.end]
+	}
 }

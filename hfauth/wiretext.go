@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -89,19 +88,26 @@ var jsonSafe = func() (t [256]bool) {
 }()
 
 // UnmarshalJSON implements json.Unmarshaler: either form (see packedUser).
-func (p packedUser) UnmarshalJSON(b []byte) error { return p.unmarshal(b, nil) }
+func (p packedUser) UnmarshalJSON(b []byte) error {
+	k := newKeeper()
+	defer k.release()
+	if err := p.unmarshal(b, k); err != nil {
+		return err
+	}
+	k.finish()
+	return nil
+}
 
-// unmarshal is UnmarshalJSON with the text form's text taken from src (a
-// copy of its own when src is nil).
-func (p packedUser) unmarshal(b []byte, src *source) error {
+// unmarshal is UnmarshalJSON with the user's strings left to k.
+func (p packedUser) unmarshal(b []byte, k *keeper) error {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return errWire
 	}
 	enc := b[1 : len(b)-1]
 	if len(enc) > 0 && enc[0] == '.' {
-		return p.unmarshalText(b, enc, src)
+		return p.unmarshalText(b, enc, k)
 	}
-	// The blob is scratch: unpackUser copies out what the user keeps.
+	// The blob is scratch: k copies out what the user keeps.
 	buf := blobs.Get().(*[]byte)
 	defer putBlob(buf)
 	blob, err := base64.RawURLEncoding.Strict().AppendDecode((*buf)[:0], enc)
@@ -109,45 +115,32 @@ func (p packedUser) unmarshal(b []byte, src *source) error {
 	if err != nil {
 		return errWire
 	}
-	return unpackUser(blob, p.u)
+	return unpackBlob(blob, p.u, k)
 }
 
 // unmarshalText reads the text form: b is the JSON string, enc what its
 // quotes hold. A string with escapes is unquoted by encoding/json first.
-func (p packedUser) unmarshalText(b, enc []byte, src *source) error {
-	var text string
+func (p packedUser) unmarshalText(b, enc []byte, k *keeper) error {
 	if bytes.IndexByte(enc, '\\') >= 0 {
 		var s string
 		if json.Unmarshal(b, &s) != nil || len(s) == 0 || s[0] != '.' {
 			return errWire
 		}
-		enc, text = nil, s[1:]
-	} else {
-		enc = enc[1:]
+		enc = []byte(s)
 	}
-	var binEnc []byte
-	if enc != nil {
-		k := bytes.IndexByte(enc, '.')
-		if k < 0 {
-			return errWire
-		}
-		binEnc = enc[:k]
-		text = src.str(enc[k+1:]) // one allocation that every string shares
-	} else {
-		k := strings.IndexByte(text, '.')
-		if k < 0 {
-			return errWire
-		}
-		binEnc, text = []byte(text[:k]), text[k+1:]
+	enc = enc[1:]
+	i := bytes.IndexByte(enc, '.')
+	if i < 0 {
+		return errWire
 	}
 	buf := blobs.Get().(*[]byte)
 	defer putBlob(buf)
-	bin, err := base64.RawURLEncoding.Strict().AppendDecode((*buf)[:0], binEnc)
+	bin, err := base64.RawURLEncoding.Strict().AppendDecode((*buf)[:0], enc[:i])
 	*buf = bin
 	if err != nil {
 		return errWire
 	}
-	return unpackParts(bin, text, p.u)
+	return unpackParts(bin, enc[i+1:], p.u, k)
 }
 
 // blobs pools the buffers packed users are decoded into.
