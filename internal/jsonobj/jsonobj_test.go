@@ -30,14 +30,15 @@ func TestMembers(t *testing.T) {
 		{`{"a":tru}`, false, ""},              // bad literal
 		{`{"a":1.}`, false, ""},               // bad number
 		{"{\"a\":\"\x7f\"}", true, "a"},       // DEL, a byte strings may hold
-		{`{"a":"0123456789abcdef\"x\\0123456789","b":"0123456789abcdef` + "\x1f" + `"}`, false, "a"}, // escapes, then a control byte, past 8-byte groups
-		{`{"a":"0123456789abcdef0123` + "\x00" + `456789abcdef"}`, false, ""},                        // a control byte in a long plain run
-		{`{"a":"0123456789abcdef0123456789abcde` + "\x1f" + `"}`, false, ""},                         // one just before the quote
-		{`{"a":"0123456789abcdef0123456789` + "\x7f\x80\xff" + `abcdef"}`, true, "a"},                // bytes from 0x7f on are no control bytes
-		{`{"a":"0123456789abcdef0123\"456789abcdef","b":1}`, true, "a,b"},                            // an escaped quote first
-		{`{"a":"0123456789abcdef0123456789abcdef`, false, ""},                                        // no closing quote
-		{`{"a":{"b":{"c":{}}}}`, true, "a"},                                                          // nesting
-		{`{"a":"x","b":"` + "\xff" + `"}`, true, "a,b"},                                              // invalid UTF-8 is valid JSON
+		{`{"a":"0123456789abcdef\"x\\0123456789","b":"0123456789abcdef` + "\x1f" + `"}`, false, "a"},          // escapes, then a control byte, past 8-byte groups
+		{`{"a":"0123456789abcdef0123` + "\x00" + `456789abcdef"}`, false, ""},                                 // a control byte in a long plain run
+		{`{"a":"0123456789abcdef0123456789abcdef0123456789` + "\x0a" + `abcdef0123456789abcdef"}`, false, ""}, // in the second 32-byte step
+		{`{"a":"0123456789abcdef0123456789abcde` + "\x1f" + `"}`, false, ""},                                  // one just before the quote
+		{`{"a":"0123456789abcdef0123456789` + "\x7f\x80\xff" + `abcdef"}`, true, "a"},                         // bytes from 0x7f on are no control bytes
+		{`{"a":"0123456789abcdef0123\"456789abcdef","b":1}`, true, "a,b"},                                     // an escaped quote first
+		{`{"a":"0123456789abcdef0123456789abcdef`, false, ""},                                                 // no closing quote
+		{`{"a":{"b":{"c":{}}}}`, true, "a"},                                                                   // nesting
+		{`{"a":"x","b":"` + "\xff" + `"}`, true, "a,b"},                                                       // invalid UTF-8 is valid JSON
 	} {
 		var keys [][]byte
 		ok := Members([]byte(tt.in), func(k, v []byte) bool {
