@@ -51,7 +51,7 @@ func validKeyID(id string) bool {
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if !b64url[c] && c != '.' {
+		if !b64Letter[c] && c != '.' {
 			return false
 		}
 	}
@@ -189,8 +189,8 @@ func headerSegment(kid string, zip bool) (string, error) {
 
 func indexDot(s string) int { return strings.IndexByte(s, '.') }
 
-// b64url reports the characters of unpadded base64url.
-var b64url = func() (t [256]bool) {
+// b64Letter reports the characters of unpadded base64url.
+var b64Letter = func() (t [256]bool) {
 	for c := 'A'; c <= 'Z'; c++ {
 		t[c] = true
 	}

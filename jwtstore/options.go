@@ -209,7 +209,7 @@ func validSubID(id string) bool {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
-		if !b64url[id[i]] {
+		if !b64Letter[id[i]] {
 			return false
 		}
 	}
@@ -231,7 +231,7 @@ func validPurpose(p string) bool {
 		return false
 	}
 	for i := 0; i < len(p); i++ {
-		if c := p[i]; !b64url[c] && c != '.' && c != ':' && c != '/' {
+		if c := p[i]; !b64Letter[c] && c != '.' && c != ':' && c != '/' {
 			return false
 		}
 	}

@@ -86,7 +86,7 @@ func (s *Sealer) Open(sealed string) ([]byte, error) {
 	}
 	enc := sealed[i+1:]
 	for j := 0; j < len(enc); j++ {
-		if !b64url[enc[j]] {
+		if !b64Letter[enc[j]] {
 			return nil, fmt.Errorf("%w: sealed value is not base64url", ErrInvalid)
 		}
 	}

@@ -1,12 +1,12 @@
 package jwtstore
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/echohf/echohf/internal/b64url"
 	"github.com/echohf/echohf/internal/deflate"
 )
 
@@ -86,23 +86,18 @@ func (s *Store[C]) verify(tok string, w *wire[C]) error {
 	if diff != 0 {
 		return fmt.Errorf("%w: bad signature", ErrInvalid)
 	}
-	payload := m.buf[i+1 : j]
-	// The decoder refuses every non-alphabet byte but CR and LF, which it skips.
-	if bytes.IndexByte(payload, '\n') >= 0 || bytes.IndexByte(payload, '\r') >= 0 {
+	// b64url refuses every byte outside the alphabet, CR and LF included
+	// (encoding/base64 would skip those).
+	data, ok := b64url.AppendDecode(m.dec[:0], m.buf[i+1:j])
+	if !ok {
 		return fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
 	}
-	if n := base64.RawURLEncoding.DecodedLen(len(payload)); cap(m.dec) < n {
-		m.dec = make([]byte, n)
-	}
-	n, err := base64.RawURLEncoding.Strict().Decode(m.dec[:cap(m.dec)], payload)
-	if err != nil {
-		return fmt.Errorf("%w: bad base64 in payload", ErrInvalid)
-	}
-	data := m.dec[:n]
+	m.dec = data
 	if hd.zip {
 		// Only now that the signature is verified.
 		z := deflate.NewReader()
 		defer z.Release()
+		var err error
 		if data, err = z.Inflate(data, maxInflate); errors.Is(err, deflate.ErrTooLarge) {
 			return fmt.Errorf("%w: compressed payload inflates beyond %d bytes", ErrInvalid, maxInflate)
 		} else if err != nil {

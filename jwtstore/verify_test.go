@@ -124,6 +124,7 @@ func TestLoadRejects(t *testing.T) {
 		{"claims wrong type", "session=" + signRaw(s, good+"."+b64(fmt.Sprintf(`{"iss":"jwtstore","aud":["jwtstore:session"],"exp":%d,"c":{"u":5}}`, t0.Unix()+60))), ErrInvalid},
 		{"duplicated cookie", "session=" + validTok + "; session=" + validTok, ErrInvalid},
 		{"base64 with newline", "session=" + signRaw(s, good+"."+payload[:4]+"\n"+payload[4:]), ErrInvalid},
+		{"base64 with carriage return", "session=" + signRaw(s, good+"."+payload[:40]+"\r"+payload[40:]), ErrInvalid},
 	}
 	// The hand-built payload with the right types loads, so the two type cases above fail
 	// only on their types.
