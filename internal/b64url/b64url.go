@@ -39,7 +39,7 @@ func AppendDecode[S ~string | ~[]byte](dst []byte, src S) ([]byte, bool) {
 	}
 	n := DecodedLen(len(src))
 	start := len(dst)
-	// Two bytes of room past the end for the 8-byte stores of the main loop.
+	// Two bytes of room past the end for the wide stores of the loops.
 	if cap(dst)-start < n+2 {
 		grown := make([]byte, start, start+n+2)
 		copy(grown, dst)
@@ -63,9 +63,9 @@ func AppendDecode[S ~string | ~[]byte](dst []byte, src S) ([]byte, bool) {
 		s := src[i : i+4]
 		a := d0[s[0]] | d1[s[1]] | d2[s[2]] | d3[s[3]]
 		acc |= a
-		w := out[o : o+3]
-		w[0], w[1], w[2] = byte(a>>16), byte(a>>8), byte(a)
+		binary.BigEndian.PutUint32(out[o:o+4], a<<8) // the fourth byte is the next group's, or room
 	}
+	var last [4]byte // the bytes of the last, partial group
 	switch s := src[i:]; len(s) {
 	case 2: // one byte; the second letter's low four bits unused
 		a := d0[s[0]] | d1[s[1]]
@@ -73,14 +73,16 @@ func AppendDecode[S ~string | ~[]byte](dst []byte, src S) ([]byte, bool) {
 		if a&0xffff != 0 {
 			return dst[:start], false
 		}
-		out[o] = byte(a >> 16)
+		binary.BigEndian.PutUint32(last[:], a)
+		out[o] = last[1]
 	case 3: // two bytes; the third letter's low two bits unused
 		a := d0[s[0]] | d1[s[1]] | d2[s[2]]
 		acc |= a
 		if a&0xff != 0 {
 			return dst[:start], false
 		}
-		out[o], out[o+1] = byte(a>>16), byte(a>>8)
+		binary.BigEndian.PutUint32(last[:], a)
+		out[o], out[o+1] = last[1], last[2]
 	}
 	if acc&bad != 0 {
 		return dst[:start], false
