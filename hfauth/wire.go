@@ -73,21 +73,39 @@ func (s *session) MarshalJSON() ([]byte, error) {
 // it is read directly (see field), anything else by encoding/json, to the
 // same result (FuzzSessionDecode).
 func (s *session) UnmarshalJSON(b []byte) error {
-	var err error
-	k := newKeeper()
-	defer k.release()
-	if jsonobj.Members(b, func(key, val []byte) bool {
-		var ok bool
-		ok, err = s.field(key, val, k)
-		return ok
-	}) {
-		k.finish()
+	n, err := s.read(b)
+	if n == len(b) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(b, &sessionWire{(*sessionFields)(s), packedUser{u: &s.User}})
+}
+
+// UnmarshalJSONPrefix implements jsonobj.PrefixUnmarshaler, for jwtstore,
+// which thus reads a cookie's payload in one pass: the direct read of
+// UnmarshalJSON, for the session at the start of b.
+func (s *session) UnmarshalJSONPrefix(b []byte) (int, bool) {
+	n, _ := s.read(b)
+	return n, n >= 0
+}
+
+// read reads s directly from the object at the start of b and returns its
+// length; or -1, with the error encoding/json would give when it is sure
+// to give one, when encoding/json must decide.
+func (s *session) read(b []byte) (n int, err error) {
+	k := newKeeper()
+	defer k.release()
+	n = jsonobj.Object(b, func(key, val []byte) bool {
+		var ok bool
+		ok, err = s.field(key, val, k)
+		return ok
+	})
+	if n >= 0 {
+		k.finish()
+	}
+	return n, err
 }
 
 // field sets the field of s whose tag is key from its raw JSON value val,

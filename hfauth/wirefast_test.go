@@ -1,6 +1,7 @@
 package hfauth
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/echohf/echohf/internal/jsonobj"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -24,6 +26,20 @@ func sessionBoth(t *testing.T, b []byte) {
 	}
 	if err == nil && !reflect.DeepEqual(got, want) { //nolint:govet // no error inside a session; its atomics are zero in both
 		t.Fatalf("UnmarshalJSON(%q) = %+v; encoding/json %+v", b, got, want)
+	}
+	// UnmarshalJSONPrefix, on b followed by more of a payload, reads only a
+	// valid value, to what encoding/json reads from it.
+	pre, whole := new(session), new(session)
+	n, ok := pre.UnmarshalJSONPrefix(append(bytes.Clone(b), `},"x":1}`...))
+	if !ok {
+		return
+	}
+	v := append(bytes.Clone(b), `},"x":1}`...)[:n]
+	if !jsonobj.Valid(v) {
+		t.Fatalf("UnmarshalJSONPrefix(%q) read %q, which jsonobj.Valid refuses", b, v)
+	}
+	if err := json.Unmarshal(v, &sessionWire{(*sessionFields)(whole), packedUser{u: &whole.User}}); err != nil || !reflect.DeepEqual(pre, whole) { //nolint:govet // as above
+		t.Fatalf("UnmarshalJSONPrefix(%q) read %q as %+v; encoding/json %+v, %v", b, v, pre, whole, err)
 	}
 }
 
@@ -74,6 +90,9 @@ func TestSessionDecode(t *testing.T) {
 	s := new(session)
 	if !jsonMembersDirect(s, []byte(full)) {
 		t.Error("the wire form as MarshalJSON writes it is not read directly")
+	}
+	if n, ok := new(session).UnmarshalJSONPrefix([]byte(full + "}")); !ok || n != len(full) {
+		t.Errorf("UnmarshalJSONPrefix of the wire form in a payload = %d, %v; want %d, true", n, ok, len(full))
 	}
 }
 

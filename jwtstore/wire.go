@@ -32,11 +32,13 @@ type wire[C any] struct {
 // json.Unmarshal(data, w) would, and reports whether it succeeded.
 //
 // A payload in the subset internal/jsonobj reads (what Save writes: compact JSON, each key
-// once, spelled as the tags say) is read directly: the registered claims through the same
-// UnmarshalJSON methods encoding/json would call with the same bytes, and the raw value of
-// "c" handed to C's own json.Unmarshaler when it has one (encoding/json would hand it the
-// same bytes, having checked them, as jsonobj has), else decoded by jsonobj.Decode when C
-// is a plain struct it takes, else by encoding/json alone.
+// once, spelled as the tags say) is read directly, in one pass: the registered claims
+// through the same UnmarshalJSON methods encoding/json would call with the same bytes, and
+// "c" read by C itself when it is a jsonobj.PrefixUnmarshaler (hfauth's session is: its long
+// packed user is then checked once, not twice); else its raw value is handed to C's own
+// json.Unmarshaler when it has one (encoding/json would hand it the same bytes, having
+// checked them, as jsonobj has), else decoded by jsonobj.Decode when C is a plain struct it
+// takes, else by encoding/json alone.
 // Any other payload (an unknown key, a key spelled in another case, whitespace, "c":
 // null...) is decoded by encoding/json from scratch. FuzzDecodeWire holds the two to the
 // same answers.
@@ -55,9 +57,29 @@ func decodeWire[C any](data []byte, w *wire[C]) bool {
 // decodeFast is decodeWire through jsonobj. done is false when data is outside its subset
 // and encoding/json must decide; ok is the answer when done.
 func decodeFast[C any](data []byte, w *wire[C]) (ok, done bool) {
+	if len(data) < 2 || data[len(data)-1] != '}' {
+		return false, false
+	}
 	var c []byte
-	var bad bool // a claim's UnmarshalJSON refused its value: encoding/json would fail too
-	if !jsonobj.Members(data, func(key, val []byte) bool {
+	var read bool // C read "c" itself, in the same pass
+	var bad bool  // a claim's UnmarshalJSON refused its value: encoding/json would fail too
+	end := jsonobj.Fields(data, func(key, rest []byte) int {
+		if string(key) == "c" {
+			if v, n, ok := decodePrefix[C](rest); ok {
+				w.C, read = v, true
+				return n
+			}
+			n := jsonobj.Value(rest)
+			if n >= 0 {
+				c = rest[:n]
+			}
+			return n
+		}
+		n := jsonobj.Value(rest)
+		if n < 0 {
+			return -1
+		}
+		val := rest[:n]
 		var err error
 		switch string(key) {
 		case "iss":
@@ -70,17 +92,18 @@ func decodeFast[C any](data []byte, w *wire[C]) (ok, done bool) {
 			err = w.Nbf.UnmarshalJSON(val)
 		case "iat":
 			err = w.Iat.UnmarshalJSON(val)
-		case "c":
-			c = val
 		default: // encoding/json would ignore it, or match it to a tag in another case
-			return false
+			return -1
 		}
-		bad = err != nil
-		return !bad
-	}) {
+		if bad = err != nil; bad {
+			return -1
+		}
+		return n
+	})
+	if end != len(data) {
 		return false, bad
 	}
-	if c == nil {
+	if c == nil || read {
 		return true, true
 	}
 	if string(c) == "null" { // encoding/json's rules for null differ by type
@@ -93,6 +116,29 @@ func decodeFast[C any](data []byte, w *wire[C]) (ok, done bool) {
 	w.C = v
 	return true, true
 }
+
+// decodePrefix decodes a new C from the JSON value at the start of data in one pass, when
+// C (or *C) is a jsonobj.PrefixUnmarshaler, as decodeClaims would decode that value. n is
+// its length; ok is false when C cannot, or the value is not one it reads.
+func decodePrefix[C any](data []byte) (v C, n int, ok bool) {
+	if t := reflect.TypeFor[C](); t.Kind() == reflect.Pointer {
+		if !t.Implements(prefixType) {
+			return v, 0, false
+		}
+		v = reflect.New(t.Elem()).Interface().(C)
+		n, ok = any(v).(jsonobj.PrefixUnmarshaler).UnmarshalJSONPrefix(data)
+		return v, n, ok
+	}
+	p := new(C)
+	u, is := any(p).(jsonobj.PrefixUnmarshaler)
+	if !is {
+		return v, 0, false
+	}
+	n, ok = u.UnmarshalJSONPrefix(data)
+	return *p, n, ok
+}
+
+var prefixType = reflect.TypeFor[jsonobj.PrefixUnmarshaler]()
 
 // decodeClaims decodes the raw JSON value raw, which jsonobj has checked, into a new C as
 // encoding/json does for a struct field of type C: a pointer C is allocated first, and a

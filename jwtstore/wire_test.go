@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +30,50 @@ func (h *hookClaims) UnmarshalJSON(b []byte) error {
 
 // valueHook is the same on a claims type that is not a pointer.
 type valueHook = hookClaims
+
+// prefixClaims reads its value in the same pass as the payload
+// (jsonobj.PrefixUnmarshaler), as hfauth's session does: "u" and "n"
+// directly, anything else by encoding/json. prefixReads counts the reads
+// through UnmarshalJSONPrefix.
+type prefixClaims struct {
+	U string `json:"u"`
+	N int64  `json:"n"`
+}
+
+var prefixReads atomic.Int64
+
+func (p *prefixClaims) UnmarshalJSONPrefix(b []byte) (int, bool) {
+	n := p.read(b)
+	if n >= 0 {
+		prefixReads.Add(1)
+	}
+	return n, n >= 0
+}
+
+func (p *prefixClaims) UnmarshalJSON(b []byte) error {
+	if p.read(b) == len(b) {
+		return nil
+	}
+	type plain prefixClaims
+	*p = prefixClaims{}
+	return json.Unmarshal(b, (*plain)(p))
+}
+
+func (p *prefixClaims) read(b []byte) int {
+	return jsonobj.Object(b, func(k, v []byte) bool {
+		var ok bool
+		switch string(k) {
+		case "u":
+			p.U, ok = jsonobj.String(v)
+		case "n":
+			p.N, ok = jsonobj.Int(v)
+		}
+		return ok
+	})
+}
+
+// prefixValue is prefixClaims as a claims type that is not a pointer.
+type prefixValue = prefixClaims
 
 // decodeBoth decodes data with decodeWire and with encoding/json alone, into claims of
 // type C, and fails t when they disagree. It returns whether the direct read answered.
@@ -95,6 +140,8 @@ func TestDecodeWire(t *testing.T) {
 			decodeBoth[valueHook](t, data)
 			decodeBoth[map[string]any](t, data)
 			decodeBoth[hfSession](t, data)
+			decodeBoth[*prefixClaims](t, data)
+			decodeBoth[prefixValue](t, data)
 			if fast != tt.fast {
 				t.Errorf("direct read answered %v; want %v", fast, tt.fast)
 			}
@@ -125,7 +172,33 @@ func FuzzDecodeWire(f *testing.F) {
 		decodeBoth[*testClaims](t, data)
 		decodeBoth[*hookClaims](t, data)
 		decodeBoth[valueHook](t, data)
+		decodeBoth[*prefixClaims](t, data)
+		decodeBoth[prefixValue](t, data)
 	})
+}
+
+// TestDecodeWirePrefix: a claims type that reads its value in one pass
+// (jsonobj.PrefixUnmarshaler) reads "c" of the payload Save writes itself,
+// with no separate scan of the value first, as a pointer or not.
+func TestDecodeWirePrefix(t *testing.T) {
+	s := newTestStore(t, nil)
+	hdr := cookieHeader(save(t, s, nil, testClaims{User: "ada", N: 7}, t0.Add(time.Hour)))
+	saved, err := base64.RawURLEncoding.DecodeString(strings.Split(strings.TrimPrefix(hdr, "session="), ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := prefixReads.Load()
+	var p wire[*prefixClaims]
+	if !decodeWire(saved, &p) || p.C == nil || p.C.U != "ada" || p.C.N != 7 {
+		t.Fatalf("pointer claims: decodeWire = %+v", p.C)
+	}
+	var v wire[prefixValue]
+	if !decodeWire(saved, &v) || v.C.U != "ada" || v.C.N != 7 {
+		t.Fatalf("value claims: decodeWire = %+v", v.C)
+	}
+	if n := prefixReads.Load() - before; n != 2 {
+		t.Errorf("%d reads through UnmarshalJSONPrefix; want 2", n)
+	}
 }
 
 // hfPayload is the payload JSON of a realistic 3-org session (bench_test.go's hfSession).

@@ -34,62 +34,98 @@ const maxDepth = 64
 // values that Valid accepts. Every object encoding/json.Marshal writes for a
 // struct of such keys is in it.
 func Members(data []byte, fn func(key, val []byte) bool) bool {
-	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
+	if len(data) < 2 || data[len(data)-1] != '}' {
 		return false
+	}
+	return Object(data, fn) == len(data)
+}
+
+// Object is Members for the object at the start of data, which may go on
+// after it: it returns the object's length, or -1 when fn returned false
+// or data does not start with an object in the subset.
+func Object(data []byte, fn func(key, val []byte) bool) int {
+	return Fields(data, func(key, rest []byte) int {
+		end := skip(rest, 0, 0)
+		if end < 0 || !fn(key, rest[:end]) {
+			return -1
+		}
+		return end
+	})
+}
+
+// Fields is Object for a caller that reads each value itself, in one pass:
+// fn gets a member's key and the rest of data from the member's value on,
+// and returns the length of the value it read there, or -1 to stop. A value
+// fn reads must be one that Valid accepts, or the subset's promise is
+// broken.
+func Fields(data []byte, fn func(key, rest []byte) int) int {
+	if len(data) < 2 || data[0] != '{' {
+		return -1
 	}
 	var seen [maxMembers]uint64
 	n := 0
 	i := 1
 	if data[i] == '}' {
-		return i == len(data)-1
+		return i + 1
 	}
 	for {
 		// The key.
-		if data[i] != '"' {
-			return false
+		if i >= len(data) || data[i] != '"' {
+			return -1
 		}
 		j := i + 1
 		for j < len(data) && plain[data[j]] {
 			j++
 		}
 		if j >= len(data) || data[j] != '"' || j == i+1 || j-i-1 > maxKey || n == maxMembers {
-			return false
+			return -1
 		}
 		key := data[i+1 : j]
 		w := word(key)
 		for _, s := range seen[:n] {
 			if s == w {
-				return false
+				return -1
 			}
 		}
 		seen[n] = w
 		n++
 		i = j + 1
 		if i >= len(data) || data[i] != ':' {
-			return false
+			return -1
 		}
 		i++
-		end := skip(data, i, 0)
-		if end < 0 {
-			return false
+		m := fn(key, data[i:])
+		if m < 0 || m > len(data)-i {
+			return -1
 		}
-		if !fn(key, data[i:end]) {
-			return false
-		}
-		i = end
+		i += m
 		if i >= len(data) {
-			return false
+			return -1
 		}
 		switch data[i] {
 		case ',':
 			i++
 		case '}':
-			return i == len(data)-1
+			return i + 1
 		default:
-			return false
+			return -1
 		}
 	}
 }
+
+// PrefixUnmarshaler is implemented by a type that decodes its JSON value
+// from the start of a longer input in one pass, as Fields' callers want.
+type PrefixUnmarshaler interface {
+	// UnmarshalJSONPrefix decodes the JSON value at the start of data and
+	// returns its length n. ok is true only when data[:n] is a value Valid
+	// accepts and the receiver holds what its UnmarshalJSON(data[:n])
+	// would give; when ok is false the caller decodes data some other way.
+	UnmarshalJSONPrefix(data []byte) (n int, ok bool)
+}
+
+// Value returns the length of the JSON value at the start of data, in the
+// subset Valid accepts, or -1 when there is none.
+func Value(data []byte) int { return skip(data, 0, 0) }
 
 // word packs a key of at most 8 bytes into a uint64, one-to-one (the length
 // is implied: no key byte is 0).

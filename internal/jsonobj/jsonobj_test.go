@@ -54,6 +54,37 @@ func TestMembers(t *testing.T) {
 	}
 }
 
+func TestObjectFields(t *testing.T) {
+	t.Parallel()
+	data := []byte(`{"a":"xy","b":[1,2]},"more":1}`)
+	if n := Object(data, func(k, v []byte) bool { return true }); n != len(`{"a":"xy","b":[1,2]}`) {
+		t.Errorf("Object = %d; want the first object's length", n)
+	}
+	for _, cut := range []string{`{"a":1,`, `{"a":1`, `{"a":`, `{"a"`, `{"`, `{`} {
+		if n := Object([]byte(cut), func(k, v []byte) bool { return true }); n != -1 {
+			t.Errorf("Object(%q) = %d; want -1", cut, n)
+		}
+	}
+	if n := Object([]byte(`{"a":1}`), func(k, v []byte) bool { return string(k) != "a" }); n != -1 {
+		t.Errorf("Object with fn refusing = %d; want -1", n)
+	}
+	for _, tt := range []struct {
+		name string
+		read func(rest []byte) int
+		want int
+	}{
+		{"each value read", Value, len(`{"a":"xy","b":[1,2]}`)},
+		{"a value read too long", func(rest []byte) int { return len(rest) + 1 }, -1},
+		{"a value read to the end", func(rest []byte) int { return len(rest) }, -1},
+		{"stopped", func([]byte) int { return -1 }, -1},
+		{"a value read short", func([]byte) int { return 1 }, -1},
+	} {
+		if n := Fields(data, func(_, rest []byte) int { return tt.read(rest) }); n != tt.want {
+			t.Errorf("Fields, %s = %d; want %d", tt.name, n, tt.want)
+		}
+	}
+}
+
 func TestStringInt(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -94,6 +125,22 @@ func FuzzMembers(f *testing.F) {
 			got = append(got, [2][]byte{k, v})
 			return true
 		})
+		if n := Object(data, func(k, v []byte) bool { return true }); n > len(data) || n >= 0 && !Valid(data[:n]) {
+			t.Fatalf("Object(%q) = %d", data, n)
+		}
+		// Object reads the same object at the start of a longer input (when
+		// Members refuses data, it may have stopped before fn saw a member).
+		var again int
+		end := Object(append(bytes.Clone(data), `,"z"}`...), func(k, v []byte) bool {
+			if ok && (again >= len(got) || !bytes.Equal(k, got[again][0]) || !bytes.Equal(v, got[again][1])) {
+				t.Fatalf("Object saw member %d of %q as %q: %q; Members %q", again, data, k, v, got)
+			}
+			again++
+			return true
+		})
+		if ok != (end == len(data)) || ok && again != len(got) {
+			t.Fatalf("Object(%q + more) = %d after %d members; Members %v after %d", data, end, again, ok, len(got))
+		}
 		if !ok {
 			return
 		}
