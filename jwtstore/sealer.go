@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/echohf/echohf/internal/b64url"
 )
 
 // Sealer encrypts secret values (such as an OAuth access token) with AES-256-GCM so they can
@@ -76,24 +78,49 @@ func (s *Sealer) Seal(plaintext []byte) (string, error) {
 // Open decrypts a value made by Seal with any key still in the ring. Any failure (unknown
 // kid, malformed input, wrong purpose, tampering) returns an error matching ErrInvalid.
 func (s *Sealer) Open(sealed string) ([]byte, error) {
+	k, enc, err := s.split(sealed)
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := b64url.AppendDecode(nil, enc)
+	if !ok {
+		return nil, fmt.Errorf("%w: sealed value is not base64url", ErrInvalid)
+	}
+	return k.open(raw)
+}
+
+// OpenString is Open for a value that is wanted as a string: the value is
+// opened in a buffer on the stack when it is small (an access token is),
+// and the string is its only allocation.
+func (s *Sealer) OpenString(sealed string) (string, error) {
+	k, enc, err := s.split(sealed)
+	if err != nil {
+		return "", err
+	}
+	var buf [256]byte
+	raw, ok := b64url.AppendDecode(buf[:0], enc)
+	if !ok {
+		return "", fmt.Errorf("%w: sealed value is not base64url", ErrInvalid)
+	}
+	pt, err := k.open(raw)
+	return string(pt), err
+}
+
+// split returns the key that sealed sealed, and its base64url part.
+func (s *Sealer) split(sealed string) (*sealKey, string, error) {
 	i := strings.LastIndexByte(sealed, '.')
 	if i < 0 {
-		return nil, fmt.Errorf("%w: sealed value has no key id", ErrInvalid)
+		return nil, "", fmt.Errorf("%w: sealed value has no key id", ErrInvalid)
 	}
 	k := s.byKid[sealed[:i]]
 	if k == nil {
-		return nil, fmt.Errorf("%w: sealed value has an unknown key id", ErrInvalid)
+		return nil, "", fmt.Errorf("%w: sealed value has an unknown key id", ErrInvalid)
 	}
-	enc := sealed[i+1:]
-	for j := 0; j < len(enc); j++ {
-		if !b64Letter[enc[j]] {
-			return nil, fmt.Errorf("%w: sealed value is not base64url", ErrInvalid)
-		}
-	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
-	if err != nil {
-		return nil, fmt.Errorf("%w: sealed value is not base64url", ErrInvalid)
-	}
+	return k, sealed[i+1:], nil
+}
+
+// open decrypts raw, a nonce and a ciphertext, in place.
+func (k *sealKey) open(raw []byte) ([]byte, error) {
 	if len(raw) < nonceSize+k.aead.Overhead() {
 		return nil, fmt.Errorf("%w: sealed value too short", ErrInvalid)
 	}
