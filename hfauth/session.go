@@ -197,7 +197,7 @@ func (o *OAuth) infoOf(s *session) *OAuthInfo {
 	if info := s.info.Load(); info != nil {
 		return info
 	}
-	token, err := o.sealer.OpenString(s.Token)
+	token, err := o.sealer.Open(s.Token)
 	if err != nil {
 		return nil
 	}
@@ -206,7 +206,7 @@ func (o *OAuth) infoOf(s *session) *OAuthInfo {
 		due = dueNow // renewed, failed or logged out here: the memory says what next
 	}
 	s.due.CompareAndSwap(0, due)
-	s.info.CompareAndSwap(nil, o.infoFrom(s, token))
+	s.info.CompareAndSwap(nil, o.infoFrom(s, string(token)))
 	return s.info.Load()
 }
 

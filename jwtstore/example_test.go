@@ -122,8 +122,8 @@ func ExampleSealer() {
 
 	// After rotation the old key still opens while it stays in the ring.
 	rotated, _ := jwtstore.NewSealer("access-token", []jwtstore.Key{{ID: "k2", Secret: []byte("another 32-byte random secret...")}, {ID: "k1", Secret: secret}})
-	token, err := rotated.OpenString(sealed) // the same, as the string it is wanted as
-	fmt.Println(token, err)
+	plain, err = rotated.Open(sealed)
+	fmt.Println(string(plain), err)
 
 	_, err = sealer.Open(sealed[:len(sealed)-1])
 	fmt.Println(errors.Is(err, jwtstore.ErrInvalid))

@@ -89,23 +89,6 @@ func (s *Sealer) Open(sealed string) ([]byte, error) {
 	return k.open(raw)
 }
 
-// OpenString is Open for a value that is wanted as a string: the value is
-// opened in a buffer on the stack when it is small (an access token is),
-// and the string is its only allocation.
-func (s *Sealer) OpenString(sealed string) (string, error) {
-	k, enc, err := s.split(sealed)
-	if err != nil {
-		return "", err
-	}
-	var buf [256]byte
-	raw, ok := b64url.AppendDecode(buf[:0], enc)
-	if !ok {
-		return "", fmt.Errorf("%w: sealed value is not base64url", ErrInvalid)
-	}
-	pt, err := k.open(raw)
-	return string(pt), err
-}
-
 // split returns the key that sealed sealed, and its base64url part.
 func (s *Sealer) split(sealed string) (*sealKey, string, error) {
 	i := strings.LastIndexByte(sealed, '.')
