@@ -95,11 +95,11 @@ func (s *session) UnmarshalJSONPrefix(b []byte) (int, bool) {
 // length; or -1, with the error encoding/json would give when it is sure
 // to give one, when encoding/json must decide.
 func (s *session) read(b []byte) (n int, err error) {
-	k := newKeeper()
+	var k keeper
 	defer k.release()
 	n = jsonobj.Object(b, func(key, val []byte) bool {
 		var ok bool
-		ok, err = s.field(key, val, k)
+		ok, err = s.field(key, val, &k)
 		return ok
 	})
 	if n >= 0 {

@@ -99,10 +99,10 @@ func TestSessionDecode(t *testing.T) {
 // jsonMembersDirect reports whether UnmarshalJSON's direct read takes b.
 func jsonMembersDirect(s *session, b []byte) bool {
 	ok := true
-	k := newKeeper()
+	var k keeper
 	defer k.release()
 	for key, val := range members(b) {
-		if f, _ := s.field([]byte(key), val, k); !f {
+		if f, _ := s.field([]byte(key), val, &k); !f {
 			ok = false
 		}
 	}

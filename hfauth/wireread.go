@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strconv"
-	"sync"
 
 	"github.com/echohf/echohf/internal/deflate"
 )
@@ -22,8 +21,6 @@ type unpacker struct {
 	k    *keeper
 	err  bool // set by the first failed read; later reads return zero values
 
-	bools []bool   // what boolPtr hands out
-	strs  []string // what strPtr hands out
 }
 
 func (d *unpacker) fail() { d.err, d.bin, d.text = true, nil, nil }
@@ -93,32 +90,33 @@ func (d *unpacker) setCode(p *string, table []string) {
 // known prefix and what follows its tag.
 func (d *unpacker) setURL(p *string) {
 	k := d.k
-	start := len(k.buf)
+	buf := k.scratch()
+	start := len(*buf)
 	switch tag := d.uvarint(); tag {
 	case urlRaw:
 		d.setStr(p)
 		return
 	case urlHub:
-		k.buf = append(append(k.buf, hubPrefix...), d.str()...)
+		*buf = append(append(*buf, hubPrefix...), d.str()...)
 	case urlAvatar:
-		k.buf = append(append(k.buf, avatarPrefix...), d.str()...)
+		*buf = append(append(*buf, avatarPrefix...), d.str()...)
 	case urlCDN:
-		k.buf = append(append(k.buf, cdnPrefix...), d.str()...)
+		*buf = append(append(*buf, cdnPrefix...), d.str()...)
 	case urlDataSVG:
-		k.buf = append(append(k.buf, svgDataPrefix...), d.str()...)
+		*buf = append(append(*buf, svgDataPrefix...), d.str()...)
 	case urlAvatarHex:
-		k.buf = append(d.appendHex(append(k.buf, avatarPrefix...), 16), ".svg"...)
+		*buf = append(d.appendHex(append(*buf, avatarPrefix...), 16), ".svg"...)
 	case urlCDNFolder:
-		k.buf = append(d.appendHex(append(k.buf, cdnPrefix...), 12), '/')
-		k.buf = append(k.buf, d.str()...)
+		*buf = append(d.appendHex(append(*buf, cdnPrefix...), 12), '/')
+		*buf = append(*buf, d.str()...)
 	default:
 		ext := tag - urlCDNStamped
 		if tag < urlCDNStamped || ext >= uint64(len(wireImageExts)) {
 			d.fail()
 			return
 		}
-		k.buf = strconv.AppendUint(append(k.buf, cdnPrefix...), d.uvarint(), 10)
-		k.buf = append(d.appendHex(append(k.buf, '-'), 12), wireImageExts[ext]...)
+		*buf = strconv.AppendUint(append(*buf, cdnPrefix...), d.uvarint(), 10)
+		*buf = append(d.appendHex(append(*buf, '-'), 12), wireImageExts[ext]...)
 	}
 	k.add(p, start)
 }
@@ -129,8 +127,9 @@ func (d *unpacker) setSub(p *string, hex bool) {
 		d.setStr(p)
 		return
 	}
-	start := len(d.k.buf)
-	d.k.buf = d.appendHex(d.k.buf, 12)
+	buf := d.k.scratch()
+	start := len(*buf)
+	*buf = d.appendHex(*buf, 12)
 	d.k.add(p, start)
 }
 
@@ -138,9 +137,9 @@ func (d *unpacker) setSub(p *string, hex bool) {
 // slices, so no input makes it panic or allocate beyond a small multiple of
 // its size (maxWireText for compressed text).
 func unpackUser(blob []byte, u *OAuthUserInfo) error {
-	k := newKeeper()
+	var k keeper
 	defer k.release()
-	if err := unpackBlob(blob, u, k); err != nil {
+	if err := unpackBlob(blob, u, &k); err != nil {
 		return err
 	}
 	k.finish()
@@ -185,18 +184,18 @@ func unpackParts(bin, text []byte, u *OAuthUserInfo, k *keeper) error {
 	d.setURL(&u.Picture)
 	d.setURL(&u.Profile)
 	if flags&userEmailVerifiedSet != 0 {
-		u.EmailVerified = d.boolPtr(flags&userEmailVerified != 0)
+		u.EmailVerified = d.k.boolPtr(flags&userEmailVerified != 0)
 	}
 	if flags&userEmailSet != 0 {
-		u.Email = d.strPtr()
+		u.Email = d.k.strPtr()
 		d.setStr(u.Email)
 	}
 	if flags&userWebsiteSet != 0 {
-		u.Website = d.strPtr()
+		u.Website = d.k.strPtr()
 		d.setURL(u.Website)
 	}
 	if flags&userCanPaySet != 0 {
-		u.CanPay = d.boolPtr(flags&userCanPay != 0)
+		u.CanPay = d.k.boolPtr(flags&userCanPay != 0)
 	}
 	norgs := d.count()
 	if flags&userOrgsSet != 0 {
@@ -223,23 +222,23 @@ func unpackParts(bin, text []byte, u *OAuthUserInfo, k *keeper) error {
 const ptrBlock = 8
 
 // boolPtr returns a pointer to a new bool holding v.
-func (d *unpacker) boolPtr(v bool) *bool {
-	if len(d.bools) == 0 {
-		d.bools = make([]bool, ptrBlock)
+func (k *keeper) boolPtr(v bool) *bool {
+	if len(k.bools) == 0 {
+		k.bools = make([]bool, ptrBlock)
 	}
-	p := &d.bools[0]
-	d.bools = d.bools[1:]
+	p := &k.bools[0]
+	k.bools = k.bools[1:]
 	*p = v
 	return p
 }
 
 // strPtr returns a pointer to a new string, for the caller to set.
-func (d *unpacker) strPtr() *string {
-	if len(d.strs) == 0 {
-		d.strs = make([]string, ptrBlock)
+func (k *keeper) strPtr() *string {
+	if len(k.strs) == 0 {
+		k.strs = make([]string, ptrBlock)
 	}
-	p := &d.strs[0]
-	d.strs = d.strs[1:]
+	p := &k.strs[0]
+	k.strs = k.strs[1:]
 	return p
 }
 
@@ -255,14 +254,14 @@ func (d *unpacker) org(o *OAuthOrgInfo) {
 	d.setURL(&o.Picture)
 	o.IsEnterprise = flags&orgEnterprise != 0
 	if flags&orgCanPaySet != 0 {
-		o.CanPay = d.boolPtr(flags&orgCanPay != 0)
+		o.CanPay = d.k.boolPtr(flags&orgCanPay != 0)
 	}
 	if flags&orgRoleSet != 0 {
-		o.RoleInOrg = d.strPtr()
+		o.RoleInOrg = d.k.strPtr()
 		d.setCode(o.RoleInOrg, wireRoles)
 	}
 	if flags&orgPlanSet != 0 {
-		o.Plan = d.strPtr()
+		o.Plan = d.k.strPtr()
 		d.setCode(o.Plan, wirePlans)
 	}
 	if flags&orgRestrictionsSet != 0 {
@@ -272,10 +271,10 @@ func (d *unpacker) org(o *OAuthOrgInfo) {
 		}
 	}
 	if flags&orgMissingMFASet != 0 {
-		o.MissingMFA = d.boolPtr(flags&orgMissingMFA != 0)
+		o.MissingMFA = d.k.boolPtr(flags&orgMissingMFA != 0)
 	}
 	if flags&orgPendingSSOSet != 0 {
-		o.PendingSSO = d.boolPtr(flags&orgPendingSSO != 0)
+		o.PendingSSO = d.k.boolPtr(flags&orgPendingSSO != 0)
 	}
 	if flags&orgResourceGroupsSet != 0 {
 		n := d.count()
@@ -296,33 +295,49 @@ func (d *unpacker) org(o *OAuthOrgInfo) {
 // keeper gathers the strings of a session being decoded: each is appended
 // to one scratch buffer as it is read or built, and finish sets them all
 // from a single copy of it. Decoding a session thus costs one allocation
-// for all its strings, and copies each of their bytes once. Nothing is set
-// unless finish runs, so a decoding that fails halfway leaves no string
-// behind.
+// for all its strings, and copies each of their bytes once into it. Nothing
+// is set unless finish runs, so a decoding that fails halfway leaves no
+// string behind.
+//
+// A keeper lives on its decoder's stack (declare it, then release it), and
+// so does the list of strings to set, up to maxKept of them: recording one
+// writes no pointer into the heap, which would cost a write barrier while
+// the collector runs.
 type keeper struct {
-	buf   []byte
-	later []built
+	buf   *[]byte // scratch, from blobs
+	later [maxKept]built
+	n     int
+	more  []built // the strings past maxKept (sessions with many organizations)
+
+	bools []bool   // what boolPtr hands out
+	strs  []string // what strPtr hands out
 }
 
-// built is a string of k.buf that finish sets.
+// maxKept is how many strings a keeper records on the stack: a session
+// with a few organizations has about 30.
+const maxKept = 64
+
+// built is a string of the scratch buffer that finish sets.
 type built struct {
 	p          *string
 	start, end int
 }
 
-var keepers = sync.Pool{New: func() any { return new(keeper) }}
-
-// newKeeper returns an empty keeper; release it when done.
-func newKeeper() *keeper { return keepers.Get().(*keeper) }
-
-// release empties k and returns it to the pool, unless it grew too large
-// to keep.
+// release returns k's scratch buffer to the pool.
 func (k *keeper) release() {
-	clear(k.later) // drop the pointers into the decoded session
-	k.buf, k.later = k.buf[:0], k.later[:0]
-	if cap(k.buf) <= 16<<10 && cap(k.later) <= 1<<10 {
-		keepers.Put(k)
+	if k.buf != nil {
+		putBlob(k.buf)
+		k.buf = nil
 	}
+}
+
+// scratch returns k's scratch buffer, taking one from the pool first.
+func (k *keeper) scratch() *[]byte {
+	if k.buf == nil {
+		k.buf = blobs.Get().(*[]byte)
+		*k.buf = (*k.buf)[:0]
+	}
+	return k.buf
 }
 
 // set has finish set *p to v (copied now).
@@ -331,20 +346,34 @@ func (k *keeper) set(p *string, v []byte) {
 		*p = ""
 		return
 	}
-	start := len(k.buf)
-	k.buf = append(k.buf, v...)
+	b := k.scratch()
+	start := len(*b)
+	*b = append(*b, v...)
 	k.add(p, start)
 }
 
-// add has finish set *p to k.buf[start:], which the caller just built.
+// add has finish set *p to the scratch buffer from start on, which the
+// caller just built.
 func (k *keeper) add(p *string, start int) {
-	k.later = append(k.later, built{p, start, len(k.buf)})
+	e := built{p, start, len(*k.buf)}
+	if k.n < maxKept {
+		k.later[k.n] = e
+		k.n++
+		return
+	}
+	k.more = append(k.more, e)
 }
 
 // finish sets every string k was given.
 func (k *keeper) finish() {
-	all := string(k.buf)
-	for _, b := range k.later {
+	if k.buf == nil {
+		return
+	}
+	all := string(*k.buf)
+	for _, b := range k.later[:k.n] {
+		*b.p = all[b.start:b.end]
+	}
+	for _, b := range k.more {
 		*b.p = all[b.start:b.end]
 	}
 }

@@ -89,9 +89,9 @@ var jsonSafe = func() (t [256]bool) {
 
 // UnmarshalJSON implements json.Unmarshaler: either form (see packedUser).
 func (p packedUser) UnmarshalJSON(b []byte) error {
-	k := newKeeper()
+	var k keeper
 	defer k.release()
-	if err := p.unmarshal(b, k); err != nil {
+	if err := p.unmarshal(b, &k); err != nil {
 		return err
 	}
 	k.finish()
