@@ -121,7 +121,8 @@ func decodeFast[C any](data []byte, w *wire[C]) (ok, done bool) {
 // C (or *C) is a jsonobj.PrefixUnmarshaler, as decodeClaims would decode that value. n is
 // its length; ok is false when C cannot, or the value is not one it reads.
 func decodePrefix[C any](data []byte) (v C, n int, ok bool) {
-	if t := reflect.TypeFor[C](); t.Kind() == reflect.Pointer {
+	t := reflect.TypeFor[C]()
+	if t.Kind() == reflect.Pointer {
 		if !t.Implements(prefixType) {
 			return v, 0, false
 		}
@@ -129,12 +130,11 @@ func decodePrefix[C any](data []byte) (v C, n int, ok bool) {
 		n, ok = any(v).(jsonobj.PrefixUnmarshaler).UnmarshalJSONPrefix(data)
 		return v, n, ok
 	}
-	p := new(C)
-	u, is := any(p).(jsonobj.PrefixUnmarshaler)
-	if !is {
+	if !reflect.PointerTo(t).Implements(prefixType) { // asked first, so that other types allocate nothing here
 		return v, 0, false
 	}
-	n, ok = u.UnmarshalJSONPrefix(data)
+	p := new(C)
+	n, ok = any(p).(jsonobj.PrefixUnmarshaler).UnmarshalJSONPrefix(data)
 	return *p, n, ok
 }
 
