@@ -75,6 +75,39 @@ func (p *prefixClaims) read(b []byte) int {
 // prefixValue is prefixClaims as a claims type that is not a pointer.
 type prefixValue = prefixClaims
 
+// nullPrefix reads its value in one pass and, as its UnmarshalJSON does,
+// takes null (a PrefixUnmarshaler may: the promise is only to agree with
+// UnmarshalJSON). As a pointer claims type, encoding/json sets it to nil on
+// "c":null without asking it, and decodeWire must too.
+type nullPrefix struct{ Null bool }
+
+func (p *nullPrefix) UnmarshalJSON(b []byte) error {
+	if string(b) != "null" {
+		return errors.New("nullPrefix: null only")
+	}
+	p.Null = true
+	return nil
+}
+
+func (p *nullPrefix) UnmarshalJSONPrefix(b []byte) (int, bool) {
+	if !strings.HasPrefix(string(b), "null") {
+		return -1, false
+	}
+	p.Null = true
+	return 4, true
+}
+
+// TestDecodeWirePrefixNull: "c":null leaves a pointer claims type nil, as
+// encoding/json does, even when the type's UnmarshalJSONPrefix takes null;
+// a claims type that is not a pointer gets its UnmarshalJSON's answer.
+func TestDecodeWirePrefixNull(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{`{"iss":"jwtstore","exp":1,"c":null}`, `{"c":null,"exp":1}`} {
+		decodeBoth[*nullPrefix](t, []byte(data))
+		decodeBoth[nullPrefix](t, []byte(data))
+	}
+}
+
 // decodeBoth decodes data with decodeWire and with encoding/json alone, into claims of
 // type C, and fails t when they disagree. It returns whether the direct read answered.
 func decodeBoth[C any](t *testing.T, data []byte) (fast bool) {
@@ -174,6 +207,8 @@ func FuzzDecodeWire(f *testing.F) {
 		decodeBoth[valueHook](t, data)
 		decodeBoth[*prefixClaims](t, data)
 		decodeBoth[prefixValue](t, data)
+		decodeBoth[*nullPrefix](t, data)
+		decodeBoth[nullPrefix](t, data)
 	})
 }
 
