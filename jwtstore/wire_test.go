@@ -163,6 +163,10 @@ func TestDecodeWire(t *testing.T) {
 		{"not JSON", `{"iss":"jwtstore","exp":1,"c":{"u":"ada"}`, false},
 		{"trailing bytes", `{"exp":1} {}`, false},
 		{"nested claims", string(hfPayload(t)), true},
+		{"c first", `{"c":{"u":"ada","n":7},"iss":"jwtstore","aud":"jwtstore:session","exp":1}`, true},
+		{"c first, then a bad exp", `{"c":{"u":"ada"},"exp":"soon"}`, true},
+		{"c first, then an unknown key", `{"c":{"u":"ada"},"iss":"jwtstore","sub":"x"}`, false},
+		{"c first, then c in another case", `{"c":{"u":"ada"},"C":{"u":"bob"}}`, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -194,6 +198,8 @@ func FuzzDecodeWire(f *testing.F) {
 		`{"exp":1,"exp":"x"}`,
 		`{"c":{"u":"ada","u":"bob"}}`,
 		`{"c":{"n":1e2}}`,
+		`{"c":{"u":"ada","n":7},"iss":"jwtstore","exp":1}`,
+		`{"c":null,"exp":1}`,
 	} {
 		f.Add([]byte(s))
 	}
