@@ -295,9 +295,10 @@ func (d *unpacker) org(o *OAuthOrgInfo) {
 // keeper gathers the strings of a session being decoded: each is appended
 // to one scratch buffer as it is read or built, and finish sets them all
 // from a single copy of it. Decoding a session thus costs one allocation
-// for all its strings, and copies each of their bytes once into it. Nothing
-// is set unless finish runs, so a decoding that fails halfway leaves no
-// string behind.
+// for all its strings, and copies each of their bytes once into it. No
+// string read or built from the input is set unless finish runs, so a
+// decoding that fails halfway leaves none behind (an empty string, and a
+// code's value from its table, are set at once: they alias nothing).
 //
 // A keeper lives on its decoder's stack (declare it, then release it), and
 // so does the list of strings to set, up to maxKept of them: recording one

@@ -123,7 +123,9 @@ func decodeFast[C any](data []byte, w *wire[C]) (ok, done bool) {
 func decodePrefix[C any](data []byte) (v C, n int, ok bool) {
 	t := reflect.TypeFor[C]()
 	if t.Kind() == reflect.Pointer {
-		if !t.Implements(prefixType) {
+		// encoding/json sets a pointer to nil on null without asking the type,
+		// whose UnmarshalJSONPrefix may take null as its UnmarshalJSON does.
+		if !t.Implements(prefixType) || len(data) > 0 && data[0] == 'n' {
 			return v, 0, false
 		}
 		v = reflect.New(t.Elem()).Interface().(C)

@@ -75,6 +75,39 @@ func (p *prefixClaims) read(b []byte) int {
 // prefixValue is prefixClaims as a claims type that is not a pointer.
 type prefixValue = prefixClaims
 
+// nullPrefix reads its value in one pass and, as its UnmarshalJSON does,
+// takes null (a PrefixUnmarshaler may: the promise is only to agree with
+// UnmarshalJSON). As a pointer claims type, encoding/json sets it to nil on
+// "c":null without asking it, and decodeWire must too.
+type nullPrefix struct{ Null bool }
+
+func (p *nullPrefix) UnmarshalJSON(b []byte) error {
+	if string(b) != "null" {
+		return errors.New("nullPrefix: null only")
+	}
+	p.Null = true
+	return nil
+}
+
+func (p *nullPrefix) UnmarshalJSONPrefix(b []byte) (int, bool) {
+	if !strings.HasPrefix(string(b), "null") {
+		return -1, false
+	}
+	p.Null = true
+	return 4, true
+}
+
+// TestDecodeWirePrefixNull: "c":null leaves a pointer claims type nil, as
+// encoding/json does, even when the type's UnmarshalJSONPrefix takes null;
+// a claims type that is not a pointer gets its UnmarshalJSON's answer.
+func TestDecodeWirePrefixNull(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{`{"iss":"jwtstore","exp":1,"c":null}`, `{"c":null,"exp":1}`} {
+		decodeBoth[*nullPrefix](t, []byte(data))
+		decodeBoth[nullPrefix](t, []byte(data))
+	}
+}
+
 // decodeBoth decodes data with decodeWire and with encoding/json alone, into claims of
 // type C, and fails t when they disagree. It returns whether the direct read answered.
 func decodeBoth[C any](t *testing.T, data []byte) (fast bool) {
@@ -130,6 +163,10 @@ func TestDecodeWire(t *testing.T) {
 		{"not JSON", `{"iss":"jwtstore","exp":1,"c":{"u":"ada"}`, false},
 		{"trailing bytes", `{"exp":1} {}`, false},
 		{"nested claims", string(hfPayload(t)), true},
+		{"c first", `{"c":{"u":"ada","n":7},"iss":"jwtstore","aud":"jwtstore:session","exp":1}`, true},
+		{"c first, then a bad exp", `{"c":{"u":"ada"},"exp":"soon"}`, true},
+		{"c first, then an unknown key", `{"c":{"u":"ada"},"iss":"jwtstore","sub":"x"}`, false},
+		{"c first, then c in another case", `{"c":{"u":"ada"},"C":{"u":"bob"}}`, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -161,6 +198,8 @@ func FuzzDecodeWire(f *testing.F) {
 		`{"exp":1,"exp":"x"}`,
 		`{"c":{"u":"ada","u":"bob"}}`,
 		`{"c":{"n":1e2}}`,
+		`{"c":{"u":"ada","n":7},"iss":"jwtstore","exp":1}`,
+		`{"c":null,"exp":1}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -174,6 +213,8 @@ func FuzzDecodeWire(f *testing.F) {
 		decodeBoth[valueHook](t, data)
 		decodeBoth[*prefixClaims](t, data)
 		decodeBoth[prefixValue](t, data)
+		decodeBoth[*nullPrefix](t, data)
+		decodeBoth[nullPrefix](t, data)
 	})
 }
 

@@ -31,7 +31,8 @@ const maxDepth = 64
 // leaves the subset, after fn may have seen a prefix of the members. The
 // subset: no whitespace anywhere outside strings, keys of 1 to 8 bytes of
 // printable ASCII without escapes, each key once, at most 24 members, and
-// values that Valid accepts. Every object encoding/json.Marshal writes for a
+// values that Valid accepts, the object nesting at most 64 deep as a whole
+// (so that Valid accepts it too). Every object encoding/json.Marshal writes for a
 // struct of such keys is in it.
 func Members(data []byte, fn func(key, val []byte) bool) bool {
 	if len(data) < 2 || data[len(data)-1] != '}' {
@@ -45,7 +46,7 @@ func Members(data []byte, fn func(key, val []byte) bool) bool {
 // or data does not start with an object in the subset.
 func Object(data []byte, fn func(key, val []byte) bool) int {
 	return Fields(data, func(key, rest []byte) int {
-		end := skip(rest, 0, 0)
+		end := skip(rest, 0, 1) // one level down: the object is a level
 		if end < 0 || !fn(key, rest[:end]) {
 			return -1
 		}

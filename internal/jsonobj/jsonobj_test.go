@@ -3,6 +3,7 @@ package jsonobj
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -170,4 +171,20 @@ func FuzzMembers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestObjectDepth: the object Object reads is one Valid accepts, nesting
+// and all: a member's value 64 levels deep makes the object 65 deep, which
+// Valid refuses, so Object must refuse it too (a PrefixUnmarshaler built on
+// Object promises a value Valid accepts).
+func TestObjectDepth(t *testing.T) {
+	t.Parallel()
+	for _, levels := range []int{63, 64} {
+		val := strings.Repeat("[", levels) + strings.Repeat("]", levels)
+		obj := []byte(`{"a":` + val + `}`)
+		n := Object(obj, func(k, v []byte) bool { return true })
+		if valid := Valid(obj); (n == len(obj)) != valid || Members(obj, func(k, v []byte) bool { return true }) != valid {
+			t.Errorf("%d levels in a member: Object = %d, Members disagree or Valid = %v", levels, n, valid)
+		}
+	}
 }
