@@ -121,26 +121,25 @@ func decodeFast[C any](data []byte, w *wire[C]) (ok, done bool) {
 // C (or *C) is a jsonobj.PrefixUnmarshaler, as decodeClaims would decode that value. n is
 // its length; ok is false when C cannot, or the value is not one it reads.
 func decodePrefix[C any](data []byte) (v C, n int, ok bool) {
-	t := reflect.TypeFor[C]()
-	if t.Kind() == reflect.Pointer {
+	// The type assertions on nil pointers allocate nothing and go through the
+	// runtime's cache of interface tables.
+	if t := reflect.TypeFor[C](); t.Kind() == reflect.Pointer {
 		// encoding/json sets a pointer to nil on null without asking the type,
 		// whose UnmarshalJSONPrefix may take null as its UnmarshalJSON does.
-		if !t.Implements(prefixType) || len(data) > 0 && data[0] == 'n' {
+		if _, is := any(v).(jsonobj.PrefixUnmarshaler); !is || len(data) > 0 && data[0] == 'n' {
 			return v, 0, false
 		}
 		v = reflect.New(t.Elem()).Interface().(C)
 		n, ok = any(v).(jsonobj.PrefixUnmarshaler).UnmarshalJSONPrefix(data)
 		return v, n, ok
 	}
-	if !reflect.PointerTo(t).Implements(prefixType) { // asked first, so that other types allocate nothing here
+	if _, is := any((*C)(nil)).(jsonobj.PrefixUnmarshaler); !is { // asked first, so that other types allocate nothing here
 		return v, 0, false
 	}
 	p := new(C)
 	n, ok = any(p).(jsonobj.PrefixUnmarshaler).UnmarshalJSONPrefix(data)
 	return *p, n, ok
 }
-
-var prefixType = reflect.TypeFor[jsonobj.PrefixUnmarshaler]()
 
 // decodeClaims decodes the raw JSON value raw, which jsonobj has checked, into a new C as
 // encoding/json does for a struct field of type C: a pointer C is allocated first, and a
