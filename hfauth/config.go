@@ -178,8 +178,10 @@ type Config struct {
 	SessionMaxAge time.Duration
 	// SessionCacheSize bounds the per-process memory of verified sessions
 	// that spares Auth the signature and JSON work on repeated requests.
-	// Optional. Default 1024 entries, at most 4,194,304 (jwtstore's
-	// bound); negative disables it.
+	// An entry of a 3-org session takes about 3.3 KB; a request whose
+	// session is not in it pays a cold check (docs/performance.md, "Sizing
+	// SessionCacheSize"). Optional. Default 1024 entries, at most
+	// 4,194,304 (jwtstore's bound); negative disables it.
 	SessionCacheSize int
 	// RefreshBefore is how long before its access token expires a session
 	// is refreshed (with the refresh token the provider issued at login),
