@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,34 +58,9 @@ func refreshReplica(t testing.TB, prov *mock.Server, redisURL string, clk *skewC
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &replica{o: o, feed: feed, logs: logs}
-	mux := http.NewServeMux()
-	mux.Handle("/oauth/huggingface/", o.Handler())
-	mux.HandleFunc("/whoami", func(w http.ResponseWriter, req *http.Request) {
-		if info := hfauth.Info(req); info != nil {
-			sum := sha256.Sum256([]byte(info.AccessToken))
-			_, _ = io.WriteString(w, "in:"+info.UserInfo.PreferredUsername+":"+hex.EncodeToString(sum[:6])) //nolint:gosec // G705: a plain-text answer of a test app, never HTML
-			return
-		}
-		_, _ = io.WriteString(w, "out")
-	})
-	auth := o.Middleware(mux)
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
-		auth.ServeHTTP(rec, req)
-		if rec.status >= 500 {
-			r.errors5.Add(1)
-		}
-	}))
-	t.Cleanup(func() {
-		r.Close()
-		o.Close()
-		if feed != nil {
-			_ = feed.Close()
-		}
-		if n := r.errors5.Load(); n > 0 {
-			t.Errorf("replica %s gave %d 5xx answers; logs:\n%s", r.URL, n, logs)
-		}
+	r := serveReplica(t, o, feed, logs, func(info *hfauth.OAuthInfo) string {
+		sum := sha256.Sum256([]byte(info.AccessToken))
+		return info.UserInfo.PreferredUsername + ":" + hex.EncodeToString(sum[:6])
 	})
 	if feed != nil {
 		waitFor(t, 5*time.Second, "feed in sync", func() bool { return feed.Err() == nil })

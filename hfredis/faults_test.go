@@ -112,19 +112,27 @@ func TestDownMidRunRestartedEmpty(t *testing.T) {
 	}
 }
 
+// viaProxy starts Redis and two replicas of one app, both in sync: a
+// talking to Redis directly, c through the returned fault proxy.
+func viaProxy(t *testing.T) (p *proxy, a, c *replica) {
+	t.Helper()
+	srv := startRedis(t)
+	prov := mock.NewServer(t, mock.Config{})
+	p = newProxy(t, srv.addr)
+	a = newReplica(t, prov, srv.url(), nil)
+	c = newReplica(t, prov, p.url(), nil)
+	for _, r := range []*replica{a, c} {
+		waitFor(t, 5*time.Second, "in sync", func() bool { return r.feed.Err() == nil })
+	}
+	return p, a, c
+}
+
 // TestReconnectCatchesUp: one replica cut off from Redis (the others not)
 // misses the pub/sub announcement of a logout, and applies it from the
 // durable record once it reconnects.
 func TestReconnectCatchesUp(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
-	prov := mock.NewServer(t, mock.Config{})
-	p := newProxy(t, srv.addr)
-	a := newReplica(t, prov, srv.url(), nil)
-	c := newReplica(t, prov, p.url(), nil)
-	for _, r := range []*replica{a, c} {
-		waitFor(t, 5*time.Second, "in sync", func() bool { return r.feed.Err() == nil })
-	}
+	p, a, c := viaProxy(t)
 	br := browser(t)
 	cookie := login(t, br, a)
 	p.setCut(true)
@@ -142,14 +150,7 @@ func TestReconnectCatchesUp(t *testing.T) {
 // open) and requests are still served at once.
 func TestSlowRedis(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
-	prov := mock.NewServer(t, mock.Config{})
-	p := newProxy(t, srv.addr)
-	a := newReplica(t, prov, srv.url(), nil)
-	c := newReplica(t, prov, p.url(), nil)
-	for _, r := range []*replica{a, c} {
-		waitFor(t, 5*time.Second, "in sync", func() bool { return r.feed.Err() == nil })
-	}
+	p, a, c := viaProxy(t)
 	p.setDelay(100 * time.Millisecond)
 	br := browser(t)
 	cookie := login(t, br, a)

@@ -74,12 +74,21 @@ func newReplica(t testing.TB, prov *mock.Server, redisURL string, set func(*Conf
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveReplica(t, o, feed, logs, func(info *hfauth.OAuthInfo) string { return info.UserInfo.PreferredUsername })
+}
+
+// serveReplica serves o (its feed may be nil) behind an httptest server:
+// its routes, its Middleware, and GET /whoami answering "in:"+name(info)
+// when signed in, else "out". Cleanup closes all three and fails t on any
+// 5xx answer the replica gave.
+func serveReplica(t testing.TB, o *hfauth.OAuth, feed *Feed, logs *logBuffer, name func(*hfauth.OAuthInfo) string) *replica {
+	t.Helper()
 	r := &replica{o: o, feed: feed, logs: logs}
 	mux := http.NewServeMux()
 	mux.Handle("/oauth/huggingface/", o.Handler())
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, req *http.Request) {
 		if info := hfauth.Info(req); info != nil {
-			_, _ = io.WriteString(w, "in:"+info.UserInfo.PreferredUsername) //nolint:gosec // G705: a plain-text answer of a test app, never HTML
+			_, _ = io.WriteString(w, "in:"+name(info)) //nolint:gosec // G705: a plain-text answer of a test app, never HTML
 			return
 		}
 		_, _ = io.WriteString(w, "out")
@@ -95,7 +104,9 @@ func newReplica(t testing.TB, prov *mock.Server, redisURL string, set func(*Conf
 	t.Cleanup(func() {
 		r.Close()
 		o.Close()
-		_ = feed.Close()
+		if feed != nil {
+			_ = feed.Close()
+		}
 		if n := r.errors5.Load(); n > 0 {
 			t.Errorf("replica %s gave %d 5xx answers; logs:\n%s", r.URL, n, logs)
 		}
