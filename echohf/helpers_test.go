@@ -1,7 +1,6 @@
 package echohf
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/echohf/echohf/internal/logbuf"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -26,23 +26,8 @@ type app struct {
 	client *http.Client // the OAuth's Config.HTTPClient
 }
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the tests' goroutine-safe log sink.
+type syncBuffer = logbuf.Buffer
 
 // realConfig is a real-mode configuration against the mock provider srv.
 // New never reads the environment, so neither does an app built from it.

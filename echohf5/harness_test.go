@@ -1,7 +1,6 @@
 package echohf5
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/echohf/echohf/internal/logbuf"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -31,23 +31,8 @@ type app struct {
 	logs  *syncBuffer
 }
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the tests' goroutine-safe log sink.
+type syncBuffer = logbuf.Buffer
 
 // testClock is a clock standing still at its start until a test moves it.
 type testClock struct {

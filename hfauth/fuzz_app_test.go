@@ -80,7 +80,7 @@ func FuzzApp(f *testing.F) {
 			f.Fatalf("GET %s (Cookie %t, Authorization %t) = %d %s; want %d; logs:\n%s", pre.path, pre.cookie != "", pre.auth != "", w.Code, w.Body, pre.status, logs)
 		}
 	}
-	logs.take()
+	logs.Take()
 
 	secrets := []string{token, patMockuser, patAlice, cfg.ClientSecret, cfg.SessionSecret}
 	for _, s := range []struct{ method, target, cookie, auth, site, mode, accept string }{
@@ -134,7 +134,7 @@ func FuzzApp(f *testing.F) {
 		for name, vs := range w.Header() {
 			header.WriteString(name + ": " + strings.Join(vs, "\n") + "\n")
 		}
-		body, logged := w.Body.String(), logs.take()
+		body, logged := w.Body.String(), logs.Take()
 		check := secrets
 		if bt, ok := strings.CutPrefix(auth, "Bearer "); ok && len(bt) >= 12 && !strings.Contains(target+cookie+site+mode+accept, bt) {
 			check = append(check[:len(check):len(check)], bt) // the request's own token, never reflected

@@ -1,7 +1,6 @@
 package hfauth
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/echohf/echohf/internal/logbuf"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -24,32 +24,8 @@ type app struct {
 	logs  *syncBuffer
 }
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// take returns what was written so far, and forgets it.
-func (s *syncBuffer) take() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.b.String()
-	s.b.Reset()
-	return out
-}
+// syncBuffer is the tests' goroutine-safe log sink.
+type syncBuffer = logbuf.Buffer
 
 // realConfig is a real-mode configuration against the mock provider srv.
 // New never reads the environment, so neither does an app built from it.

@@ -1,7 +1,6 @@
 package hfredis
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -16,26 +15,12 @@ import (
 	"time"
 
 	"github.com/echohf/echohf/hfauth"
+	"github.com/echohf/echohf/internal/logbuf"
 	"github.com/echohf/echohf/mock"
 )
 
-// logBuffer is a goroutine-safe log sink.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// logBuffer is the tests' goroutine-safe log sink.
+type logBuffer = logbuf.Buffer
 
 // replica is one OAuth instance of an app, with its own Feed, behind an
 // httptest server: its routes, Auth, and GET /whoami answering "in:NAME"

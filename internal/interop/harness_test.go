@@ -6,7 +6,6 @@ package interop
 // buffer that is checked for secrets.
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/echohf/echohf/hfauth"
+	"github.com/echohf/echohf/internal/logbuf"
 )
 
 // TestMain quiets slog's default logger to warnings: zitadel's example OP
@@ -38,23 +38,8 @@ func TestMain(m *testing.M) {
 // sessionSecret signs the replicas' sessions (at least 32 bytes).
 const sessionSecret = "interop-session-secret-0123456789abcdef"
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the tests' goroutine-safe log sink.
+type syncBuffer = logbuf.Buffer
 
 // clock is a Config.Now the tests move forward by hand: the real time plus
 // what was added.

@@ -9,33 +9,18 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/echohf/echohf/echohf"
+	"github.com/echohf/echohf/internal/logbuf"
 	"github.com/echohf/echohf/mock"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader in different goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the tests' goroutine-safe log sink.
+type syncBuffer = logbuf.Buffer
 
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
