@@ -78,32 +78,19 @@ func (s *Sealer) Seal(plaintext []byte) (string, error) {
 // Open decrypts a value made by Seal with any key still in the ring. Any failure (unknown
 // kid, malformed input, wrong purpose, tampering) returns an error matching ErrInvalid.
 func (s *Sealer) Open(sealed string) ([]byte, error) {
-	k, enc, err := s.split(sealed)
-	if err != nil {
-		return nil, err
-	}
-	raw, ok := b64url.AppendDecode(nil, enc)
-	if !ok {
-		return nil, fmt.Errorf("%w: sealed value is not base64url", ErrInvalid)
-	}
-	return k.open(raw)
-}
-
-// split returns the key that sealed sealed, and its base64url part.
-func (s *Sealer) split(sealed string) (*sealKey, string, error) {
 	i := strings.LastIndexByte(sealed, '.')
 	if i < 0 {
-		return nil, "", fmt.Errorf("%w: sealed value has no key id", ErrInvalid)
+		return nil, fmt.Errorf("%w: sealed value has no key id", ErrInvalid)
 	}
 	k := s.byKid[sealed[:i]]
 	if k == nil {
-		return nil, "", fmt.Errorf("%w: sealed value has an unknown key id", ErrInvalid)
+		return nil, fmt.Errorf("%w: sealed value has an unknown key id", ErrInvalid)
 	}
-	return k, sealed[i+1:], nil
-}
-
-// open decrypts raw, a nonce and a ciphertext, in place.
-func (k *sealKey) open(raw []byte) ([]byte, error) {
+	// b64url refuses every byte outside the alphabet.
+	raw, ok := b64url.AppendDecode(nil, sealed[i+1:])
+	if !ok {
+		return nil, fmt.Errorf("%w: sealed value is not base64url", ErrInvalid)
+	}
 	if len(raw) < nonceSize+k.aead.Overhead() {
 		return nil, fmt.Errorf("%w: sealed value too short", ErrInvalid)
 	}
