@@ -14,6 +14,7 @@ import (
 
 	"github.com/echohf/echohf/hfauth"
 	"github.com/echohf/echohf/hfauthtest"
+	"github.com/echohf/echohf/internal/redistest"
 )
 
 // authHandler is Auth around a handler that writes the user's name, and a
@@ -42,7 +43,7 @@ func authHandler(b *testing.B, kit *hfauthtest.Kit) (http.Handler, *http.Request
 // up in the memory (two keyed digests). The bound is on ≤ 1.05×
 // off.
 func BenchmarkAuthFeed(b *testing.B) {
-	srv := startRedis(b)
+	srv := redistest.New(b)
 	secret := "bench-session-secret-0123456789abcdef"
 	b.Run("off", func(b *testing.B) {
 		h, req := authHandler(b, hfauthtest.New(b, hfauth.Config{Mode: hfauth.ModeMock, SessionSecret: secret}))
@@ -54,7 +55,7 @@ func BenchmarkAuthFeed(b *testing.B) {
 			name = "on_churn"
 		}
 		b.Run(name, func(b *testing.B) {
-			cfg, _ := ParseURL(srv.url())
+			cfg, _ := ParseURL(srv.URL())
 			cfg.Logger, cfg.Prefix = slog.New(slog.DiscardHandler), fmt.Sprintf("bench-%v:", churn)
 			feed, err := New(cfg)
 			if err != nil {
@@ -108,8 +109,8 @@ func serve(b *testing.B, h http.Handler, req *http.Request, between func(int)) {
 // per revocation (MEMORY USAGE of the sorted set, 10,000 entries).
 func TestRedisBytesPerEntry(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
-	cfg, _ := ParseURL(srv.url())
+	srv := redistest.New(t)
+	cfg, _ := ParseURL(srv.URL())
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	f, err := New(cfg)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/echohf/echohf/hfauth"
+	"github.com/echohf/echohf/internal/redistest"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -119,14 +120,14 @@ func handovers(rs []*replica) (n int) {
 // two invalid_grants, and the old session served in its grace.
 func TestThreeReplicasRefresh(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
+	srv := redistest.New(t)
 	for _, tc := range []struct {
 		name      string
 		redisURL  string
 		refused   int
 		handovers int
 	}{
-		{"redis", srv.url(), 0, 2},
+		{"redis", srv.URL(), 0, 2},
 		{"no feed", "", 2, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -196,14 +197,14 @@ func TestRefreshForgedResult(t *testing.T) {
 	}{{"garbage", false}, {"another user's result", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := startRedis(t) // its own: the forger takes the first lock it sees
-			prov, clk, rs := refreshWorld(t, srv.url())
+			srv := redistest.New(t) // its own: the forger takes the first lock it sees
+			prov, clk, rs := refreshWorld(t, srv.URL())
 			victim := login(t, browser(t), rs[0])
 			if err := prov.SetUser("other"); err != nil {
 				t.Fatal(err)
 			}
 			intruder := login(t, browser(t), rs[0])
-			rdb := redis.NewClient(&redis.Options{Addr: srv.addr})
+			rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
 			t.Cleanup(func() { _ = rdb.Close() })
 			ctx := context.Background()
 			clk.advance(7*time.Hour + 30*time.Minute)
@@ -264,14 +265,14 @@ func TestRefreshForgedResult(t *testing.T) {
 // (the replicas refresh alone, as without a feed).
 func TestRefreshRedisKilled(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
-	prov, clk, rs := refreshWorld(t, srv.url())
+	srv := redistest.New(t)
+	prov, clk, rs := refreshWorld(t, srv.URL())
 	cookie := login(t, browser(t), rs[0])
 	prov.SetFaults(mock.Faults{RefreshDelay: 400 * time.Millisecond})
 	clk.advance(7*time.Hour + 30*time.Minute)
 	go func() {
 		time.Sleep(100 * time.Millisecond)
-		srv.stop()
+		srv.Stop()
 	}()
 	for i, a := range race(t, rs, cookie, 9, 2*time.Second+500*time.Millisecond) {
 		if !strings.HasPrefix(a, "in:mockuser:") {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/echohf/echohf/hfauth"
+	"github.com/echohf/echohf/internal/redistest"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -38,10 +39,10 @@ func logout(t *testing.T, br *http.Client, r *replica) {
 func TestDownAtStart(t *testing.T) {
 	t.Parallel()
 	for _, closed := range []bool{false, true} {
-		srv := startRedis(t)
-		srv.stop()
+		srv := redistest.New(t)
+		srv.Stop()
 		prov := mock.NewServer(t, mock.Config{})
-		r := newReplica(t, prov, srv.url(), func(c *Config) { c.FailClosed = closed })
+		r := newReplica(t, prov, srv.URL(), func(c *Config) { c.FailClosed = closed })
 		br := browser(t)
 		status, body := get(t, br, r.URL+hfauth.LoginPath+"?_target_url=/whoami")
 		want := "in:mockuser"
@@ -57,7 +58,7 @@ func TestDownAtStart(t *testing.T) {
 		if !strings.Contains(r.logs.String(), "REVOCATION FEED DOWN") {
 			t.Errorf("closed=%v: no loud log line: %s", closed, r.logs)
 		}
-		srv.start()
+		srv.Start()
 		waitFor(t, 5*time.Second, "in sync once Redis is up", func() bool { return r.feed.Err() == nil })
 		if _, body := get(t, br, r.URL+"/whoami"); body != "in:mockuser" {
 			t.Errorf("closed=%v: once Redis is up: %q", closed, body)
@@ -72,8 +73,8 @@ func TestDownAtStart(t *testing.T) {
 // again.
 func TestDownMidRunRestartedEmpty(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
-	_, rs := threeReplicas(t, srv.url(), nil)
+	srv := redistest.New(t)
+	_, rs := threeReplicas(t, srv.URL(), nil)
 	before := browser(t)
 	old := login(t, before, rs[0])
 	logout(t, before, rs[0])
@@ -82,7 +83,7 @@ func TestDownMidRunRestartedEmpty(t *testing.T) {
 	}
 	during := browser(t)
 	cookie := login(t, during, rs[1])
-	srv.stop()
+	srv.Stop()
 	for _, r := range rs {
 		timed(t, 200*time.Millisecond, "a request with Redis down", func() {
 			if got := whoami(t, r, cookie); got != "in:mockuser" {
@@ -97,7 +98,7 @@ func TestDownMidRunRestartedEmpty(t *testing.T) {
 	for _, r := range rs {
 		waitFor(t, 3*time.Second, "Err once Redis is down", func() bool { return r.feed.Err() != nil })
 	}
-	srv.start() // empty
+	srv.Start() // empty
 	for _, r := range rs {
 		waitFor(t, 5*time.Second, "in sync after the restart", func() bool { return r.feed.Err() == nil })
 		if got := whoami(t, r, old); got != "out" {
@@ -116,10 +117,10 @@ func TestDownMidRunRestartedEmpty(t *testing.T) {
 // talking to Redis directly, c through the returned fault proxy.
 func viaProxy(t *testing.T) (p *proxy, a, c *replica) {
 	t.Helper()
-	srv := startRedis(t)
+	srv := redistest.New(t)
 	prov := mock.NewServer(t, mock.Config{})
-	p = newProxy(t, srv.addr)
-	a = newReplica(t, prov, srv.url(), nil)
+	p = newProxy(t, srv.Addr)
+	a = newReplica(t, prov, srv.URL(), nil)
 	c = newReplica(t, prov, p.url(), nil)
 	for _, r := range []*replica{a, c} {
 		waitFor(t, 5*time.Second, "in sync", func() bool { return r.feed.Err() == nil })
@@ -173,11 +174,11 @@ func TestSlowRedis(t *testing.T) {
 func TestFrozenRedis(t *testing.T) {
 	t.Parallel()
 	for _, closed := range []bool{false, true} {
-		srv := startRedis(t)
-		_, rs := threeReplicas(t, srv.url(), func(c *Config) { c.FailClosed = closed })
+		srv := redistest.New(t)
+		_, rs := threeReplicas(t, srv.URL(), func(c *Config) { c.FailClosed = closed })
 		br := browser(t)
 		cookie := login(t, br, rs[0])
-		srv.signal(syscall.SIGSTOP)
+		srv.Signal(syscall.SIGSTOP)
 		for _, r := range rs {
 			waitFor(t, 3*time.Second, "Err once frozen", func() bool { return r.feed.Err() != nil })
 		}
@@ -193,7 +194,7 @@ func TestFrozenRedis(t *testing.T) {
 			})
 		}
 		second := browser(t)
-		srv.signal(syscall.SIGCONT)
+		srv.Signal(syscall.SIGCONT)
 		for _, r := range rs {
 			waitFor(t, 5*time.Second, "in sync once thawed", func() bool { return r.feed.Err() == nil })
 			if got := whoami(t, r, cookie); got != "in:mockuser" {
@@ -205,7 +206,7 @@ func TestFrozenRedis(t *testing.T) {
 		for _, r := range []*replica{rs[0], rs[2]} {
 			waitFor(t, time.Second, "logout after the thaw propagated", func() bool { return whoami(t, r, c2) == "out" })
 		}
-		srv.stop()
+		srv.Stop()
 	}
 }
 
@@ -214,8 +215,8 @@ func TestFrozenRedis(t *testing.T) {
 // subscription, with no outage logged.
 func TestQuietRedisStaysInSync(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
-	r := newReplica(t, mock.NewServer(t, mock.Config{}), srv.url(), nil)
+	srv := redistest.New(t)
+	r := newReplica(t, mock.NewServer(t, mock.Config{}), srv.URL(), nil)
 	waitFor(t, 5*time.Second, "in sync", func() bool { return r.feed.Err() == nil })
 	for end := time.Now().Add(4 * DefaultTimeout); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		if err := r.feed.Err(); err != nil {

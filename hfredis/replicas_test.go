@@ -16,6 +16,7 @@ import (
 
 	"github.com/echohf/echohf/hfauth"
 	"github.com/echohf/echohf/internal/logbuf"
+	"github.com/echohf/echohf/internal/redistest"
 	"github.com/echohf/echohf/mock"
 )
 
@@ -179,8 +180,8 @@ func threeReplicas(t testing.TB, redisURL string, set func(*Config)) (*mock.Serv
 // refused on the two others within one second, through a real Redis.
 func TestThreeReplicasLogout(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
-	_, rs := threeReplicas(t, srv.url(), nil)
+	srv := redistest.New(t)
+	_, rs := threeReplicas(t, srv.URL(), nil)
 	br := browser(t)
 	cookie := login(t, br, rs[0])
 	for _, r := range rs {
@@ -202,8 +203,8 @@ func TestThreeReplicasLogout(t *testing.T) {
 // the session of a second browser on every replica, and no one else's.
 func TestLogoutAllDevicesRedis(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
-	prov, rs := threeReplicas(t, srv.url(), nil)
+	srv := redistest.New(t)
+	prov, rs := threeReplicas(t, srv.URL(), nil)
 	first, second := browser(t), browser(t)
 	login(t, first, rs[0])
 	kept := login(t, second, rs[1])
@@ -228,7 +229,7 @@ func TestLogoutAllDevicesRedis(t *testing.T) {
 // beyond the one second the replicas' test allows).
 func TestPropagation(t *testing.T) {
 	t.Parallel()
-	srv := startRedis(t)
+	srv := redistest.New(t)
 	type arrival struct {
 		mu   sync.Mutex
 		seen map[[16]byte]time.Time
@@ -236,7 +237,7 @@ func TestPropagation(t *testing.T) {
 	feeds := make([]*Feed, 3)
 	arrivals := make([]*arrival, 3)
 	for i := range feeds {
-		cfg, _ := ParseURL(srv.url())
+		cfg, _ := ParseURL(srv.URL())
 		cfg.Logger = slog.New(slog.DiscardHandler)
 		f, err := New(cfg)
 		if err != nil {
